@@ -1,0 +1,33 @@
+# The two commands a new user runs: `make demo` and `make test`. `make bench` runs benchmarks.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+GENERATOR  := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
+
+.PHONY: deps build build-asan demo test test-release test-asan bench clean
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) $(GENERATOR) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: deps
+	@cmake -S . -B $(ASAN_BUILD) $(GENERATOR) -DCMAKE_BUILD_TYPE=Debug -DKIN_SANITIZE=ON -DKIN_BUILD_BENCHMARKS=OFF >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+demo: build
+	@$(BUILD)/tools/kin demo
+
+# Sanitizer build first, release build last, so the output ends with CTest's summary line.
+test: deps
+	@bash scripts/run-tests.sh
+
+bench: deps
+	@cmake -S . -B build-release $(GENERATOR) -DCMAKE_BUILD_TYPE=Release -DKIN_BUILD_TESTS=OFF >/dev/null
+	@cmake --build build-release -j $(JOBS)
+	@echo "benchmarks are not built yet"
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) build-release

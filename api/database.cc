@@ -1,0 +1,193 @@
+#include "api/database.h"
+
+#include <mutex>
+
+#include "api/operations.h"
+#include "api/schema_json.h"
+#include "persistence/file_util.h"
+#include "core/mutation.h"
+
+namespace kin {
+
+using api::CallContext;
+using api::Method;
+using api::Operation;
+
+struct Database::Impl {
+  explicit Impl(std::shared_ptr<const Schema> s) : schema(std::move(s)), store(schema), methods(*schema) {}
+
+  // Runs `body` against a context: under the shared lock for reads, under the
+  // exclusive lock with a Mutation for writes (undone unless `body` succeeds).
+  template <typename Body>
+  Result<std::string> Run(bool write, Body&& body) {
+    if (!write) {
+      std::shared_lock lock(mu);
+      CallContext ctx{*schema, store, nullptr, Now()};
+      return Guarded(ctx, body);
+    }
+    std::unique_lock lock(mu);
+    Mutation mutation(store);
+    CallContext ctx{*schema, store, &mutation, Now()};
+    Result<std::string> r = Guarded(ctx, body);
+    if (!r.ok()) {
+      mutation.Rollback();
+      return r;
+    }
+    ChangeSet committed = mutation.Commit();
+    (void)committed;  // durable logging attaches here
+    return r;
+  }
+
+  // Library exceptions (JSON access, allocation) become error values here.
+  template <typename Body>
+  static Result<std::string> Guarded(CallContext& ctx, Body& body) {
+    try {
+      return body(ctx);
+    } catch (const nlohmann::json::exception& e) {
+      return Status::InvalidArgument(std::string("Malformed request: ") + e.what());
+    } catch (const std::bad_alloc&) {
+      return Status::DatabaseError("Out of memory while running the call");
+    } catch (const std::exception& e) {
+      return Status::DatabaseError(std::string("Internal error: ") + e.what());
+    }
+  }
+
+  Result<Method> Resolve(std::string_view name) const {
+    auto m = methods.Find(name);
+    if (!m) return Status::InvalidArgument("Unknown method \"" + std::string(name) + "\"");
+    return *m;
+  }
+
+  std::shared_ptr<const Schema> schema;
+  Store store;
+  api::MethodTable methods;
+  mutable std::shared_mutex mu;
+};
+
+Database::Database(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Database::~Database() = default;
+
+Result<std::unique_ptr<Database>> Database::OpenInMemory(std::shared_ptr<const Schema> schema) {
+  if (!schema) return Status::InvalidArgument("A database needs a schema");
+  return std::unique_ptr<Database>(new Database(std::make_unique<Impl>(std::move(schema))));
+}
+
+Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, const std::string* schema_json) {
+  KIN_RETURN_IF_ERROR(persistence::EnsureDirectory(dir));
+  const std::string path = dir + "/schema.json";
+  KIN_ASSIGN_OR_RETURN(auto stored, persistence::ReadWholeFile(path));
+  std::string canonical;
+  if (schema_json) {
+    KIN_ASSIGN_OR_RETURN(SchemaDraft draft, api::SchemaDraftFromText(*schema_json));
+    canonical = api::SchemaDraftToJson(draft).dump(2) + "\n";
+  }
+  if (!stored) {
+    if (!schema_json)
+      return Status::InvalidArgument("No database at " + dir + ": give a schema to create one");
+    KIN_ASSIGN_OR_RETURN(auto schema, api::SchemaFromText(canonical));
+    KIN_RETURN_IF_ERROR(persistence::WriteFileAtomically(path, canonical));
+    return OpenInMemory(std::move(schema));
+  }
+  if (schema_json && canonical != *stored)
+    return Status::InvalidArgument("The database at " + dir +
+                                   " was created with a different schema; open it without one to use its own");
+  auto schema = api::SchemaFromText(*stored);
+  if (!schema.ok()) return Status::DatabaseError("The stored schema " + path + " is invalid: " + schema.status().message());
+  return OpenInMemory(std::move(schema).value());
+}
+
+const Schema& Database::schema() const { return *impl_->schema; }
+
+namespace {
+Result<Json> ParseResult(Result<std::string> text) {
+  if (!text.ok()) return text.status();
+  return Json::parse(text.value());
+}
+}  // namespace
+
+Result<std::string> Database::CallText(std::string_view method, const Json& args) {
+  KIN_ASSIGN_OR_RETURN(Method m, impl_->Resolve(method));
+  return impl_->Run(api::IsWrite(m.operation), [&](CallContext& ctx) { return api::RunMethod(ctx, m, args); });
+}
+
+Result<Json> Database::Call(std::string_view method, const Json& args) { return ParseResult(CallText(method, args)); }
+
+Result<std::string> Database::TransactionText(const std::vector<CallRequest>& calls) {
+  std::vector<Method> resolved;
+  for (const auto& c : calls) {
+    KIN_ASSIGN_OR_RETURN(Method m, impl_->Resolve(c.method));
+    resolved.push_back(m);
+  }
+  return impl_->Run(true, [&](CallContext& ctx) -> Result<std::string> {
+    std::string out = "[";
+    for (size_t i = 0; i < calls.size(); ++i) {
+      KIN_ASSIGN_OR_RETURN(std::string one, api::RunMethod(ctx, resolved[i], calls[i].args));
+      out += (i ? "," : "") + one;
+    }
+    return out + "]";
+  });
+}
+
+Result<Json> Database::Transaction(const std::vector<CallRequest>& calls) {
+  return ParseResult(TransactionText(calls));
+}
+
+Result<ModelHandle> Database::Model(std::string_view name) {
+  ModelId id = impl_->schema->FindModel(name);
+  if (!id.valid()) return Status::InvalidArgument("Unknown model \"" + std::string(name) + "\"");
+  return ModelHandle(this, id);
+}
+
+ReadView Database::Read() const { return ReadView(impl_->store, impl_->mu); }
+
+Result<std::string> Database::RunText(ModelId model, int operation, const Json& args) {
+  Method m{model, static_cast<Operation>(operation)};
+  return impl_->Run(api::IsWrite(m.operation), [&](CallContext& ctx) { return api::RunMethod(ctx, m, args); });
+}
+
+// ---- ModelHandle ----------------------------------------------------------------
+
+Result<Json> ModelHandle::Run(int operation, Json args) { return ParseResult(db_->RunText(model_, operation, args)); }
+
+Result<Json> ModelHandle::Retrieve(std::string_view id, const Json& config) {
+  return Run(static_cast<int>(Operation::kRetrieve), Json::array({id, config}));
+}
+Result<Json> ModelHandle::List(const Json& filters, const Json& config) {
+  return Run(static_cast<int>(Operation::kList), Json::array({filters, config}));
+}
+Result<Json> ModelHandle::ListAndCount(const Json& filters, const Json& config) {
+  return Run(static_cast<int>(Operation::kListAndCount), Json::array({filters, config}));
+}
+Result<Json> ModelHandle::Create(const Json& data) { return Run(static_cast<int>(Operation::kCreate), Json::array({data})); }
+Result<Json> ModelHandle::Update(const Json& data) { return Run(static_cast<int>(Operation::kUpdate), Json::array({data})); }
+Status ModelHandle::Delete(const Json& selector) {
+  return Run(static_cast<int>(Operation::kDelete), Json::array({selector})).status();
+}
+Result<Json> ModelHandle::SoftDelete(const Json& selector, const Json& config) {
+  return Run(static_cast<int>(Operation::kSoftDelete), Json::array({selector, config}));
+}
+Result<Json> ModelHandle::Restore(const Json& selector, const Json& config) {
+  return Run(static_cast<int>(Operation::kRestore), Json::array({selector, config}));
+}
+
+// ---- RecordRef / ReadView ---------------------------------------------------------
+
+const Value* RecordRef::Get(std::string_view property) const {
+  const PropertyDef* p = model_->FindProperty(property);
+  return p ? &record_->values[p->slot.value] : nullptr;
+}
+
+size_t RecordRef::CountRelated(RelationId relation) const {
+  size_t n = 0;
+  ForEachRelated(relation, [&](const RecordRef&) { ++n; });
+  return n;
+}
+
+std::optional<RecordRef> ReadView::Find(ModelId model, std::string_view id) const {
+  const ModelDef& m = schema().model(model);
+  const Record* r = store_.Find(model, id);
+  if (!r || !store_.IsLive(m, *r)) return std::nullopt;
+  return RecordRef(&store_, &m, r);
+}
+
+}  // namespace kin

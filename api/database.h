@@ -1,0 +1,89 @@
+#pragma once
+// Database: kin's public entry point. Owns the schema, the store and the generated
+// service of every model. Thread-safe: any number of concurrent readers; writes are
+// serialized and each call (or transaction) applies completely or not at all.
+//
+//   auto db = kin::Database::OpenInMemory(schema).value();
+//   auto product = db->Call("createProducts", {{{"title", "Shirt"}}});
+//   auto rows = db->Model("Product").List({{"title", "Shirt"}});
+
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "api/read_view.h"
+#include "core/schema.h"
+#include "core/status.h"
+
+namespace kin {
+
+using Json = nlohmann::json;
+
+class Database;
+
+// One call of a transaction.
+struct CallRequest {
+  std::string method;
+  Json args = Json::array();
+};
+
+// The service methods of one model, resolved once (no method-name lookup per call).
+class ModelHandle {
+ public:
+  ModelHandle(Database* db, ModelId model) : db_(db), model_(model) {}
+  ModelId id() const { return model_; }
+
+  Result<Json> Retrieve(std::string_view id, const Json& config = nullptr);
+  Result<Json> List(const Json& filters = nullptr, const Json& config = nullptr);
+  Result<Json> ListAndCount(const Json& filters = nullptr, const Json& config = nullptr);
+  Result<Json> Create(const Json& data);
+  Result<Json> Update(const Json& data);
+  Status Delete(const Json& selector);
+  Result<Json> SoftDelete(const Json& selector, const Json& config = nullptr);
+  Result<Json> Restore(const Json& selector, const Json& config = nullptr);
+
+ private:
+  Result<Json> Run(int operation, Json args);
+  Database* db_;
+  ModelId model_;
+};
+
+class Database {
+ public:
+  // A database held in memory only.
+  static Result<std::unique_ptr<Database>> OpenInMemory(std::shared_ptr<const Schema> schema);
+  // A database in directory `dir`. `schema_json` (SPEC.md section 1's JSON form)
+  // is needed only to create it; an existing database uses its stored schema, and a
+  // different `schema_json` is an invalid_argument error, never a silent change.
+  static Result<std::unique_ptr<Database>> Open(const std::string& dir, const std::string* schema_json);
+  ~Database();
+
+  const Schema& schema() const;
+
+  // Calls a service method by name ("createProducts") with its arguments as a JSON
+  // array, in JavaScript order. Errors carry SPEC.md section 7's types.
+  Result<Json> Call(std::string_view method, const Json& args);
+  // The same, with the result as JSON text, written without building a DOM.
+  Result<std::string> CallText(std::string_view method, const Json& args);
+  // Runs the calls in order as one atomic unit; the result is the array of their results.
+  Result<std::string> TransactionText(const std::vector<CallRequest>& calls);
+  Result<Json> Transaction(const std::vector<CallRequest>& calls);
+
+  // The typed handle of a model; an unknown model is invalid_argument.
+  Result<ModelHandle> Model(std::string_view name);
+  // A consistent, non-copying view for reads; holds the shared lock while it lives.
+  ReadView Read() const;
+
+ private:
+  friend class ModelHandle;
+  struct Impl;
+  explicit Database(std::unique_ptr<Impl> impl);
+  Result<std::string> RunText(ModelId model, int operation, const Json& args);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kin

@@ -1,0 +1,22 @@
+#pragma once
+// The JSON-lines protocol of `kin exec` (SPEC.md section 9): one request line in,
+// one response line out. Shared by the tool, the tests and the fuzzers.
+//
+//   {"call": "createProducts", "args": [{...}], "id": 7}
+//   {"transaction": [{"call": ..., "args": [...]}, ...]}
+//   -> {"id": 7, "ok": true, "result": ...} | {"ok": false, "error": {"type": ..., "message": ...}}
+
+#include <string>
+#include <string_view>
+
+#include "api/database.h"
+
+namespace kin {
+
+// Answers one request line; never throws. The answer has no trailing newline.
+std::string HandleRequestLine(Database& db, std::string_view line);
+
+// The error response line for a status (used for failures outside a request).
+std::string ErrorResponse(const Status& status);
+
+}  // namespace kin

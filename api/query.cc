@@ -1,0 +1,250 @@
+#include "api/query.h"
+
+#include <algorithm>
+
+#include "api/value_json.h"
+
+namespace kin::api {
+
+ReadPlan* ReadPlan::ChildFor(RelationId relation) {
+  for (auto& c : relations)
+    if (c.relation == relation) return c.plan.get();
+  relations.push_back(Child{relation, std::make_unique<ReadPlan>()});
+  return relations.back().plan.get();
+}
+
+std::string JsDisplay(const Json& j) {
+  if (j.is_object()) return "[object Object]";
+  if (j.is_string()) return j.get<std::string>();
+  if (j.is_array()) {
+    std::string s;
+    for (size_t i = 0; i < j.size(); ++i) s += (i ? "," : "") + (j[i].is_null() ? std::string() : JsDisplay(j[i]));
+    return s;
+  }
+  return j.dump();
+}
+
+namespace {
+
+Status NoRelation(const ModelDef& m, const std::string& name) {
+  return Status::InvalidData("Relation \"" + name + "\" does not exist on model " + m.name);
+}
+
+// Adds the relation path "a.b.c" to `plan`, returning the innermost plan.
+Result<ReadPlan*> AddPath(const Schema& schema, const ModelDef& model, ReadPlan* plan, const std::string& path,
+                          const ModelDef** leaf_model) {
+  const ModelDef* m = &model;
+  size_t start = 0;
+  while (true) {
+    size_t dot = path.find('.', start);
+    std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    RelationId rid = m->FindRelation(part);
+    if (!rid.valid()) return NoRelation(*m, part);
+    plan = plan->ChildFor(rid);
+    m = &schema.model(schema.relation(rid).target);
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  *leaf_model = m;
+  return plan;
+}
+
+Status AddSelect(const Schema& schema, const ModelDef& model, ReadPlan* plan, const std::string& path) {
+  size_t dot = path.rfind('.');
+  const ModelDef* m = &model;
+  std::string field = path;
+  if (dot != std::string::npos) {
+    KIN_ASSIGN_OR_RETURN(plan, AddPath(schema, model, plan, path.substr(0, dot), &m));
+    field = path.substr(dot + 1);
+  }
+  if (field == "*") {
+    plan->fields.clear();
+    return Status::Ok();
+  }
+  if (const PropertyDef* p = m->FindProperty(field)) {
+    if (plan->fields.empty()) plan->fields.assign(m->properties.size(), false);
+    plan->fields[p->slot.value] = true;
+    plan->fields[0] = true;  // the primary key is always output
+    return Status::Ok();
+  }
+  if (m->FindRelation(field).valid()) {
+    const ModelDef* leaf;
+    return AddPath(schema, *m, plan, field, &leaf).status();
+  }
+  return Status::InvalidData("Cannot select \"" + path + "\": " + m->name + " has no property \"" + field + "\"");
+}
+
+Result<size_t> ReadCount(const Json& j, const char* name) {
+  if (j.is_number_integer() && j.get<int64_t>() >= 0) return static_cast<size_t>(j.get<int64_t>());
+  return Status::InvalidArgument(std::string("\"") + name + "\" must be a non-negative integer, got " + j.dump());
+}
+
+}  // namespace
+
+Result<ReadConfig> ParseReadConfig(const Schema& schema, const ModelDef& model, const Json& config) {
+  ReadConfig out;
+  if (config.is_null()) return out;
+  if (!config.is_object()) return Status::InvalidArgument("The config must be an object, got " + config.dump());
+  for (const auto& [key, v] : config.items()) {
+    if (key == "relations") {
+      if (!v.is_array()) return Status::InvalidArgument("\"relations\" must be an array of relation paths");
+      for (const auto& path : v) {
+        if (!path.is_string()) return Status::InvalidArgument("\"relations\" must be an array of relation paths");
+        const ModelDef* leaf;
+        KIN_RETURN_IF_ERROR(AddPath(schema, model, &out.plan, path.get<std::string>(), &leaf).status());
+      }
+    } else if (key == "select") {
+      if (!v.is_array()) return Status::InvalidArgument("\"select\" must be an array of field names");
+      for (const auto& path : v) {
+        if (!path.is_string()) return Status::InvalidArgument("\"select\" must be an array of field names");
+        KIN_RETURN_IF_ERROR(AddSelect(schema, model, &out.plan, path.get<std::string>()));
+      }
+    } else if (key == "skip") {
+      if (!v.is_null()) { KIN_ASSIGN_OR_RETURN(out.skip, ReadCount(v, "skip")); }
+    } else if (key == "take") {
+      if (!v.is_null()) { KIN_ASSIGN_OR_RETURN(out.take, ReadCount(v, "take")); }
+    } else if (key == "withDeleted") {
+      if (!v.is_boolean()) return Status::InvalidArgument("\"withDeleted\" must be true or false");
+      out.with_deleted = v.get<bool>();
+    } else if (key == "order") {
+      if (!v.is_object()) return Status::InvalidArgument("\"order\" must be an object of field: \"ASC\"|\"DESC\"");
+      for (const auto& [field, dir] : v.items()) {
+        const PropertyDef* p = model.FindProperty(field);
+        if (!p) return Status::InvalidData("Cannot order by \"" + field + "\": " + model.name + " has no such property");
+        std::string d = dir.is_string() ? dir.get<std::string>() : "";
+        std::transform(d.begin(), d.end(), d.begin(), ::toupper);
+        if (d != "ASC" && d != "DESC")
+          return Status::InvalidArgument("The order of \"" + field + "\" must be \"ASC\" or \"DESC\"");
+        out.order.push_back(OrderKey{p->slot, d == "DESC"});
+      }
+    } else {
+      return Status::InvalidArgument("Unknown config option \"" + key + "\"");
+    }
+  }
+  return out;
+}
+
+namespace {
+
+bool IsOperatorObject(const Json& j) {
+  if (!j.is_object() || j.empty()) return false;
+  for (const auto& [k, v] : j.items())
+    if (k.empty() || k[0] != '$') return false;
+  return true;
+}
+
+// A filter value for `p`: enum values are not checked (a value outside matches nothing).
+Result<Value> FilterValue(const ModelDef& m, const PropertyDef& p, const Json& j) {
+  if (p.type == PropertyType::kEnum || (p.type == PropertyType::kArray && j.is_string())) {
+    if (!j.is_string() && !j.is_null())
+      return Status::InvalidData("Invalid filter value for " + m.name + "." + p.name + ": expected a string, got " + j.dump());
+    return j.is_null() ? Value() : Value::Text(j.get<std::string>());
+  }
+  return ValueFromJson(m, p, j);
+}
+
+Result<std::vector<Value>> FilterValues(const ModelDef& m, const PropertyDef& p, const Json& j, const char* op) {
+  if (!j.is_array())
+    return Status::InvalidData(std::string("Expected array for ") + op + " but got " + JsDisplay(j));
+  std::vector<Value> out;
+  for (const auto& e : j) {
+    KIN_ASSIGN_OR_RETURN(Value v, FilterValue(m, p, e));
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+Result<Filter> ParseCondition(const ModelDef& m, const PropertyDef& p, const Json& j) {
+  if (j.is_array()) {
+    KIN_ASSIGN_OR_RETURN(auto values, FilterValues(m, p, j, "$in"));
+    if (values.empty()) return Filter::False();
+    return Filter::Compare(p.slot, CompareOp::kIn, Value(), std::move(values));
+  }
+  if (!IsOperatorObject(j)) {
+    KIN_ASSIGN_OR_RETURN(Value v, FilterValue(m, p, j));
+    return Filter::Compare(p.slot, CompareOp::kEq, std::move(v));
+  }
+  static const std::pair<const char*, CompareOp> kOps[] = {
+      {"$eq", CompareOp::kEq}, {"$ne", CompareOp::kNe}, {"$gt", CompareOp::kGt},     {"$gte", CompareOp::kGte},
+      {"$lt", CompareOp::kLt}, {"$lte", CompareOp::kLte}, {"$like", CompareOp::kLike}, {"$ilike", CompareOp::kILike}};
+  std::vector<Filter> parts;
+  for (const auto& [op, v] : j.items()) {
+    if (op == "$in" || op == "$nin") {
+      KIN_ASSIGN_OR_RETURN(auto values, FilterValues(m, p, v, op.c_str()));
+      parts.push_back(Filter::Compare(p.slot, op == "$in" ? CompareOp::kIn : CompareOp::kNin, Value(), std::move(values)));
+    } else if (op == "$exists") {
+      if (!v.is_boolean()) return Status::InvalidData("Expected a boolean for $exists on " + m.name + "." + p.name);
+      parts.push_back(Filter::Compare(p.slot, CompareOp::kExists, Value::Bool(v.get<bool>())));
+    } else if (op == "$not") {
+      KIN_ASSIGN_OR_RETURN(Filter inner, ParseCondition(m, p, v));
+      parts.push_back(Filter::Not(std::move(inner)));
+    } else if (op == "$re") {
+      if (!v.is_string()) return Status::InvalidData("Expected a string for $re on " + m.name + "." + p.name);
+      try {
+        parts.push_back(Filter::Regex(p.slot, std::make_shared<const std::regex>(v.get<std::string>(), std::regex::ECMAScript)));
+      } catch (const std::regex_error& e) {
+        return Status::InvalidData("Invalid regular expression for " + m.name + "." + p.name + ": " + e.what());
+      }
+    } else {
+      auto it = std::find_if(std::begin(kOps), std::end(kOps), [&](const auto& e) { return op == e.first; });
+      if (it == std::end(kOps))
+        return Status::InvalidData("Unknown operator \"" + op + "\" in the filter on " + m.name + "." + p.name);
+      Value value;
+      if (it->second == CompareOp::kLike || it->second == CompareOp::kILike) {
+        if (!v.is_string()) return Status::InvalidData("Expected a string for " + op + " on " + m.name + "." + p.name);
+        value = Value::Text(v.get<std::string>());
+      } else {
+        KIN_ASSIGN_OR_RETURN(value, FilterValue(m, p, v));
+      }
+      parts.push_back(Filter::Compare(p.slot, it->second, std::move(value)));
+    }
+  }
+  return parts.size() == 1 ? std::move(parts[0]) : Filter::And(std::move(parts));
+}
+
+}  // namespace
+
+Result<Filter> ParseFilter(const Schema& schema, const ModelDef& m, const Json& j) {
+  if (j.is_null()) return Filter::True();
+  if (!j.is_object()) return Status::InvalidData("A filter must be an object, got " + JsDisplay(j));
+  std::vector<Filter> parts;
+  for (const auto& [key, v] : j.items()) {
+    if (key == "$and" || key == "$or") {
+      if (!v.is_array()) return Status::InvalidData("Expected array for " + key + " but got " + JsDisplay(v));
+      std::vector<Filter> inner;
+      for (const auto& e : v) {
+        KIN_ASSIGN_OR_RETURN(Filter f, ParseFilter(schema, m, e));
+        inner.push_back(std::move(f));
+      }
+      parts.push_back(key == "$and" ? Filter::And(std::move(inner)) : Filter::Or(std::move(inner)));
+    } else if (key == "$not") {
+      KIN_ASSIGN_OR_RETURN(Filter inner, ParseFilter(schema, m, v));
+      parts.push_back(Filter::Not(std::move(inner)));
+    } else if (key == "q") {
+      if (!v.is_string()) return Status::InvalidData("Expected a string for q but got " + JsDisplay(v));
+      if (!m.searchable.empty()) parts.push_back(Filter::Search(v.get<std::string>()));
+    } else if (const PropertyDef* p = m.FindProperty(key)) {
+      KIN_ASSIGN_OR_RETURN(Filter f, ParseCondition(m, *p, v));
+      parts.push_back(std::move(f));
+    } else if (RelationId rid = m.FindRelation(key); rid.valid()) {
+      const RelationDef& rel = schema.relation(rid);
+      const ModelDef& target = schema.model(rel.target);
+      if (rel.kind == RelationKind::kBelongsTo && !v.is_object()) {
+        KIN_ASSIGN_OR_RETURN(Filter f, ParseCondition(m, m.properties[rel.foreign_key.value], v));
+        parts.push_back(std::move(f));
+      } else if (v.is_object() && !IsOperatorObject(v)) {
+        KIN_ASSIGN_OR_RETURN(Filter inner, ParseFilter(schema, target, v));
+        parts.push_back(Filter::Related(rid, std::move(inner)));
+      } else {
+        KIN_ASSIGN_OR_RETURN(Filter inner, ParseCondition(target, target.primary_key(), v));
+        parts.push_back(Filter::Related(rid, std::move(inner)));
+      }
+    } else {
+      return Status::InvalidData("Cannot filter by \"" + key + "\": " + m.name + " has no such property");
+    }
+  }
+  if (parts.size() == 1) return std::move(parts[0]);
+  return Filter::And(std::move(parts));
+}
+
+}  // namespace kin::api

@@ -1,0 +1,55 @@
+#pragma once
+// Read configuration and filters from their JSON form (SPEC.md sections 2, 4, 5):
+// which fields and relations to output, order, skip/take, withDeleted; and the
+// compiled Filter. Stateless; thread-safe.
+
+#include <optional>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/filter.h"
+#include "core/schema.h"
+#include "core/status.h"
+
+namespace kin::api {
+
+using Json = nlohmann::json;
+
+// What to output of one record and which relations to load under it.
+struct ReadPlan {
+  std::vector<bool> fields;  // per slot; empty = every field
+  struct Child {
+    RelationId relation;
+    std::unique_ptr<ReadPlan> plan;
+  };
+  std::vector<Child> relations;
+
+  bool Shows(SlotId slot) const { return fields.empty() || fields[slot.value]; }
+  ReadPlan* ChildFor(RelationId relation);
+};
+
+struct OrderKey {
+  SlotId slot;
+  bool descending = false;
+};
+
+struct ReadConfig {
+  ReadPlan plan;
+  bool with_deleted = false;
+  size_t skip = 0;
+  std::optional<size_t> take;
+  std::vector<OrderKey> order;  // then primary key ascending
+};
+
+// `config` may be null or absent (every field, no relations).
+Result<ReadConfig> ParseReadConfig(const Schema& schema, const ModelDef& model, const Json& config);
+
+// `filters` may be null (everything). Unknown properties and malformed operators are
+// invalid_data.
+Result<Filter> ParseFilter(const Schema& schema, const ModelDef& model, const Json& filters);
+
+// How JavaScript would print a value in a message ("[object Object]", "a,b", "12").
+std::string JsDisplay(const Json& j);
+
+}  // namespace kin::api

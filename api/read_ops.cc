@@ -1,0 +1,109 @@
+// retrieve, list, listAndCount, and the record matching shared with the writes.
+
+#include <algorithm>
+
+#include "api/operations.h"
+#include "api/query.h"
+#include "api/record_writer.h"
+
+namespace kin::api {
+
+namespace {
+
+const Json& Arg(const Json& args, size_t i) {
+  static const Json kNull;
+  return i < args.size() ? args[i] : kNull;
+}
+
+std::string LowerFirst(std::string s) {
+  if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
+  return s;
+}
+
+// Records of `model` that match, in primary-key order. Stops after `limit` matches.
+std::vector<const Record*> Match(const CallContext& ctx, const ModelDef& model, const Filter& filter, bool with_deleted,
+                                 size_t limit = SIZE_MAX) {
+  std::vector<const Record*> out;
+  auto consider = [&](const Record& r) {
+    if ((with_deleted || ctx.store.IsLive(model, r)) && filter.Matches(ctx.store, model, r, with_deleted))
+      out.push_back(&r);
+    return out.size() < limit;
+  };
+  if (const Value* id = filter.PinnedId()) {
+    if (const Record* r = ctx.store.Find(model.id, id->as_text())) consider(*r);
+    return out;
+  }
+  if (limit > 0) ctx.store.Scan(model.id, consider);
+  return out;
+}
+
+void Sort(std::vector<const Record*>& records, const std::vector<OrderKey>& order) {
+  if (order.empty()) return;  // already in primary-key order
+  std::stable_sort(records.begin(), records.end(), [&](const Record* a, const Record* b) {
+    for (const auto& k : order) {
+      int c = CompareValues(a->values[k.slot.value], b->values[k.slot.value]);
+      if (c != 0) return k.descending ? c > 0 : c < 0;
+    }
+    return false;
+  });
+}
+
+}  // namespace
+
+Result<std::string> Retrieve(CallContext& ctx, const ModelDef& model, const Json& args) {
+  const Json& id = Arg(args, 0);
+  if (!id.is_string() || id.get_ref<const std::string&>().empty())
+    return Status::NotFound(LowerFirst(model.name) + " - " + model.primary_key().name + " must be defined");
+  KIN_ASSIGN_OR_RETURN(ReadConfig config, ParseReadConfig(ctx.schema, model, Arg(args, 1)));
+  const Record* r = ctx.store.Find(model.id, id.get_ref<const std::string&>());
+  if (!r || (!config.with_deleted && !ctx.store.IsLive(model, *r)))
+    return Status::NotFound(model.name + " with " + model.primary_key().name + ": " + id.get<std::string>() +
+                            " was not found");
+  const Record* one[] = {r};
+  return RenderRecords(ctx.store, model, one, config.plan, config.with_deleted, true);
+}
+
+Result<std::string> List(CallContext& ctx, const ModelDef& model, const Json& args, bool with_count) {
+  KIN_ASSIGN_OR_RETURN(Filter filter, ParseFilter(ctx.schema, model, Arg(args, 0)));
+  KIN_ASSIGN_OR_RETURN(ReadConfig config, ParseReadConfig(ctx.schema, model, Arg(args, 1)));
+  size_t limit = SIZE_MAX;
+  if (!with_count && config.order.empty() && config.take) limit = config.skip + *config.take;
+  std::vector<const Record*> rows = Match(ctx, model, filter, config.with_deleted, limit);
+  size_t count = rows.size();
+  Sort(rows, config.order);
+  size_t begin = std::min(config.skip, rows.size());
+  size_t end = config.take ? std::min(rows.size(), begin + *config.take) : rows.size();
+  std::span<const Record* const> page(rows.data() + begin, end - begin);
+  std::string text = RenderRecords(ctx.store, model, page, config.plan, config.with_deleted, false);
+  if (!with_count) return text;
+  return "[" + text + "," + std::to_string(count) + "]";
+}
+
+Result<std::vector<const Record*>> MatchSelector(CallContext& ctx, const ModelDef& model, const Json& selector,
+                                                 bool with_deleted) {
+  std::vector<const Record*> out;
+  auto add = [&](const Json& one) -> Status {
+    if (one.is_string()) {
+      const Record* r = ctx.store.Find(model.id, one.get_ref<const std::string&>());
+      if (r && (with_deleted || ctx.store.IsLive(model, *r))) out.push_back(r);
+      return Status::Ok();
+    }
+    if (one.is_object()) {
+      KIN_ASSIGN_OR_RETURN(Filter filter, ParseFilter(ctx.schema, model, one));
+      auto matched = Match(ctx, model, filter, with_deleted);
+      out.insert(out.end(), matched.begin(), matched.end());
+      return Status::Ok();
+    }
+    return Status::InvalidArgument("Expected an id, an array of ids or a filter object, got " + one.dump());
+  };
+  if (selector.is_array()) {
+    for (const auto& e : selector) KIN_RETURN_IF_ERROR(add(e));
+  } else {
+    KIN_RETURN_IF_ERROR(add(selector));
+  }
+  std::sort(out.begin(), out.end(), RecordIdLess());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+}  // namespace kin::api

@@ -1,0 +1,127 @@
+#include "api/record_writer.h"
+
+#include <algorithm>
+
+namespace kin::api {
+
+void WriteValue(JsonTextWriter& out, const Value& v) {
+  switch (v.type()) {
+    case ValueType::kNull: out.Null(); break;
+    case ValueType::kBool: out.Bool(v.as_bool()); break;
+    case ValueType::kInt: out.Int64(v.as_int()); break;
+    case ValueType::kFloat: out.Double(v.as_float()); break;
+    case ValueType::kText: out.String(v.as_text().data(), static_cast<rapidjson::SizeType>(v.as_text().size())); break;
+    case ValueType::kDateTime: {
+      std::string s = FormatTimestamp(v.as_time());
+      out.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+      break;
+    }
+    case ValueType::kDecimal: {
+      const std::string& s = v.as_decimal().text;
+      out.RawValue(s.data(), s.size(), rapidjson::kNumberType);
+      break;
+    }
+    case ValueType::kJson: {
+      const std::string& s = v.as_json().text;
+      out.RawValue(s.data(), s.size(), rapidjson::kObjectType);
+      break;
+    }
+    case ValueType::kStringList:
+      out.StartArray();
+      for (const auto& s : v.as_list()) out.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+      out.EndArray();
+      break;
+  }
+}
+
+bool RecordWriter::OnPath(const Record* r) const { return std::find(path_.begin(), path_.end(), r) != path_.end(); }
+
+void RecordWriter::WriteFields(const ModelDef& model, const Record& r, const ReadPlan& plan) {
+  for (const auto& p : model.properties) {
+    if (!plan.Shows(p.slot)) continue;
+    const Value& v = r.values[p.slot.value];
+    out_.Key(p.name.data(), static_cast<rapidjson::SizeType>(p.name.size()));
+    WriteValue(out_, v);
+    if (p.type == PropertyType::kBigNumber) {
+      std::string raw = "raw_" + p.name;
+      out_.Key(raw.data(), static_cast<rapidjson::SizeType>(raw.size()));
+      if (v.is_null()) {
+        out_.Null();
+      } else {
+        out_.StartObject();
+        out_.Key("value");
+        out_.String(v.as_decimal().text.data(), static_cast<rapidjson::SizeType>(v.as_decimal().text.size()));
+        out_.Key("precision");
+        out_.Int(20);
+        out_.EndObject();
+      }
+    }
+  }
+}
+
+void RecordWriter::Write(const ModelDef& model, const Record& r, const ReadPlan& plan) {
+  out_.StartObject();
+  WriteFields(model, r, plan);
+  path_.push_back(&r);
+  for (const auto& child : plan.relations) WriteRelation(schema_.relation(child.relation), r, *child.plan);
+  path_.pop_back();
+  out_.EndObject();
+}
+
+void RecordWriter::WriteRelation(const RelationDef& rel, const Record& r, const ReadPlan& plan) {
+  const ModelDef& target = schema_.model(rel.target);
+  const auto& linked = r.links[rel.local];
+  if (!rel.is_many()) {
+    const Record* other = linked.empty() ? nullptr : linked[0];
+    if (other && OnPath(other)) return;  // a back-reference is left out
+    out_.Key(rel.name.data(), static_cast<rapidjson::SizeType>(rel.name.size()));
+    if (other && (with_deleted_ || store_.IsLive(target, *other))) Write(target, *other, plan);
+    else out_.Null();
+    return;
+  }
+  out_.Key(rel.name.data(), static_cast<rapidjson::SizeType>(rel.name.size()));
+  out_.StartArray();
+  if (!rel.through_pivot()) {
+    for (const Record* other : linked)
+      if ((with_deleted_ || store_.IsLive(target, *other)) && !OnPath(other)) Write(target, *other, plan);
+  } else {
+    const ModelDef& pivot = schema_.model(rel.pivot);
+    uint32_t far = schema_.relation(rel.pivot_far).local;
+    static const ReadPlan kAllFields;
+    for (const Record* link : linked) {
+      if (link->links[far].empty()) continue;
+      const Record* other = link->links[far][0];
+      if (!with_deleted_ && (!store_.IsLive(pivot, *link) || !store_.IsLive(target, *other))) continue;
+      if (OnPath(other)) continue;
+      out_.StartObject();
+      WriteFields(target, *other, plan);
+      path_.push_back(other);
+      for (const auto& child : plan.relations) WriteRelation(schema_.relation(child.relation), *other, *child.plan);
+      path_.pop_back();
+      out_.Key("$pivot");
+      out_.StartObject();
+      WriteFields(pivot, *link, kAllFields);
+      out_.EndObject();
+      out_.EndObject();
+    }
+  }
+  out_.EndArray();
+}
+
+void RecordWriter::WriteArray(const ModelDef& model, std::span<const Record* const> records, const ReadPlan& plan) {
+  out_.StartArray();
+  for (const Record* r : records) Write(model, *r, plan);
+  out_.EndArray();
+}
+
+std::string RenderRecords(const Store& store, const ModelDef& model, std::span<const Record* const> records,
+                          const ReadPlan& plan, bool with_deleted, bool single) {
+  rapidjson::StringBuffer buf;
+  JsonTextWriter w(buf);
+  RecordWriter rw(store, with_deleted, w);
+  if (single) rw.Write(model, *records[0], plan);
+  else rw.WriteArray(model, records, plan);
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+}  // namespace kin::api

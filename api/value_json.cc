@@ -1,0 +1,128 @@
+#include "api/value_json.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace kin::api {
+
+namespace {
+
+std::string Shown(const Json& j) {
+  std::string s = j.dump();
+  if (s.size() > 60) s = s.substr(0, 57) + "...";
+  return s;
+}
+
+Status Expected(const ModelDef& m, const PropertyDef& p, const std::string& what, const Json& got) {
+  return Status::InvalidData("Invalid value for " + m.name + "." + p.name + ": expected " + what + ", got " +
+                             Shown(got));
+}
+
+}  // namespace
+
+Status RequiredError(const ModelDef& m, const PropertyDef& p, const char* found) {
+  return Status::InvalidData("Value for " + m.name + "." + p.name + " is required, '" + found + "' found");
+}
+
+Result<Value> ValueFromJson(const ModelDef& m, const PropertyDef& p, const Json& j) {
+  if (j.is_null()) return Value();
+  switch (p.type) {
+    case PropertyType::kId:
+    case PropertyType::kText:
+    case PropertyType::kForeignKey:
+      if (!j.is_string()) return Expected(m, p, "a string", j);
+      if (p.primary_key && j.get_ref<const std::string&>().empty()) return Expected(m, p, "a non-empty id", j);
+      return Value::Text(j.get<std::string>());
+    case PropertyType::kNumber:
+    case PropertyType::kAutoincrement:
+      if (j.is_number_integer()) {
+        if (j.is_number_unsigned() && j.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))
+          return Expected(m, p, "a 64-bit integer", j);
+        return Value::Int(j.get<int64_t>());
+      }
+      if (j.is_number_float()) {
+        double d = j.get<double>();
+        if (std::isfinite(d) && std::trunc(d) == d && std::fabs(d) < 9.2e18) return Value::Int(static_cast<int64_t>(d));
+      }
+      return Expected(m, p, "an integer", j);
+    case PropertyType::kFloat:
+      if (!j.is_number()) return Expected(m, p, "a number", j);
+      return Value::Float(j.get<double>());
+    case PropertyType::kBigNumber: {
+      std::string text;
+      if (j.is_number()) text = j.dump();
+      else if (j.is_string()) text = j.get<std::string>();
+      else return Expected(m, p, "a number or a numeric string", j);
+      auto d = ParseDecimal(text);
+      if (!d) return Expected(m, p, "a number or a numeric string", j);
+      return Value::Dec(std::move(*d));
+    }
+    case PropertyType::kBoolean:
+      if (!j.is_boolean()) return Expected(m, p, "a boolean", j);
+      return Value::Bool(j.get<bool>());
+    case PropertyType::kDateTime: {
+      if (!j.is_string()) return Expected(m, p, "an ISO-8601 date-time string", j);
+      auto t = ParseTimestamp(j.get_ref<const std::string&>());
+      if (!t) return Expected(m, p, "an ISO-8601 date-time string", j);
+      return Value::Time(*t);
+    }
+    case PropertyType::kJson:
+      if (!j.is_object() && !j.is_array()) return Expected(m, p, "a JSON object or array", j);
+      return Value::Json(JsonText{j.dump()});
+    case PropertyType::kEnum: {
+      std::string allowed;
+      for (const auto& v : p.enum_values) allowed += (allowed.empty() ? "" : ", ") + v;
+      if (!j.is_string()) return Expected(m, p, "one of " + allowed, j);
+      const auto& s = j.get_ref<const std::string&>();
+      if (std::find(p.enum_values.begin(), p.enum_values.end(), s) == p.enum_values.end())
+        return Expected(m, p, "one of " + allowed, j);
+      return Value::Text(s);
+    }
+    case PropertyType::kArray: {
+      if (!j.is_array()) return Expected(m, p, "an array of strings", j);
+      StringList list;
+      for (const auto& e : j) {
+        if (!e.is_string()) return Expected(m, p, "an array of strings", j);
+        list.push_back(e.get<std::string>());
+      }
+      return Value::List(std::move(list));
+    }
+  }
+  return Expected(m, p, "a value", j);
+}
+
+Value LooseValueFromJson(const Json& j) {
+  if (j.is_boolean()) return Value::Bool(j.get<bool>());
+  if (j.is_number_integer()) return Value::Int(j.get<int64_t>());
+  if (j.is_number_float()) return Value::Float(j.get<double>());
+  if (j.is_string()) return Value::Text(j.get<std::string>());
+  if (j.is_object() || j.is_array()) return Value::Json(JsonText{j.dump()});
+  return Value();
+}
+
+Json ValueToJson(const Value& v) {
+  switch (v.type()) {
+    case ValueType::kNull: return nullptr;
+    case ValueType::kBool: return v.as_bool();
+    case ValueType::kInt: return v.as_int();
+    case ValueType::kFloat: return v.as_float();
+    case ValueType::kText: return v.as_text();
+    case ValueType::kDateTime: return FormatTimestamp(v.as_time());
+    case ValueType::kDecimal: return Json::parse(v.as_decimal().text);
+    case ValueType::kJson: return Json::parse(v.as_json().text);
+    case ValueType::kStringList: return v.as_list();
+  }
+  return nullptr;
+}
+
+Value MergeMetadata(const Value& current, const Json& patch) {
+  Json base = current.type() == ValueType::kJson ? Json::parse(current.as_json().text) : Json::object();
+  if (!base.is_object() || !patch.is_object()) return Value::Json(JsonText{patch.dump()});
+  for (const auto& [key, value] : patch.items()) {
+    if (value.is_string() && value.get_ref<const std::string&>().empty()) base.erase(key);
+    else base[key] = value;
+  }
+  return Value::Json(JsonText{base.dump()});
+}
+
+}  // namespace kin::api

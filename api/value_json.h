@@ -1,0 +1,34 @@
+#pragma once
+// Conversions between JSON values (nlohmann, the API edge) and property Values,
+// with SPEC.md section 7's invalid_data messages. Stateless; thread-safe.
+
+#include <nlohmann/json.hpp>
+
+#include "core/schema.h"
+#include "core/status.h"
+#include "core/value.h"
+
+namespace kin::api {
+
+using Json = nlohmann::json;
+
+// A value for property `p` of `m` from input. Null is returned as null; whether
+// null is allowed is the caller's decision (RequireValue).
+Result<Value> ValueFromJson(const ModelDef& m, const PropertyDef& p, const Json& j);
+
+// Error unless `v` may be stored in `p` (non-null, or `p` nullable). `found` is
+// "undefined" for an absent value, "null" for an explicit null.
+Status RequiredError(const ModelDef& m, const PropertyDef& p, const char* found);
+
+// A value of the loose kind of a JSON literal (defaults in schema drafts):
+// bool, integer, float, text, json text for objects and arrays.
+Value LooseValueFromJson(const Json& j);
+
+// The JSON form of a stored value (dateTime as ISO text, json parsed, decimals as numbers).
+Json ValueToJson(const Value& v);
+
+// `metadata` update rule: merge `patch` one level deep into `current`; a key set
+// to "" is removed.
+Value MergeMetadata(const Value& current, const Json& patch);
+
+}  // namespace kin::api

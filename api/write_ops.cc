@@ -1,0 +1,86 @@
+// create and update: argument shapes of SPEC.md section 2 over RecordEditor.
+
+#include <algorithm>
+
+#include "api/record_editor.h"
+#include "api/query.h"
+#include "api/record_writer.h"
+
+namespace kin::api {
+
+namespace {
+
+const Json& Arg(const Json& args, size_t i) {
+  static const Json kNull;
+  return i < args.size() ? args[i] : kNull;
+}
+
+// The records with these ids, rendered in the given order (one object when `single`).
+std::string Render(const CallContext& ctx, const ModelDef& model, const std::vector<std::string>& ids, bool single) {
+  std::vector<const Record*> records;
+  for (const auto& id : ids) records.push_back(ctx.store.Find(model.id, id));
+  static const ReadPlan kAll;
+  return RenderRecords(ctx.store, model, records, kAll, true, single);
+}
+
+}  // namespace
+
+Result<std::string> Create(CallContext& ctx, const ModelDef& model, const Json& args) {
+  const Json& data = Arg(args, 0);
+  if (!data.is_object() && !data.is_array())
+    return Status::InvalidArgument("create" + model.plural + " expects an object or an array of objects");
+  RecordEditor editor(ctx, model);
+  std::vector<std::string> ids;
+  if (data.is_object()) {
+    KIN_ASSIGN_OR_RETURN(std::string id, editor.Create(data));
+    return Render(ctx, model, {id}, true);
+  }
+  for (const auto& one : data) {
+    KIN_ASSIGN_OR_RETURN(std::string id, editor.Create(one));
+    ids.push_back(std::move(id));
+  }
+  return Render(ctx, model, ids, false);
+}
+
+Result<std::string> Update(CallContext& ctx, const ModelDef& model, const Json& args) {
+  const Json& data = Arg(args, 0);
+  const std::string& pk = model.primary_key().name;
+  const std::string shape = "update" + model.plural + " expects {" + pk + ", ...}, an array of those, or {selector, data}";
+  RecordEditor editor(ctx, model);
+  bool selector_form = data.is_object() && data.contains("selector") && data.contains("data") &&
+                       !model.FindProperty("selector");
+  if (selector_form) {
+    if (!data["data"].is_object()) return Status::InvalidArgument(shape);
+    KIN_ASSIGN_OR_RETURN(auto matched, MatchSelector(ctx, model, data["selector"], false));
+    std::vector<std::string> ids;
+    for (const Record* r : matched) ids.emplace_back(r->id());
+    for (const auto& id : ids) KIN_RETURN_IF_ERROR(editor.Update(id, data["data"]));
+    return Render(ctx, model, ids, false);
+  }
+  if (!data.is_object() && !data.is_array()) return Status::InvalidArgument(shape);
+  std::vector<const Json*> items;
+  if (data.is_object()) items.push_back(&data);
+  else for (const auto& e : data) items.push_back(&e);
+  std::vector<std::string> ids, missing;
+  for (const Json* item : items) {
+    if (!item->is_object()) return Status::InvalidArgument(shape);
+    auto it = item->find(pk);
+    if (it == item->end() || !it->is_string()) return Status::InvalidArgument(shape);
+    const std::string& id = it->get_ref<const std::string&>();
+    const Record* r = ctx.store.Find(model.id, id);
+    if (!r || !ctx.store.IsLive(model, *r)) missing.push_back(id);
+    ids.push_back(id);
+  }
+  if (!missing.empty()) {
+    std::string list;
+    for (const auto& id : missing) list += (list.empty() ? "" : ", ") + id;
+    return Status::NotFound(model.name + " with " + pk + " \"" + list + "\" not found");
+  }
+  for (size_t i = 0; i < items.size(); ++i) KIN_RETURN_IF_ERROR(editor.Update(ids[i], *items[i]));
+  if (data.is_object()) return Render(ctx, model, ids, true);
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return Render(ctx, model, ids, false);
+}
+
+}  // namespace kin::api

@@ -1,0 +1,44 @@
+#pragma once
+// ChangeSet: the physical steps of one committed call (or transaction), in the order
+// they were applied. The same steps are applied live and replayed from the journal.
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/ids.h"
+#include "core/value.h"
+
+namespace kin {
+
+// Insert a record, or replace every value of an existing one (a full after-image).
+// Foreign-key adjacency follows the `{relation}_id` values.
+struct PutStep {
+  ModelId model;
+  std::vector<Value> values;
+};
+// Remove a record. Its parent links and automatic manyToMany links go with it; no
+// record may still point at it through a foreign key.
+struct DeleteStep {
+  ModelId model;
+  std::string id;
+};
+// Link or unlink two records through an automatic manyToMany relation; `from` is a
+// record of the relation's model, `to` one of its target.
+struct LinkStep {
+  RelationId relation;
+  std::string from, to;
+};
+struct UnlinkStep {
+  RelationId relation;
+  std::string from, to;
+};
+
+using ChangeStep = std::variant<PutStep, DeleteStep, LinkStep, UnlinkStep>;
+
+struct ChangeSet {
+  std::vector<ChangeStep> steps;
+  bool empty() const { return steps.empty(); }
+};
+
+}  // namespace kin

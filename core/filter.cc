@@ -1,0 +1,176 @@
+#include "core/filter.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "core/store.h"
+
+namespace kin {
+
+Filter Filter::And(std::vector<Filter> parts) {
+  Filter f(Kind::kAnd);
+  f.parts_ = std::move(parts);
+  return f;
+}
+
+Filter Filter::Or(std::vector<Filter> parts) {
+  Filter f(Kind::kOr);
+  f.parts_ = std::move(parts);
+  return f;
+}
+
+Filter Filter::Not(Filter inner) {
+  Filter f(Kind::kNot);
+  f.parts_.push_back(std::move(inner));
+  return f;
+}
+
+Filter Filter::Compare(SlotId slot, CompareOp op, Value value, std::vector<Value> values) {
+  Filter f(Kind::kCompare);
+  f.slot_ = slot;
+  f.op_ = op;
+  f.value_ = std::move(value);
+  f.values_ = std::move(values);
+  return f;
+}
+
+Filter Filter::Regex(SlotId slot, std::shared_ptr<const std::regex> re) {
+  Filter f(Kind::kCompare);
+  f.slot_ = slot;
+  f.op_ = CompareOp::kRe;
+  f.re_ = std::move(re);
+  return f;
+}
+
+Filter Filter::Related(RelationId relation, Filter inner) {
+  Filter f(Kind::kRelated);
+  f.relation_ = relation;
+  f.parts_.push_back(std::move(inner));
+  return f;
+}
+
+Filter Filter::Search(std::string text) {
+  Filter f(Kind::kSearch);
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  f.text_ = std::move(text);
+  return f;
+}
+
+const Value* Filter::PinnedId() const {
+  if (kind_ == Kind::kCompare && op_ == CompareOp::kEq && slot_.value == 0 && value_.type() == ValueType::kText)
+    return &value_;
+  return nullptr;
+}
+
+namespace {
+
+bool Contains(const std::vector<Value>& values, const Value& v) {
+  for (const auto& x : values)
+    if (CompareValues(x, v) == 0 && x.is_null() == v.is_null()) return true;
+  return false;
+}
+
+bool ContainsFolded(std::string_view hay, std::string_view needle_lower) {
+  if (needle_lower.empty()) return true;
+  auto it = std::search(hay.begin(), hay.end(), needle_lower.begin(), needle_lower.end(),
+                        [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+  return it != hay.end();
+}
+
+}  // namespace
+
+bool LikeMatch(std::string_view text, std::string_view pattern, bool fold_case) {
+  auto eq = [fold_case](char a, char b) {
+    return fold_case ? std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b))
+                     : a == b;
+  };
+  // Iterative wildcard match with backtracking to the last '%'.
+  size_t t = 0, p = 0, star = std::string_view::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && (pattern[p] == '_' || (pattern[p] != '%' && eq(pattern[p], text[t])))) {
+      ++t;
+      ++p;
+    } else if (p < pattern.size() && pattern[p] == '%') {
+      star = p++;
+      mark = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '%') ++p;
+  return p == pattern.size();
+}
+
+bool Filter::CompareMatches(const Value& v) const {
+  switch (op_) {
+    case CompareOp::kEq: return v == value_ || (!v.is_null() && !value_.is_null() && CompareValues(v, value_) == 0);
+    case CompareOp::kNe: return !(v == value_ || (!v.is_null() && !value_.is_null() && CompareValues(v, value_) == 0));
+    case CompareOp::kIn: return Contains(values_, v);
+    case CompareOp::kNin: return !Contains(values_, v);
+    case CompareOp::kGt: return !v.is_null() && CompareValues(v, value_) > 0;
+    case CompareOp::kGte: return !v.is_null() && CompareValues(v, value_) >= 0;
+    case CompareOp::kLt: return !v.is_null() && CompareValues(v, value_) < 0;
+    case CompareOp::kLte: return !v.is_null() && CompareValues(v, value_) <= 0;
+    case CompareOp::kLike:
+    case CompareOp::kILike:
+      return v.type() == ValueType::kText && value_.type() == ValueType::kText &&
+             LikeMatch(v.as_text(), value_.as_text(), op_ == CompareOp::kILike);
+    case CompareOp::kRe: return v.type() == ValueType::kText && re_ && std::regex_search(v.as_text(), *re_);
+    case CompareOp::kExists: return v.is_null() != value_.as_bool();
+  }
+  return false;
+}
+
+bool Filter::Matches(const Store& store, const ModelDef& model, const Record& r, bool with_deleted) const {
+  switch (kind_) {
+    case Kind::kTrue: return true;
+    case Kind::kFalse: return false;
+    case Kind::kAnd:
+      for (const auto& p : parts_)
+        if (!p.Matches(store, model, r, with_deleted)) return false;
+      return true;
+    case Kind::kOr:
+      for (const auto& p : parts_)
+        if (p.Matches(store, model, r, with_deleted)) return true;
+      return false;
+    case Kind::kNot: return !parts_[0].Matches(store, model, r, with_deleted);
+    case Kind::kCompare: {
+      const Value& v = r.values[slot_.value];
+      if (v.type() == ValueType::kStringList && op_ == CompareOp::kEq && value_.type() == ValueType::kText) {
+        const auto& l = v.as_list();
+        return std::find(l.begin(), l.end(), value_.as_text()) != l.end();
+      }
+      return CompareMatches(v);
+    }
+    case Kind::kRelated: {
+      const Schema& schema = store.schema();
+      const RelationDef& rel = schema.relation(relation_);
+      const ModelDef& target = schema.model(rel.target);
+      const ModelDef* hop = rel.through_pivot() ? &schema.model(rel.pivot) : nullptr;
+      for (const Record* other : r.links[rel.local]) {
+        if (hop) {
+          if (!with_deleted && !store.IsLive(*hop, *other)) continue;
+          const auto& far = other->links[schema.relation(rel.pivot_far).local];
+          if (far.empty()) continue;
+          other = far[0];
+        }
+        if (!with_deleted && !store.IsLive(target, *other)) continue;
+        if (parts_[0].Matches(store, target, *other, with_deleted)) return true;
+      }
+      return false;
+    }
+    case Kind::kSearch:
+      if (model.searchable.empty()) return true;
+      for (SlotId s : model.searchable) {
+        const Value& v = r.values[s.value];
+        if (v.type() == ValueType::kText && ContainsFolded(v.as_text(), text_)) return true;
+      }
+      return false;
+  }
+  return false;
+}
+
+}  // namespace kin

@@ -1,0 +1,68 @@
+#pragma once
+// Filter: a compiled filter over one model's records (SPEC.md section 5): property
+// conditions, $and/$or/$not, conditions on related records, and the `q` search.
+// Immutable after construction; Matches is thread-safe (const, reads the store).
+
+#include <memory>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "core/ids.h"
+#include "core/record.h"
+#include "core/schema.h"
+#include "core/value.h"
+
+namespace kin {
+
+class Store;
+
+enum class CompareOp : uint8_t { kEq, kNe, kIn, kNin, kGt, kGte, kLt, kLte, kLike, kILike, kRe, kExists };
+
+class Filter {
+ public:
+  enum class Kind : uint8_t { kTrue, kFalse, kAnd, kOr, kNot, kCompare, kRelated, kSearch };
+
+  static Filter True() { return Filter(Kind::kTrue); }
+  static Filter False() { return Filter(Kind::kFalse); }
+  static Filter And(std::vector<Filter> parts);
+  static Filter Or(std::vector<Filter> parts);
+  static Filter Not(Filter inner);
+  // `slot op value`; kIn/kNin take `values`; kExists takes Value::Bool.
+  static Filter Compare(SlotId slot, CompareOp op, Value value, std::vector<Value> values = {});
+  // Regex condition (kRe); the pattern is compiled once here.
+  static Filter Regex(SlotId slot, std::shared_ptr<const std::regex> re);
+  // Some record related through `relation` (live, unless the match includes deleted
+  // records) satisfies `inner`, a filter over the target model.
+  static Filter Related(RelationId relation, Filter inner);
+  // Any of the model's searchable properties contains `text`, case-insensitively.
+  static Filter Search(std::string text);
+
+  Kind kind() const { return kind_; }
+
+  // Whether `r`, a record of `model`, matches. `with_deleted` lets soft-deleted
+  // related records count for relation conditions.
+  bool Matches(const Store& store, const ModelDef& model, const Record& r, bool with_deleted) const;
+
+  // The id this filter pins, when it is exactly `{pk: "x"}` (lets callers skip a scan).
+  const Value* PinnedId() const;
+
+ private:
+  explicit Filter(Kind k) : kind_(k) {}
+  bool CompareMatches(const Value& v) const;
+
+  Kind kind_;
+  SlotId slot_;
+  CompareOp op_ = CompareOp::kEq;
+  Value value_;
+  std::vector<Value> values_;
+  std::shared_ptr<const std::regex> re_;
+  RelationId relation_;
+  std::string text_;  // search text, lower case
+  std::vector<Filter> parts_;
+};
+
+// SQL LIKE with % (any run) and _ (one character); `fold_case` for ILIKE.
+bool LikeMatch(std::string_view text, std::string_view pattern, bool fold_case);
+
+}  // namespace kin

@@ -1,0 +1,240 @@
+#include "core/store.h"
+
+#include <algorithm>
+#include <cassert>
+
+#include "core/table.h"
+
+namespace kin {
+
+namespace {
+
+Status Corrupt(const std::string& what) { return Status::DatabaseError("inconsistent change step: " + what); }
+
+void InsertSorted(std::vector<const Record*>& v, const Record* r) {
+  v.insert(std::lower_bound(v.begin(), v.end(), r, RecordIdLess()), r);
+}
+
+void EraseSorted(std::vector<const Record*>& v, const Record* r) {
+  auto it = std::lower_bound(v.begin(), v.end(), r, RecordIdLess());
+  assert(it != v.end() && *it == r);
+  if (it != v.end() && *it == r) v.erase(it);
+}
+
+bool ContainsSorted(const std::vector<const Record*>& v, const Record* r) {
+  auto it = std::lower_bound(v.begin(), v.end(), r, RecordIdLess());
+  return it != v.end() && *it == r;
+}
+
+}  // namespace
+
+Store::Store(std::shared_ptr<const Schema> schema) : schema_(std::move(schema)) {
+  for (const auto& m : schema_->models()) {
+    auto t = std::make_unique<Table>();
+    t->indexes.resize(m.indexes.size());
+    tables_.push_back(std::move(t));
+  }
+}
+
+Store::~Store() = default;
+
+const Record* Store::Find(ModelId model, std::string_view id) const {
+  const auto& idx = tables_[model.value]->records.get<ById>();
+  auto it = idx.find(id);
+  return it == idx.end() ? nullptr : &*it;
+}
+
+size_t Store::Count(ModelId model) const { return tables_[model.value]->records.size(); }
+
+void Store::Scan(ModelId model, const std::function<bool(const Record&)>& visit) const {
+  for (const Record& r : tables_[model.value]->records.get<ByIdOrder>())
+    if (!visit(r)) return;
+}
+
+std::span<const Record* const> Store::IndexLookup(ModelId model, size_t index, std::string_view key) const {
+  const auto& entries = tables_[model.value]->indexes[index].entries;
+  auto it = entries.find(std::string(key));
+  if (it == entries.end()) return {};
+  return {it->second.data(), it->second.size()};
+}
+
+int64_t Store::LastAutoincrement(ModelId model, SlotId slot) const {
+  const auto& a = tables_[model.value]->autoincrement;
+  auto it = a.find(slot.value);
+  return it == a.end() ? 0 : it->second;
+}
+
+bool Store::IndexKey(const IndexDef& index, const std::vector<Value>& values, std::string* out) {
+  out->clear();
+  for (SlotId s : index.on) {
+    const Value& v = values[s.value];
+    if (v.is_null()) return false;
+    v.AppendKey(out);
+  }
+  return true;
+}
+
+void Store::IndexInsert(const ModelDef& model, const Record* r) {
+  if (!IsLive(model, *r)) return;
+  Table& t = *tables_[model.id.value];
+  std::string key;
+  for (size_t i = 0; i < model.indexes.size(); ++i)
+    if (IndexKey(model.indexes[i], r->values, &key)) InsertSorted(t.indexes[i].entries[key], r);
+}
+
+void Store::IndexErase(const ModelDef& model, const Record* r) {
+  if (!IsLive(model, *r)) return;
+  Table& t = *tables_[model.id.value];
+  std::string key;
+  for (size_t i = 0; i < model.indexes.size(); ++i) {
+    if (!IndexKey(model.indexes[i], r->values, &key)) continue;
+    auto it = t.indexes[i].entries.find(key);
+    if (it == t.indexes[i].entries.end()) continue;
+    EraseSorted(it->second, r);
+    if (it->second.empty()) t.indexes[i].entries.erase(it);
+  }
+}
+
+void Store::SetLinks(ModelId model, const Record* record, uint32_t local,
+                     const std::function<void(std::vector<const Record*>&)>& edit) {
+  auto& idx = tables_[model.value]->records.get<ById>();
+  bool ok = idx.modify(idx.iterator_to(*record), [&](Record& r) { edit(r.links[local]); });
+  assert(ok && "a link edit never changes a key");
+  (void)ok;
+}
+
+void Store::Attach(const RelationDef& rel, const Record* child, const Record* parent) {
+  SetLinks(rel.model, child, rel.local, [&](auto& v) { v.assign(1, parent); });
+  if (!rel.inverse.valid()) return;
+  const RelationDef& inv = schema_->relation(rel.inverse);
+  SetLinks(inv.model, parent, inv.local, [&](auto& v) { InsertSorted(v, child); });
+}
+
+void Store::Detach(const RelationDef& rel, const Record* child, const Record* parent) {
+  SetLinks(rel.model, child, rel.local, [&](auto& v) { v.clear(); });
+  if (!rel.inverse.valid()) return;
+  const RelationDef& inv = schema_->relation(rel.inverse);
+  SetLinks(inv.model, parent, inv.local, [&](auto& v) { EraseSorted(v, child); });
+}
+
+Status Store::Apply(const ChangeSet& change_set) {
+  for (const auto& step : change_set.steps) KIN_RETURN_IF_ERROR(Apply(step));
+  return Status::Ok();
+}
+
+Status Store::Apply(const ChangeStep& step) {
+  return std::visit(
+      [this](const auto& s) -> Status {
+        using T = std::decay_t<decltype(s)>;
+        if constexpr (std::is_same_v<T, PutStep>) return ApplyPut(s);
+        else if constexpr (std::is_same_v<T, DeleteStep>) return ApplyDelete(s);
+        else if constexpr (std::is_same_v<T, LinkStep>) return ApplyLink(s.relation, s.from, s.to, true);
+        else return ApplyLink(s.relation, s.from, s.to, false);
+      },
+      step);
+}
+
+Status Store::ApplyPut(const PutStep& step) {
+  if (step.model.value >= tables_.size()) return Corrupt("unknown model");
+  const ModelDef& m = schema_->model(step.model);
+  if (step.values.size() != m.properties.size() || step.values[0].type() != ValueType::kText)
+    return Corrupt("record of " + m.name + " has the wrong shape");
+  // Resolve every parent first, so a failure changes nothing.
+  std::vector<const Record*> parents(m.relations.size(), nullptr);
+  for (RelationId rid : m.relations) {
+    const RelationDef& rel = schema_->relation(rid);
+    if (rel.kind != RelationKind::kBelongsTo) continue;
+    const Value& fk = step.values[rel.foreign_key.value];
+    if (fk.is_null()) continue;
+    if (fk.type() != ValueType::kText) return Corrupt(m.name + "." + rel.name + " is not an id");
+    parents[rel.local] = Find(rel.target, fk.as_text());
+    if (!parents[rel.local])
+      return Corrupt(m.name + " " + step.values[0].as_text() + " points at a missing " +
+                     schema_->model(rel.target).name + " " + fk.as_text());
+  }
+  Table& t = *tables_[step.model.value];
+  auto& by_id = t.records.get<ById>();
+  auto it = by_id.find(step.values[0].as_text());
+  const Record* self;
+  if (it == by_id.end()) {
+    Record r;
+    r.values = step.values;
+    r.links.resize(m.relations.size());
+    self = &*by_id.insert(std::move(r)).first;
+  } else {
+    self = &*it;
+    IndexErase(m, self);
+    for (RelationId rid : m.relations) {
+      const RelationDef& rel = schema_->relation(rid);
+      if (rel.kind != RelationKind::kBelongsTo) continue;
+      const auto& current = self->links[rel.local];
+      if (!current.empty() && current[0] != parents[rel.local]) Detach(rel, self, current[0]);
+    }
+    bool ok = by_id.modify(it, [&](Record& r) { r.values = step.values; });
+    assert(ok);
+    (void)ok;
+  }
+  for (RelationId rid : m.relations) {
+    const RelationDef& rel = schema_->relation(rid);
+    if (rel.kind != RelationKind::kBelongsTo || !parents[rel.local]) continue;
+    const auto& current = self->links[rel.local];
+    if (current.empty()) Attach(rel, self, parents[rel.local]);
+  }
+  IndexInsert(m, self);
+  for (const auto& p : m.properties) {
+    if (p.type != PropertyType::kAutoincrement || step.values[p.slot.value].type() != ValueType::kInt) continue;
+    int64_t& last = t.autoincrement[p.slot.value];
+    last = std::max(last, step.values[p.slot.value].as_int());
+  }
+  return Status::Ok();
+}
+
+Status Store::ApplyDelete(const DeleteStep& step) {
+  if (step.model.value >= tables_.size()) return Corrupt("unknown model");
+  const ModelDef& m = schema_->model(step.model);
+  auto& by_id = tables_[step.model.value]->records.get<ById>();
+  auto it = by_id.find(step.id);
+  if (it == by_id.end()) return Corrupt("delete of a missing " + m.name + " " + step.id);
+  const Record* self = &*it;
+  for (RelationId rid : m.relations) {
+    const RelationDef& rel = schema_->relation(rid);
+    bool holds_children = rel.is_parent_side() || rel.through_pivot();
+    if (holds_children && !self->links[rel.local].empty())
+      return Corrupt("delete of " + m.name + " " + step.id + " still referenced through " + rel.name);
+  }
+  for (RelationId rid : m.relations) {
+    const RelationDef& rel = schema_->relation(rid);
+    std::vector<const Record*> linked = self->links[rel.local];
+    if (rel.kind == RelationKind::kBelongsTo && !linked.empty()) {
+      Detach(rel, self, linked[0]);
+    } else if (rel.kind == RelationKind::kManyToMany && !rel.through_pivot()) {
+      const RelationDef& inv = schema_->relation(rel.inverse);
+      for (const Record* other : linked) SetLinks(inv.model, other, inv.local, [&](auto& v) { EraseSorted(v, self); });
+    }
+  }
+  IndexErase(m, self);
+  by_id.erase(it);
+  return Status::Ok();
+}
+
+Status Store::ApplyLink(RelationId relation, std::string_view from, std::string_view to, bool link) {
+  if (relation.value >= schema_->relations().size()) return Corrupt("unknown relation");
+  const RelationDef& rel = schema_->relation(relation);
+  if (rel.kind != RelationKind::kManyToMany || rel.through_pivot()) return Corrupt("link through " + rel.name);
+  const Record* a = Find(rel.model, from);
+  const Record* b = Find(rel.target, to);
+  if (!a || !b) return Corrupt("link of a missing record through " + rel.name);
+  bool present = ContainsSorted(a->links[rel.local], b);
+  if (present == link) return Corrupt(std::string(link ? "duplicate link" : "missing link") + " through " + rel.name);
+  const RelationDef& inv = schema_->relation(rel.inverse);
+  if (link) {
+    SetLinks(rel.model, a, rel.local, [&](auto& v) { InsertSorted(v, b); });
+    SetLinks(inv.model, b, inv.local, [&](auto& v) { InsertSorted(v, a); });
+  } else {
+    SetLinks(rel.model, a, rel.local, [&](auto& v) { EraseSorted(v, b); });
+    SetLinks(inv.model, b, inv.local, [&](auto& v) { EraseSorted(v, a); });
+  }
+  return Status::Ok();
+}
+
+}  // namespace kin

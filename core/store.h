@@ -1,0 +1,69 @@
+#pragma once
+// Store: every record of every model, their adjacency and secondary indexes.
+// Owns one table per model. Not internally synchronized: the owner (api::Database)
+// serializes Apply against readers; concurrent const access is safe.
+
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/change_set.h"
+#include "core/record.h"
+#include "core/schema.h"
+#include "core/status.h"
+
+namespace kin {
+
+class Table;
+
+class Store {
+ public:
+  explicit Store(std::shared_ptr<const Schema> schema);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const Schema& schema() const { return *schema_; }
+  const std::shared_ptr<const Schema>& schema_ptr() const { return schema_; }
+
+  // The record with this primary key (soft-deleted included), or nullptr.
+  const Record* Find(ModelId model, std::string_view id) const;
+  // Number of records of a model, soft-deleted included.
+  size_t Count(ModelId model) const;
+  // Visits records in primary-key order until `visit` returns false.
+  void Scan(ModelId model, const std::function<bool(const Record&)>& visit) const;
+  // Live records whose key for the model's index `index` equals `key`.
+  std::span<const Record* const> IndexLookup(ModelId model, size_t index, std::string_view key) const;
+  // Highest value an autoincrement slot has had (0 when none).
+  int64_t LastAutoincrement(ModelId model, SlotId slot) const;
+
+  bool IsLive(const ModelDef& model, const Record& r) const { return r.values[model.deleted_at.value].is_null(); }
+
+  // Applies one step. A step whose preconditions do not hold (a missing record, a
+  // foreign key naming no record, a record still referenced, a duplicate link)
+  // returns database_error and changes nothing; a validated step cannot fail.
+  Status Apply(const ChangeStep& step);
+  // Applies every step in order; stops at the first failure.
+  Status Apply(const ChangeSet& change_set);
+
+  // The key of `values` in an index; false when a key value is null (nulls never clash).
+  static bool IndexKey(const IndexDef& index, const std::vector<Value>& values, std::string* out);
+
+ private:
+  Status ApplyPut(const PutStep& step);
+  Status ApplyDelete(const DeleteStep& step);
+  Status ApplyLink(RelationId relation, std::string_view from, std::string_view to, bool link);
+  void SetLinks(ModelId model, const Record* record, uint32_t local, const std::function<void(std::vector<const Record*>&)>& edit);
+  void Attach(const RelationDef& rel, const Record* child, const Record* parent);
+  void Detach(const RelationDef& rel, const Record* child, const Record* parent);
+  void IndexInsert(const ModelDef& model, const Record* r);
+  void IndexErase(const ModelDef& model, const Record* r);
+
+  std::shared_ptr<const Schema> schema_;
+  std::vector<std::unique_ptr<Table>> tables_;
+};
+
+}  // namespace kin

@@ -1,0 +1,144 @@
+// ULID generation. A process-wide generator (guarded by a mutex) remembers the last
+// timestamp and 80-bit random part; within one millisecond, or if the clock steps
+// back, the next id reuses that timestamp and adds one to the random part, so ids
+// are strictly increasing across all threads. Fresh randomness comes from a
+// per-thread std::mt19937_64 seeded from std::random_device.
+
+#include "core/ulid.h"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <random>
+#include <string>
+#include <string_view>
+#include <thread>
+
+namespace kin {
+namespace {
+
+constexpr std::string_view kAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+constexpr std::size_t kUlidLength = 26;
+constexpr uint64_t kMaxTimestamp = (uint64_t{1} << 48) - 1;
+constexpr uint64_t kHi16Mask = 0xFFFF;
+
+// Seeds from std::random_device; falls back to time and thread id if it fails.
+std::mt19937_64 MakeEngine() {
+  uint64_t seed = 0;
+  try {
+    std::random_device device;
+    seed = (static_cast<uint64_t>(device()) << 32) ^ device();
+  } catch (...) {
+    seed = static_cast<uint64_t>(
+               std::chrono::high_resolution_clock::now().time_since_epoch().count()) ^
+           std::hash<std::thread::id>{}(std::this_thread::get_id());
+  }
+  return std::mt19937_64(seed);
+}
+
+uint64_t RandomU64() {
+  thread_local std::mt19937_64 engine = MakeEngine();
+  return engine();
+}
+
+uint64_t NowMs() {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+}
+
+// The last id handed out; the next one is always greater.
+struct UlidState {
+  std::mutex mu;
+  uint64_t ms = 0;
+  uint64_t hi16 = 0;
+  uint64_t lo64 = 0;
+  bool started = false;
+};
+
+UlidState& State() {
+  static UlidState state;
+  return state;
+}
+
+// Adds one to the 80-bit value (hi16, lo64); false when it wraps around.
+bool Increment80(uint64_t& hi16, uint64_t& lo64) {
+  if (++lo64 != 0) return true;
+  hi16 = (hi16 + 1) & kHi16Mask;
+  return hi16 != 0;
+}
+
+// Fills ms/hi16/lo64 with the next id's parts under the generator's lock.
+void NextParts(uint64_t& ms, uint64_t& hi16, uint64_t& lo64) {
+  const uint64_t now = NowMs() & kMaxTimestamp;
+  UlidState& s = State();
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (!s.started || now > s.ms) {
+    s.ms = now;
+    s.hi16 = RandomU64() & kHi16Mask;
+    s.lo64 = RandomU64();
+    s.started = true;
+  } else if (!Increment80(s.hi16, s.lo64)) {
+    // The random part overflowed within one millisecond: borrow the next one.
+    s.ms = (s.ms + 1) & kMaxTimestamp;
+    s.hi16 = RandomU64() & kHi16Mask;
+    s.lo64 = RandomU64();
+  }
+  ms = s.ms;
+  hi16 = s.hi16;
+  lo64 = s.lo64;
+}
+
+int AlphabetIndex(char c) {
+  const auto pos = kAlphabet.find(c);
+  return pos == std::string_view::npos ? -1 : static_cast<int>(pos);
+}
+
+}  // namespace
+
+std::string EncodeUlid(uint64_t unix_ms, uint64_t random_hi16, uint64_t random_lo64) {
+  // 128 bits as (high 64, low 64): 48-bit time, then the 80-bit random part.
+  const uint64_t high = ((unix_ms & kMaxTimestamp) << 16) | (random_hi16 & kHi16Mask);
+  const uint64_t low = random_lo64;
+  std::string out(kUlidLength, '0');
+  // Character i (from the right) holds bits [5i, 5i+5) of the 128-bit value.
+  for (std::size_t i = 0; i < kUlidLength; ++i) {
+    const unsigned shift = static_cast<unsigned>(5 * i);
+    uint64_t bits = 0;
+    if (shift >= 64) {
+      bits = high >> (shift - 64);
+    } else {
+      bits = low >> shift;
+      if (shift > 59) bits |= high << (64 - shift);
+    }
+    out[kUlidLength - 1 - i] = kAlphabet[bits & 0x1F];
+  }
+  return out;
+}
+
+std::string NewUlid() {
+  uint64_t ms = 0;
+  uint64_t hi16 = 0;
+  uint64_t lo64 = 0;
+  NextParts(ms, hi16, lo64);
+  return EncodeUlid(ms, hi16, lo64);
+}
+
+std::string NewPrefixedId(std::string_view prefix) {
+  if (prefix.empty()) return NewUlid();
+  std::string out(prefix);
+  out += '_';
+  out += NewUlid();
+  return out;
+}
+
+bool IsUlid(std::string_view s) {
+  if (s.size() != kUlidLength || s[0] < '0' || s[0] > '7') return false;
+  for (char c : s) {
+    if (AlphabetIndex(c) < 0) return false;
+  }
+  return true;
+}
+
+}  // namespace kin

@@ -1,0 +1,239 @@
+#include "core/value.h"
+
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace kin {
+
+std::optional<double> Value::AsNumber() const {
+  switch (type()) {
+    case ValueType::kInt: return static_cast<double>(as_int());
+    case ValueType::kFloat: return as_float();
+    case ValueType::kDecimal: return std::strtod(as_decimal().text.c_str(), nullptr);
+    case ValueType::kDateTime: return static_cast<double>(as_time().ms);
+    default: return std::nullopt;
+  }
+}
+
+void Value::AppendKey(std::string* out) const {
+  out->push_back(static_cast<char>('0' + v_.index()));
+  auto append_sized = [out](std::string_view s) {
+    out->append(std::to_string(s.size()));
+    out->push_back(':');
+    out->append(s);
+  };
+  switch (type()) {
+    case ValueType::kNull: break;
+    case ValueType::kBool: out->push_back(as_bool() ? '1' : '0'); break;
+    case ValueType::kInt: append_sized(std::to_string(as_int())); break;
+    case ValueType::kFloat: {
+      char buf[32];
+      auto r = std::to_chars(buf, buf + sizeof buf, as_float());
+      append_sized(std::string_view(buf, r.ptr - buf));
+      break;
+    }
+    case ValueType::kText: append_sized(as_text()); break;
+    case ValueType::kDateTime: append_sized(std::to_string(as_time().ms)); break;
+    case ValueType::kDecimal: append_sized(as_decimal().text); break;
+    case ValueType::kJson: append_sized(as_json().text); break;
+    case ValueType::kStringList:
+      out->append(std::to_string(as_list().size()));
+      for (const auto& s : as_list()) append_sized(s);
+      break;
+  }
+  out->push_back(';');
+}
+
+std::string Value::ToDisplay() const {
+  switch (type()) {
+    case ValueType::kNull: return "null";
+    case ValueType::kBool: return as_bool() ? "true" : "false";
+    case ValueType::kInt: return std::to_string(as_int());
+    case ValueType::kFloat: {
+      char buf[32];
+      auto r = std::to_chars(buf, buf + sizeof buf, as_float());
+      return std::string(buf, r.ptr - buf);
+    }
+    case ValueType::kText: return as_text();
+    case ValueType::kDateTime: return FormatTimestamp(as_time());
+    case ValueType::kDecimal: return as_decimal().text;
+    case ValueType::kJson: return as_json().text;
+    case ValueType::kStringList: {
+      std::string s;
+      for (const auto& e : as_list()) s += (s.empty() ? "" : ",") + e;
+      return s;
+    }
+  }
+  return "";
+}
+
+namespace {
+bool IsNumeric(ValueType t) {
+  return t == ValueType::kInt || t == ValueType::kFloat || t == ValueType::kDecimal;
+}
+template <typename T>
+int Cmp(const T& a, const T& b) { return a < b ? -1 : (b < a ? 1 : 0); }
+}  // namespace
+
+int CompareValues(const Value& a, const Value& b) {
+  if (a.is_null() || b.is_null()) return Cmp(!a.is_null(), !b.is_null());
+  if (a.type() == ValueType::kInt && b.type() == ValueType::kInt) return Cmp(a.as_int(), b.as_int());
+  if (IsNumeric(a.type()) && IsNumeric(b.type())) return Cmp(*a.AsNumber(), *b.AsNumber());
+  if (a.type() != b.type()) return Cmp(static_cast<int>(a.type()), static_cast<int>(b.type()));
+  switch (a.type()) {
+    case ValueType::kBool: return Cmp(a.as_bool(), b.as_bool());
+    case ValueType::kText: return a.as_text().compare(b.as_text()) < 0 ? -1 : (a.as_text() == b.as_text() ? 0 : 1);
+    case ValueType::kDateTime: return Cmp(a.as_time().ms, b.as_time().ms);
+    case ValueType::kJson: return Cmp(a.as_json().text, b.as_json().text);
+    case ValueType::kStringList: return Cmp(a.as_list(), b.as_list());
+    default: return 0;
+  }
+}
+
+// ---- timestamps -------------------------------------------------------------
+
+namespace {
+// Days since 1970-01-01 for a civil date (Howard Hinnant's algorithm).
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
+}
+bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
+  if (pos + n > s.size()) return false;
+  int v = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = v * 10 + (s[i] - '0');
+  }
+  *out = v;
+  return true;
+}
+}  // namespace
+
+std::string FormatTimestamp(Timestamp t) {
+  int64_t days = t.ms >= 0 ? t.ms / 86400000 : -((-t.ms + 86399999) / 86400000);
+  int64_t rem = t.ms - days * 86400000;
+  int64_t y; unsigned m, d;
+  CivilFromDays(days, &y, &m, &d);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<long long>(y), m, d,
+                static_cast<int>(rem / 3600000), static_cast<int>(rem / 60000 % 60),
+                static_cast<int>(rem / 1000 % 60), static_cast<int>(rem % 1000));
+  return buf;
+}
+
+std::optional<Timestamp> ParseTimestamp(std::string_view s) {
+  // YYYY-MM-DD[THH:MM[:SS[.fff]]][Z|+00:00]
+  int y, mo, d, h = 0, mi = 0, sec = 0, ms = 0;
+  if (!Digits(s, 0, 4, &y) || s.size() < 10 || s[4] != '-' || !Digits(s, 5, 2, &mo) || s[7] != '-' ||
+      !Digits(s, 8, 2, &d))
+    return std::nullopt;
+  size_t p = 10;
+  if (p < s.size() && (s[p] == 'T' || s[p] == ' ')) {
+    if (!Digits(s, p + 1, 2, &h) || p + 3 >= s.size() || s[p + 3] != ':' || !Digits(s, p + 4, 2, &mi))
+      return std::nullopt;
+    p += 6;
+    if (p < s.size() && s[p] == ':') {
+      if (!Digits(s, p + 1, 2, &sec)) return std::nullopt;
+      p += 3;
+      if (p < s.size() && s[p] == '.') {
+        size_t q = p + 1;
+        int scale = 100;
+        while (q < s.size() && s[q] >= '0' && s[q] <= '9') {
+          ms += (s[q] - '0') * scale;
+          scale /= 10;
+          ++q;
+        }
+        if (q == p + 1) return std::nullopt;
+        p = q;
+      }
+    }
+  }
+  int64_t offset_min = 0;
+  if (p < s.size()) {
+    if (s[p] == 'Z' && p + 1 == s.size()) {
+      p++;
+    } else if ((s[p] == '+' || s[p] == '-') && s.size() == p + 6 && s[p + 3] == ':') {
+      int oh, om;
+      if (!Digits(s, p + 1, 2, &oh) || !Digits(s, p + 4, 2, &om)) return std::nullopt;
+      offset_min = (oh * 60 + om) * (s[p] == '-' ? -1 : 1);
+      p += 6;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+  int64_t total = ((days * 24 + h) * 60 + mi - offset_min) * 60 + sec;
+  return Timestamp{total * 1000 + ms};
+}
+
+Timestamp Now() {
+  using namespace std::chrono;
+  return Timestamp{duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count()};
+}
+
+std::optional<Decimal> ParseDecimal(std::string_view s) {
+  if (s.empty() || s.size() > 400) return std::nullopt;
+  // Validate the grammar: -?digits(.digits)?([eE][+-]?digits)?
+  size_t i = 0;
+  bool neg = false;
+  if (s[i] == '-' || s[i] == '+') { neg = s[i] == '-'; ++i; }
+  std::string int_part, frac_part;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) int_part += s[i++];
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) frac_part += s[i++];
+  }
+  if (int_part.empty() && frac_part.empty()) return std::nullopt;
+  long exp = 0;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    bool eneg = false;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) { eneg = s[i] == '-'; ++i; }
+    if (i == s.size()) return std::nullopt;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+      exp = exp * 10 + (s[i++] - '0');
+      if (exp > 400) return std::nullopt;
+    }
+    if (eneg) exp = -exp;
+  }
+  if (i != s.size()) return std::nullopt;
+  // Shift the decimal point by the exponent.
+  std::string digits = int_part + frac_part;
+  long point = static_cast<long>(int_part.size()) + exp;
+  if (point < 0) { digits.insert(0, static_cast<size_t>(-point), '0'); point = 0; }
+  if (point > static_cast<long>(digits.size())) digits.append(static_cast<size_t>(point) - digits.size(), '0');
+  std::string ip = digits.substr(0, static_cast<size_t>(point));
+  std::string fp = digits.substr(static_cast<size_t>(point));
+  while (ip.size() > 1 && ip[0] == '0') ip.erase(0, 1);
+  if (ip.empty()) ip = "0";
+  while (!fp.empty() && fp.back() == '0') fp.pop_back();
+  std::string out = ip;
+  if (!fp.empty()) out += "." + fp;
+  if (neg && out != "0") out.insert(0, "-");
+  return Decimal{out};
+}
+
+}  // namespace kin

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds and runs every test: first the ASan+UBSan build, then the release build.
+# Prints how long each stage took; the output ends with CTest's summary line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+gen=""; command -v ninja >/dev/null 2>&1 && gen="-G Ninja"
+
+stage() { # name, command...
+  local name=$1; shift
+  local t0=$SECONDS
+  echo "== $name"
+  "$@"
+  echo "== $name took $((SECONDS - t0)) s"
+}
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+stage "configure+build (asan+ubsan)" bash -c "cmake -S . -B build-asan $gen -DCMAKE_BUILD_TYPE=Debug -DKIN_SANITIZE=ON -DKIN_BUILD_BENCHMARKS=OFF >/dev/null && cmake --build build-asan -j $jobs"
+stage "configure+build (release)" bash -c "cmake -S . -B build $gen -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && cmake --build build -j $jobs"
+stage "tests (asan+ubsan)" ctest --test-dir build-asan --output-on-failure -j "$jobs"
+echo "== tests (release)"
+t0=$SECONDS
+ctest --test-dir build --output-on-failure -j "$jobs" 2>&1 | tee build/ctest.log
+status=${PIPESTATUS[0]}
+echo "== tests (release) took $((SECONDS - t0)) s" >&2
+# Repeat CTest's summary as the final line of output.
+grep -E 'tests passed|tests failed' build/ctest.log | tail -n 1
+exit "$status"

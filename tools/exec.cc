@@ -1,0 +1,55 @@
+// `kin exec`: the JSON-lines protocol over a database directory (SPEC.md section 9).
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "api/json_lines.h"
+#include "tools/commands.h"
+
+namespace kin::tools {
+
+bool ReadTextFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "kin: cannot read %s\n", path.c_str());
+    return false;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return true;
+}
+
+int RunExec(const ExecOptions& options) {
+  std::string schema_text;
+  if (!options.schema.empty() && !ReadTextFile(options.schema, &schema_text)) return 2;
+  auto db = Database::Open(options.db, options.schema.empty() ? nullptr : &schema_text);
+  if (!db.ok()) {
+    std::fprintf(stderr, "kin exec: %s\n", db.status().ToString().c_str());
+    return 1;
+  }
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (options.script != "-") {
+    file.open(options.script, std::ios::binary);
+    if (!file) {
+      std::fprintf(stderr, "kin exec: cannot read %s\n", options.script.c_str());
+      return 2;
+    }
+    in = &file;
+  }
+  std::string line;
+  while (std::getline(*in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;  // blank lines are not requests
+    std::string response = HandleRequestLine(**db, line);
+    response.push_back('\n');
+    std::fwrite(response.data(), 1, response.size(), stdout);
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
+}  // namespace kin::tools
