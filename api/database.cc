@@ -1,10 +1,14 @@
 #include "api/database.h"
 
+#include <atomic>
 #include <mutex>
 
 #include "api/operations.h"
 #include "api/schema_json.h"
+#include "persistence/change_set_codec.h"
 #include "persistence/file_util.h"
+#include "persistence/journal_reader.h"
+#include "persistence/snapshot.h"
 #include "core/mutation.h"
 
 namespace kin {
@@ -33,9 +37,41 @@ struct Database::Impl {
       mutation.Rollback();
       return r;
     }
-    ChangeSet committed = mutation.Commit();
-    (void)committed;  // durable logging attaches here
+    uint64_t seq = 0;
+    if (journal && !mutation.empty()) {
+      Result<uint64_t> appended = journal->Append(persistence::EncodeChangeSet(mutation.steps()));
+      if (!appended.ok()) {
+        mutation.Rollback();
+        return appended.status();
+      }
+      seq = appended.value();
+    }
+    mutation.Commit();
+    lock.unlock();
+    if (seq != 0) {
+      // Group commit: the flush is awaited outside the lock, shared with other writers.
+      KIN_RETURN_IF_ERROR(journal->WaitDurable(seq));
+      if (options.snapshot_every != 0 && ++since_snapshot >= options.snapshot_every) {
+        since_snapshot = 0;
+        KIN_RETURN_IF_ERROR(TakeSnapshot());
+      }
+    }
     return r;
+  }
+
+  Status TakeSnapshot() {
+    std::lock_guard one_at_a_time(snapshot_mu);
+    std::string bytes;
+    uint64_t seq;
+    {
+      std::shared_lock lock(mu);  // writers wait; readers go on
+      seq = journal->next_seq() - 1;
+      bytes = persistence::EncodeSnapshot(store, seq, schema_json);
+      KIN_RETURN_IF_ERROR(journal->Rotate());
+    }
+    KIN_ASSIGN_OR_RETURN(auto file, persistence::WriteSnapshotFile(dir + "/snapshots", seq, bytes));
+    (void)file;
+    return journal->RemoveSegmentsBefore(seq + 1);
   }
 
   // Library exceptions (JSON access, allocation) become error values here.
@@ -62,7 +98,45 @@ struct Database::Impl {
   Store store;
   api::MethodTable methods;
   mutable std::shared_mutex mu;
+
+  // Durability (absent for an in-memory database).
+  std::string dir, schema_json, notice;
+  Options options;
+  std::unique_ptr<persistence::Journal> journal;
+  std::atomic<uint64_t> since_snapshot{0};
+  std::mutex snapshot_mu;
 };
+
+namespace {
+
+// Loads the newest snapshot that reads cleanly into `impl`'s empty store, then
+// replays the journal after it, then opens the journal for appending.
+Status Recover(Database::Impl& impl) {
+  uint64_t after = 0;
+  KIN_ASSIGN_OR_RETURN(auto snapshots, persistence::ListSnapshots(impl.dir + "/snapshots"));
+  if (!snapshots.empty()) {
+    auto loaded = persistence::LoadSnapshot(snapshots.front().path, impl.store);
+    if (!loaded.ok()) return loaded.status();  // a bad newest snapshot is not skipped silently
+    after = loaded->seq;
+  }
+  persistence::ReplayOptions replay;
+  replay.repair = impl.options.repair;
+  KIN_ASSIGN_OR_RETURN(
+      auto report, persistence::ReplayJournal(impl.dir + "/journal", after, replay, [&](uint64_t, std::string_view p) {
+        KIN_ASSIGN_OR_RETURN(ChangeSet cs, persistence::DecodeChangeSet(p, *impl.schema));
+        return impl.store.Apply(cs);
+      }));
+  impl.notice = report.notice;
+  persistence::JournalOptions jo;
+  jo.sync = impl.options.sync;
+  jo.interval_ms = impl.options.sync_interval_ms;
+  jo.segment_bytes = impl.options.segment_bytes;
+  KIN_ASSIGN_OR_RETURN(impl.journal,
+                       persistence::Journal::Open(impl.dir + "/journal", jo, report.last_seq + 1, report.tail_segment));
+  return Status::Ok();
+}
+
+}  // namespace
 
 Database::Database(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Database::~Database() = default;
@@ -72,7 +146,8 @@ Result<std::unique_ptr<Database>> Database::OpenInMemory(std::shared_ptr<const S
   return std::unique_ptr<Database>(new Database(std::make_unique<Impl>(std::move(schema))));
 }
 
-Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, const std::string* schema_json) {
+Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, const std::string* schema_json,
+                                                 const Options& options) {
   KIN_RETURN_IF_ERROR(persistence::EnsureDirectory(dir));
   const std::string path = dir + "/schema.json";
   KIN_ASSIGN_OR_RETURN(auto stored, persistence::ReadWholeFile(path));
@@ -82,18 +157,34 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, const s
     canonical = api::SchemaDraftToJson(draft).dump(2) + "\n";
   }
   if (!stored) {
-    if (!schema_json)
-      return Status::InvalidArgument("No database at " + dir + ": give a schema to create one");
-    KIN_ASSIGN_OR_RETURN(auto schema, api::SchemaFromText(canonical));
+    if (!schema_json) return Status::InvalidArgument("No database at " + dir + ": give a schema to create one");
+    KIN_ASSIGN_OR_RETURN(auto schema, api::SchemaFromText(canonical));  // validate before writing anything
+    (void)schema;
     KIN_RETURN_IF_ERROR(persistence::WriteFileAtomically(path, canonical));
-    return OpenInMemory(std::move(schema));
-  }
-  if (schema_json && canonical != *stored)
+    stored = canonical;
+  } else if (schema_json && canonical != *stored) {
     return Status::InvalidArgument("The database at " + dir +
                                    " was created with a different schema; open it without one to use its own");
+  }
   auto schema = api::SchemaFromText(*stored);
   if (!schema.ok()) return Status::DatabaseError("The stored schema " + path + " is invalid: " + schema.status().message());
-  return OpenInMemory(std::move(schema).value());
+  auto impl = std::make_unique<Impl>(std::move(schema).value());
+  impl->dir = dir;
+  impl->schema_json = *stored;
+  impl->options = options;
+  KIN_RETURN_IF_ERROR(Recover(*impl));
+  return std::unique_ptr<Database>(new Database(std::move(impl)));
+}
+
+Status Database::Snapshot() {
+  if (!impl_->journal) return Status::InvalidArgument("An in-memory database has no snapshots");
+  return impl_->TakeSnapshot();
+}
+
+const std::string& Database::open_notice() const { return impl_->notice; }
+
+persistence::JournalStats Database::journal_stats() const {
+  return impl_->journal ? impl_->journal->stats() : persistence::JournalStats{};
 }
 
 const Schema& Database::schema() const { return *impl_->schema; }

@@ -17,6 +17,7 @@
 
 #include "api/read_view.h"
 #include "core/schema.h"
+#include "persistence/journal.h"
 #include "core/status.h"
 
 namespace kin {
@@ -24,6 +25,17 @@ namespace kin {
 using Json = nlohmann::json;
 
 class Database;
+
+using SyncPolicy = persistence::SyncPolicy;
+
+// How a database on disk keeps its changes (SPEC.md section 10).
+struct Options {
+  SyncPolicy sync = SyncPolicy::kAlways;  // always | interval | none
+  int sync_interval_ms = 100;             // interval: the most a crash can lose
+  uint64_t segment_bytes = 64ull << 20;   // journal segment size before rotation
+  uint64_t snapshot_every = 0;            // write a snapshot every N records (0: on demand)
+  bool repair = false;                    // cut a corrupt journal at its first bad record
+};
 
 // One call of a transaction.
 struct CallRequest {
@@ -59,7 +71,12 @@ class Database {
   // A database in directory `dir`. `schema_json` (SPEC.md section 1's JSON form)
   // is needed only to create it; an existing database uses its stored schema, and a
   // different `schema_json` is an invalid_argument error, never a silent change.
-  static Result<std::unique_ptr<Database>> Open(const std::string& dir, const std::string* schema_json);
+  //
+  // Opening loads the newest valid snapshot and replays the journal after it; a
+  // torn tail is cut (see open_notice()), other corruption is a database_error
+  // naming file and offset unless `options.repair`.
+  static Result<std::unique_ptr<Database>> Open(const std::string& dir, const std::string* schema_json,
+                                                const Options& options = {});
   ~Database();
 
   const Schema& schema() const;
@@ -78,9 +95,19 @@ class Database {
   // A consistent, non-copying view for reads; holds the shared lock while it lives.
   ReadView Read() const;
 
+  // Writes a snapshot of the current state and removes the journal segments it
+  // covers. Readers go on meanwhile; writers wait only while the image is encoded.
+  Status Snapshot();
+  // What opening had to cut or repair (empty when the files were clean).
+  const std::string& open_notice() const;
+  // Journal statistics (zero for an in-memory database).
+  persistence::JournalStats journal_stats() const;
+
+ // The implementation (opaque to users).
+  struct Impl;
+
  private:
   friend class ModelHandle;
-  struct Impl;
   explicit Database(std::unique_ptr<Impl> impl);
   Result<std::string> RunText(ModelId model, int operation, const Json& args);
   std::unique_ptr<Impl> impl_;

@@ -83,7 +83,7 @@ class SoftDeleter {
   SoftDeleter(CallContext& ctx, bool restore) : ctx_(ctx), restore_(restore) {}
 
   Status Visit(const ModelDef& m, const Record* r) {
-    if (ctx_.store.IsLive(m, *r) != restore_) return Status::Ok();  // already in the wanted state
+    if (ctx_.store.IsLive(m, *r) == restore_) return Status::Ok();  // already in the wanted state
     std::string id(r->id());
     std::vector<Value> v = r->values;
     v[m.deleted_at.value] = restore_ ? Value() : Value::Time(ctx_.now);

@@ -28,6 +28,8 @@ class Mutation {
 
   const Store& store() const { return store_; }
   bool empty() const { return done_.steps.empty(); }
+  // The steps applied so far, in order.
+  const ChangeSet& steps() const { return done_; }
 
   // Undoes every applied step, newest first.
   void Rollback();

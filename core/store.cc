@@ -189,6 +189,60 @@ Status Store::ApplyPut(const PutStep& step) {
   return Status::Ok();
 }
 
+Status Store::LoadRecord(ModelId model, std::vector<Value> values) {
+  if (model.value >= tables_.size()) return Corrupt("unknown model");
+  const ModelDef& m = schema_->model(model);
+  if (values.size() != m.properties.size() || values[0].type() != ValueType::kText)
+    return Corrupt("record of " + m.name + " has the wrong shape");
+  Table& t = *tables_[model.value];
+  Record r;
+  r.values = std::move(values);
+  r.links.resize(m.relations.size());
+  auto [it, inserted] = t.records.get<ById>().insert(std::move(r));
+  if (!inserted) return Corrupt("duplicate " + m.name + " " + std::string(it->id()));
+  for (const auto& p : m.properties) {
+    if (p.type != PropertyType::kAutoincrement || it->values[p.slot.value].type() != ValueType::kInt) continue;
+    int64_t& last = t.autoincrement[p.slot.value];
+    last = std::max(last, it->values[p.slot.value].as_int());
+  }
+  return Status::Ok();
+}
+
+Status Store::FinishLoad() {
+  // Children are appended to their parents' lists, which are sorted once at the end.
+  for (const auto& m : schema_->models()) {
+    for (RelationId rid : m.relations) {
+      const RelationDef& rel = schema_->relation(rid);
+      if (rel.kind != RelationKind::kBelongsTo) continue;
+      const RelationDef* inv = rel.inverse.valid() ? &schema_->relation(rel.inverse) : nullptr;
+      for (const Record& child : tables_[m.id.value]->records.get<ByIdOrder>()) {
+        const Value& fk = child.values[rel.foreign_key.value];
+        if (fk.is_null()) continue;
+        const Record* parent = Find(rel.target, fk.as_text());
+        if (!parent) return Corrupt(m.name + " " + std::string(child.id()) + " points at a missing parent " + fk.as_text());
+        SetLinks(m.id, &child, rel.local, [&](auto& v) { v.assign(1, parent); });
+        if (inv) SetLinks(inv->model, parent, inv->local, [&](auto& v) { v.push_back(&child); });
+      }
+    }
+  }
+  for (const auto& m : schema_->models()) {
+    for (RelationId rid : m.relations) {
+      const RelationDef& rel = schema_->relation(rid);
+      if (rel.kind == RelationKind::kBelongsTo) continue;
+      for (const Record& r : tables_[m.id.value]->records.get<ByIdOrder>())
+        if (r.links[rel.local].size() > 1)
+          SetLinks(m.id, &r, rel.local, [](auto& v) { std::sort(v.begin(), v.end(), RecordIdLess()); });
+    }
+    for (const Record& r : tables_[m.id.value]->records.get<ByIdOrder>()) IndexInsert(m, &r);
+  }
+  return Status::Ok();
+}
+
+void Store::SetLastAutoincrement(ModelId model, SlotId slot, int64_t value) {
+  int64_t& last = tables_[model.value]->autoincrement[slot.value];
+  last = std::max(last, value);
+}
+
 Status Store::ApplyDelete(const DeleteStep& step) {
   if (step.model.value >= tables_.size()) return Corrupt("unknown model");
   const ModelDef& m = schema_->model(step.model);

@@ -49,6 +49,14 @@ class Store {
   // Applies every step in order; stops at the first failure.
   Status Apply(const ChangeSet& change_set);
 
+  // Bulk loading (snapshots), only into an empty store: LoadRecord inserts records
+  // without adjacency; FinishLoad then builds foreign-key adjacency and indexes in
+  // one pass. Automatic manyToMany links are applied as LinkSteps afterwards.
+  Status LoadRecord(ModelId model, std::vector<Value> values);
+  Status FinishLoad();
+  // Autoincrement counters: saved in snapshots so values are never reused.
+  void SetLastAutoincrement(ModelId model, SlotId slot, int64_t value);
+
   // The key of `values` in an index; false when a key value is null (nulls never clash).
   static bool IndexKey(const IndexDef& index, const std::vector<Value>& values, std::string* out);
 

@@ -25,11 +25,19 @@ bool ReadTextFile(const std::string& path, std::string* out) {
 int RunExec(const ExecOptions& options) {
   std::string schema_text;
   if (!options.schema.empty() && !ReadTextFile(options.schema, &schema_text)) return 2;
-  auto db = Database::Open(options.db, options.schema.empty() ? nullptr : &schema_text);
+  Options db_options;
+  if (!persistence::ParseSyncPolicy(options.sync, &db_options.sync)) {
+    std::fprintf(stderr, "kin exec: --sync must be always, interval or none\n");
+    return 2;
+  }
+  db_options.sync_interval_ms = options.sync_interval_ms;
+  db_options.repair = options.repair;
+  auto db = Database::Open(options.db, options.schema.empty() ? nullptr : &schema_text, db_options);
   if (!db.ok()) {
     std::fprintf(stderr, "kin exec: %s\n", db.status().ToString().c_str());
     return 1;
   }
+  if (!(*db)->open_notice().empty()) std::fprintf(stderr, "kin exec: %s", (*db)->open_notice().c_str());
   std::ifstream file;
   std::istream* in = &std::cin;
   if (options.script != "-") {
@@ -49,6 +57,21 @@ int RunExec(const ExecOptions& options) {
     std::fwrite(response.data(), 1, response.size(), stdout);
     std::fflush(stdout);
   }
+  return 0;
+}
+
+int RunSnapshot(const SnapshotOptions& options) {
+  auto db = Database::Open(options.db, nullptr);
+  if (!db.ok()) {
+    std::fprintf(stderr, "kin snapshot: %s\n", db.status().ToString().c_str());
+    return 1;
+  }
+  Status s = (*db)->Snapshot();
+  if (!s.ok()) {
+    std::fprintf(stderr, "kin snapshot: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  std::printf("snapshot written in %s/snapshots\n", options.db.c_str());
   return 0;
 }
 

@@ -1,0 +1,19 @@
+#pragma once
+// The journal payload: a ChangeSet encoded with Cereal's binary archive (byte layout
+// in FORMAT.md). Decoding validates every tag, count and id against the schema's
+// bounds and never throws. Stateless; thread-safe.
+
+#include <string>
+#include <string_view>
+
+#include "core/change_set.h"
+#include "core/schema.h"
+#include "core/status.h"
+
+namespace kin::persistence {
+
+std::string EncodeChangeSet(const ChangeSet& change_set);
+// database_error for bytes that are not a well-formed change set of `schema`.
+Result<ChangeSet> DecodeChangeSet(std::string_view bytes, const Schema& schema);
+
+}  // namespace kin::persistence

@@ -1,0 +1,19 @@
+#pragma once
+// CRC-32C (Castagnoli) over byte ranges, from Boost.CRC. Stateless; thread-safe.
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace kin::persistence {
+
+uint32_t Crc32c(const void* data, size_t size);
+inline uint32_t Crc32c(std::string_view bytes) { return Crc32c(bytes.data(), bytes.size()); }
+
+// Little-endian fixed-width integers, as every file header and frame stores them.
+void PutFixed32(std::string* out, uint32_t v);
+void PutFixed64(std::string* out, uint64_t v);
+uint32_t DecodeFixed32(const char* p);
+uint64_t DecodeFixed64(const char* p);
+
+}  // namespace kin::persistence

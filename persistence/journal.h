@@ -1,0 +1,85 @@
+#pragma once
+// Journal: the append-only log of committed change sets, as segment files in
+// `<db>/journal/`. Append() is called by one writer at a time (the database's
+// write lock); WaitDurable() may be called from many threads at once and implements
+// group commit: one fdatasync covers every record appended before it started.
+// A failed write or sync poisons the journal: every later Append fails with
+// database_error (readers of the database are unaffected).
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "core/status.h"
+
+namespace kin::persistence {
+
+enum class SyncPolicy { kAlways, kInterval, kNone };
+const char* SyncPolicyName(SyncPolicy p);
+bool ParseSyncPolicy(const std::string& s, SyncPolicy* out);
+
+struct JournalOptions {
+  SyncPolicy sync = SyncPolicy::kAlways;
+  int interval_ms = 100;                  // kInterval: flush at least this often
+  uint64_t segment_bytes = 64ull << 20;   // rotate to a new segment past this size
+};
+
+struct JournalStats {
+  uint64_t records = 0;  // appended since open
+  uint64_t syncs = 0;    // fdatasync calls since open
+};
+
+class Journal {
+ public:
+  // Opens the journal for appending records from `next_seq` on. `tail_segment` is
+  // the last existing segment (already cut to its last good record) to continue,
+  // or empty to start a new segment.
+  static Result<std::unique_ptr<Journal>> Open(const std::string& dir, const JournalOptions& options,
+                                               uint64_t next_seq, const std::string& tail_segment);
+  ~Journal();  // flushes and syncs what was appended
+
+  // Appends one record and returns its sequence number. The bytes are handed to
+  // the OS before returning; durability follows the sync policy (WaitDurable).
+  Result<uint64_t> Append(const std::string& payload);
+  // Under kAlways, returns once record `seq` is on disk; otherwise at once.
+  Status WaitDurable(uint64_t seq);
+  // Forces everything appended so far to disk.
+  Status Sync();
+  // Makes the current segment durable and starts a new one at next_seq(). Called
+  // like Append (by the one writer, or while writers are excluded).
+  Status Rotate();
+
+  uint64_t next_seq() const { return next_seq_; }
+  JournalStats stats() const;
+  // Forgets segments wholly before `seq` (they are covered by a snapshot).
+  Status RemoveSegmentsBefore(uint64_t seq);
+
+ private:
+  Journal(std::string dir, JournalOptions options, uint64_t next_seq);
+  Status StartSegment();
+  Status RotateLocked(std::unique_lock<std::mutex>& lock);
+  Status WriteAll(const std::string& bytes);
+  Status SyncUpTo(uint64_t target);
+  void IntervalLoop();
+
+  const std::string dir_;
+  const JournalOptions options_;
+  int fd_ = -1;
+  uint64_t segment_size_ = 0;
+  uint64_t next_seq_;
+
+  mutable std::mutex mu_;  // guards the fields below
+  std::condition_variable synced_;
+  uint64_t appended_ = 0;  // last seq handed to the OS
+  uint64_t durable_ = 0;   // last seq known on disk
+  bool syncing_ = false;
+  Status failure_;         // set once; poisons the journal
+  JournalStats stats_;
+  bool stopping_ = false;
+  std::thread interval_thread_;
+};
+
+}  // namespace kin::persistence

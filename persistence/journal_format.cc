@@ -1,0 +1,49 @@
+#include "persistence/journal_format.h"
+
+#include <cstdio>
+#include <cstring>
+
+#include "persistence/checksum.h"
+
+namespace kin::persistence {
+
+std::string SegmentFileName(uint64_t first_seq) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%020llu.log", static_cast<unsigned long long>(first_seq));
+  return buf;
+}
+
+bool ParseSegmentFileName(const std::string& name, uint64_t* first_seq) {
+  if (name.size() != 24 || name.substr(20) != ".log") return false;
+  uint64_t v = 0;
+  for (size_t i = 0; i < 20; ++i) {
+    if (name[i] < '0' || name[i] > '9') return false;
+    v = v * 10 + static_cast<uint64_t>(name[i] - '0');
+  }
+  *first_seq = v;
+  return true;
+}
+
+std::string SegmentHeader(uint64_t first_seq) {
+  std::string h(kSegmentMagic, sizeof kSegmentMagic);
+  PutFixed32(&h, kSegmentVersion);
+  PutFixed32(&h, 0);
+  PutFixed64(&h, first_seq);
+  return h;
+}
+
+std::string EncodeFrame(uint64_t seq, const std::string& payload) {
+  std::string f;
+  f.reserve(kFrameHeaderSize + payload.size());
+  PutFixed32(&f, static_cast<uint32_t>(payload.size()));
+  PutFixed32(&f, 0);  // crc, filled below
+  PutFixed64(&f, seq);
+  f += payload;
+  // The checksum covers length, seq and payload: everything but itself.
+  std::string covered = f.substr(0, 4) + f.substr(8);
+  uint32_t crc = Crc32c(covered);
+  for (int i = 0; i < 4; ++i) f[4 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
+  return f;
+}
+
+}  // namespace kin::persistence

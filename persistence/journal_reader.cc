@@ -1,0 +1,162 @@
+#include "persistence/journal_reader.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+
+#include "persistence/checksum.h"
+#include "persistence/file_util.h"
+#include "persistence/journal_format.h"
+
+namespace kin::persistence {
+
+Result<std::vector<SegmentFile>> ListSegments(const std::string& journal_dir) {
+  std::vector<SegmentFile> out;
+  std::error_code ec;
+  if (!std::filesystem::exists(journal_dir, ec)) return out;
+  for (const auto& e : std::filesystem::directory_iterator(journal_dir, ec)) {
+    uint64_t first;
+    if (ParseSegmentFileName(e.path().filename().string(), &first)) out.push_back({first, e.path().string()});
+  }
+  if (ec) return Status::DatabaseError("cannot list " + journal_dir + ": " + ec.message());
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first_seq < b.first_seq; });
+  return out;
+}
+
+namespace {
+
+// A well-formed frame at `off`: fits, checksum matches. Returns its total size or 0.
+size_t FrameAt(std::string_view bytes, size_t off, uint64_t* seq, std::string_view* payload) {
+  if (bytes.size() - off < kFrameHeaderSize) return 0;
+  const char* p = bytes.data() + off;
+  uint32_t length = DecodeFixed32(p);
+  if (length > kMaxPayload || bytes.size() - off - kFrameHeaderSize < length) return 0;
+  uint32_t crc = DecodeFixed32(p + 4);
+  std::string covered(p, 4);
+  covered.append(p + 8, 8 + length);
+  if (Crc32c(covered) != crc) return 0;
+  *seq = DecodeFixed64(p + 8);
+  *payload = std::string_view(p + kFrameHeaderSize, length);
+  return kFrameHeaderSize + length;
+}
+
+}  // namespace
+
+Result<SegmentScan> ScanSegment(std::string_view bytes, const std::string& path) {
+  SegmentScan scan;
+  if (bytes.size() < kSegmentHeaderSize || std::memcmp(bytes.data(), kSegmentMagic, sizeof kSegmentMagic) != 0) {
+    scan.bad_offset = 0;
+    scan.bad_reason = "missing or damaged segment header";
+    return scan;
+  }
+  uint32_t version = DecodeFixed32(bytes.data() + 8);
+  if (version != kSegmentVersion)
+    return Status::DatabaseError(path + ": unsupported journal format version " + std::to_string(version));
+  scan.header_first_seq = DecodeFixed64(bytes.data() + 16);
+  size_t off = kSegmentHeaderSize;
+  uint64_t expect = scan.header_first_seq;
+  while (off < bytes.size()) {
+    uint64_t seq;
+    std::string_view payload;
+    size_t n = FrameAt(bytes, off, &seq, &payload);
+    if (n == 0 || seq != expect) {
+      scan.bad_offset = off;
+      scan.bad_reason = n == 0 ? "bad frame (length or checksum)"
+                               : "sequence number " + std::to_string(seq) + " where " + std::to_string(expect) +
+                                     " was expected";
+      // Any well-formed later frame means the damage is not a torn tail.
+      for (size_t probe = off + 1; probe + kFrameHeaderSize <= bytes.size(); ++probe) {
+        uint64_t s2;
+        std::string_view p2;
+        if (FrameAt(bytes, probe, &s2, &p2) && s2 >= expect) {
+          scan.good_after_bad = true;
+          break;
+        }
+      }
+      break;
+    }
+    scan.frames.push_back({seq, off, payload});
+    off += n;
+    ++expect;
+  }
+  scan.valid_end = scan.frames.empty() ? kSegmentHeaderSize : scan.frames.back().offset + kFrameHeaderSize +
+                                                                  scan.frames.back().payload.size();
+  return scan;
+}
+
+namespace {
+
+Status Corruption(const std::string& path, uint64_t offset, const std::string& why) {
+  return Status::DatabaseError("corrupt journal " + path + " at offset " + std::to_string(offset) + ": " + why +
+                               " (open with repair to cut it off)");
+}
+
+// Moves bytes [from, end) of a segment into a side file and cuts the segment.
+Status CutSegment(const std::string& path, const std::string& bytes, uint64_t from) {
+  std::string side = path + ".cut-" + std::to_string(from);
+  KIN_RETURN_IF_ERROR(WriteFileAtomically(side, bytes.substr(from)));
+  if (::truncate(path.c_str(), static_cast<off_t>(from)) != 0)
+    return Status::DatabaseError("cannot truncate " + path + ": " + std::strerror(errno));
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<ReplayReport> ReplayJournal(const std::string& journal_dir, uint64_t after_seq, const ReplayOptions& options,
+                                   const std::function<Status(uint64_t, std::string_view)>& apply) {
+  KIN_ASSIGN_OR_RETURN(auto segments, ListSegments(journal_dir));
+  ReplayReport report;
+  report.last_seq = after_seq;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const SegmentFile& seg = segments[i];
+    bool last = i + 1 == segments.size();
+    KIN_ASSIGN_OR_RETURN(auto bytes_opt, ReadWholeFile(seg.path));
+    std::string bytes = bytes_opt.value_or("");
+    KIN_ASSIGN_OR_RETURN(SegmentScan scan, ScanSegment(bytes, seg.path));
+    if (scan.bad_offset == 0 && !last && !options.repair)
+      return Corruption(seg.path, 0, scan.bad_reason);
+    if (scan.bad_offset != 0 && scan.header_first_seq != seg.first_seq && !options.repair)
+      return Corruption(seg.path, 16, "header names sequence " + std::to_string(scan.header_first_seq));
+    // Sequence numbers continue across segments; a jump means a segment is missing.
+    if (seg.first_seq > report.last_seq + 1 && !options.repair)
+      return Corruption(seg.path, 0, "missing records " + std::to_string(report.last_seq + 1) + " to " +
+                                         std::to_string(seg.first_seq - 1) + " (a segment is missing)");
+    for (const auto& f : scan.frames) {
+      if (f.seq <= report.last_seq) continue;
+      if (f.seq != report.last_seq + 1) return Corruption(seg.path, f.offset, "gap in sequence numbers");
+      Status s = apply(f.seq, f.payload);
+      if (!s.ok()) return Status::DatabaseError(seg.path + " at offset " + std::to_string(f.offset) + ": " + s.message());
+      report.last_seq = f.seq;
+      ++report.records;
+    }
+    report.tail_segment = seg.path;
+    if (scan.bad_offset == UINT64_MAX) continue;
+    bool torn = last && !scan.good_after_bad;
+    if (!torn && !options.repair) return Corruption(seg.path, scan.bad_offset, scan.bad_reason);
+    uint64_t cut_at = std::max<uint64_t>(scan.bad_offset, scan.bad_offset == 0 ? 0 : scan.valid_end);
+    report.notice += (torn ? "cut a torn tail of " : "repaired: cut ") + std::to_string(bytes.size() - cut_at) +
+                     " bytes from " + seg.path + " at offset " + std::to_string(cut_at) + "\n";
+    if (options.truncate_tail || options.repair) {
+      if (torn && !options.repair) {
+        if (::truncate(seg.path.c_str(), static_cast<off_t>(cut_at)) != 0)
+          return Status::DatabaseError("cannot truncate " + seg.path + ": " + std::strerror(errno));
+      } else {
+        KIN_RETURN_IF_ERROR(CutSegment(seg.path, bytes, cut_at));
+      }
+    }
+    if (cut_at == 0) report.tail_segment.clear();  // nothing usable left to append to
+    if (!last && options.repair) {
+      // Later segments would leave a gap: move them aside whole.
+      for (size_t k = i + 1; k < segments.size(); ++k) {
+        std::filesystem::rename(segments[k].path, segments[k].path + ".cut");
+        report.notice += "repaired: set aside " + segments[k].path + "\n";
+      }
+      break;
+    }
+  }
+  return report;
+}
+
+}  // namespace kin::persistence

@@ -1,0 +1,44 @@
+#pragma once
+// Snapshots: a complete, checksummed image of the database (schema, records, links,
+// autoincrement counters) at one journal position, as a Boost.Serialization binary
+// archive inside a framed file (grammar in FORMAT.md). Files are written to a
+// temporary name, fsynced, renamed and the directory fsynced. Stateless functions;
+// EncodeSnapshot needs the caller to hold the database's read lock.
+
+#include <string>
+#include <vector>
+
+#include "core/store.h"
+
+namespace kin::persistence {
+
+struct SnapshotFile {
+  uint64_t seq = 0;  // the image holds every journal record up to and including seq
+  std::string path;
+};
+
+// "snapshot-00000000000000000042.snap"
+std::string SnapshotFileName(uint64_t seq);
+
+// The image of `store` after journal record `seq`.
+std::string EncodeSnapshot(const Store& store, uint64_t seq, const std::string& schema_json);
+
+// Writes an encoded image durably into `dir` and removes older snapshot files.
+Result<SnapshotFile> WriteSnapshotFile(const std::string& dir, uint64_t seq, const std::string& bytes);
+
+// Snapshot files of `dir`, newest first.
+Result<std::vector<SnapshotFile>> ListSnapshots(const std::string& dir);
+
+struct LoadedSnapshot {
+  uint64_t seq = 0;
+  std::string schema_json;
+};
+
+// Checks a snapshot file (header, version, checksum) and returns its position and
+// schema without loading records.
+Result<LoadedSnapshot> ReadSnapshotHeader(const std::string& path);
+
+// Loads a snapshot into an empty store built from the same schema.
+Result<LoadedSnapshot> LoadSnapshot(const std::string& path, Store& store);
+
+}  // namespace kin::persistence
