@@ -6,7 +6,7 @@
 #include "api/operations.h"
 #include "api/schema_json.h"
 #include "persistence/change_set_codec.h"
-#include "persistence/file_util.h"
+#include "persistence/file_system.h"
 #include "persistence/journal_reader.h"
 #include "persistence/snapshot.h"
 #include "core/mutation.h"
@@ -69,7 +69,7 @@ struct Database::Impl {
       bytes = persistence::EncodeSnapshot(store, seq, schema_json);
       KIN_RETURN_IF_ERROR(journal->Rotate());
     }
-    KIN_ASSIGN_OR_RETURN(auto file, persistence::WriteSnapshotFile(dir + "/snapshots", seq, bytes));
+    KIN_ASSIGN_OR_RETURN(auto file, persistence::WriteSnapshotFile(dir + "/snapshots", seq, bytes, fs()));
     (void)file;
     return journal->RemoveSegmentsBefore(seq + 1);
   }
@@ -79,7 +79,7 @@ struct Database::Impl {
   static Result<std::string> Guarded(CallContext& ctx, Body& body) {
     try {
       return body(ctx);
-    } catch (const nlohmann::json::exception& e) {
+    } catch (const nlohmann::ordered_json::exception& e) {
       return Status::InvalidArgument(std::string("Malformed request: ") + e.what());
     } catch (const std::bad_alloc&) {
       return Status::DatabaseError("Out of memory while running the call");
@@ -105,6 +105,10 @@ struct Database::Impl {
   std::unique_ptr<persistence::Journal> journal;
   std::atomic<uint64_t> since_snapshot{0};
   std::mutex snapshot_mu;
+
+  persistence::FileSystem& fs() const {
+    return options.file_system ? *options.file_system : persistence::FileSystem::Posix();
+  }
 };
 
 namespace {
@@ -112,10 +116,11 @@ namespace {
 // Loads the newest snapshot that reads cleanly into `impl`'s empty store, then
 // replays the journal after it, then opens the journal for appending.
 Status Recover(Database::Impl& impl) {
+  persistence::FileSystem& fs = impl.fs();
   uint64_t after = 0;
-  KIN_ASSIGN_OR_RETURN(auto snapshots, persistence::ListSnapshots(impl.dir + "/snapshots"));
+  KIN_ASSIGN_OR_RETURN(auto snapshots, persistence::ListSnapshots(impl.dir + "/snapshots", fs));
   if (!snapshots.empty()) {
-    auto loaded = persistence::LoadSnapshot(snapshots.front().path, impl.store);
+    auto loaded = persistence::LoadSnapshot(snapshots.front().path, impl.store, fs);
     if (!loaded.ok()) return loaded.status();  // a bad newest snapshot is not skipped silently
     after = loaded->seq;
   }
@@ -125,14 +130,14 @@ Status Recover(Database::Impl& impl) {
       auto report, persistence::ReplayJournal(impl.dir + "/journal", after, replay, [&](uint64_t, std::string_view p) {
         KIN_ASSIGN_OR_RETURN(ChangeSet cs, persistence::DecodeChangeSet(p, *impl.schema));
         return impl.store.Apply(cs);
-      }));
+      }, fs));
   impl.notice = report.notice;
   persistence::JournalOptions jo;
   jo.sync = impl.options.sync;
   jo.interval_ms = impl.options.sync_interval_ms;
   jo.segment_bytes = impl.options.segment_bytes;
   KIN_ASSIGN_OR_RETURN(impl.journal,
-                       persistence::Journal::Open(impl.dir + "/journal", jo, report.last_seq + 1, report.tail_segment));
+                       persistence::Journal::Open(impl.dir + "/journal", jo, report.last_seq + 1, report.tail_segment, fs));
   return Status::Ok();
 }
 
@@ -148,9 +153,10 @@ Result<std::unique_ptr<Database>> Database::OpenInMemory(std::shared_ptr<const S
 
 Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, const std::string* schema_json,
                                                  const Options& options) {
-  KIN_RETURN_IF_ERROR(persistence::EnsureDirectory(dir));
+  persistence::FileSystem& fs = options.file_system ? *options.file_system : persistence::FileSystem::Posix();
+  KIN_RETURN_IF_ERROR(fs.CreateDirectories(dir));
   const std::string path = dir + "/schema.json";
-  KIN_ASSIGN_OR_RETURN(auto stored, persistence::ReadWholeFile(path));
+  KIN_ASSIGN_OR_RETURN(auto stored, fs.ReadFile(path));
   std::string canonical;
   if (schema_json) {
     KIN_ASSIGN_OR_RETURN(SchemaDraft draft, api::SchemaDraftFromText(*schema_json));
@@ -160,7 +166,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, const s
     if (!schema_json) return Status::InvalidArgument("No database at " + dir + ": give a schema to create one");
     KIN_ASSIGN_OR_RETURN(auto schema, api::SchemaFromText(canonical));  // validate before writing anything
     (void)schema;
-    KIN_RETURN_IF_ERROR(persistence::WriteFileAtomically(path, canonical));
+    KIN_RETURN_IF_ERROR(fs.WriteFileAtomically(path, canonical));
     stored = canonical;
   } else if (schema_json && canonical != *stored) {
     return Status::InvalidArgument("The database at " + dir +

@@ -22,7 +22,7 @@
 
 namespace kin {
 
-using Json = nlohmann::json;
+using Json = nlohmann::ordered_json;  // keeps key order: `order` and output follow the caller
 
 class Database;
 
@@ -35,6 +35,7 @@ struct Options {
   uint64_t segment_bytes = 64ull << 20;   // journal segment size before rotation
   uint64_t snapshot_every = 0;            // write a snapshot every N records (0: on demand)
   bool repair = false;                    // cut a corrupt journal at its first bad record
+  persistence::FileSystem* file_system = nullptr;  // null: the real one (tests inject faults)
 };
 
 // One call of a transaction.

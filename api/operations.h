@@ -16,7 +16,7 @@
 
 namespace kin::api {
 
-using Json = nlohmann::json;
+using Json = nlohmann::ordered_json;  // keeps key order: `order` and output follow the caller
 
 enum class Operation { kRetrieve, kList, kListAndCount, kCreate, kUpdate, kDelete, kSoftDelete, kRestore };
 

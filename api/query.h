@@ -14,7 +14,7 @@
 
 namespace kin::api {
 
-using Json = nlohmann::json;
+using Json = nlohmann::ordered_json;  // keeps key order: `order` and output follow the caller
 
 // What to output of one record and which relations to load under it.
 struct ReadPlan {

@@ -37,11 +37,15 @@ std::vector<const Record*> Match(const CallContext& ctx, const ModelDef& model, 
   return out;
 }
 
+// Nulls sort as larger than any value, as in PostgreSQL (Medusa's store): last
+// ascending, first descending.
 void Sort(std::vector<const Record*>& records, const std::vector<OrderKey>& order) {
   if (order.empty()) return;  // already in primary-key order
   std::stable_sort(records.begin(), records.end(), [&](const Record* a, const Record* b) {
     for (const auto& k : order) {
-      int c = CompareValues(a->values[k.slot.value], b->values[k.slot.value]);
+      const Value& x = a->values[k.slot.value];
+      const Value& y = b->values[k.slot.value];
+      int c = x.is_null() || y.is_null() ? int(x.is_null()) - int(y.is_null()) : CompareValues(x, y);
       if (c != 0) return k.descending ? c > 0 : c < 0;
     }
     return false;

@@ -180,7 +180,7 @@ Status RecordEditor::SetHasOne(const RelationDef& rel, const std::string& id, co
   const Record* self = ctx_.store.Find(model_.id, id);
   std::vector<const Record*> previous = self->links[rel.local];
   for (const Record* old : previous) {
-    if (old == child) continue;
+    if (old == child || !ctx_.store.IsLive(child_model, *old)) continue;  // soft-deleted children hold no slot
     if (!fk.nullable)
       return Status::InvalidData(child_model.words + " with " + fk.name + ": " + id + ", already exists.");
     std::vector<Value> v = old->values;

@@ -72,7 +72,11 @@ void RecordWriter::WriteRelation(const RelationDef& rel, const Record& r, const 
   const ModelDef& target = schema_.model(rel.target);
   const auto& linked = r.links[rel.local];
   if (!rel.is_many()) {
-    const Record* other = linked.empty() ? nullptr : linked[0];
+    // A hasOne parent may also hold soft-deleted children: the live one comes first.
+    const Record* other = nullptr;
+    for (const Record* l : linked)
+      if (store_.IsLive(target, *l)) { other = l; break; }
+    if (!other && !linked.empty()) other = linked[0];
     if (other && OnPath(other)) return;  // a back-reference is left out
     out_.Key(rel.name.data(), static_cast<rapidjson::SizeType>(rel.name.size()));
     if (other && (with_deleted_ || store_.IsLive(target, *other))) Write(target, *other, plan);

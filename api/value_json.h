@@ -10,7 +10,7 @@
 
 namespace kin::api {
 
-using Json = nlohmann::json;
+using Json = nlohmann::ordered_json;  // keeps key order: `order` and output follow the caller
 
 // A value for property `p` of `m` from input. Null is returned as null; whether
 // null is allowed is the caller's decision (RequireValue).

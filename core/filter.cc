@@ -107,9 +107,13 @@ bool LikeMatch(std::string_view text, std::string_view pattern, bool fold_case) 
 bool Filter::CompareMatches(const Value& v) const {
   switch (op_) {
     case CompareOp::kEq: return v == value_ || (!v.is_null() && !value_.is_null() && CompareValues(v, value_) == 0);
-    case CompareOp::kNe: return !(v == value_ || (!v.is_null() && !value_.is_null() && CompareValues(v, value_) == 0));
+    // As in SQL: a null never equals a value, so `$ne`/`$nin` of values skip nulls
+    // (`$ne: null` means "is not null").
+    case CompareOp::kNe:
+      if (value_.is_null()) return !v.is_null();
+      return !v.is_null() && CompareValues(v, value_) != 0;
     case CompareOp::kIn: return Contains(values_, v);
-    case CompareOp::kNin: return !Contains(values_, v);
+    case CompareOp::kNin: return !v.is_null() && !Contains(values_, v);
     case CompareOp::kGt: return !v.is_null() && CompareValues(v, value_) > 0;
     case CompareOp::kGte: return !v.is_null() && CompareValues(v, value_) >= 0;
     case CompareOp::kLt: return !v.is_null() && CompareValues(v, value_) < 0;

@@ -96,6 +96,7 @@ class SchemaResolver {
     for (size_t m = 0; m < draft_.models.size(); ++m) KIN_RETURN_IF_ERROR(DeclareProperties(m));
     for (auto& r : s_->relations_) KIN_RETURN_IF_ERROR(ResolveTarget(r));
     for (auto& r : s_->relations_) KIN_RETURN_IF_ERROR(ResolveInverse(r));
+    AddHiddenInverses();
     for (size_t m = 0; m < draft_.models.size(); ++m) {
       KIN_RETURN_IF_ERROR(ResolveCascades(m));
       KIN_RETURN_IF_ERROR(ResolveIndexes(m));
@@ -353,6 +354,29 @@ class SchemaResolver {
                                      " (mappedBy \"" + r.name + "\") and one to " + target.name +
                                      " (mappedBy \"" + other.name + "\")");
     return Status::Ok();
+  }
+
+  // Every belongsTo gets a list on the parent side, declared or not, so that the
+  // store can find a record's children before it deletes it.
+  void AddHiddenInverses() {
+    const size_t declared = s_->relations_.size();
+    for (size_t i = 0; i < declared; ++i) {
+      if (s_->relations_[i].kind != RelationKind::kBelongsTo || s_->relations_[i].inverse.valid()) continue;
+      RelationDef back;
+      const RelationDef& child = s_->relations_[i];
+      back.name = "<" + s_->model(child.model).name + "." + child.name + ">";
+      back.kind = RelationKind::kHasMany;
+      back.id = RelationId(static_cast<uint32_t>(s_->relations_.size()));
+      back.model = child.target;
+      back.target = child.model;
+      back.inverse = child.id;
+      back.hidden = true;
+      ModelDef& parent = s_->models_[child.target.value];
+      back.local = static_cast<uint32_t>(parent.relations.size());
+      parent.relations.push_back(back.id);
+      s_->relations_[i].inverse = back.id;
+      s_->relations_.push_back(std::move(back));
+    }
   }
 
   Status ResolveCascades(size_t mi) {

@@ -93,6 +93,9 @@ struct RelationDef {
   RelationId pivot_near, pivot_far;
   // Automatic manyToMany: the side whose id names the link in change steps.
   bool owns_links = false;
+  // The parent-side list of a belongsTo declared without mappedBy: not addressable
+  // by name, never output, but it lets a delete find the children pointing here.
+  bool hidden = false;
 
   bool is_parent_side() const { return kind == RelationKind::kHasOne || kind == RelationKind::kHasMany; }
   bool is_many() const { return kind == RelationKind::kHasMany || kind == RelationKind::kManyToMany; }

@@ -39,6 +39,7 @@ Store::Store(std::shared_ptr<const Schema> schema) : schema_(std::move(schema)) 
 Store::~Store() = default;
 
 const Record* Store::Find(ModelId model, std::string_view id) const {
+  if (model.value >= tables_.size()) return nullptr;
   const auto& idx = tables_[model.value]->records.get<ById>();
   auto it = idx.find(id);
   return it == idx.end() ? nullptr : &*it;

@@ -34,7 +34,8 @@ void Value::AppendKey(std::string* out) const {
     case ValueType::kInt: append_sized(std::to_string(as_int())); break;
     case ValueType::kFloat: {
       char buf[32];
-      auto r = std::to_chars(buf, buf + sizeof buf, as_float());
+      // -0.0 == 0.0, so both get the key of 0.
+      auto r = std::to_chars(buf, buf + sizeof buf, as_float() == 0.0 ? 0.0 : as_float());
       append_sized(std::string_view(buf, r.ptr - buf));
       break;
     }
@@ -43,7 +44,9 @@ void Value::AppendKey(std::string* out) const {
     case ValueType::kDecimal: append_sized(as_decimal().text); break;
     case ValueType::kJson: append_sized(as_json().text); break;
     case ValueType::kStringList:
+      // The count is terminated: "1" + "150:" must not read as "11" + "50:".
       out->append(std::to_string(as_list().size()));
+      out->push_back('#');
       for (const auto& s : as_list()) append_sized(s);
       break;
   }
@@ -79,12 +82,52 @@ bool IsNumeric(ValueType t) {
 }
 template <typename T>
 int Cmp(const T& a, const T& b) { return a < b ? -1 : (b < a ? 1 : 0); }
+
+// Exact three-way comparison of plain decimal texts ("-12.5", "1000", "0.25"), so
+// bigNumber values beyond a double's 15-17 digits still order correctly; nullopt
+// when either text is not plain decimal (then the caller compares doubles).
+std::optional<int> CompareDecimalText(std::string_view a, std::string_view b) {
+  struct Parts { bool neg = false; std::string_view int_part, frac_part; };
+  auto split = [](std::string_view s) -> std::optional<Parts> {
+    Parts p;
+    if (!s.empty() && (s[0] == '-' || s[0] == '+')) { p.neg = s[0] == '-'; s.remove_prefix(1); }
+    size_t dot = s.find('.');
+    p.int_part = s.substr(0, dot);
+    p.frac_part = dot == std::string_view::npos ? std::string_view() : s.substr(dot + 1);
+    if (p.int_part.empty() && p.frac_part.empty()) return std::nullopt;
+    for (std::string_view part : {p.int_part, p.frac_part})
+      for (char c : part)
+        if (c < '0' || c > '9') return std::nullopt;
+    while (!p.int_part.empty() && p.int_part[0] == '0') p.int_part.remove_prefix(1);
+    while (!p.frac_part.empty() && p.frac_part.back() == '0') p.frac_part.remove_suffix(1);
+    if (p.int_part.empty() && p.frac_part.empty()) p.neg = false;  // -0 is 0
+    return p;
+  };
+  auto x = split(a), y = split(b);
+  if (!x || !y) return std::nullopt;
+  if (x->neg != y->neg) return x->neg ? -1 : 1;
+  int magnitude = Cmp(x->int_part.size(), y->int_part.size());
+  if (magnitude == 0) magnitude = Cmp(x->int_part, y->int_part);
+  if (magnitude == 0) magnitude = Cmp(x->frac_part, y->frac_part);  // no trailing zeros: by text
+  return x->neg ? -magnitude : magnitude;
+}
+
+// The exact decimal text of an int or decimal value, or empty.
+std::string DecimalText(const Value& v) {
+  if (v.type() == ValueType::kInt) return std::to_string(v.as_int());
+  if (v.type() == ValueType::kDecimal) return v.as_decimal().text;
+  return std::string();
+}
 }  // namespace
 
 int CompareValues(const Value& a, const Value& b) {
   if (a.is_null() || b.is_null()) return Cmp(!a.is_null(), !b.is_null());
   if (a.type() == ValueType::kInt && b.type() == ValueType::kInt) return Cmp(a.as_int(), b.as_int());
-  if (IsNumeric(a.type()) && IsNumeric(b.type())) return Cmp(*a.AsNumber(), *b.AsNumber());
+  if (IsNumeric(a.type()) && IsNumeric(b.type())) {
+    if (a.type() != ValueType::kFloat && b.type() != ValueType::kFloat)
+      if (auto exact = CompareDecimalText(DecimalText(a), DecimalText(b))) return *exact;
+    return Cmp(*a.AsNumber(), *b.AsNumber());
+  }
   if (a.type() != b.type()) return Cmp(static_cast<int>(a.type()), static_cast<int>(b.type()));
   switch (a.type()) {
     case ValueType::kBool: return Cmp(a.as_bool(), b.as_bool());

@@ -37,7 +37,30 @@ struct DecodeError {
   std::string what;
 };
 
-Value LoadValue(cereal::BinaryInputArchive& ar) {
+// Bytes not yet read from the decoder's stream.
+uint64_t BytesLeft(std::istream& is) {
+  std::streamsize n = is.rdbuf()->in_avail();
+  return n > 0 ? static_cast<uint64_t>(n) : 0;
+}
+
+// A string as Cereal writes it (u64 size, bytes). Cereal's own load resizes to the
+// declared size before reading, so a damaged size would allocate and zero up to
+// 2^64 bytes: the size is checked against the bytes left first.
+void LoadString(cereal::BinaryInputArchive& ar, std::istream& is, std::string& s) {
+  uint64_t size;
+  ar(size);
+  if (size > BytesLeft(is)) throw DecodeError{"string of " + std::to_string(size) + " bytes past the end"};
+  s.resize(static_cast<size_t>(size));
+  ar(cereal::binary_data(s.data(), s.size()));
+}
+
+std::string LoadString(cereal::BinaryInputArchive& ar, std::istream& is) {
+  std::string s;
+  LoadString(ar, is, s);
+  return s;
+}
+
+Value LoadValue(cereal::BinaryInputArchive& ar, std::istream& is) {
   uint8_t tag;
   ar(tag);
   switch (static_cast<ValueType>(tag)) {
@@ -45,16 +68,16 @@ Value LoadValue(cereal::BinaryInputArchive& ar) {
     case ValueType::kBool: { uint8_t b; ar(b); if (b > 1) throw DecodeError{"bad boolean"}; return Value::Bool(b != 0); }
     case ValueType::kInt: { int64_t i; ar(i); return Value::Int(i); }
     case ValueType::kFloat: { double d; ar(d); return Value::Float(d); }
-    case ValueType::kText: { std::string s; ar(s); return Value::Text(std::move(s)); }
+    case ValueType::kText: return Value::Text(LoadString(ar, is));
     case ValueType::kDateTime: { int64_t ms; ar(ms); return Value::Time(Timestamp{ms}); }
-    case ValueType::kDecimal: { std::string s; ar(s); return Value::Dec(Decimal{std::move(s)}); }
-    case ValueType::kJson: { std::string s; ar(s); return Value::Json(JsonText{std::move(s)}); }
+    case ValueType::kDecimal: return Value::Dec(Decimal{LoadString(ar, is)});
+    case ValueType::kJson: return Value::Json(JsonText{LoadString(ar, is)});
     case ValueType::kStringList: {
       uint64_t n;
       ar(n);
-      if (n > kMaxListItems) throw DecodeError{"list too long"};
+      if (n > kMaxListItems || n > BytesLeft(is) / 8) throw DecodeError{"list too long"};
       StringList list;
-      for (uint64_t i = 0; i < n; ++i) ar(list.emplace_back());
+      for (uint64_t i = 0; i < n; ++i) LoadString(ar, is, list.emplace_back());
       return Value::List(std::move(list));
     }
   }
@@ -106,16 +129,19 @@ Result<ChangeSet> DecodeChangeSet(std::string_view bytes, const Schema& schema) 
         ar(s.model.value, n);
         if (s.model.value >= schema.models().size()) throw DecodeError{"unknown model"};
         if (n != schema.model(s.model).properties.size()) throw DecodeError{"record of the wrong width"};
-        for (uint64_t k = 0; k < n; ++k) s.values.push_back(LoadValue(ar));
+        for (uint64_t k = 0; k < n; ++k) s.values.push_back(LoadValue(ar, is));
         out.steps.push_back(std::move(s));
       } else if (kind == kDelete) {
         DeleteStep s;
-        ar(s.model.value, s.id);
+        ar(s.model.value);
+        LoadString(ar, is, s.id);
         if (s.model.value >= schema.models().size()) throw DecodeError{"unknown model"};
         out.steps.push_back(std::move(s));
       } else if (kind == kLink || kind == kUnlink) {
         LinkStep s;
-        ar(s.relation.value, s.from, s.to);
+        ar(s.relation.value);
+        LoadString(ar, is, s.from);
+        LoadString(ar, is, s.to);
         if (s.relation.value >= schema.relations().size()) throw DecodeError{"unknown relation"};
         if (kind == kLink) out.steps.push_back(std::move(s));
         else out.steps.push_back(UnlinkStep{s.relation, std::move(s.from), std::move(s.to)});

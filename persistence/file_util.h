@@ -1,22 +1,24 @@
 #pragma once
-// Small durable-file helpers over POSIX: whole-file reads, atomic replacement
-// (write temp, fsync, rename, fsync the directory). Errors are database_error
-// values naming the path. Stateless; thread-safe.
+// Shorthands for the real file system (FileSystem::Posix()). Stateless; thread-safe.
 
 #include <optional>
 #include <string>
 
-#include "core/status.h"
+#include "persistence/file_system.h"
 
 namespace kin::persistence {
 
 // Creates the directory (and parents) if missing.
-Status EnsureDirectory(const std::string& dir);
+inline Status EnsureDirectory(const std::string& dir) { return FileSystem::Posix().CreateDirectories(dir); }
 // The file's bytes, or nullopt when it does not exist.
-Result<std::optional<std::string>> ReadWholeFile(const std::string& path);
+inline Result<std::optional<std::string>> ReadWholeFile(const std::string& path) {
+  return FileSystem::Posix().ReadFile(path);
+}
 // Replaces `path` atomically with `bytes`, durably.
-Status WriteFileAtomically(const std::string& path, const std::string& bytes);
+inline Status WriteFileAtomically(const std::string& path, const std::string& bytes) {
+  return FileSystem::Posix().WriteFileAtomically(path, bytes);
+}
 // fsync of a directory (makes renames and creations in it durable).
-Status SyncDirectory(const std::string& dir);
+inline Status SyncDirectory(const std::string& dir) { return FileSystem::Posix().SyncDirectory(dir); }
 
 }  // namespace kin::persistence

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "core/status.h"
+#include "persistence/file_system.h"
 
 namespace kin::persistence {
 
@@ -38,7 +39,8 @@ class Journal {
   // the last existing segment (already cut to its last good record) to continue,
   // or empty to start a new segment.
   static Result<std::unique_ptr<Journal>> Open(const std::string& dir, const JournalOptions& options,
-                                               uint64_t next_seq, const std::string& tail_segment);
+                                               uint64_t next_seq, const std::string& tail_segment,
+                                               FileSystem& fs = FileSystem::Posix());
   ~Journal();  // flushes and syncs what was appended
 
   // Appends one record and returns its sequence number. The bytes are handed to
@@ -58,17 +60,16 @@ class Journal {
   Status RemoveSegmentsBefore(uint64_t seq);
 
  private:
-  Journal(std::string dir, JournalOptions options, uint64_t next_seq);
+  Journal(std::string dir, JournalOptions options, uint64_t next_seq, FileSystem& fs);
   Status StartSegment();
   Status RotateLocked(std::unique_lock<std::mutex>& lock);
-  Status WriteAll(const std::string& bytes);
   Status SyncUpTo(uint64_t target);
   void IntervalLoop();
 
   const std::string dir_;
   const JournalOptions options_;
-  int fd_ = -1;
-  uint64_t segment_size_ = 0;
+  FileSystem& fs_;
+  std::unique_ptr<WritableFile> file_;  // the segment being appended
   uint64_t next_seq_;
 
   mutable std::mutex mu_;  // guards the fields below

@@ -1,26 +1,20 @@
 #include "persistence/journal_reader.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstring>
-#include <filesystem>
 
 #include "persistence/checksum.h"
-#include "persistence/file_util.h"
 #include "persistence/journal_format.h"
 
 namespace kin::persistence {
 
-Result<std::vector<SegmentFile>> ListSegments(const std::string& journal_dir) {
+Result<std::vector<SegmentFile>> ListSegments(const std::string& journal_dir, FileSystem& fs) {
   std::vector<SegmentFile> out;
-  std::error_code ec;
-  if (!std::filesystem::exists(journal_dir, ec)) return out;
-  for (const auto& e : std::filesystem::directory_iterator(journal_dir, ec)) {
+  KIN_ASSIGN_OR_RETURN(auto names, fs.ListDirectory(journal_dir));
+  for (const auto& name : names) {
     uint64_t first;
-    if (ParseSegmentFileName(e.path().filename().string(), &first)) out.push_back({first, e.path().string()});
+    if (ParseSegmentFileName(name, &first)) out.push_back({first, journal_dir + "/" + name});
   }
-  if (ec) return Status::DatabaseError("cannot list " + journal_dir + ": " + ec.message());
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first_seq < b.first_seq; });
   return out;
 }
@@ -42,6 +36,16 @@ size_t FrameAt(std::string_view bytes, size_t off, uint64_t* seq, std::string_vi
   return kFrameHeaderSize + length;
 }
 
+// Whether a well-formed frame with seq >= min_seq starts anywhere at or after `from`.
+bool GoodFrameFrom(std::string_view bytes, size_t from, uint64_t min_seq) {
+  for (size_t probe = from; probe + kFrameHeaderSize <= bytes.size(); ++probe) {
+    uint64_t seq;
+    std::string_view payload;
+    if (FrameAt(bytes, probe, &seq, &payload) && seq >= min_seq) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Result<SegmentScan> ScanSegment(std::string_view bytes, const std::string& path) {
@@ -49,6 +53,8 @@ Result<SegmentScan> ScanSegment(std::string_view bytes, const std::string& path)
   if (bytes.size() < kSegmentHeaderSize || std::memcmp(bytes.data(), kSegmentMagic, sizeof kSegmentMagic) != 0) {
     scan.bad_offset = 0;
     scan.bad_reason = "missing or damaged segment header";
+    // A damaged header followed by good frames is corruption, not a torn tail.
+    scan.good_after_bad = GoodFrameFrom(bytes, kSegmentHeaderSize, 0);
     return scan;
   }
   uint32_t version = DecodeFixed32(bytes.data() + 8);
@@ -67,14 +73,7 @@ Result<SegmentScan> ScanSegment(std::string_view bytes, const std::string& path)
                                : "sequence number " + std::to_string(seq) + " where " + std::to_string(expect) +
                                      " was expected";
       // Any well-formed later frame means the damage is not a torn tail.
-      for (size_t probe = off + 1; probe + kFrameHeaderSize <= bytes.size(); ++probe) {
-        uint64_t s2;
-        std::string_view p2;
-        if (FrameAt(bytes, probe, &s2, &p2) && s2 >= expect) {
-          scan.good_after_bad = true;
-          break;
-        }
-      }
+      scan.good_after_bad = GoodFrameFrom(bytes, off + 1, expect);
       break;
     }
     scan.frames.push_back({seq, off, payload});
@@ -94,25 +93,23 @@ Status Corruption(const std::string& path, uint64_t offset, const std::string& w
 }
 
 // Moves bytes [from, end) of a segment into a side file and cuts the segment.
-Status CutSegment(const std::string& path, const std::string& bytes, uint64_t from) {
+Status CutSegment(FileSystem& fs, const std::string& path, const std::string& bytes, uint64_t from) {
   std::string side = path + ".cut-" + std::to_string(from);
-  KIN_RETURN_IF_ERROR(WriteFileAtomically(side, bytes.substr(from)));
-  if (::truncate(path.c_str(), static_cast<off_t>(from)) != 0)
-    return Status::DatabaseError("cannot truncate " + path + ": " + std::strerror(errno));
-  return Status::Ok();
+  KIN_RETURN_IF_ERROR(fs.WriteFileAtomically(side, bytes.substr(from)));
+  return fs.Truncate(path, from);
 }
 
 }  // namespace
 
 Result<ReplayReport> ReplayJournal(const std::string& journal_dir, uint64_t after_seq, const ReplayOptions& options,
-                                   const std::function<Status(uint64_t, std::string_view)>& apply) {
-  KIN_ASSIGN_OR_RETURN(auto segments, ListSegments(journal_dir));
+                                   const std::function<Status(uint64_t, std::string_view)>& apply, FileSystem& fs) {
+  KIN_ASSIGN_OR_RETURN(auto segments, ListSegments(journal_dir, fs));
   ReplayReport report;
   report.last_seq = after_seq;
   for (size_t i = 0; i < segments.size(); ++i) {
     const SegmentFile& seg = segments[i];
     bool last = i + 1 == segments.size();
-    KIN_ASSIGN_OR_RETURN(auto bytes_opt, ReadWholeFile(seg.path));
+    KIN_ASSIGN_OR_RETURN(auto bytes_opt, fs.ReadFile(seg.path));
     std::string bytes = bytes_opt.value_or("");
     KIN_ASSIGN_OR_RETURN(SegmentScan scan, ScanSegment(bytes, seg.path));
     if (scan.bad_offset == 0 && !last && !options.repair)
@@ -120,9 +117,18 @@ Result<ReplayReport> ReplayJournal(const std::string& journal_dir, uint64_t afte
     if (scan.bad_offset != 0 && scan.header_first_seq != seg.first_seq && !options.repair)
       return Corruption(seg.path, 16, "header names sequence " + std::to_string(scan.header_first_seq));
     // Sequence numbers continue across segments; a jump means a segment is missing.
-    if (seg.first_seq > report.last_seq + 1 && !options.repair)
-      return Corruption(seg.path, 0, "missing records " + std::to_string(report.last_seq + 1) + " to " +
-                                         std::to_string(seg.first_seq - 1) + " (a segment is missing)");
+    if (seg.first_seq > report.last_seq + 1) {
+      const std::string why = "missing records " + std::to_string(report.last_seq + 1) + " to " +
+                              std::to_string(seg.first_seq - 1) + " (a segment is missing)";
+      if (!options.repair) return Corruption(seg.path, 0, why);
+      // Repair keeps the records before the gap: this segment and the later ones go aside whole.
+      report.notice += "repaired: " + why + "\n";
+      for (size_t k = i; k < segments.size(); ++k) {
+        KIN_RETURN_IF_ERROR(fs.Rename(segments[k].path, segments[k].path + ".cut"));
+        report.notice += "repaired: set aside " + segments[k].path + "\n";
+      }
+      break;
+    }
     for (const auto& f : scan.frames) {
       if (f.seq <= report.last_seq) continue;
       if (f.seq != report.last_seq + 1) return Corruption(seg.path, f.offset, "gap in sequence numbers");
@@ -140,17 +146,16 @@ Result<ReplayReport> ReplayJournal(const std::string& journal_dir, uint64_t afte
                      " bytes from " + seg.path + " at offset " + std::to_string(cut_at) + "\n";
     if (options.truncate_tail || options.repair) {
       if (torn && !options.repair) {
-        if (::truncate(seg.path.c_str(), static_cast<off_t>(cut_at)) != 0)
-          return Status::DatabaseError("cannot truncate " + seg.path + ": " + std::strerror(errno));
+        KIN_RETURN_IF_ERROR(fs.Truncate(seg.path, cut_at));
       } else {
-        KIN_RETURN_IF_ERROR(CutSegment(seg.path, bytes, cut_at));
+        KIN_RETURN_IF_ERROR(CutSegment(fs, seg.path, bytes, cut_at));
       }
     }
     if (cut_at == 0) report.tail_segment.clear();  // nothing usable left to append to
     if (!last && options.repair) {
       // Later segments would leave a gap: move them aside whole.
       for (size_t k = i + 1; k < segments.size(); ++k) {
-        std::filesystem::rename(segments[k].path, segments[k].path + ".cut");
+        KIN_RETURN_IF_ERROR(fs.Rename(segments[k].path, segments[k].path + ".cut"));
         report.notice += "repaired: set aside " + segments[k].path + "\n";
       }
       break;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "persistence/file_system.h"
 
 namespace kin::persistence {
 
@@ -21,7 +22,7 @@ struct SegmentFile {
 };
 
 // Segment files of a journal directory, by first sequence number.
-Result<std::vector<SegmentFile>> ListSegments(const std::string& journal_dir);
+Result<std::vector<SegmentFile>> ListSegments(const std::string& journal_dir, FileSystem& fs = FileSystem::Posix());
 
 struct JournalFrame {
   uint64_t seq = 0;
@@ -57,6 +58,7 @@ struct ReplayOptions {
 // Delivers every record with seq > after_seq, in order, to `apply`. Records at or
 // below after_seq (covered by a snapshot) are skipped.
 Result<ReplayReport> ReplayJournal(const std::string& journal_dir, uint64_t after_seq, const ReplayOptions& options,
-                                   const std::function<Status(uint64_t seq, std::string_view payload)>& apply);
+                                   const std::function<Status(uint64_t seq, std::string_view payload)>& apply,
+                                   FileSystem& fs = FileSystem::Posix());
 
 }  // namespace kin::persistence

@@ -9,11 +9,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <sstream>
 
 #include "persistence/checksum.h"
-#include "persistence/file_util.h"
 
 // Boost.Serialization of a Value: a type tag, then the content. Class version 1.
 namespace boost::serialization {
@@ -96,8 +94,8 @@ struct SnapshotBytes {
   std::string payload;
 };
 
-Result<SnapshotBytes> ReadChecked(const std::string& path) {
-  KIN_ASSIGN_OR_RETURN(auto bytes, ReadWholeFile(path));
+Result<SnapshotBytes> ReadChecked(const std::string& path, FileSystem& fs) {
+  KIN_ASSIGN_OR_RETURN(auto bytes, fs.ReadFile(path));
   if (!bytes) return Status::DatabaseError("no snapshot " + path);
   const std::string& b = *bytes;
   if (b.size() < kSnapshotHeaderSize || std::memcmp(b.data(), kSnapshotMagic, 8) != 0)
@@ -106,6 +104,13 @@ Result<SnapshotBytes> ReadChecked(const std::string& path) {
   if (version != kSnapshotVersion)
     return Status::DatabaseError(path + ": unsupported snapshot format version " + std::to_string(version));
   uint64_t seq = DecodeFixed64(b.data() + 16);
+  // The checksum covers only the payload: the header's seq is checked against the
+  // file name instead (a damaged seq would otherwise skip or replay journal records).
+  uint64_t named_seq;
+  const std::string name = path.substr(path.find_last_of('/') + 1);
+  if (ParseSnapshotFileName(name, &named_seq) && named_seq != seq)
+    return Status::DatabaseError("corrupt snapshot " + path + " at offset 16: header names sequence " +
+                                 std::to_string(seq));
   uint64_t length = DecodeFixed64(b.data() + 24);
   uint32_t crc = DecodeFixed32(b.data() + 32);
   if (length != b.size() - kSnapshotHeaderSize)
@@ -176,31 +181,31 @@ std::string EncodeSnapshot(const Store& store, uint64_t seq, const std::string& 
   return out + payload;
 }
 
-Result<SnapshotFile> WriteSnapshotFile(const std::string& dir, uint64_t seq, const std::string& bytes) {
-  KIN_RETURN_IF_ERROR(EnsureDirectory(dir));
+Result<SnapshotFile> WriteSnapshotFile(const std::string& dir, uint64_t seq, const std::string& bytes,
+                                       FileSystem& fs) {
+  KIN_RETURN_IF_ERROR(fs.CreateDirectories(dir));
   SnapshotFile file{seq, dir + "/" + SnapshotFileName(seq)};
-  KIN_RETURN_IF_ERROR(WriteFileAtomically(file.path, bytes));
-  KIN_ASSIGN_OR_RETURN(auto all, ListSnapshots(dir));
+  KIN_RETURN_IF_ERROR(fs.WriteFileAtomically(file.path, bytes));
+  KIN_ASSIGN_OR_RETURN(auto all, ListSnapshots(dir, fs));
   for (const auto& old : all)
-    if (old.seq < seq) std::filesystem::remove(old.path);
-  KIN_RETURN_IF_ERROR(SyncDirectory(dir));
+    if (old.seq < seq) KIN_RETURN_IF_ERROR(fs.Remove(old.path));
+  KIN_RETURN_IF_ERROR(fs.SyncDirectory(dir));
   return file;
 }
 
-Result<std::vector<SnapshotFile>> ListSnapshots(const std::string& dir) {
+Result<std::vector<SnapshotFile>> ListSnapshots(const std::string& dir, FileSystem& fs) {
   std::vector<SnapshotFile> out;
-  std::error_code ec;
-  if (!std::filesystem::exists(dir, ec)) return out;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+  KIN_ASSIGN_OR_RETURN(auto names, fs.ListDirectory(dir));
+  for (const auto& name : names) {
     uint64_t seq;
-    if (ParseSnapshotFileName(e.path().filename().string(), &seq)) out.push_back({seq, e.path().string()});
+    if (ParseSnapshotFileName(name, &seq)) out.push_back({seq, dir + "/" + name});
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.seq > b.seq; });
   return out;
 }
 
-Result<LoadedSnapshot> ReadSnapshotHeader(const std::string& path) {
-  KIN_ASSIGN_OR_RETURN(SnapshotBytes b, ReadChecked(path));
+Result<LoadedSnapshot> ReadSnapshotHeader(const std::string& path, FileSystem& fs) {
+  KIN_ASSIGN_OR_RETURN(SnapshotBytes b, ReadChecked(path, fs));
   try {
     std::istringstream is(b.payload, std::ios::binary);
     boost::archive::binary_iarchive ar(is);
@@ -212,8 +217,8 @@ Result<LoadedSnapshot> ReadSnapshotHeader(const std::string& path) {
   }
 }
 
-Result<LoadedSnapshot> LoadSnapshot(const std::string& path, Store& store) {
-  KIN_ASSIGN_OR_RETURN(SnapshotBytes b, ReadChecked(path));
+Result<LoadedSnapshot> LoadSnapshot(const std::string& path, Store& store, FileSystem& fs) {
+  KIN_ASSIGN_OR_RETURN(SnapshotBytes b, ReadChecked(path, fs));
   const Schema& schema = store.schema();
   LoadedSnapshot out{b.seq, {}};
   try {

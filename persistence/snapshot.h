@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/store.h"
+#include "persistence/file_system.h"
 
 namespace kin::persistence {
 
@@ -24,10 +25,11 @@ std::string SnapshotFileName(uint64_t seq);
 std::string EncodeSnapshot(const Store& store, uint64_t seq, const std::string& schema_json);
 
 // Writes an encoded image durably into `dir` and removes older snapshot files.
-Result<SnapshotFile> WriteSnapshotFile(const std::string& dir, uint64_t seq, const std::string& bytes);
+Result<SnapshotFile> WriteSnapshotFile(const std::string& dir, uint64_t seq, const std::string& bytes,
+                                       FileSystem& fs = FileSystem::Posix());
 
 // Snapshot files of `dir`, newest first.
-Result<std::vector<SnapshotFile>> ListSnapshots(const std::string& dir);
+Result<std::vector<SnapshotFile>> ListSnapshots(const std::string& dir, FileSystem& fs = FileSystem::Posix());
 
 struct LoadedSnapshot {
   uint64_t seq = 0;
@@ -36,9 +38,9 @@ struct LoadedSnapshot {
 
 // Checks a snapshot file (header, version, checksum) and returns its position and
 // schema without loading records.
-Result<LoadedSnapshot> ReadSnapshotHeader(const std::string& path);
+Result<LoadedSnapshot> ReadSnapshotHeader(const std::string& path, FileSystem& fs = FileSystem::Posix());
 
 // Loads a snapshot into an empty store built from the same schema.
-Result<LoadedSnapshot> LoadSnapshot(const std::string& path, Store& store);
+Result<LoadedSnapshot> LoadSnapshot(const std::string& path, Store& store, FileSystem& fs = FileSystem::Posix());
 
 }  // namespace kin::persistence

@@ -1,7 +1,13 @@
 #pragma once
 // The `kin` subcommands. Each returns the process exit code.
 
+#include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "persistence/journal_reader.h"
 
 namespace kin::tools {
 
@@ -27,5 +33,75 @@ int RunDemo(const DemoOptions& options);
 
 // Reads a whole file; prints an error and returns false when it cannot.
 bool ReadTextFile(const std::string& path, std::string* out);
+
+// ---- directory tools (SPEC.md section 10) ------------------------------------------
+
+struct VerifyOptions {
+  std::string db;
+};
+// Checks every file and the recovered state without changing anything (verify.cc).
+int RunVerify(const VerifyOptions& options);
+
+struct JournalListOptions {
+  std::string db;
+  bool verbose = false;  // one line per record too
+};
+int RunJournalList(const JournalListOptions& options);
+
+struct JournalDumpOptions {
+  std::string db;
+  uint64_t from = 0, to = UINT64_MAX;  // sequence numbers, inclusive
+  bool json = false;                   // one JSON object per record
+};
+int RunJournalDump(const JournalDumpOptions& options);
+
+struct ExportOptions {
+  std::string db;
+  std::string out = "-";  // a file, or - for standard output
+};
+int RunExport(const ExportOptions& options);
+
+struct ImportOptions {
+  std::string db;  // a new directory
+  std::string in = "-";
+  std::string sync = "always";
+  int sync_interval_ms = 100;
+};
+int RunImport(const ImportOptions& options);
+
+struct CompactOptions {
+  std::string db;
+};
+int RunCompact(const CompactOptions& options);
+
+struct StatsOptions {
+  std::string db;
+  bool json = false;
+};
+int RunStats(const StatsOptions& options);
+
+struct RestoreOptions {
+  std::string snapshot;  // a snapshot file
+  std::string db;        // the new database directory
+  uint64_t to = UINT64_MAX;  // last journal record to apply (default: all)
+  std::string from_db;   // whose journal to replay; default: the snapshot's database
+};
+int RunRestore(const RestoreOptions& options);
+
+// One journal segment as read from disk, for the tools that inspect the journal
+// (journal_cmd.cc). `scan` views into `bytes`.
+struct SegmentView {
+  persistence::SegmentFile file;
+  std::string bytes;
+  persistence::SegmentScan scan;
+};
+// Calls `visit` for every segment of `<db>/journal` in order; a segment that cannot
+// be read or scanned at all is passed to `on_error` and skipped.
+Status ForEachSegment(const std::string& db, const std::function<void(const SegmentView&)>& visit,
+                      const std::function<void(const std::string& path, const Status&)>& on_error);
+// What is wrong with a segment (a bad frame, a header naming another sequence),
+// one message per problem naming file and offset; empty when it is sound. `last`:
+// it is the journal's last segment (where a bad frame can be a torn tail).
+std::vector<std::string> SegmentProblems(const SegmentView& segment, bool last);
 
 }  // namespace kin::tools

@@ -21,6 +21,10 @@ inline std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
+// A JSON literal that keeps the key order it is written in (kin::Json is
+// nlohmann::ordered_json, whose equality compares objects in order).
+inline Json operator""_j(const char* text, size_t size) { return Json::parse(text, text + size); }
+
 // The text of tests/data/schemas/<name>.json ("seed", "pivot", "blog").
 inline std::string SchemaText(const std::string& name) {
   return ReadFile(std::string(KIN_SOURCE_DIR) + "/tests/data/schemas/" + name + ".json");
@@ -59,7 +63,8 @@ inline std::string Dump(Database& db) {
   Json all = Json::object();
   for (const auto& m : db.schema().models()) {
     Json rels = Json::array();
-    for (RelationId rid : m.relations) rels.push_back(db.schema().relation(rid).name);
+    for (RelationId rid : m.relations)
+      if (!db.schema().relation(rid).hidden) rels.push_back(db.schema().relation(rid).name);
     auto rows = db.Call("list" + m.plural, Json::array({nullptr, {{"withDeleted", true}, {"relations", rels}}}));
     REQUIRE(rows.ok());
     all[m.name] = rows.value();

@@ -1,0 +1,152 @@
+// FileSystem::Posix(): the real file system, through POSIX calls.
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "persistence/file_system.h"
+
+namespace kin::persistence {
+
+namespace {
+
+Status Errno(const std::string& what, const std::string& path, int err = errno) {
+  return Status::DatabaseError(what + " " + path + ": " + std::strerror(err));
+}
+
+Status WriteFd(int fd, std::string_view data, const std::string& path) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Errno("cannot write", path);
+    }
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+class PosixWritableFile : public WritableFile {
+ public:
+  PosixWritableFile(int fd, std::string path, uint64_t size) : fd_(fd), path_(std::move(path)), size_(size) {}
+  ~PosixWritableFile() override { ::close(fd_); }
+
+  Status Append(std::string_view data) override {
+    KIN_RETURN_IF_ERROR(WriteFd(fd_, data, path_));
+    size_ += data.size();
+    return Status::Ok();
+  }
+  Status Sync() override { return ::fdatasync(fd_) == 0 ? Status::Ok() : Errno("cannot sync", path_); }
+  uint64_t size() const override { return size_; }
+
+ private:
+  int fd_;
+  std::string path_;
+  std::atomic<uint64_t> size_;
+};
+
+class PosixFileSystem : public FileSystem {
+ public:
+  Result<std::unique_ptr<WritableFile>> OpenAppendable(const std::string& path, bool truncate) override {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (truncate ? O_TRUNC : 0), 0644);
+    if (fd < 0) return Errno("cannot open", path);
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      Status s = Errno("cannot stat", path);
+      ::close(fd);
+      return s;
+    }
+    return std::unique_ptr<WritableFile>(new PosixWritableFile(fd, path, static_cast<uint64_t>(st.st_size)));
+  }
+
+  Result<std::optional<std::string>> ReadFile(const std::string& path) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENOENT) return std::optional<std::string>();
+      return Errno("cannot open", path);
+    }
+    std::string out;
+    char buf[1 << 16];
+    while (true) {
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        Status s = Errno("cannot read", path);
+        ::close(fd);
+        return s;
+      }
+      if (n == 0) break;
+      out.append(buf, static_cast<size_t>(n));
+    }
+    ::close(fd);
+    return std::optional<std::string>(std::move(out));
+  }
+
+  Status WriteFileAtomically(const std::string& path, const std::string& bytes) override {
+    std::string tmp = path + ".tmp";
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return Errno("cannot create", tmp);
+    Status s = WriteFd(fd, bytes, tmp);
+    if (s.ok() && ::fsync(fd) != 0) s = Errno("cannot fsync", tmp);
+    ::close(fd);
+    if (!s.ok()) {
+      ::unlink(tmp.c_str());
+      return s;
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) return Errno("cannot rename onto", path);
+    return SyncDirectory(std::filesystem::path(path).parent_path().string());
+  }
+
+  Status SyncDirectory(const std::string& dir) override {
+    int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return Errno("cannot open directory", dir);
+    int rc = ::fsync(fd);
+    Status s = rc == 0 ? Status::Ok() : Errno("cannot fsync directory", dir);
+    ::close(fd);
+    return s;
+  }
+
+  Status Truncate(const std::string& path, uint64_t size) override {
+    return ::truncate(path.c_str(), static_cast<off_t>(size)) == 0 ? Status::Ok() : Errno("cannot truncate", path);
+  }
+
+  Status Remove(const std::string& path) override {
+    return ::unlink(path.c_str()) == 0 || errno == ENOENT ? Status::Ok() : Errno("cannot remove", path);
+  }
+
+  Status Rename(const std::string& from, const std::string& to) override {
+    return ::rename(from.c_str(), to.c_str()) == 0 ? Status::Ok() : Errno("cannot rename " + from + " to", to);
+  }
+
+  Status CreateDirectories(const std::string& dir) override {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return Status::DatabaseError("cannot create directory " + dir + ": " + ec.message());
+    if (!std::filesystem::is_directory(dir, ec)) return Status::DatabaseError(dir + " is not a directory");
+    return Status::Ok();
+  }
+
+  Result<std::vector<std::string>> ListDirectory(const std::string& dir) override {
+    std::vector<std::string> out;
+    std::error_code ec;
+    if (!std::filesystem::exists(dir, ec)) return out;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) out.push_back(e.path().filename().string());
+    if (ec) return Status::DatabaseError("cannot list " + dir + ": " + ec.message());
+    return out;
+  }
+};
+
+}  // namespace
+
+FileSystem& FileSystem::Posix() {
+  static PosixFileSystem fs;
+  return fs;
+}
+
+}  // namespace kin::persistence

@@ -1,0 +1,258 @@
+// Filters (SPEC.md section 5): equality, null, arrays, operators, $and/$or, relation
+// filters, the `q` search, and the errors of malformed filters.
+
+#include <string>
+#include <vector>
+
+#include "tests/api/test_util.h"
+
+namespace {
+
+using kin::ErrorType;
+using kin::Json;
+using kin::testing::operator""_j;
+using kin::testing::Dump;
+using kin::testing::Fails;
+using kin::testing::Ok;
+using kin::testing::OpenFixture;
+
+using Names = std::vector<std::string>;
+
+// Posts p1..p4 by authors a1 (John: p1 p2) and a2 (Jane: p3 p4); categories cat_1
+// (p1) and cat_2 (p1, p3). Category has no searchable property.
+std::unique_ptr<kin::Database> Blog() {
+  auto db = OpenFixture("blog");
+  Ok(*db, "createAuthors", R"([[{"id": "a1", "name": "John"}, {"id": "a2", "name": "Jane"}]])"_j);
+  Ok(*db, "createCategories", R"([[{"id": "cat_1", "name": "Tech"}, {"id": "cat_2", "name": "Life"}]])"_j);
+  Ok(*db, "createPosts", R"([[
+      {"id": "p1", "title": "Hello World", "views": 10, "rating": 4.5, "status": "published",
+       "published_at": "2026-01-15T10:00:00.000Z", "author_id": "a1", "categories": ["cat_1", "cat_2"]},
+      {"id": "p2", "title": "Second post", "views": 5, "author_id": "a1"},
+      {"id": "p3", "title": "hello again", "views": 20, "rating": 2.0, "status": "published",
+       "published_at": "2026-03-01T00:00:00.000Z", "author_id": "a2", "categories": ["cat_2"]},
+      {"id": "p4", "title": "100% sure_thing", "views": 0, "rating": 3.25, "author_id": "a2"}]])"_j);
+  return db;
+}
+
+// The ids of the posts matching `filter`.
+Names Posts(kin::Database& db, const Json& filter) {
+  Names out;
+  for (const auto& r : Ok(db, "listPosts", Json::array({filter}))) out.push_back(r.at("id").get<std::string>());
+  return out;
+}
+
+// A filter that must fail with invalid_data and change nothing; returns the message.
+std::string Invalid(kin::Database& db, const std::string& method, const Json& filter) {
+  auto before = Dump(db);
+  auto s = Fails(db, method, Json::array({filter}));
+  CHECK(s.type() == ErrorType::kInvalidData);
+  CHECK(Dump(db) == before);
+  return s.message();
+}
+
+}  // namespace
+
+TEST_CASE("a plain value filters by equality", "[filter]") {
+  auto db = Blog();
+  CHECK(Posts(*db, R"({"title": "Hello World"})"_j) == Names{"p1"});
+  CHECK(Posts(*db, R"({"views": 5})"_j) == Names{"p2"});
+  CHECK(Posts(*db, R"({"status": "published"})"_j) == Names{"p1", "p3"});
+  CHECK(Posts(*db, R"({"author_id": "a2"})"_j) == Names{"p3", "p4"});
+  CHECK(Posts(*db, R"({"title": "hello world"})"_j).empty());
+  CHECK(Posts(*db, R"({"title": "Hello World", "views": 5})"_j).empty());
+}
+
+TEST_CASE("null filters for null values", "[filter]") {
+  auto db = Blog();
+  CHECK(Posts(*db, R"({"rating": null})"_j) == Names{"p2"});
+  CHECK(Posts(*db, R"({"published_at": null})"_j) == Names{"p2", "p4"});
+}
+
+TEST_CASE("an array filters by membership and the empty array matches nothing", "[filter]") {
+  auto db = Blog();
+  CHECK(Posts(*db, R"({"id": ["p3", "p1", "p9"]})"_j) == Names{"p1", "p3"});
+  CHECK(Posts(*db, R"({"views": [5, 20]})"_j) == Names{"p2", "p3"});
+  CHECK(Posts(*db, R"({"id": []})"_j).empty());
+  CHECK(Posts(*db, R"({"title": []})"_j).empty());
+}
+
+TEST_CASE("$eq and $ne compare for equality", "[filter]") {
+  auto db = Blog();
+  CHECK(Posts(*db, R"({"views": {"$eq": 10}})"_j) == Names{"p1"});
+  CHECK(Posts(*db, R"({"status": {"$ne": "draft"}})"_j) == Names{"p1", "p3"});
+  CHECK(Posts(*db, R"({"rating": {"$ne": null}})"_j) == Names{"p1", "p3", "p4"});
+  CHECK(Posts(*db, R"({"rating": {"$eq": null}})"_j) == Names{"p2"});
+}
+
+TEST_CASE("$in and $nin test membership", "[filter]") {
+  auto db = Blog();
+  CHECK(Posts(*db, R"({"views": {"$in": [0, 10]}})"_j) == Names{"p1", "p4"});
+  CHECK(Posts(*db, R"({"views": {"$in": []}})"_j).empty());
+  CHECK(Posts(*db, R"({"status": {"$nin": ["draft"]}})"_j) == Names{"p1", "p3"});
+  CHECK(Posts(*db, R"({"id": {"$nin": []}})"_j) == Names{"p1", "p2", "p3", "p4"});
+}
+
+TEST_CASE("$in with a non-array is invalid_data", "[filter]") {
+  auto db = Blog();
+  CHECK(Invalid(*db, "listPosts", R"({"views": {"$in": 5}})"_j) == "Expected array for $in but got 5");
+}
+
+TEST_CASE("$gt $gte $lt $lte compare numbers", "[filter]") {
+  auto db = Blog();
+  CHECK(Posts(*db, R"({"views": {"$gt": 5}})"_j) == Names{"p1", "p3"});
+  CHECK(Posts(*db, R"({"views": {"$gte": 5}})"_j) == Names{"p1", "p2", "p3"});
+  CHECK(Posts(*db, R"({"views": {"$lt": 10}})"_j) == Names{"p2", "p4"});
+  CHECK(Posts(*db, R"({"views": {"$lte": 10}})"_j) == Names{"p1", "p2", "p4"});
+  CHECK(Posts(*db, R"({"views": {"$gte": 5, "$lte": 10}})"_j) == Names{"p1", "p2"});
+}
+
+TEST_CASE("range operators compare floats and skip null values", "[filter]") {
+  auto db = Blog();
+  CHECK(Posts(*db, R"({"rating": {"$gt": 3}})"_j) == Names{"p1", "p4"});
+  CHECK(Posts(*db, R"({"rating": {"$lte": 3.25}})"_j) == Names{"p3", "p4"});
+  CHECK(Posts(*db, R"({"rating": 4.5})"_j) == Names{"p1"});
+  CHECK(Posts(*db, R"({"rating": {"$lt": 100}})"_j) == Names{"p1", "p3", "p4"});
+}
+
+TEST_CASE("filters compare dateTime values given as ISO-8601 strings", "[filter]") {
+  auto db = Blog();
+  CHECK(Posts(*db, R"({"published_at": "2026-01-15T10:00:00.000Z"})"_j) == Names{"p1"});
+  CHECK(Posts(*db, R"({"published_at": {"$gte": "2026-02-01T00:00:00.000Z"}})"_j) == Names{"p3"});
+  CHECK(Posts(*db, R"({"published_at": {"$lt": "2026-03-01T00:00:00.000Z"}})"_j) == Names{"p1"});
+  CHECK(Posts(*db, R"({"published_at": {"$gt": "2025-12-31T23:59:59.999Z",
+                                        "$lte": "2026-03-01T00:00:00.000Z"}})"_j) == Names{"p1", "p3"});
+}
+
+TEST_CASE("a filter value of the wrong type is invalid_data", "[filter]") {
+  auto db = Blog();
+  CHECK_THAT(Invalid(*db, "listPosts", R"({"views": "many"})"_j), Catch::Contains("Post.views"));
+  CHECK_THAT(Invalid(*db, "listPosts", R"({"published_at": {"$gt": "yesterday"}})"_j),
+             Catch::Contains("Post.published_at"));
+}
+
+TEST_CASE("$like matches SQL patterns with % and _, case-sensitively", "[filter]") {
+  auto db = Blog();
+  CHECK(Posts(*db, R"({"title": {"$like": "Hello%"}})"_j) == Names{"p1"});
+  CHECK(Posts(*db, R"({"title": {"$like": "%o%"}})"_j) == Names{"p1", "p2", "p3"});
+  CHECK(Posts(*db, R"({"title": {"$like": "_ello%"}})"_j) == Names{"p1", "p3"});
+  CHECK(Posts(*db, R"({"title": {"$like": "Second"}})"_j).empty());
+  CHECK(Posts(*db, R"({"title": {"$like": "Second post"}})"_j) == Names{"p2"});
+  CHECK(Posts(*db, R"({"title": {"$like": "%_thing"}})"_j) == Names{"p4"});
+  CHECK(Posts(*db, R"({"title": {"$like": "H_llo World_"}})"_j).empty());
+}
+
+TEST_CASE("$ilike matches SQL patterns ignoring case", "[filter]") {
+  auto db = Blog();
+  CHECK(Posts(*db, R"({"title": {"$ilike": "hello%"}})"_j) == Names{"p1", "p3"});
+  CHECK(Posts(*db, R"({"title": {"$ilike": "%WORLD"}})"_j) == Names{"p1"});
+  CHECK(Posts(*db, R"({"title": {"$ilike": "second_post"}})"_j) == Names{"p2"});
+}
+
+TEST_CASE("$re matches a regular expression", "[filter]") {
+  auto db = Blog();
+  CHECK(Posts(*db, R"({"title": {"$re": "^[Hh]ello"}})"_j) == Names{"p1", "p3"});
+  CHECK(Posts(*db, R"({"title": {"$re": "post$"}})"_j) == Names{"p2"});
+  CHECK(Posts(*db, R"({"title": {"$re": "[0-9]+%"}})"_j) == Names{"p4"});
+}
+
+TEST_CASE("$re with an invalid pattern is invalid_data", "[filter]") {
+  auto db = Blog();
+  CHECK_THAT(Invalid(*db, "listPosts", R"({"title": {"$re": "(unclosed"}})"_j), Catch::Contains("Post.title"));
+}
+
+TEST_CASE("$exists tests for a non-null value", "[filter]") {
+  auto db = Blog();
+  CHECK(Posts(*db, R"({"rating": {"$exists": true}})"_j) == Names{"p1", "p3", "p4"});
+  CHECK(Posts(*db, R"({"rating": {"$exists": false}})"_j) == Names{"p2"});
+  CHECK(Posts(*db, R"({"published_at": {"$exists": false}})"_j) == Names{"p2", "p4"});
+}
+
+TEST_CASE("$not negates a condition", "[filter]") {
+  auto db = Blog();
+  CHECK(Posts(*db, R"({"views": {"$not": {"$gt": 5}}})"_j) == Names{"p2", "p4"});
+  CHECK(Posts(*db, R"({"status": {"$not": "draft"}})"_j) == Names{"p1", "p3"});
+  CHECK(Posts(*db, R"({"title": {"$not": {"$like": "%o%"}}})"_j) == Names{"p4"});
+  CHECK(Posts(*db, R"({"id": {"$not": ["p1", "p2"]}})"_j) == Names{"p3", "p4"});
+}
+
+TEST_CASE("an unknown operator is invalid_data", "[filter]") {
+  auto db = Blog();
+  CHECK_THAT(Invalid(*db, "listPosts", R"({"views": {"$between": [1, 2]}})"_j), Catch::Contains("$between"));
+}
+
+TEST_CASE("$and and $or combine filters and nest", "[filter]") {
+  auto db = Blog();
+  CHECK(Posts(*db, R"({"$or": [{"views": 5}, {"views": 20}]})"_j) == Names{"p2", "p3"});
+  CHECK(Posts(*db, R"({"$and": [{"author_id": "a1"}, {"views": {"$gt": 5}}]})"_j) == Names{"p1"});
+  CHECK(Posts(*db, R"({"$or": [{"views": {"$gt": 15}},
+                               {"$and": [{"status": "draft"}, {"author_id": "a1"}]}]})"_j) == Names{"p2", "p3"});
+  CHECK(Posts(*db, R"({"author_id": "a2", "$or": [{"views": 0}, {"views": 10}]})"_j) == Names{"p4"});
+  CHECK(Posts(*db, R"({"$or": []})"_j).empty());
+  CHECK(Posts(*db, R"({"$and": []})"_j) == Names{"p1", "p2", "p3", "p4"});
+}
+
+TEST_CASE("$or or $and with a non-array is invalid_data", "[filter]") {
+  auto db = Blog();
+  CHECK(Invalid(*db, "listPosts", R"({"$or": {"views": 5}})"_j) == "Expected array for $or but got [object Object]");
+  CHECK(Invalid(*db, "listPosts", R"({"$and": {"views": 5}})"_j) ==
+        "Expected array for $and but got [object Object]");
+  CHECK(Invalid(*db, "listPosts", R"({"$or": "p1"})"_j) == "Expected array for $or but got p1");
+}
+
+TEST_CASE("a relation name filters by the related records' properties", "[filter]") {
+  auto db = Blog();
+  CHECK(Posts(*db, R"({"author": {"name": "John"}})"_j) == Names{"p1", "p2"});
+  CHECK(Posts(*db, R"({"author": {"name": {"$like": "Ja%"}}})"_j) == Names{"p3", "p4"});
+  CHECK(Posts(*db, R"({"categories": {"name": "Life"}})"_j) == Names{"p1", "p3"});
+  Json authors = Ok(*db, "listAuthors", R"([{"posts": {"views": {"$gte": 20}}}])"_j);
+  REQUIRE(authors.size() == 1);
+  CHECK(authors[0]["id"] == "a2");
+}
+
+TEST_CASE("a relation name with an id filters by the related record's id", "[filter]") {
+  auto db = Blog();
+  CHECK(Posts(*db, R"({"categories": "cat_1"})"_j) == Names{"p1"});
+  CHECK(Posts(*db, R"({"categories": ["cat_1", "cat_2"]})"_j) == Names{"p1", "p3"});
+  CHECK(Posts(*db, R"({"author": "a2"})"_j) == Names{"p3", "p4"});
+  Json cats = Ok(*db, "listCategories", R"([{"posts": "p3"}])"_j);
+  REQUIRE(cats.size() == 1);
+  CHECK(cats[0]["id"] == "cat_2");
+}
+
+TEST_CASE("a relation filter with an unknown property of the related model is invalid_data", "[filter]") {
+  auto db = Blog();
+  CHECK_THAT(Invalid(*db, "listPosts", R"({"author": {"nickname": "J"}})"_j),
+             Catch::Contains("nickname") && Catch::Contains("Author"));
+}
+
+TEST_CASE("q searches searchable properties case-insensitively", "[filter]") {
+  auto db = Blog();
+  CHECK(Posts(*db, R"({"q": "HELLO"})"_j) == Names{"p1", "p3"});
+  CHECK(Posts(*db, R"({"q": "world"})"_j) == Names{"p1"});
+  CHECK(Posts(*db, R"({"q": "hello", "author_id": "a2"})"_j) == Names{"p3"});
+  CHECK(Posts(*db, R"({"q": "nothing like it"})"_j).empty());
+  Json authors = Ok(*db, "listAuthors", R"([{"q": "ja"}])"_j);
+  REQUIRE(authors.size() == 1);
+  CHECK(authors[0]["id"] == "a2");
+}
+
+TEST_CASE("q is ignored when the model has no searchable property", "[filter]") {
+  auto db = Blog();
+  CHECK(Ok(*db, "listCategories", R"([{"q": "zzz"}])"_j).size() == 2);
+  CHECK(Ok(*db, "listCategories", R"([{"q": "zzz", "name": "Tech"}])"_j).size() == 1);
+}
+
+TEST_CASE("an unknown property in a filter is invalid_data", "[filter]") {
+  auto db = Blog();
+  CHECK_THAT(Invalid(*db, "listPosts", R"({"nope": 1})"_j), Catch::Contains("nope") && Catch::Contains("Post"));
+  CHECK_THAT(Invalid(*db, "listAndCountPosts", R"({"$or": [{"nope": 1}]})"_j), Catch::Contains("nope"));
+  CHECK_THAT(Invalid(*db, "deletePosts", R"({"nope": 1})"_j), Catch::Contains("nope"));
+  CHECK_THAT(Invalid(*db, "softDeletePosts", R"({"nope": 1})"_j), Catch::Contains("nope"));
+}
+
+TEST_CASE("listAndCount counts with the same filter", "[filter]") {
+  auto db = Blog();
+  Json r = Ok(*db, "listAndCountPosts", R"([{"views": {"$gte": 5}}, {"take": 1}])"_j);
+  CHECK(r[0].size() == 1);
+  CHECK(r[1] == 3);
+}

@@ -1,0 +1,354 @@
+// Reading records (SPEC.md sections 2, 4, 7): retrieve, list and listAndCount with
+// their config (order, skip/take, select, relations, withDeleted).
+
+#include <string>
+#include <vector>
+
+#include "api/json_lines.h"
+#include "tests/api/test_util.h"
+
+namespace {
+
+using kin::ErrorType;
+using kin::Json;
+using kin::testing::operator""_j;
+using kin::testing::Dump;
+using kin::testing::Fails;
+using kin::testing::Ok;
+using kin::testing::OpenFixture;
+
+// The ids of a list result, in order.
+std::vector<std::string> Ids(const Json& rows) {
+  std::vector<std::string> out;
+  for (const auto& r : rows) out.push_back(r.at("id").get<std::string>());
+  return out;
+}
+
+using Names = std::vector<std::string>;
+
+// Authors a1 (John, profile pr1, posts p1 p2), a2 (Jane, post p3), a3 (Bob, nothing);
+// categories cat_1 (p1) and cat_2 (p1, p3).
+std::unique_ptr<kin::Database> Blog() {
+  auto db = OpenFixture("blog");
+  Ok(*db, "createAuthors", R"([[{"id": "a1", "name": "John", "email": "john@example.com"},
+                                {"id": "a2", "name": "Jane"}, {"id": "a3", "name": "Bob"}]])"_j);
+  Ok(*db, "createProfiles", R"([{"id": "pr1", "bio": "Writes things", "author_id": "a1"}])"_j);
+  Ok(*db, "createCategories", R"([[{"id": "cat_1", "name": "Tech"}, {"id": "cat_2", "name": "Life"}]])"_j);
+  Ok(*db, "createPosts", R"([[
+      {"id": "p1", "title": "Hello World", "views": 10, "author_id": "a1", "categories": ["cat_1", "cat_2"]},
+      {"id": "p2", "title": "Second post", "views": 5, "author_id": "a1"},
+      {"id": "p3", "title": "Hello again", "views": 20, "author_id": "a2", "categories": ["cat_2"]}]])"_j);
+  return db;
+}
+
+// Products created out of primary-key order, with titles that repeat, in stores s1
+// (p1 A, p3 B) and s2 (p2 C, p4 A).
+std::unique_ptr<kin::Database> Products() {
+  auto db = OpenFixture("seed");
+  Ok(*db, "createStores", R"([[{"id": "s1"}, {"id": "s2"}]])"_j);
+  Ok(*db, "createProducts", R"([[{"id": "p3", "title": "B", "store_id": "s1"},
+                                 {"id": "p1", "title": "A", "store_id": "s1"},
+                                 {"id": "p4", "title": "A", "store_id": "s2"},
+                                 {"id": "p2", "title": "C", "store_id": "s2"}]])"_j);
+  return db;
+}
+
+}  // namespace
+
+// ---- retrieve ----------------------------------------------------------------------
+
+TEST_CASE("retrieve returns the record with every scalar property", "[read]") {
+  auto db = Blog();
+  Ok(*db, "updatePosts", R"([{"id": "p1", "price": "12.50", "published_at": "2026-11-24T10:00:00.000Z"}])"_j);
+  Json post = Ok(*db, "retrievePost", R"(["p1"])"_j);
+  CHECK(post["id"] == "p1");
+  CHECK(post["title"] == "Hello World");
+  CHECK(post["views"] == 10);
+  CHECK(post["status"] == "draft");
+  CHECK(post["rating"].is_null());
+  CHECK(post["author_id"] == "a1");
+  CHECK(post["published_at"] == "2026-11-24T10:00:00.000Z");
+  CHECK(post["price"] == 12.5);
+  CHECK(post["raw_price"] == R"({"value": "12.5", "precision": 20})"_j);
+  CHECK(post["created_at"].is_string());
+  CHECK(post["updated_at"].is_string());
+  CHECK(post["deleted_at"].is_null());
+}
+
+TEST_CASE("retrieve of an unknown id is not_found naming the model and id", "[read]") {
+  auto db = Products();
+  auto before = Dump(*db);
+  auto s = Fails(*db, "retrieveProduct", R"(["p9"])"_j);
+  CHECK(s.type() == ErrorType::kNotFound);
+  CHECK(s.message() == "Product with id: p9 was not found");
+  CHECK(Dump(*db) == before);
+}
+
+TEST_CASE("retrieve without a string id is not_found: id must be defined", "[read]") {
+  auto db = Products();
+  auto before = Dump(*db);
+  for (const Json& args : {R"([])"_j, R"([null])"_j, R"([5])"_j, R"([{"id": "p1"}])"_j}) {
+    INFO(args.dump());
+    auto s = Fails(*db, "retrieveProduct", args);
+    CHECK(s.type() == ErrorType::kNotFound);
+    CHECK(s.message() == "product - id must be defined");
+  }
+  CHECK(Dump(*db) == before);
+}
+
+TEST_CASE("retrieve hides a soft-deleted record unless withDeleted", "[read]") {
+  auto db = Products();
+  Ok(*db, "softDeleteProducts", R"(["p1"])"_j);
+  auto before = Dump(*db);
+  auto s = Fails(*db, "retrieveProduct", R"(["p1"])"_j);
+  CHECK(s.type() == ErrorType::kNotFound);
+  CHECK(s.message() == "Product with id: p1 was not found");
+  CHECK(Dump(*db) == before);
+
+  Json p = Ok(*db, "retrieveProduct", R"(["p1", {"withDeleted": true}])"_j);
+  CHECK(p["id"] == "p1");
+  CHECK(p["deleted_at"].is_string());
+}
+
+// ---- list, listAndCount, order, skip/take ----------------------------------------------
+
+TEST_CASE("list defaults to primary key ascending", "[read]") {
+  auto db = Products();
+  CHECK(Ids(Ok(*db, "listProducts", R"([])"_j)) == Names{"p1", "p2", "p3", "p4"});
+  CHECK(Ids(Ok(*db, "listProducts", R"([{}])"_j)) == Names{"p1", "p2", "p3", "p4"});
+}
+
+TEST_CASE("list has no default limit", "[read]") {
+  auto db = OpenFixture("seed");
+  Json many = Json::array();
+  for (int i = 0; i < 150; ++i) many.push_back({{"title", "t" + std::to_string(i)}});
+  Ok(*db, "createProducts", Json::array({many}));
+  CHECK(Ok(*db, "listProducts", R"([])"_j).size() == 150);
+  CHECK(Ok(*db, "listAndCountProducts", R"([])"_j)[1] == 150);
+}
+
+TEST_CASE("listAndCount returns rows and a count that ignores skip and take", "[read]") {
+  auto db = Products();
+  Json r = Ok(*db, "listAndCountProducts", R"([{"title": "A"}])"_j);
+  REQUIRE(r.is_array());
+  REQUIRE(r.size() == 2);
+  CHECK(Ids(r[0]) == Names{"p1", "p4"});
+  CHECK(r[1] == 2);
+
+  r = Ok(*db, "listAndCountProducts", R"([{}, {"skip": 1, "take": 2}])"_j);
+  CHECK(Ids(r[0]) == Names{"p2", "p3"});
+  CHECK(r[1] == 4);
+}
+
+TEST_CASE("take 0 returns no rows", "[read]") {
+  auto db = Products();
+  CHECK(Ok(*db, "listProducts", R"([{}, {"take": 0}])"_j) == Json::array());
+  Json r = Ok(*db, "listAndCountProducts", R"([{}, {"take": 0}])"_j);
+  CHECK(r[0] == Json::array());
+  CHECK(r[1] == 4);
+}
+
+TEST_CASE("skip and take page through the ordered rows", "[read]") {
+  auto db = Products();
+  CHECK(Ids(Ok(*db, "listProducts", R"([{}, {"take": 2}])"_j)) == Names{"p1", "p2"});
+  CHECK(Ids(Ok(*db, "listProducts", R"([{}, {"skip": 2}])"_j)) == Names{"p3", "p4"});
+  CHECK(Ids(Ok(*db, "listProducts", R"([{}, {"skip": 1, "take": 2}])"_j)) == Names{"p2", "p3"});
+  CHECK(Ids(Ok(*db, "listProducts", R"([{}, {"skip": 10, "take": 2}])"_j)).empty());
+  CHECK(Ids(Ok(*db, "listProducts", R"([{}, {"order": {"id": "DESC"}, "skip": 1, "take": 2}])"_j)) ==
+        Names{"p3", "p2"});
+}
+
+TEST_CASE("order sorts by several keys, each ASC or DESC, then by primary key", "[read]") {
+  auto db = Products();
+  CHECK(Ids(Ok(*db, "listProducts", R"([{}, {"order": {"title": "DESC"}}])"_j)) == Names{"p2", "p3", "p1", "p4"});
+  CHECK(Ids(Ok(*db, "listProducts", R"([{}, {"order": {"title": "asc"}}])"_j)) == Names{"p1", "p4", "p3", "p2"});
+  CHECK(Ids(Ok(*db, "listProducts", R"([{}, {"order": {"store_id": "DESC", "title": "ASC"}}])"_j)) ==
+        Names{"p4", "p2", "p1", "p3"});
+  CHECK(Ids(Ok(*db, "listProducts", R"([{}, {"order": {"store_id": "ASC", "title": "DESC"}}])"_j)) ==
+        Names{"p3", "p1", "p2", "p4"});
+}
+
+TEST_CASE("order keys apply in the order the request gives them", "[read]") {
+  // Through the JSON-lines protocol, where the caller's key order is in the text:
+  // title first, then id descending among equal titles.
+  auto db = Products();
+  Json r = Json::parse(kin::HandleRequestLine(
+      *db, R"({"call": "listProducts", "args": [{}, {"order": {"title": "ASC", "id": "DESC"}}]})"));
+  INFO(r.dump());
+  REQUIRE(r["ok"] == true);
+  CHECK(Ids(r["result"]) == Names{"p4", "p1", "p3", "p2"});
+}
+
+TEST_CASE("null values sort last ascending and first descending", "[read]") {
+  auto db = Products();
+  Ok(*db, "createProducts", R"([{"id": "p0", "title": null}])"_j);
+  CHECK(Ids(Ok(*db, "listProducts", R"([{}, {"order": {"title": "ASC"}}])"_j)) ==
+        Names{"p1", "p4", "p3", "p2", "p0"});
+  CHECK(Ids(Ok(*db, "listProducts", R"([{}, {"order": {"title": "DESC"}}])"_j)) ==
+        Names{"p0", "p2", "p3", "p1", "p4"});
+}
+
+TEST_CASE("order with a direction other than ASC or DESC is invalid_argument", "[read]") {
+  auto db = Products();
+  auto before = Dump(*db);
+  auto s = Fails(*db, "listProducts", R"([{}, {"order": {"title": "UP"}}])"_j);
+  CHECK(s.type() == ErrorType::kInvalidArgument);
+  CHECK_THAT(s.message(), Catch::Contains("title"));
+  CHECK(Dump(*db) == before);
+}
+
+TEST_CASE("order by an unknown property is invalid_data", "[read]") {
+  auto db = Products();
+  auto before = Dump(*db);
+  auto s = Fails(*db, "listProducts", R"([{}, {"order": {"nope": "ASC"}}])"_j);
+  CHECK(s.type() == ErrorType::kInvalidData);
+  CHECK_THAT(s.message(), Catch::Contains("nope") && Catch::Contains("Product"));
+  CHECK(Dump(*db) == before);
+}
+
+// ---- select ----------------------------------------------------------------------------
+
+TEST_CASE("select outputs only the named fields and the primary key", "[read]") {
+  auto db = Blog();
+  Json posts = Ok(*db, "listPosts", R"([{}, {"select": ["title", "views"]}])"_j);
+  REQUIRE(posts.size() == 3);
+  CHECK(posts[0] == R"({"id": "p1", "title": "Hello World", "views": 10})"_j);
+  Json one = Ok(*db, "retrievePost", R"(["p2", {"select": ["title"]}])"_j);
+  CHECK(one == R"({"id": "p2", "title": "Second post"})"_j);
+  // A relation asked for next to a select comes with all its fields.
+  one = Ok(*db, "retrievePost", R"(["p2", {"select": ["title"], "relations": ["author"]}])"_j);
+  CHECK(one.size() == 3);
+  CHECK(one["author"]["name"] == "John");
+  CHECK(one["author"]["email"] == "john@example.com");
+}
+
+TEST_CASE("select with dotted paths selects fields inside relations", "[read]") {
+  auto db = Blog();
+  Json post = Ok(*db, "retrievePost", R"(["p1", {"select": ["title", "author.name"]}])"_j);
+  CHECK(post == R"({"id": "p1", "title": "Hello World", "author": {"id": "a1", "name": "John"}})"_j);
+
+  Json author = Ok(*db, "retrieveAuthor", R"(["a1", {"select": ["name", "posts.title"]}])"_j);
+  CHECK(author == R"({"id": "a1", "name": "John",
+                      "posts": [{"id": "p1", "title": "Hello World"}, {"id": "p2", "title": "Second post"}]})"_j);
+}
+
+// ---- relations -------------------------------------------------------------------------
+
+TEST_CASE("a relation not asked for is absent while its foreign key is present", "[read]") {
+  auto db = Blog();
+  Json post = Ok(*db, "retrievePost", R"(["p1"])"_j);
+  CHECK(post["author_id"] == "a1");
+  CHECK_FALSE(post.contains("author"));
+  CHECK_FALSE(post.contains("categories"));
+  Json author = Ok(*db, "retrieveAuthor", R"(["a1"])"_j);
+  CHECK_FALSE(author.contains("posts"));
+  CHECK_FALSE(author.contains("profile"));
+}
+
+TEST_CASE("belongsTo and hasOne relations load as a record or null", "[read]") {
+  auto db = Blog();
+  Json post = Ok(*db, "retrievePost", R"(["p3", {"relations": ["author"]}])"_j);
+  REQUIRE(post["author"].is_object());
+  CHECK(post["author"]["id"] == "a2");
+  CHECK(post["author"]["name"] == "Jane");
+
+  Json authors = Ok(*db, "listAuthors", R"([{}, {"relations": ["profile"]}])"_j);
+  REQUIRE(authors.size() == 3);
+  REQUIRE(authors[0]["profile"].is_object());
+  CHECK(authors[0]["profile"]["id"] == "pr1");
+  CHECK(authors[0]["profile"]["bio"] == "Writes things");
+  CHECK(authors[1].contains("profile"));
+  CHECK(authors[1]["profile"].is_null());
+}
+
+TEST_CASE("hasMany and manyToMany relations load as arrays", "[read]") {
+  auto db = Blog();
+  Json authors = Ok(*db, "listAuthors", R"([{}, {"relations": ["posts"]}])"_j);
+  CHECK(Ids(authors[0]["posts"]) == Names{"p1", "p2"});
+  CHECK(Ids(authors[1]["posts"]) == Names{"p3"});
+  CHECK(authors[2]["posts"] == Json::array());
+
+  Json post = Ok(*db, "retrievePost", R"(["p1", {"relations": ["categories"]}])"_j);
+  CHECK(Ids(post["categories"]) == Names{"cat_1", "cat_2"});
+  CHECK(post["categories"][0]["name"] == "Tech");
+  Json cat = Ok(*db, "retrieveCategory", R"(["cat_2", {"relations": ["posts"]}])"_j);
+  CHECK(Ids(cat["posts"]) == Names{"p1", "p3"});
+  CHECK(Ok(*db, "retrievePost", R"(["p2", {"relations": ["categories"]}])"_j)["categories"] == Json::array());
+}
+
+TEST_CASE("dotted relation paths load nested relations level by level", "[read]") {
+  auto db = Blog();
+  Json author = Ok(*db, "retrieveAuthor", R"(["a1", {"relations": ["posts.categories", "profile"]}])"_j);
+  REQUIRE(author["posts"].size() == 2);
+  CHECK(Ids(author["posts"][0]["categories"]) == Names{"cat_1", "cat_2"});
+  CHECK(author["posts"][1]["categories"] == Json::array());
+  CHECK(author["profile"]["id"] == "pr1");
+
+  Json cat = Ok(*db, "retrieveCategory", R"(["cat_1", {"relations": ["posts.author.profile"]}])"_j);
+  CHECK(cat["posts"][0]["author"]["profile"]["id"] == "pr1");
+}
+
+TEST_CASE("a back-reference to a record already on the path is left out", "[read]") {
+  auto db = Blog();
+  Json author = Ok(*db, "retrieveAuthor", R"(["a1", {"relations": ["posts.author"]}])"_j);
+  REQUIRE(author["posts"].size() == 2);
+  for (const auto& post : author["posts"]) {
+    CHECK(post["author_id"] == "a1");
+    CHECK_FALSE(post.contains("author"));
+  }
+  // Through a manyToMany: cat_1's post lists its other category, not cat_1 again.
+  Json cat = Ok(*db, "retrieveCategory", R"(["cat_1", {"relations": ["posts.categories"]}])"_j);
+  CHECK(Ids(cat["posts"][0]["categories"]) == Names{"cat_2"});
+}
+
+TEST_CASE("soft-deleted related records are hidden unless withDeleted", "[read]") {
+  auto db = Blog();
+  Ok(*db, "softDeletePosts", R"(["p2"])"_j);
+  Ok(*db, "softDeleteProfiles", R"(["pr1"])"_j);
+
+  Json author = Ok(*db, "retrieveAuthor", R"(["a1", {"relations": ["posts", "profile"]}])"_j);
+  CHECK(Ids(author["posts"]) == Names{"p1"});
+  CHECK(author["profile"].is_null());
+
+  author = Ok(*db, "retrieveAuthor", R"(["a1", {"relations": ["posts", "profile"], "withDeleted": true}])"_j);
+  CHECK(Ids(author["posts"]) == Names{"p1", "p2"});
+  CHECK(author["profile"]["id"] == "pr1");
+}
+
+TEST_CASE("relations naming an unknown relation is invalid_data", "[read]") {
+  auto db = Blog();
+  auto before = Dump(*db);
+  auto s = Fails(*db, "retrieveAuthor", R"(["a1", {"relations": ["posts.nope"]}])"_j);
+  CHECK(s.type() == ErrorType::kInvalidData);
+  CHECK_THAT(s.message(), Catch::Contains("nope") && Catch::Contains("Post"));
+  CHECK(Dump(*db) == before);
+}
+
+TEST_CASE("relations through a pivotEntity carry the pivot columns under $pivot", "[read]") {
+  auto db = OpenFixture("pivot");
+  Ok(*db, "createOrders", R"([[{"id": "o1", "reference": "R1"}, {"id": "o2"}]])"_j);
+  Ok(*db, "createProducts", R"([[{"id": "pr1", "title": "Shirt"}, {"id": "pr2", "title": "Hat"}]])"_j);
+  Ok(*db, "createOrderProducts",
+     R"([{"id": "op1", "order_id": "o1", "product_id": "pr1", "quantity": 3, "metadata": {"gift": true}}])"_j);
+  Ok(*db, "updateOrders", R"([{"id": "o2", "products": ["pr1", "pr2"]}])"_j);
+
+  Json order = Ok(*db, "retrieveOrder", R"(["o1", {"relations": ["products"]}])"_j);
+  REQUIRE(order["products"].size() == 1);
+  const Json& line = order["products"][0];
+  CHECK(line["id"] == "pr1");
+  CHECK(line["title"] == "Shirt");
+  CHECK(line["$pivot"]["id"] == "op1");
+  CHECK(line["$pivot"]["quantity"] == 3);
+  CHECK(line["$pivot"]["metadata"] == R"({"gift": true})"_j);
+  CHECK(line["$pivot"]["order_id"] == "o1");
+  CHECK(line["$pivot"]["product_id"] == "pr1");
+
+  // From the other side, and for links made through the manyToMany (default columns).
+  Json product = Ok(*db, "retrieveProduct", R"(["pr1", {"relations": ["orders"]}])"_j);
+  REQUIRE(product["orders"].size() == 2);
+  for (const auto& o : product["orders"]) {
+    CHECK(o["$pivot"]["product_id"] == "pr1");
+    CHECK(o["$pivot"]["order_id"] == o["id"]);
+    CHECK(o["$pivot"]["quantity"] == (o["id"] == "o1" ? 3 : 1));
+  }
+}

@@ -1,0 +1,398 @@
+// Tests for the database directory tools (verify, journal, export/import, compact,
+// stats, restore): the built `kin` binary runs against temporary databases made
+// with `kin exec`, and each test checks one behaviour through exit codes, output
+// and the files left behind.
+
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "api/schema_json.h"
+#include "core/change_set.h"
+#include "persistence/change_set_codec.h"
+#include "persistence/journal_format.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Run {
+  int status = -1;
+  std::string out;  // standard output and standard error
+};
+
+// Runs `kin ARGS` through the shell.
+Run Kin(const std::string& args) {
+  Run r;
+  FILE* pipe = popen(("'" + std::string(KIN_BINARY) + "' " + args + " 2>&1").c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::array<char, 4096> buf;
+  size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
+  int status = pclose(pipe);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string Quote(const std::string& s) { return "'" + s + "'"; }
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  REQUIRE(out.good());
+}
+
+std::string Fixture(const std::string& name) {
+  return std::string(KIN_SOURCE_DIR) + "/tests/data/schemas/" + name + ".json";
+}
+
+// A directory under /tmp, removed with everything in it at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/kin-tools-XXXXXX";
+    REQUIRE(mkdtemp(tmpl) != nullptr);
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// Runs request lines through `kin exec`; every one must succeed.
+void Exec(const TempDir& tmp, const std::string& db, const std::string& schema, const std::vector<std::string>& lines) {
+  std::string script;
+  for (const auto& l : lines) script += l + "\n";
+  const std::string file = tmp / "script.jsonl";
+  WriteFile(file, script);
+  Run r = Kin("exec --db " + Quote(db) + " --schema " + Quote(schema) + " " + Quote(file));
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  std::istringstream responses(r.out);
+  std::string line;
+  size_t count = 0;
+  while (std::getline(responses, line)) {
+    INFO(line);
+    CHECK(line.find("\"ok\":true") != std::string::npos);
+    ++count;
+  }
+  REQUIRE(count == lines.size());
+}
+
+// Eight journal records on the seed fixture: 6 records remain (one soft-deleted),
+// with 5 links: e1.user, p1.store, p2.store, p1-o1, p2-o1.
+const std::vector<std::string> kSeedScript = {
+    R"({"call": "createStores", "args": [{"id": "s1", "name": "Main"}]})",
+    R"({"call": "createStores", "args": [{"id": "s2", "name": "Second"}]})",
+    R"({"call": "createProducts", "args": [[{"id": "p1", "title": "Shirt", "store_id": "s1"}, {"id": "p2", "title": "Mug", "store_id": "s1"}]]})",
+    R"({"call": "createOrders", "args": [{"id": "o1", "reference": "#1", "products": ["p1", "p2"]}]})",
+    R"({"call": "createUsers", "args": [{"id": "u1", "name": "Ann"}]})",
+    R"({"call": "createEmails", "args": [{"id": "e1", "address": "a@b.c", "user_id": "u1"}]})",
+    R"({"call": "softDeleteProducts", "args": ["p2"]})",
+    R"({"call": "deleteStores", "args": ["s2"]})",
+};
+
+std::vector<std::string> SeedLines(size_t from, size_t to) {
+  return std::vector<std::string>(kSeedScript.begin() + static_cast<long>(from), kSeedScript.begin() + static_cast<long>(to));
+}
+
+std::string SeedDatabase(const TempDir& tmp) {
+  const std::string db = tmp / "db";
+  Exec(tmp, db, Fixture("seed"), kSeedScript);
+  return db;
+}
+
+std::string OnlySegment(const std::string& db) {
+  std::vector<std::string> segments;
+  for (const auto& e : fs::directory_iterator(db + "/journal"))
+    if (e.path().extension() == ".log") segments.push_back(e.path().string());
+  REQUIRE(segments.size() == 1);
+  return segments[0];
+}
+
+uint64_t JournalBytes(const std::string& db) {
+  uint64_t n = 0;
+  for (const auto& e : fs::directory_iterator(db + "/journal")) n += fs::file_size(e.path());
+  return n;
+}
+
+// The export of `db` as text (through a file, so notes on stderr stay out).
+std::string Export(const TempDir& tmp, const std::string& db) {
+  const std::string out = tmp / "export-tmp.json";
+  Run r = Kin("export --db " + Quote(db) + " --out " + Quote(out));
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  return ReadFile(out);
+}
+
+}  // namespace
+
+TEST_CASE("kin verify reports a clean database as ok with its record and link counts", "[tools]") {
+  TempDir tmp;
+  const std::string db = SeedDatabase(tmp);
+  Run r = Kin("verify --db " + Quote(db));
+  INFO(r.out);
+  CHECK(r.status == 0);
+  CHECK(r.out == "ok: 6 records, 5 links\n");
+}
+
+TEST_CASE("kin verify fails naming the segment when a byte in the middle of the journal is flipped", "[tools]") {
+  TempDir tmp;
+  const std::string db = SeedDatabase(tmp);
+  const std::string segment = OnlySegment(db);
+  std::string bytes = ReadFile(segment);
+  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0xff);
+  WriteFile(segment, bytes);
+  Run r = Kin("verify --db " + Quote(db));
+  INFO(r.out);
+  CHECK(r.status == 1);
+  CHECK_THAT(r.out, Catch::Matchers::Contains(segment + " at offset "));
+  CHECK_THAT(r.out, Catch::Matchers::Contains("corruption"));
+  CHECK(ReadFile(segment) == bytes);  // verify changes nothing
+}
+
+TEST_CASE("kin verify reports live records that share a unique key", "[tools]") {
+  // The services refuse such records, so the journal is written by hand.
+  TempDir tmp;
+  const std::string db = tmp / "db";
+  Exec(tmp, db, Fixture("blog"), {});
+  auto schema = kin::api::SchemaFromText(ReadFile(db + "/schema.json"));
+  REQUIRE(schema.ok());
+  const kin::ModelDef& author = (*schema)->model((*schema)->FindModel("Author"));
+  std::string journal = kin::persistence::SegmentHeader(1);
+  for (const char* id : {"a1", "a2"}) {
+    std::vector<kin::Value> values(author.properties.size());
+    values[0] = kin::Value::Text(id);
+    values[author.FindProperty("name")->slot.value] = kin::Value::Text("Ann");
+    values[author.FindProperty("email")->slot.value] = kin::Value::Text("same@example.com");
+    values[author.created_at.value] = values[author.updated_at.value] = kin::Value::Time(kin::Timestamp{1000});
+    kin::ChangeSet cs;
+    cs.steps.push_back(kin::PutStep{author.id, values});
+    journal += kin::persistence::EncodeFrame(id[1] == '1' ? 1 : 2, kin::persistence::EncodeChangeSet(cs));
+  }
+  fs::remove_all(db + "/journal");
+  fs::create_directories(db + "/journal");
+  WriteFile(db + "/journal/" + kin::persistence::SegmentFileName(1), journal);
+  Run r = Kin("verify --db " + Quote(db));
+  INFO(r.out);
+  CHECK(r.status == 1);
+  CHECK_THAT(r.out, Catch::Matchers::Contains("Author a1 and a2 share the unique key (email)"));
+}
+
+TEST_CASE("kin journal list shows each segment's first sequence number, records and bytes", "[tools]") {
+  TempDir tmp;
+  const std::string db = SeedDatabase(tmp);
+  const std::string segment = OnlySegment(db);
+  Run r = Kin("journal list --db " + Quote(db));
+  INFO(r.out);
+  CHECK(r.status == 0);
+  CHECK_THAT(r.out, Catch::Matchers::StartsWith("00000000000000000001.log  first_seq 1  records 8  bytes " +
+                                                std::to_string(fs::file_size(segment)) + "\n"));
+  Run verbose = Kin("journal list -v --db " + Quote(db));
+  INFO(verbose.out);
+  CHECK(verbose.status == 0);
+  CHECK_THAT(verbose.out, Catch::Matchers::Contains("  #1  offset 24  payload "));
+  CHECK_THAT(verbose.out, Catch::Matchers::Contains("steps 3\n"));  // #4: the order and its two links
+}
+
+TEST_CASE("kin journal dump shows each record's steps, as text or JSON lines", "[tools]") {
+  TempDir tmp;
+  const std::string db = SeedDatabase(tmp);
+  Run r = Kin("journal dump --db " + Quote(db));
+  INFO(r.out);
+  CHECK(r.status == 0);
+  using Catch::Matchers::Contains;
+  CHECK_THAT(r.out, Contains(R"(#3 put Product p1 {title: "Shirt", store_id: "s1", created_at: ")"));
+  CHECK_THAT(r.out, Contains("#4 link Product.orders p1 -> o1\n#4 link Product.orders p2 -> o1\n"));
+  CHECK_THAT(r.out, Contains("#8 delete Store s2\n"));
+
+  Run range = Kin("journal dump --db " + Quote(db) + " --from 7 --to 8 --json");
+  INFO(range.out);
+  CHECK(range.status == 0);
+  std::istringstream lines(range.out);
+  std::string first, second, extra;
+  REQUIRE(std::getline(lines, first));
+  REQUIRE(std::getline(lines, second));
+  CHECK_FALSE(std::getline(lines, extra));
+  auto put = nlohmann::json::parse(first), del = nlohmann::json::parse(second);
+  CHECK(put["seq"] == 7);
+  CHECK(put["steps"][0]["op"] == "put");
+  CHECK(put["steps"][0]["values"]["id"] == "p2");
+  CHECK(put["steps"][0]["values"]["deleted_at"].is_string());
+  CHECK(del == nlohmann::json::parse(R"({"seq":8,"file":"00000000000000000001.log","offset":)" +
+                                     std::to_string(del["offset"].get<int>()) +
+                                     R"(,"steps":[{"op":"delete","model":"Store","id":"s2"}]})"));
+}
+
+TEST_CASE("kin export, import and export again give byte-identical documents", "[tools]") {
+  TempDir tmp;
+  // Every property type, an autoincrement whose highest value was deleted, links.
+  const std::string schema = tmp / "all.json";
+  WriteFile(schema, R"({"models": {
+    "Tag": {"properties": {"id": {"type": "id", "primaryKey": true}, "label": {"type": "text", "unique": true},
+            "items": {"type": "manyToMany", "model": "Item", "mappedBy": "tags"}}},
+    "Item": {"properties": {"id": {"type": "id", "primaryKey": true}, "number": {"type": "autoincrement"},
+            "count": {"type": "number", "default": 0}, "ratio": {"type": "float", "nullable": true},
+            "price": {"type": "bigNumber", "nullable": true}, "flag": {"type": "boolean", "default": false},
+            "when": {"type": "dateTime", "nullable": true}, "meta": {"type": "json", "nullable": true},
+            "kind": {"type": "enum", "values": ["a", "b"], "default": "a"}, "names": {"type": "array", "nullable": true},
+            "tags": {"type": "manyToMany", "model": "Tag", "mappedBy": "items"}}}}})");
+  const std::string db = tmp / "db";
+  Exec(tmp, db, schema,
+       {R"({"call": "createTags", "args": [[{"id": "t1", "label": "red"}, {"id": "t2", "label": "blue"}]]})",
+        R"({"call": "createItems", "args": [{"id": "i1", "ratio": 0.1, "price": "12345678901234567890.125", "flag": true, "when": "2024-02-29T12:34:56.789Z", "meta": {"z": 1, "a": [1.5, "x"]}, "kind": "b", "names": ["x", "y"], "tags": ["t1", "t2"]}]})",
+        R"({"call": "createItems", "args": [{"id": "i2", "ratio": 3.0, "count": -7, "tags": ["t2"]}]})",
+        R"({"call": "createItems", "args": [{"id": "i3"}]})",
+        R"({"call": "deleteItems", "args": ["i3"]})",
+        R"({"call": "softDeleteTags", "args": ["t1"]})"});
+  const std::string first = Export(tmp, db);
+  CHECK_THAT(first, Catch::Matchers::Contains(R"("price":"12345678901234567890.125")"));
+  CHECK_THAT(first, Catch::Matchers::Contains(R"("autoincrement":{"number":3})"));
+  WriteFile(tmp / "first.json", first);
+
+  const std::string copy = tmp / "copy";
+  Run r = Kin("import --db " + Quote(copy) + " --in " + Quote(tmp / "first.json"));
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  CHECK(Export(tmp, copy) == first);
+  // The copy is a working database that keeps the counter: the next number is 4.
+  Exec(tmp, copy, schema, {R"({"call": "createItems", "args": [{"id": "i4"}]})"});
+  CHECK_THAT(Kin("journal dump --db " + Quote(copy)).out, Catch::Matchers::Contains("put Item i4 {number: 4,"));
+}
+
+TEST_CASE("kin import refuses a directory that already holds a database", "[tools]") {
+  TempDir tmp;
+  const std::string db = SeedDatabase(tmp);
+  WriteFile(tmp / "export.json", Export(tmp, db));
+  const std::string before = ReadFile(OnlySegment(db));
+  Run r = Kin("import --db " + Quote(db) + " --in " + Quote(tmp / "export.json"));
+  INFO(r.out);
+  CHECK(r.status == 1);
+  CHECK_THAT(r.out, Catch::Matchers::Contains("already holds a database"));
+  CHECK(ReadFile(OnlySegment(db)) == before);
+}
+
+TEST_CASE("kin restore --to SEQ yields exactly the state after record SEQ", "[tools]") {
+  TempDir tmp;
+  const std::string db = tmp / "db";
+  const std::string seed = Fixture("seed");
+  Exec(tmp, db, seed, SeedLines(0, 4));  // records 1-4
+  REQUIRE(Kin("snapshot --db " + Quote(db)).status == 0);
+  std::string snapshot;
+  for (const auto& e : fs::directory_iterator(db + "/snapshots")) snapshot = e.path().string();
+  REQUIRE_THAT(snapshot, Catch::Matchers::EndsWith("snapshot-00000000000000000004.snap"));
+  Exec(tmp, db, seed, SeedLines(4, 6));  // records 5-6
+  const std::string at_6 = Export(tmp, db);
+  Exec(tmp, db, seed, SeedLines(6, kSeedScript.size()));  // records 7-8
+  const std::string at_8 = Export(tmp, db);
+  REQUIRE(at_6 != at_8);
+
+  Run r = Kin("restore " + Quote(snapshot) + " --db " + Quote(tmp / "at6") + " --to 6");
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Catch::Matchers::Contains("at record 6 (snapshot at 4, 2 journal records replayed"));
+  CHECK(Export(tmp, tmp / "at6") == at_6);
+  REQUIRE(Kin("restore " + Quote(snapshot) + " --db " + Quote(tmp / "all")).status == 0);
+  CHECK(Export(tmp, tmp / "all") == at_8);
+  // The restored database goes on from record 7.
+  Exec(tmp, tmp / "at6", seed, {R"({"call": "createStores", "args": [{"id": "s9"}]})"});
+  CHECK_THAT(Kin("journal dump --db " + Quote(tmp / "at6")).out, Catch::Matchers::StartsWith("#7 put Store s9 "));
+}
+
+TEST_CASE("kin restore refuses to overwrite a database and to go past the journal", "[tools]") {
+  TempDir tmp;
+  const std::string db = SeedDatabase(tmp);
+  REQUIRE(Kin("snapshot --db " + Quote(db)).status == 0);
+  const std::string snapshot = db + "/snapshots/" + "snapshot-00000000000000000008.snap";
+  Run over = Kin("restore " + Quote(snapshot) + " --db " + Quote(db));
+  CHECK(over.status == 1);
+  CHECK_THAT(over.out, Catch::Matchers::Contains("already holds a database"));
+  Run past = Kin("restore " + Quote(snapshot) + " --db " + Quote(tmp / "new") + " --to 9");
+  CHECK(past.status == 1);
+  CHECK_THAT(past.out, Catch::Matchers::Contains("there is no record 9"));
+  CHECK_FALSE(fs::exists(tmp / "new"));
+}
+
+TEST_CASE("kin compact shrinks the journal and keeps the data", "[tools]") {
+  TempDir tmp;
+  const std::string db = SeedDatabase(tmp);
+  const std::string before = Export(tmp, db);
+  const uint64_t journal_before = JournalBytes(db);
+  Run r = Kin("compact --db " + Quote(db));
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Catch::Matchers::Contains("journal:   1 segment, " + std::to_string(journal_before) +
+                                              " bytes -> 1 segment, 24 bytes\n"));
+  CHECK(JournalBytes(db) < journal_before);
+  CHECK(fs::exists(db + "/snapshots/snapshot-00000000000000000008.snap"));
+  CHECK(Export(tmp, db) == before);
+  CHECK(Kin("verify --db " + Quote(db)).status == 0);
+}
+
+TEST_CASE("kin stats reports records per model, links per relation and file sizes", "[tools]") {
+  TempDir tmp;
+  const std::string db = SeedDatabase(tmp);
+  Run r = Kin("stats --db " + Quote(db) + " --json");
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  auto stats = nlohmann::json::parse(r.out);
+  CHECK(stats["models"]["Product"] == nlohmann::json::parse(R"({"live": 1, "deleted": 1})"));
+  CHECK(stats["models"]["Store"] == nlohmann::json::parse(R"({"live": 1, "deleted": 0})"));
+  CHECK(stats["relations"]["Product.orders"] == 2);
+  CHECK(stats["relations"]["Store.products"] == 2);
+  CHECK(stats["relations"]["User.email"] == 1);
+  CHECK(stats["journal"]["segments"] == 1);
+  CHECK(stats["journal"]["bytes"] == fs::file_size(OnlySegment(db)));
+  CHECK(stats["journal"]["last_seq"] == 8);
+  CHECK(stats["snapshots"]["files"] == 0);
+  CHECK(stats["memory"]["total"].get<uint64_t>() > 0);
+  Run text = Kin("stats --db " + Quote(db));
+  CHECK(text.status == 0);
+  CHECK_THAT(text.out, Catch::Matchers::Contains("Product         live 1  soft-deleted 1\n"));
+  CHECK_THAT(text.out, Catch::Matchers::Contains("Product.orders  2 links\n"));
+}
+
+TEST_CASE("every directory tool answers --help with exit status 0", "[tools]") {
+  for (const char* cmd : {"verify", "journal", "journal list", "journal dump", "export", "import", "compact", "stats",
+                          "restore", "snapshot", "exec"}) {
+    Run r = Kin(std::string(cmd) + " --help");
+    INFO(cmd << ": " << r.out);
+    CHECK(r.status == 0);
+    CHECK_THAT(r.out, Catch::Matchers::Contains("Usage:"));
+  }
+  CHECK_THAT(Kin("journal dump --help").out, Catch::Matchers::Contains("--json"));
+  CHECK_THAT(Kin("restore --help").out, Catch::Matchers::Contains("--from-db"));
+}
+
+TEST_CASE("a usage error exits with status 2", "[tools]") {
+  TempDir tmp;
+  CHECK(Kin("verify").status == 2);                       // --db missing
+  CHECK(Kin("journal").status == 2);                      // list or dump missing
+  CHECK(Kin("stats --db x --bogus").status == 2);         // unknown option
+  CHECK(Kin("import --db " + Quote(tmp / "n") + " --sync sometimes").status == 2);
+  const std::string db = SeedDatabase(tmp);
+  CHECK(Kin("journal dump --db " + Quote(db) + " --from 5 --to 2").status == 2);
+}

@@ -1,0 +1,216 @@
+// `kin journal list` and `kin journal dump`: the journal's segments and records,
+// read without changing anything.
+//
+//   $ kin journal list --db shop
+//   00000000000000000001.log  first_seq 1  records 3  bytes 612
+//   $ kin journal dump --db shop --from 2
+//   #2 put Product p1 {title: "Shirt", store_id: "s1", created_at: "...", ...}
+//   #3 link Product.orders p1 -> o1
+
+#include <cstdio>
+#include <filesystem>
+
+#include "api/export.h"
+#include "api/value_json.h"
+#include "persistence/change_set_codec.h"
+#include "persistence/file_util.h"
+#include "persistence/journal_format.h"
+#include "tools/commands.h"
+#include "tools/progress.h"
+
+namespace kin::tools {
+
+using OJson = nlohmann::ordered_json;
+
+Status ForEachSegment(const std::string& db, const std::function<void(const SegmentView&)>& visit,
+                      const std::function<void(const std::string& path, const Status&)>& on_error) {
+  KIN_ASSIGN_OR_RETURN(auto segments, persistence::ListSegments(db + "/journal"));
+  for (const auto& file : segments) {
+    SegmentView view;
+    view.file = file;
+    auto bytes = persistence::ReadWholeFile(file.path);
+    if (!bytes.ok()) {
+      on_error(file.path, bytes.status());
+      continue;
+    }
+    view.bytes = bytes->value_or("");
+    auto scan = persistence::ScanSegment(view.bytes, file.path);  // views into view.bytes
+    if (!scan.ok()) {
+      on_error(file.path, scan.status());
+      continue;
+    }
+    view.scan = std::move(scan).value();
+    visit(view);
+  }
+  return Status::Ok();
+}
+
+std::vector<std::string> SegmentProblems(const SegmentView& segment, bool last) {
+  std::vector<std::string> out;
+  const auto& scan = segment.scan;
+  const std::string& path = segment.file.path;
+  if (scan.bad_offset != 0 && scan.header_first_seq != segment.file.first_seq)
+    out.push_back(path + " at offset 16: the header names first sequence " + std::to_string(scan.header_first_seq) +
+                  ", the file name " + std::to_string(segment.file.first_seq));
+  if (scan.bad_offset == UINT64_MAX) return out;
+  std::string what = path + " at offset " + std::to_string(scan.bad_offset) + ": " + scan.bad_reason;
+  if (last && !scan.good_after_bad)
+    what += " (a torn tail: opening the database cuts its last " +
+            std::to_string(segment.bytes.size() - scan.valid_end) + " bytes)";
+  else
+    what += " (corruption: opening the database fails unless repaired)";
+  out.push_back(what);
+  return out;
+}
+
+namespace {
+
+// A value as the dump shows it: JSON, with a bigNumber as its decimal text.
+std::string ValueText(const Value& v) {
+  if (v.type() == ValueType::kDecimal) return v.as_decimal().text;
+  return api::ValueToJson(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string RelationName(const Schema& schema, RelationId id) {
+  const RelationDef& rel = schema.relation(id);
+  return schema.model(rel.model).name + "." + rel.name;
+}
+
+// "put Product p1 {title: "Shirt", ...}", "delete Store s1", "link Product.orders p1 -> o2".
+std::string StepText(const Schema& schema, const ChangeStep& step) {
+  return std::visit(
+      [&](const auto& s) -> std::string {
+        using T = std::decay_t<decltype(s)>;
+        if constexpr (std::is_same_v<T, PutStep>) {
+          const ModelDef& m = schema.model(s.model);
+          std::string out = "put " + m.name + " " + s.values[0].ToDisplay() + " {";
+          for (size_t i = 1; i < m.properties.size(); ++i)
+            out += (i > 1 ? ", " : "") + m.properties[i].name + ": " + ValueText(s.values[i]);
+          return out + "}";
+        } else if constexpr (std::is_same_v<T, DeleteStep>) {
+          return "delete " + schema.model(s.model).name + " " + s.id;
+        } else {
+          return std::string(std::is_same_v<T, LinkStep> ? "link " : "unlink ") + RelationName(schema, s.relation) +
+                 " " + s.from + " -> " + s.to;
+        }
+      },
+      step);
+}
+
+OJson StepJson(const Schema& schema, const ChangeStep& step) {
+  return std::visit(
+      [&](const auto& s) -> OJson {
+        using T = std::decay_t<decltype(s)>;
+        if constexpr (std::is_same_v<T, PutStep>) {
+          const ModelDef& m = schema.model(s.model);
+          OJson values = OJson::object();
+          for (const auto& p : m.properties)
+            values[p.name] = s.values[p.slot.value].type() == ValueType::kDecimal
+                                 ? OJson(s.values[p.slot.value].as_decimal().text)
+                                 : OJson(api::ValueToJson(s.values[p.slot.value]));
+          return {{"op", "put"}, {"model", m.name}, {"values", std::move(values)}};
+        } else if constexpr (std::is_same_v<T, DeleteStep>) {
+          return {{"op", "delete"}, {"model", schema.model(s.model).name}, {"id", s.id}};
+        } else {
+          return {{"op", std::is_same_v<T, LinkStep> ? "link" : "unlink"},
+                  {"relation", RelationName(schema, s.relation)},
+                  {"from", s.from},
+                  {"to", s.to}};
+        }
+      },
+      step);
+}
+
+std::string FileName(const std::string& path) { return std::filesystem::path(path).filename().string(); }
+
+// Reports an unreadable segment and remembers the failure.
+auto SegmentError(const char* command, bool* failed) {
+  return [command, failed](const std::string&, const Status& s) {
+    Fail(command, s);
+    *failed = true;
+  };
+}
+
+}  // namespace
+
+int RunJournalList(const JournalListOptions& options) {
+  std::shared_ptr<const Schema> schema;
+  auto loaded = api::LoadStoredSchema(options.db);
+  if (!loaded.ok()) return Fail("journal list", loaded.status());
+  schema = std::move(loaded).value();
+  bool failed = false;
+  uint64_t segments = 0, records = 0, bytes = 0;
+  auto listed = persistence::ListSegments(options.db + "/journal");
+  size_t count = listed.ok() ? listed->size() : 0;
+  Status s = ForEachSegment(
+      options.db,
+      [&](const SegmentView& seg) {
+        ++segments;
+        records += seg.scan.frames.size();
+        bytes += seg.bytes.size();
+        std::printf("%s  first_seq %llu  records %zu  bytes %zu\n", FileName(seg.file.path).c_str(),
+                    static_cast<unsigned long long>(seg.file.first_seq), seg.scan.frames.size(), seg.bytes.size());
+        if (options.verbose) {
+          for (const auto& f : seg.scan.frames) {
+            auto cs = persistence::DecodeChangeSet(f.payload, *schema);
+            std::string steps = cs.ok() ? std::to_string(cs->steps.size()) : "? (" + cs.status().message() + ")";
+            if (!cs.ok()) failed = true;
+            std::printf("  #%llu  offset %llu  payload %zu  steps %s\n", static_cast<unsigned long long>(f.seq),
+                        static_cast<unsigned long long>(f.offset), f.payload.size(), steps.c_str());
+          }
+        }
+        for (const auto& problem : SegmentProblems(seg, segments == count)) {
+          std::printf("  damaged: %s\n", problem.c_str());
+          failed = true;
+        }
+      },
+      SegmentError("journal list", &failed));
+  if (!s.ok()) return Fail("journal list", s);
+  std::printf("%s, %s, %s\n", Plural(segments, "segment").c_str(), Plural(records, "record").c_str(),
+              Plural(bytes, "byte").c_str());
+  return failed ? kExitFailure : kExitOk;
+}
+
+int RunJournalDump(const JournalDumpOptions& options) {
+  if (options.from > options.to) return Fail("journal dump", "--from is after --to", kExitUsage);
+  auto loaded = api::LoadStoredSchema(options.db);
+  if (!loaded.ok()) return Fail("journal dump", loaded.status());
+  const Schema& schema = **loaded;
+  bool failed = false;
+  size_t count = 0, index = 0;
+  if (auto listed = persistence::ListSegments(options.db + "/journal"); listed.ok()) count = listed->size();
+  Status s = ForEachSegment(
+      options.db,
+      [&](const SegmentView& seg) {
+        ++index;
+        for (const auto& f : seg.scan.frames) {
+          if (f.seq < options.from || f.seq > options.to) continue;
+          auto cs = persistence::DecodeChangeSet(f.payload, schema);
+          if (!cs.ok()) {
+            Fail("journal dump", seg.file.path + " at offset " + std::to_string(f.offset) + ": record " +
+                                     std::to_string(f.seq) + ": " + cs.status().message());
+            failed = true;
+            continue;
+          }
+          std::string out;
+          if (options.json) {
+            OJson steps = OJson::array();
+            for (const auto& step : cs->steps) steps.push_back(StepJson(schema, step));
+            out = OJson{{"seq", f.seq}, {"file", FileName(seg.file.path)}, {"offset", f.offset}, {"steps", steps}}
+                      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+          } else {
+            for (const auto& step : cs->steps) out += "#" + std::to_string(f.seq) + " " + StepText(schema, step) + "\n";
+          }
+          std::fwrite(out.data(), 1, out.size(), stdout);
+        }
+        for (const auto& problem : SegmentProblems(seg, index == count)) {
+          Fail("journal dump", problem);
+          failed = true;
+        }
+      },
+      SegmentError("journal dump", &failed));
+  if (!s.ok()) return Fail("journal dump", s);
+  return failed ? kExitFailure : kExitOk;
+}
+
+}  // namespace kin::tools
