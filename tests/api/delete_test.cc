@@ -15,26 +15,12 @@ using kin::testing::operator""_j;
 using kin::testing::Dump;
 using kin::testing::Fails;
 using kin::testing::Ok;
+using kin::testing::SeededBlog;
 using kin::testing::OpenFixture;
 using kin::testing::OpenJson;
 
 using Names = std::vector<std::string>;
 
-// Authors a1 (John, profile pr1, posts p1 p2), a2 (Jane, post p3), a3 (Bob);
-// categories cat_1 (p1) and cat_2 (p1, p3). Author cascades delete to posts; a
-// profile's author is required and not cascaded, so it restricts deleting a1.
-std::unique_ptr<kin::Database> Blog() {
-  auto db = OpenFixture("blog");
-  Ok(*db, "createAuthors", R"([[{"id": "a1", "name": "John", "email": "john@example.com"},
-                                {"id": "a2", "name": "Jane"}, {"id": "a3", "name": "Bob"}]])"_j);
-  Ok(*db, "createProfiles", R"([{"id": "pr1", "bio": "Writes things", "author_id": "a1"}])"_j);
-  Ok(*db, "createCategories", R"([[{"id": "cat_1", "name": "Tech"}, {"id": "cat_2", "name": "Life"}]])"_j);
-  Ok(*db, "createPosts", R"([[
-      {"id": "p1", "title": "Hello World", "views": 10, "author_id": "a1", "categories": ["cat_1", "cat_2"]},
-      {"id": "p2", "title": "Second post", "views": 5, "author_id": "a1"},
-      {"id": "p3", "title": "Hello again", "views": 20, "author_id": "a2", "categories": ["cat_2"]}]])"_j);
-  return db;
-}
 
 // Store -cascade-> Product -cascade-> Variant; Review.product is required and not
 // cascaded (restricts); Note.product is nullable (set to null).
@@ -95,7 +81,7 @@ bool SoftDeleted(kin::Database& db, const std::string& model, const std::string&
 // ---- delete ----------------------------------------------------------------------
 
 TEST_CASE("delete by id removes the record permanently and returns null", "[delete]") {
-  auto db = Blog();
+  auto db = SeededBlog();
   CHECK(Ok(*db, "deletePosts", R"(["p2"])"_j).is_null());
   CHECK(All(*db, "Posts", true) == Names{"p1", "p3"});
   auto s = Fails(*db, "retrievePost", R"(["p2", {"withDeleted": true}])"_j);
@@ -104,25 +90,25 @@ TEST_CASE("delete by id removes the record permanently and returns null", "[dele
 }
 
 TEST_CASE("delete takes an array of ids", "[delete]") {
-  auto db = Blog();
+  auto db = SeededBlog();
   CHECK(Ok(*db, "deletePosts", R"([["p1", "p3"]])"_j).is_null());
   CHECK(All(*db, "Posts", true) == Names{"p2"});
 }
 
 TEST_CASE("delete takes a filter object", "[delete]") {
-  auto db = Blog();
+  auto db = SeededBlog();
   Ok(*db, "deletePosts", R"([{"views": {"$lt": 15}}])"_j);
   CHECK(All(*db, "Posts", true) == Names{"p3"});
 }
 
 TEST_CASE("delete takes an array of ids and filter objects", "[delete]") {
-  auto db = Blog();
+  auto db = SeededBlog();
   Ok(*db, "deletePosts", R"([[{"title": "Hello World"}, "p3"]])"_j);
   CHECK(All(*db, "Posts", true) == Names{"p2"});
 }
 
 TEST_CASE("delete of ids that match nothing changes nothing", "[delete]") {
-  auto db = Blog();
+  auto db = SeededBlog();
   auto before = Dump(*db);
   CHECK(Ok(*db, "deletePosts", R"(["nope"])"_j).is_null());
   CHECK(Ok(*db, "deletePosts", R"([[]])"_j).is_null());
@@ -131,14 +117,14 @@ TEST_CASE("delete of ids that match nothing changes nothing", "[delete]") {
 }
 
 TEST_CASE("delete removes a soft-deleted record too", "[delete]") {
-  auto db = Blog();
+  auto db = SeededBlog();
   Ok(*db, "softDeletePosts", R"(["p2"])"_j);
   Ok(*db, "deletePosts", R"(["p2"])"_j);
   CHECK(All(*db, "Posts", true) == Names{"p1", "p3"});
 }
 
 TEST_CASE("delete cascades to the children of cascading relations", "[delete]") {
-  auto db = Blog();
+  auto db = SeededBlog();
   Ok(*db, "deleteAuthors", R"(["a2"])"_j);
   CHECK(All(*db, "Authors", true) == Names{"a1", "a3"});
   CHECK(All(*db, "Posts", true) == Names{"p1", "p2"});
@@ -170,7 +156,7 @@ TEST_CASE("delete sets a nullable belongsTo that points at the record to null", 
 }
 
 TEST_CASE("restricted delete is not_allowed, names model, id and relation, and deletes nothing", "[delete]") {
-  auto db = Blog();
+  auto db = SeededBlog();
   auto before = Dump(*db);
   auto s = Fails(*db, "deleteAuthors", R"(["a1"])"_j);
   CHECK(s.type() == ErrorType::kNotAllowed);
@@ -196,7 +182,7 @@ TEST_CASE("a restriction deep in a cascade stops the whole delete", "[delete]") 
 }
 
 TEST_CASE("delete removes the record's automatic manyToMany links", "[delete]") {
-  auto db = Blog();
+  auto db = SeededBlog();
   Ok(*db, "deletePosts", R"(["p1"])"_j);
   Json cats = Ok(*db, "listCategories", R"([{}, {"relations": ["posts"]}])"_j);
   CHECK(cats[0]["posts"] == Json::array());
@@ -228,7 +214,7 @@ TEST_CASE("delete removes the pivotEntity records that point at the record", "[d
 }
 
 TEST_CASE("delete with a selector of the wrong shape is invalid_argument", "[delete]") {
-  auto db = Blog();
+  auto db = SeededBlog();
   auto before = Dump(*db);
   for (const Json& args : {R"([5])"_j, R"([true])"_j, R"([])"_j}) {
     INFO(args.dump());
@@ -242,7 +228,7 @@ TEST_CASE("delete with a selector of the wrong shape is invalid_argument", "[del
 // ---- softDelete ------------------------------------------------------------------------
 
 TEST_CASE("softDelete cascades to children and returns linkable keys", "[delete]") {
-  auto db = Blog();
+  auto db = SeededBlog();
   Json r = Ok(*db, "softDeleteAuthors", R"(["a1"])"_j);
   CHECK(r == R"({"author_id": ["a1"], "post_id": ["p1", "p2"]})"_j);
   CHECK(SoftDeleted(*db, "Author", "a1"));
@@ -262,14 +248,14 @@ TEST_CASE("softDelete cascades recursively", "[delete]") {
 }
 
 TEST_CASE("softDelete takes ids, arrays and filter objects", "[delete]") {
-  auto db = Blog();
+  auto db = SeededBlog();
   CHECK(Ok(*db, "softDeletePosts", R"([["p1", "p3"]])"_j) == R"({"post_id": ["p1", "p3"]})"_j);
   CHECK(Ok(*db, "softDeletePosts", R"([{"views": 5}])"_j) == R"({"post_id": ["p2"]})"_j);
   CHECK(All(*db, "Posts").empty());
 }
 
 TEST_CASE("softDelete with returnLinkableKeys keeps only the listed keys", "[delete]") {
-  auto db = Blog();
+  auto db = SeededBlog();
   Json r = Ok(*db, "softDeleteAuthors", R"(["a1", {"returnLinkableKeys": ["post_id"]}])"_j);
   CHECK(r == R"({"post_id": ["p1", "p2"]})"_j);
   CHECK(SoftDeleted(*db, "Author", "a1"));  // the call still soft-deletes everything
@@ -279,7 +265,7 @@ TEST_CASE("softDelete with returnLinkableKeys keeps only the listed keys", "[del
 }
 
 TEST_CASE("softDelete that matches nothing returns an empty map", "[delete]") {
-  auto db = Blog();
+  auto db = SeededBlog();
   Ok(*db, "softDeletePosts", R"(["p2"])"_j);
   auto before = Dump(*db);
   CHECK(Ok(*db, "softDeletePosts", R"(["nope"])"_j) == Json::object());
@@ -310,7 +296,7 @@ TEST_CASE("softDelete through a cascade cycle is an error naming the cycle", "[d
 // ---- restore ---------------------------------------------------------------------------
 
 TEST_CASE("restore clears deleted_at on records and cascaded children and returns their ids", "[delete]") {
-  auto db = Blog();
+  auto db = SeededBlog();
   Ok(*db, "softDeleteAuthors", R"(["a1"])"_j);
   Json r = Ok(*db, "restoreAuthors", R"(["a1"])"_j);
   CHECK(r == R"({"author_id": ["a1"], "post_id": ["p1", "p2"]})"_j);
@@ -329,7 +315,7 @@ TEST_CASE("restore with returnLinkableKeys keeps only the listed keys", "[delete
 }
 
 TEST_CASE("restore of records that are not soft-deleted returns an empty map", "[delete]") {
-  auto db = Blog();
+  auto db = SeededBlog();
   auto before = Dump(*db);
   CHECK(Ok(*db, "restoreAuthors", R"(["a1"])"_j) == Json::object());
   CHECK(Ok(*db, "restoreAuthors", R"(["nope"])"_j) == Json::object());
@@ -337,7 +323,7 @@ TEST_CASE("restore of records that are not soft-deleted returns an empty map", "
 }
 
 TEST_CASE("restore fails with invalid_data when a live record took the unique value", "[delete]") {
-  auto db = Blog();
+  auto db = SeededBlog();
   Ok(*db, "softDeleteAuthors", R"(["a1"])"_j);
   Ok(*db, "createAuthors", R"([{"id": "a4", "name": "Johnny", "email": "john@example.com"}])"_j);
   auto before = Dump(*db);
@@ -350,7 +336,7 @@ TEST_CASE("restore fails with invalid_data when a live record took the unique va
 // ---- what soft-deleted records are invisible to ---------------------------------------
 
 TEST_CASE("soft-deleted records are invisible to retrieve and list unless withDeleted", "[delete]") {
-  auto db = Blog();
+  auto db = SeededBlog();
   Ok(*db, "softDeleteAuthors", R"(["a1"])"_j);
   auto s = Fails(*db, "retrieveAuthor", R"(["a1"])"_j);
   CHECK(s.type() == ErrorType::kNotFound);
@@ -364,7 +350,7 @@ TEST_CASE("soft-deleted records are invisible to retrieve and list unless withDe
 }
 
 TEST_CASE("soft-deleted records are invisible to relation loading and relation filters", "[delete]") {
-  auto db = Blog();
+  auto db = SeededBlog();
   Ok(*db, "softDeletePosts", R"(["p1"])"_j);
   Json cat = Ok(*db, "retrieveCategory", R"(["cat_2", {"relations": ["posts"]}])"_j);
   CHECK(Ids(cat["posts"]) == Names{"p3"});
@@ -377,7 +363,7 @@ TEST_CASE("soft-deleted records are invisible to relation loading and relation f
 }
 
 TEST_CASE("a soft-deleted record's unique value can be reused", "[delete]") {
-  auto db = Blog();
+  auto db = SeededBlog();
   auto before = Dump(*db);
   auto s = Fails(*db, "createAuthors", R"([{"name": "Johnny", "email": "john@example.com"}])"_j);
   CHECK(s.type() == ErrorType::kInvalidData);

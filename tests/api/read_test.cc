@@ -15,6 +15,7 @@ using kin::testing::operator""_j;
 using kin::testing::Dump;
 using kin::testing::Fails;
 using kin::testing::Ok;
+using kin::testing::SeededBlog;
 using kin::testing::OpenFixture;
 
 // The ids of a list result, in order.
@@ -26,20 +27,6 @@ std::vector<std::string> Ids(const Json& rows) {
 
 using Names = std::vector<std::string>;
 
-// Authors a1 (John, profile pr1, posts p1 p2), a2 (Jane, post p3), a3 (Bob, nothing);
-// categories cat_1 (p1) and cat_2 (p1, p3).
-std::unique_ptr<kin::Database> Blog() {
-  auto db = OpenFixture("blog");
-  Ok(*db, "createAuthors", R"([[{"id": "a1", "name": "John", "email": "john@example.com"},
-                                {"id": "a2", "name": "Jane"}, {"id": "a3", "name": "Bob"}]])"_j);
-  Ok(*db, "createProfiles", R"([{"id": "pr1", "bio": "Writes things", "author_id": "a1"}])"_j);
-  Ok(*db, "createCategories", R"([[{"id": "cat_1", "name": "Tech"}, {"id": "cat_2", "name": "Life"}]])"_j);
-  Ok(*db, "createPosts", R"([[
-      {"id": "p1", "title": "Hello World", "views": 10, "author_id": "a1", "categories": ["cat_1", "cat_2"]},
-      {"id": "p2", "title": "Second post", "views": 5, "author_id": "a1"},
-      {"id": "p3", "title": "Hello again", "views": 20, "author_id": "a2", "categories": ["cat_2"]}]])"_j);
-  return db;
-}
 
 // Products created out of primary-key order, with titles that repeat, in stores s1
 // (p1 A, p3 B) and s2 (p2 C, p4 A).
@@ -58,7 +45,7 @@ std::unique_ptr<kin::Database> Products() {
 // ---- retrieve ----------------------------------------------------------------------
 
 TEST_CASE("retrieve returns the record with every scalar property", "[read]") {
-  auto db = Blog();
+  auto db = SeededBlog();
   Ok(*db, "updatePosts", R"([{"id": "p1", "price": "12.50", "published_at": "2026-11-24T10:00:00.000Z"}])"_j);
   Json post = Ok(*db, "retrievePost", R"(["p1"])"_j);
   CHECK(post["id"] == "p1");
@@ -209,7 +196,7 @@ TEST_CASE("order by an unknown property is invalid_data", "[read]") {
 // ---- select ----------------------------------------------------------------------------
 
 TEST_CASE("select outputs only the named fields and the primary key", "[read]") {
-  auto db = Blog();
+  auto db = SeededBlog();
   Json posts = Ok(*db, "listPosts", R"([{}, {"select": ["title", "views"]}])"_j);
   REQUIRE(posts.size() == 3);
   CHECK(posts[0] == R"({"id": "p1", "title": "Hello World", "views": 10})"_j);
@@ -223,7 +210,7 @@ TEST_CASE("select outputs only the named fields and the primary key", "[read]") 
 }
 
 TEST_CASE("select with dotted paths selects fields inside relations", "[read]") {
-  auto db = Blog();
+  auto db = SeededBlog();
   Json post = Ok(*db, "retrievePost", R"(["p1", {"select": ["title", "author.name"]}])"_j);
   CHECK(post == R"({"id": "p1", "title": "Hello World", "author": {"id": "a1", "name": "John"}})"_j);
 
@@ -235,7 +222,7 @@ TEST_CASE("select with dotted paths selects fields inside relations", "[read]") 
 // ---- relations -------------------------------------------------------------------------
 
 TEST_CASE("a relation not asked for is absent while its foreign key is present", "[read]") {
-  auto db = Blog();
+  auto db = SeededBlog();
   Json post = Ok(*db, "retrievePost", R"(["p1"])"_j);
   CHECK(post["author_id"] == "a1");
   CHECK_FALSE(post.contains("author"));
@@ -246,7 +233,7 @@ TEST_CASE("a relation not asked for is absent while its foreign key is present",
 }
 
 TEST_CASE("belongsTo and hasOne relations load as a record or null", "[read]") {
-  auto db = Blog();
+  auto db = SeededBlog();
   Json post = Ok(*db, "retrievePost", R"(["p3", {"relations": ["author"]}])"_j);
   REQUIRE(post["author"].is_object());
   CHECK(post["author"]["id"] == "a2");
@@ -262,7 +249,7 @@ TEST_CASE("belongsTo and hasOne relations load as a record or null", "[read]") {
 }
 
 TEST_CASE("hasMany and manyToMany relations load as arrays", "[read]") {
-  auto db = Blog();
+  auto db = SeededBlog();
   Json authors = Ok(*db, "listAuthors", R"([{}, {"relations": ["posts"]}])"_j);
   CHECK(Ids(authors[0]["posts"]) == Names{"p1", "p2"});
   CHECK(Ids(authors[1]["posts"]) == Names{"p3"});
@@ -277,7 +264,7 @@ TEST_CASE("hasMany and manyToMany relations load as arrays", "[read]") {
 }
 
 TEST_CASE("dotted relation paths load nested relations level by level", "[read]") {
-  auto db = Blog();
+  auto db = SeededBlog();
   Json author = Ok(*db, "retrieveAuthor", R"(["a1", {"relations": ["posts.categories", "profile"]}])"_j);
   REQUIRE(author["posts"].size() == 2);
   CHECK(Ids(author["posts"][0]["categories"]) == Names{"cat_1", "cat_2"});
@@ -289,7 +276,7 @@ TEST_CASE("dotted relation paths load nested relations level by level", "[read]"
 }
 
 TEST_CASE("a back-reference to a record already on the path is left out", "[read]") {
-  auto db = Blog();
+  auto db = SeededBlog();
   Json author = Ok(*db, "retrieveAuthor", R"(["a1", {"relations": ["posts.author"]}])"_j);
   REQUIRE(author["posts"].size() == 2);
   for (const auto& post : author["posts"]) {
@@ -302,7 +289,7 @@ TEST_CASE("a back-reference to a record already on the path is left out", "[read
 }
 
 TEST_CASE("soft-deleted related records are hidden unless withDeleted", "[read]") {
-  auto db = Blog();
+  auto db = SeededBlog();
   Ok(*db, "softDeletePosts", R"(["p2"])"_j);
   Ok(*db, "softDeleteProfiles", R"(["pr1"])"_j);
 
@@ -316,7 +303,7 @@ TEST_CASE("soft-deleted related records are hidden unless withDeleted", "[read]"
 }
 
 TEST_CASE("relations naming an unknown relation is invalid_data", "[read]") {
-  auto db = Blog();
+  auto db = SeededBlog();
   auto before = Dump(*db);
   auto s = Fails(*db, "retrieveAuthor", R"(["a1", {"relations": ["posts.nope"]}])"_j);
   CHECK(s.type() == ErrorType::kInvalidData);
