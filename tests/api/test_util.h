@@ -27,7 +27,9 @@ inline Json operator""_j(const char* text, size_t size) { return Json::parse(tex
 
 // The text of tests/data/schemas/<name>.json ("seed", "pivot", "blog").
 inline std::string SchemaText(const std::string& name) {
-  return ReadFile(std::string(KIN_SOURCE_DIR) + "/tests/data/schemas/" + name + ".json");
+  std::string path = KIN_SOURCE_DIR;
+  path.append("/tests/data/schemas/").append(name).append(".json");
+  return ReadFile(path);
 }
 
 // An in-memory database from a schema's JSON text; fails the test if it does not load.

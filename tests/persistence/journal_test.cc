@@ -102,11 +102,11 @@ ChangeSet EveryKindOfStep(const Schema& schema) {
   for (size_t start = 0; start < kinds.size(); start += width) {
     PutStep put{ModelId(0), {}};
     for (size_t k = 0; k < width; ++k) put.values.push_back(kinds[(start + k) % kinds.size()]);
-    cs.steps.push_back(put);
+    cs.steps.emplace_back(std::in_place_type<PutStep>, std::move(put));
   }
-  cs.steps.push_back(DeleteStep{ModelId(1), "part-1"});
-  cs.steps.push_back(LinkStep{RelationId(1), "thg_1", "peer-1"});
-  cs.steps.push_back(UnlinkStep{RelationId(1), "thg_1", ""});
+  cs.steps.emplace_back(std::in_place_type<DeleteStep>, ModelId(1), "part-1");
+  cs.steps.emplace_back(std::in_place_type<LinkStep>, RelationId(1), "thg_1", "peer-1");
+  cs.steps.emplace_back(std::in_place_type<UnlinkStep>, RelationId(1), "thg_1", "");
   return cs;
 }
 
