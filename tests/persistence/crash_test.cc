@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <cstdio>
 #include <map>
 #include <random>
 #include <set>
@@ -167,6 +168,16 @@ std::vector<int> CheckRecovered(Database& db, int writers) {
 }
 
 // Runs `rounds` kill-and-recover rounds with `writers` concurrent writer threads.
+// Runs `kin verify` on a database directory; returns its exit status and output.
+int Verify(const std::string& dir, std::string* output) {
+  FILE* pipe = ::popen(("'" + std::string(KIN_BINARY) + "' verify --db '" + dir + "' 2>&1").c_str(), "r");
+  if (!pipe) return -1;
+  char buf[512];
+  while (size_t n = std::fread(buf, 1, sizeof buf, pipe)) output->append(buf, n);
+  int status = ::pclose(pipe);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 void KillRounds(int rounds, int writers, int max_delay_ms) {
   TempDir dir;
   const uint32_t seed = Catch::rngSeed() ? Catch::rngSeed() : std::random_device{}();
@@ -211,6 +222,11 @@ void KillRounds(int rounds, int writers, int max_delay_ms) {
       total_acks += static_cast<size_t>(acked[w] - before[w]);
       next[w] = last[w] + 1;
     }
+    db.reset();
+    std::string report;
+    int verified = Verify(dir.path(), &report);
+    INFO("kin verify: " << report);
+    CHECK(verified == 0);  // checksums, symmetry, references and unique keys all clean
   }
   CHECK(total_acks > 0);
 }
