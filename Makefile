@@ -24,10 +24,15 @@ demo: build
 test: deps
 	@bash scripts/run-tests.sh
 
+# `make bench BENCH_FILTER=regex` runs a subset; the JSON lands in build/bench.json.
 bench: deps
 	@cmake -S . -B build-release $(GENERATOR) -DCMAKE_BUILD_TYPE=Release -DKIN_BUILD_TESTS=OFF >/dev/null
-	@cmake --build build-release -j $(JOBS)
-	@echo "benchmarks are not built yet"
+	@cmake --build build-release -j $(JOBS) --target kin_bench kin_snapshot_stall
+	@mkdir -p build
+	@build-release/benchmarks/kin_bench --benchmark_out=build/bench.json --benchmark_out_format=json \
+	  $(if $(BENCH_FILTER),--benchmark_filter='$(BENCH_FILTER)')
+	@python3 benchmarks/report.py build/bench.json
+	@build-release/benchmarks/kin_snapshot_stall
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-release

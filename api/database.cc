@@ -1,6 +1,7 @@
 #include "api/database.h"
 
 #include <atomic>
+#include <optional>
 #include <mutex>
 
 #include "api/operations.h"
@@ -9,6 +10,7 @@
 #include "persistence/file_system.h"
 #include "persistence/journal_reader.h"
 #include "persistence/snapshot.h"
+#include "persistence/snapshot_process.h"
 #include "core/mutation.h"
 
 namespace kin {
@@ -59,18 +61,30 @@ struct Database::Impl {
     return r;
   }
 
+  // Writers wait while the image is frozen: for a fork (the default), or for the
+  // whole encoding when options.snapshot_in_child is off. Readers never wait.
   Status TakeSnapshot() {
     std::lock_guard one_at_a_time(snapshot_mu);
-    std::string bytes;
+    const std::string snapshot_dir = dir + "/snapshots";
     uint64_t seq;
+    std::optional<persistence::SnapshotProcess> child;
+    std::string bytes;
     {
-      std::shared_lock lock(mu);  // writers wait; readers go on
+      std::shared_lock lock(mu);
       seq = journal->next_seq() - 1;
-      bytes = persistence::EncodeSnapshot(store, seq, schema_json);
       KIN_RETURN_IF_ERROR(journal->Rotate());
+      if (options.snapshot_in_child) {
+        KIN_ASSIGN_OR_RETURN(auto forked, persistence::SnapshotProcess::Fork(store, seq, schema_json, snapshot_dir, fs()));
+        child.emplace(std::move(forked));
+      } else {
+        bytes = persistence::EncodeSnapshot(store, seq, schema_json);
+      }
     }
-    KIN_ASSIGN_OR_RETURN(auto file, persistence::WriteSnapshotFile(dir + "/snapshots", seq, bytes, fs()));
-    (void)file;
+    if (child) {
+      KIN_RETURN_IF_ERROR(child->Wait().status());
+    } else {
+      KIN_RETURN_IF_ERROR(persistence::WriteSnapshotFile(snapshot_dir, seq, bytes, fs()).status());
+    }
     return journal->RemoveSegmentsBefore(seq + 1);
   }
 

@@ -34,6 +34,8 @@ struct Options {
   int sync_interval_ms = 100;             // interval: the most a crash can lose
   uint64_t segment_bytes = 64ull << 20;   // journal segment size before rotation
   uint64_t snapshot_every = 0;            // write a snapshot every N records (0: on demand)
+  bool snapshot_in_child = true;          // encode snapshots in a forked child (writers wait
+                                          // only for the fork); false: in this process
   bool repair = false;                    // cut a corrupt journal at its first bad record
   persistence::FileSystem* file_system = nullptr;  // null: the real one (tests inject faults)
 };

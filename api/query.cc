@@ -186,7 +186,7 @@ Result<Filter> ParseCondition(const ModelDef& m, const PropertyDef& p, const Jso
         return Status::InvalidData("Invalid regular expression for " + m.name + "." + p.name + ": " + e.what());
       }
     } else {
-      auto it = std::find_if(std::begin(kOps), std::end(kOps), [&](const auto& e) { return op == e.first; });
+      auto it = std::find_if(std::begin(kOps), std::end(kOps), [&op = op](const auto& e) { return op == e.first; });
       if (it == std::end(kOps))
         return Status::InvalidData("Unknown operator \"" + op + "\" in the filter on " + m.name + "." + p.name);
       Value value;

@@ -26,7 +26,11 @@ Status ReadProperty(const std::string& model, const std::string& name, const OJs
   auto type = j.find("type");
   if (type == j.end() || !type->is_string()) return Bad("The " + where + " needs a \"type\"");
   p->type = type->get<std::string>();
-  for (const auto& [key, v] : j.items()) {
+  for (const auto& item : j.items()) {
+    // Named variables, not a structured binding: clang 14 (the fuzz build) cannot
+    // capture structured bindings in the lambdas below.
+    const std::string& key = item.key();
+    const auto& v = item.value();
     auto flag = [&](bool* out) -> Status {
       if (!v.is_boolean()) return Bad("Option \"" + key + "\" of " + where + " must be true or false");
       *out = v.get<bool>();

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Reads Google Benchmark's JSON (default build/bench.json) and prints the ratios of
+issue 4 as a table: each line pairs two benchmarks of the same run by name."""
+import json
+import re
+import sys
+
+SUFFIX = re.compile(r"/(iterations|min_time|real_time|threads|repeats|manual_time)(:[^/]*)?")
+
+
+def load(path):
+    with open(path) as f:
+        data = json.load(f)
+    runs = {}
+    for b in data.get("benchmarks", []):
+        if b.get("run_type") == "aggregate" or b.get("error_occurred"):
+            continue
+        name = SUFFIX.sub("", b["name"])
+        threads = b.get("threads", 1)
+        if name == "GroupCommit":
+            name = f"GroupCommit/{threads}"
+        runs[name] = b
+    return data.get("context", {}), runs
+
+
+def seconds(b):
+    """Time per iteration in seconds (real time, which every write benchmark uses)."""
+    scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b.get("time_unit", "ns")]
+    return b["real_time"] * scale
+
+
+def per_second(b):
+    return b.get("items_per_second") or 1.0 / seconds(b)
+
+
+def fmt_time(s):
+    for unit, scale in (("s", 1), ("ms", 1e-3), ("us", 1e-6)):
+        if s >= scale:
+            return f"{s / scale:.3g} {unit}"
+    return f"{s / 1e-9:.3g} ns"
+
+
+def main():
+    path = sys.argv[1] if len(sys.argv) > 1 else "build/bench.json"
+    context, runs = load(path)
+    rows = []  # (what, measured, target, verdict)
+
+    def ratio(what, fast, slow, target=None, invert=False):
+        """How many times `fast` is quicker than `slow` (per-iteration time)."""
+        if fast not in runs or slow not in runs:
+            return
+        r = seconds(runs[slow]) / seconds(runs[fast])
+        shown = f"{r:.2f}x"
+        verdict = ""
+        if target is not None:
+            ok = (1 / r <= target) if invert else (r >= target)
+            verdict = "met" if ok else "MISSED"
+        rows.append((what, shown, target_text(target, invert), verdict))
+
+    def target_text(target, invert):
+        if target is None:
+            return ""
+        return f"slowdown <= {target}x" if invert else f">= {target}x"
+
+    for n in (1, 10, 50):
+        goal = n == 10
+        ratio(f"Retrieve N={n}: kin_view vs raw (raw/kin speed)", f"Retrieve/raw/{n}", f"Retrieve/kin_view/{n}")
+        if f"Retrieve/raw/{n}" in runs and f"Retrieve/kin_view/{n}" in runs:
+            slow = seconds(runs[f"Retrieve/kin_view/{n}"]) / seconds(runs[f"Retrieve/raw/{n}"])
+            rows[-1] = (f"Retrieve N={n}: kin_view time / raw time", f"{slow:.2f}x", "<= 2x" if goal else "",
+                        ("met" if slow <= 2 else "MISSED") if goal else "")
+        ratio(f"Retrieve N={n}: kin_view faster than sqlite", f"Retrieve/kin_view/{n}", f"Retrieve/sqlite/{n}",
+              10 if goal else None)
+        ratio(f"Retrieve N={n}: kin_copy faster than sqlite", f"Retrieve/kin_copy/{n}", f"Retrieve/sqlite/{n}")
+        ratio(f"Retrieve N={n}: kin_json faster than sqlite_json", f"Retrieve/kin_json/{n}",
+              f"Retrieve/sqlite_json/{n}", 3 if goal else None)
+
+    for op in ("create", "update", "replace"):
+        for sync in ("none", "interval", "always"):
+            name = f"Write/{op}/kin/{sync}"
+            if name in runs:
+                target, verdict = "", ""
+                if op == "create" and sync == "none":
+                    target = ">= 1M/s"
+                    verdict = "met" if per_second(runs[name]) >= 1e6 else "MISSED"
+                rows.append((f"{op} kin/{sync}: calls per second", f"{per_second(runs[name]):,.0f}/s", target, verdict))
+        ratio(f"{op}: kin/none faster than sqlite_normal", f"Write/{op}/kin/none", f"Write/{op}/sqlite_normal/normal",
+              25 if op == "create" else None)
+        ratio(f"{op}: kin/none faster than sqlite_bulk", f"Write/{op}/kin/none", f"Write/{op}/sqlite_bulk/normal")
+        ratio(f"{op}: kin/always faster than sqlite_full", f"Write/{op}/kin/always", f"Write/{op}/sqlite_full/full")
+        if f"Write/{op}/kin/always" in runs and "Write/fdatasync/raw/always" in runs:
+            share = per_second(runs[f"Write/{op}/kin/always"]) / per_second(runs["Write/fdatasync/raw/always"])
+            goal = op == "create"
+            rows.append((f"{op} kin/always rate / fdatasync rate", f"{share:.2f}", ">= 0.8" if goal else "",
+                         ("met" if share >= 0.8 else "MISSED") if goal else ""))
+    if "Write/fdatasync/raw/always" in runs:
+        rows.append(("bare write+fdatasync latency", fmt_time(seconds(runs["Write/fdatasync/raw/always"])), "", ""))
+
+    for t in (1, 4, 16):
+        b = runs.get(f"GroupCommit/{t}")
+        if b:
+            per_flush = b.get("commits_per_flush", 0)
+            goal = t == 16
+            rows.append((f"GroupCommit {t} threads: commits/s", f"{b.get('commits_per_s', 0):,.0f}/s", "", ""))
+            rows.append((f"GroupCommit {t} threads: commits per flush", f"{per_flush:.2f}", ">= 6" if goal else "",
+                         ("met" if per_flush >= 6 else "MISSED") if goal else ""))
+
+    if "Open/journal" in runs and "Open/snapshot" in runs:
+        ratio("Open: snapshot faster than journal replay", "Open/snapshot", "Open/journal", 5)
+        snap = runs["Open/snapshot"]
+        rate = per_second(snap)
+        rows.append((f"Open/snapshot: records per second ({snap.get('records', 0):,.0f} records)", f"{rate:,.0f}/s",
+                     ">= 2M/s", "met" if rate >= 2e6 else "MISSED"))
+        rows.append(("Open/journal: records per second", f"{per_second(runs['Open/journal']):,.0f}/s", "", ""))
+        rows.append(("snapshot write time", fmt_time(snap.get("snapshot_write_s", 0)), "", ""))
+
+    for what in ("record", "link"):
+        k, r = runs.get("Memory/kin"), runs.get("Memory/raw")
+        if k and r:
+            kb, rb = k[f"bytes_per_{what}"], r[f"bytes_per_{what}"]
+            rows.append((f"Memory per {what}: kin {kb:.0f} B vs raw {rb:.0f} B", f"{kb / rb:.2f}x", "<= 2x",
+                         "met" if kb / rb <= 2 else "MISSED"))
+        s = runs.get("Memory/sqlite")
+        if s:
+            rows.append((f"Memory per {what}: sqlite", f"{s[f'bytes_per_{what}']:.0f} B", "", ""))
+
+    host = context.get("host_name", "?")
+    print(f"\nkin benchmark ratios ({path}; {context.get('num_cpus', '?')} CPUs on {host}, {context.get('date', '')})\n")
+    w = max([len(r[0]) for r in rows] + [10])
+    print(f"{'comparison':<{w}}  {'measured':>14}  {'target':<16} verdict")
+    print("-" * (w + 44))
+    for what, shown, target, verdict in rows:
+        print(f"{what:<{w}}  {shown:>14}  {target:<16} {verdict}")
+    if not rows:
+        print("(no pairs found: run more benchmarks)")
+
+
+if __name__ == "__main__":
+    main()
