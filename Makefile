@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 GENERATOR  := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: deps build build-asan demo test test-release test-asan bench clean
+.PHONY: deps build build-asan demo test test-release test-asan bench clean fuzz
 
 deps:
 	@bash scripts/install-deps.sh
@@ -33,6 +33,15 @@ bench: deps
 	  $(if $(BENCH_FILTER),--benchmark_filter='$(BENCH_FILTER)')
 	@python3 benchmarks/report.py build/bench.json
 	@build-release/benchmarks/kin_snapshot_stall
+
+# libFuzzer targets (tests/fuzz) under ASan+UBSan, clang only: each runs FUZZ_SECONDS
+# over its corpus; new inputs go to a scratch dir. Non-zero exit on any finding.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@cmake -S . -B $(FUZZ_BUILD) $(GENERATOR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DKIN_FUZZ=ON -DKIN_SANITIZE=ON -DKIN_BUILD_TESTS=OFF -DKIN_BUILD_BENCHMARKS=OFF >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	@bash tests/fuzz/run-fuzz.sh $(FUZZ_BUILD) time $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-release

@@ -3,7 +3,9 @@
 // lifetime; RecordRefs obtained from it point straight at stored records and are
 // valid only while the view lives. Traversing a relation follows the adjacency
 // pointers (one memory access per edge, no id lookups). Not thread-safe itself;
-// any number of views may exist on different threads at once.
+// any number of views may exist on different threads at once. Writers wait while
+// any view is open: keep views short, and never call a write method from a thread
+// that holds one (the write would wait for that thread's own view).
 
 #include <shared_mutex>
 #include <string_view>

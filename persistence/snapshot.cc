@@ -38,6 +38,21 @@ void save(Archive& ar, const kin::Value& v, unsigned /*version*/) {
   }
 }
 
+// The most bytes a string of the snapshot being read may hold (its payload size), so
+// a damaged length is an error instead of a huge allocation. Set by the loaders below.
+thread_local uint64_t snapshot_string_limit = 0;
+
+// Reads a std::string exactly as binary_iarchive stores it (size_t length, bytes),
+// refusing a length beyond snapshot_string_limit.
+template <class Archive>
+void LoadBoundedString(Archive& ar, std::string& s) {
+  uint64_t n;
+  ar >> n;
+  if (n > snapshot_string_limit) throw std::runtime_error("string length " + std::to_string(n) + " past the end");
+  s.resize(n);
+  if (n > 0) ar.load_binary(s.data(), n);
+}
+
 template <class Archive>
 void load(Archive& ar, kin::Value& v, unsigned /*version*/) {
   uint8_t tag;
@@ -47,16 +62,17 @@ void load(Archive& ar, kin::Value& v, unsigned /*version*/) {
     case kin::ValueType::kBool: { uint8_t b; ar >> b; v = kin::Value::Bool(b != 0); break; }
     case kin::ValueType::kInt: { int64_t i; ar >> i; v = kin::Value::Int(i); break; }
     case kin::ValueType::kFloat: { double d; ar >> d; v = kin::Value::Float(d); break; }
-    case kin::ValueType::kText: { std::string s; ar >> s; v = kin::Value::Text(std::move(s)); break; }
+    case kin::ValueType::kText: { std::string s; LoadBoundedString(ar, s); v = kin::Value::Text(std::move(s)); break; }
     case kin::ValueType::kDateTime: { int64_t ms; ar >> ms; v = kin::Value::Time(kin::Timestamp{ms}); break; }
-    case kin::ValueType::kDecimal: { std::string s; ar >> s; v = kin::Value::Dec(kin::Decimal{std::move(s)}); break; }
-    case kin::ValueType::kJson: { std::string s; ar >> s; v = kin::Value::Json(kin::JsonText{std::move(s)}); break; }
+    case kin::ValueType::kDecimal: { std::string s; LoadBoundedString(ar, s); v = kin::Value::Dec(kin::Decimal{std::move(s)}); break; }
+    case kin::ValueType::kJson: { std::string s; LoadBoundedString(ar, s); v = kin::Value::Json(kin::JsonText{std::move(s)}); break; }
     case kin::ValueType::kStringList: {
       uint64_t n;
       ar >> n;
-      if (n > (1u << 24)) throw std::runtime_error("list too long");
+      // Each element takes at least its 8-byte length.
+      if (n > (1u << 24) || n > snapshot_string_limit / 8) throw std::runtime_error("list too long");
       kin::StringList list(n);
-      for (auto& s : list) ar >> s;
+      for (auto& s : list) LoadBoundedString(ar, s);
       v = kin::Value::List(std::move(list));
       break;
     }
@@ -204,13 +220,29 @@ Result<std::vector<SnapshotFile>> ListSnapshots(const std::string& dir, FileSyst
   return out;
 }
 
+namespace {
+
+// Boost's archive header starts with the length of its signature string, which
+// binary_iarchive's constructor allocates unchecked: check it before.
+Status CheckArchiveHeader(const std::string& path, const std::string& payload) {
+  static const std::string kSignature = "serialization::archive";
+  if (payload.size() < 8 + kSignature.size() || DecodeFixed64(payload.data()) != kSignature.size() ||
+      payload.compare(8, kSignature.size(), kSignature) != 0)
+    return Status::DatabaseError("corrupt snapshot " + path + " at offset 40: not a Boost binary archive");
+  boost::serialization::snapshot_string_limit = payload.size();
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<LoadedSnapshot> ReadSnapshotHeader(const std::string& path, FileSystem& fs) {
   KIN_ASSIGN_OR_RETURN(SnapshotBytes b, ReadChecked(path, fs));
+  KIN_RETURN_IF_ERROR(CheckArchiveHeader(path, b.payload));
   try {
     std::istringstream is(b.payload, std::ios::binary);
     boost::archive::binary_iarchive ar(is);
     LoadedSnapshot out{b.seq, {}};
-    ar >> out.schema_json;
+    boost::serialization::LoadBoundedString(ar, out.schema_json);
     return out;
   } catch (const std::exception& e) {
     return Status::DatabaseError("corrupt snapshot " + path + ": " + e.what());
@@ -221,10 +253,11 @@ Result<LoadedSnapshot> LoadSnapshot(const std::string& path, Store& store, FileS
   KIN_ASSIGN_OR_RETURN(SnapshotBytes b, ReadChecked(path, fs));
   const Schema& schema = store.schema();
   LoadedSnapshot out{b.seq, {}};
+  KIN_RETURN_IF_ERROR(CheckArchiveHeader(path, b.payload));
   try {
     std::istringstream is(b.payload, std::ios::binary);
     boost::archive::binary_iarchive ar(is);
-    ar >> out.schema_json;
+    boost::serialization::LoadBoundedString(ar, out.schema_json);
     uint32_t models;
     ar >> models;
     if (models != schema.models().size()) return Status::DatabaseError(path + ": snapshot of a different schema");
@@ -251,7 +284,9 @@ Result<LoadedSnapshot> LoadSnapshot(const std::string& path, Store& store, FileS
     ar >> links;
     for (uint64_t i = 0; i < links; ++i) {
       LinkStep step;
-      ar >> step.relation.value >> step.from >> step.to;
+      ar >> step.relation.value;
+      boost::serialization::LoadBoundedString(ar, step.from);
+      boost::serialization::LoadBoundedString(ar, step.to);
       if (step.relation.value >= schema.relations().size()) return Status::DatabaseError(path + ": bad relation id");
       KIN_RETURN_IF_ERROR(store.Apply(step));
     }

@@ -20,6 +20,8 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 stage "configure+build (asan+ubsan)" bash -c "cmake -S . -B build-asan $gen -DCMAKE_BUILD_TYPE=Debug -DKIN_SANITIZE=ON -DKIN_BUILD_BENCHMARKS=OFF >/dev/null && cmake --build build-asan -j $jobs"
 stage "configure+build (release)" bash -c "cmake -S . -B build $gen -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && cmake --build build -j $jobs"
 stage "tests (asan+ubsan)" ctest --test-dir build-asan --output-on-failure -j "$jobs"
+# libFuzzer targets (tests/fuzz, clang, ASan+UBSan): each over its corpus plus 2000 runs.
+stage "fuzz (short)" bash -c "cmake -S . -B build-fuzz $gen -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DKIN_FUZZ=ON -DKIN_SANITIZE=ON -DKIN_BUILD_TESTS=OFF -DKIN_BUILD_BENCHMARKS=OFF >/dev/null && cmake --build build-fuzz -j $jobs && bash tests/fuzz/run-fuzz.sh build-fuzz runs 2000"
 echo "== tests (release)"
 t0=$SECONDS
 ctest --test-dir build --output-on-failure -j "$jobs" 2>&1 | tee build/ctest.log
