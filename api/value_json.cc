@@ -54,7 +54,7 @@ Result<Value> ValueFromJson(const ModelDef& m, const PropertyDef& p, const Json&
       else if (j.is_string()) text = j.get<std::string>();
       else return Expected(m, p, "a number or a numeric string", j);
       auto d = ParseDecimal(text);
-      if (!d) return Expected(m, p, "a number or a numeric string", j);
+      if (!d) return Expected(m, p, "a number or a numeric string of at most 100 digits", j);
       return Value::Dec(std::move(*d));
     }
     case PropertyType::kBoolean:

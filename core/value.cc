@@ -275,6 +275,7 @@ std::optional<Decimal> ParseDecimal(std::string_view s) {
   while (!fp.empty() && fp.back() == '0') fp.pop_back();
   std::string out = ip;
   if (!fp.empty()) out += "." + fp;
+  if (out.size() > kMaxDecimalDigits) return std::nullopt;  // output must stay a JSON number parsers read
   if (neg && out != "0") out.insert(0, "-");
   return Decimal{out};
 }

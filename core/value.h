@@ -84,7 +84,9 @@ std::string FormatTimestamp(Timestamp t);
 std::optional<Timestamp> ParseTimestamp(std::string_view s);
 Timestamp Now();
 
-// Canonical decimal text from "12.50", "-0.5", "1e3", "7"; nullopt when not a number.
+// Canonical decimal text from "12.50", "-0.5", "1e3", "7"; nullopt when not a
+// number or when the canonical text would exceed kMaxDecimalDigits characters.
+constexpr size_t kMaxDecimalDigits = 100;
 std::optional<Decimal> ParseDecimal(std::string_view s);
 
 }  // namespace kin

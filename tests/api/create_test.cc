@@ -350,3 +350,15 @@ TEST_CASE("the typed model handle creates like the named method", "[create]") {
   CHECK(Dump(*db) == before);
   CHECK(bad.status().message() == "Value for Product.title is required, 'undefined' found");
 }
+
+TEST_CASE("a bigNumber beyond 100 digits is invalid data, so output stays readable JSON", "[create]") {
+  auto db = OpenFixture("blog");
+  Ok(*db, "createAuthors", R"([{"id": "a1", "name": "A"}])"_j);
+  const std::string before = Dump(*db);
+  Status s = Fails(*db, "createPosts", R"([{"title": "T", "author_id": "a1", "price": "1e400"}])"_j);
+  CHECK(s.type() == ErrorType::kInvalidData);
+  CHECK_THAT(s.message(), Catch::Contains("Post.price"));
+  CHECK(Dump(*db) == before);
+  CHECK(Ok(*db, "createPosts", R"([{"title": "T", "author_id": "a1", "price": "1e50"}])"_j)["raw_price"]["value"] ==
+        "1" + std::string(50, '0'));
+}
