@@ -9,11 +9,6 @@ namespace kin::api {
 
 namespace {
 
-const Json& Arg(const Json& args, size_t i) {
-  static const Json kNull;
-  return i < args.size() ? args[i] : kNull;
-}
-
 using RecordKey = std::pair<uint32_t, std::string>;
 
 // Permanent deletion: cascades, set-null or restrict, per child relation.

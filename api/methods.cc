@@ -21,6 +21,11 @@ std::optional<Method> MethodTable::Find(std::string_view name) const {
   return it->second;
 }
 
+const Json& Arg(const Json& args, size_t i) {
+  static const Json kNull;
+  return i < args.size() ? args[i] : kNull;
+}
+
 Result<std::string> RunMethod(CallContext& ctx, const Method& method, const Json& args) {
   if (!args.is_array()) return Status::InvalidArgument("\"args\" must be an array of the method's arguments");
   static constexpr size_t kMaxArgs[] = {2, 2, 2, 1, 1, 1, 2, 2};

@@ -44,6 +44,9 @@ struct CallContext {
   Timestamp now;
 };
 
+// Argument i of a JavaScript-style argument array, or null when absent.
+const Json& Arg(const Json& args, size_t i);
+
 // Runs one method with its JavaScript-style argument array; returns JSON text.
 Result<std::string> RunMethod(CallContext& ctx, const Method& method, const Json& args);
 

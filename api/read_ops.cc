@@ -10,11 +10,6 @@ namespace kin::api {
 
 namespace {
 
-const Json& Arg(const Json& args, size_t i) {
-  static const Json kNull;
-  return i < args.size() ? args[i] : kNull;
-}
-
 std::string LowerFirst(std::string s) {
   if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
   return s;

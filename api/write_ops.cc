@@ -10,11 +10,6 @@ namespace kin::api {
 
 namespace {
 
-const Json& Arg(const Json& args, size_t i) {
-  static const Json kNull;
-  return i < args.size() ? args[i] : kNull;
-}
-
 // The records with these ids, rendered in the given order (one object when `single`).
 std::string Render(const CallContext& ctx, const ModelDef& model, const std::vector<std::string>& ids, bool single) {
   std::vector<const Record*> records;
