@@ -4,6 +4,7 @@
 #include <optional>
 #include <mutex>
 
+#include "api/limits.h"
 #include "api/operations.h"
 #include "api/schema_json.h"
 #include "persistence/change_set_codec.h"
@@ -217,6 +218,7 @@ Result<Json> ParseResult(Result<std::string> text) {
 }  // namespace
 
 Result<std::string> Database::CallText(std::string_view method, const Json& args) {
+  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(args));  // before any recursive walk of the args
   KIN_ASSIGN_OR_RETURN(Method m, impl_->Resolve(method));
   return impl_->Run(api::IsWrite(m.operation), [&](CallContext& ctx) { return api::RunMethod(ctx, m, args); });
 }
@@ -226,6 +228,7 @@ Result<Json> Database::Call(std::string_view method, const Json& args) { return 
 Result<std::string> Database::TransactionText(const std::vector<CallRequest>& calls) {
   std::vector<Method> resolved;
   for (const auto& c : calls) {
+    KIN_RETURN_IF_ERROR(api::CheckJsonDepth(c.args));
     KIN_ASSIGN_OR_RETURN(Method m, impl_->Resolve(c.method));
     resolved.push_back(m);
   }
@@ -252,6 +255,7 @@ Result<ModelHandle> Database::Model(std::string_view name) {
 ReadView Database::Read() const { return ReadView(impl_->store, impl_->mu); }
 
 Result<std::string> Database::RunText(ModelId model, int operation, const Json& args) {
+  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(args));
   Method m{model, static_cast<Operation>(operation)};
   return impl_->Run(api::IsWrite(m.operation), [&](CallContext& ctx) { return api::RunMethod(ctx, m, args); });
 }
@@ -260,24 +264,42 @@ Result<std::string> Database::RunText(ModelId model, int operation, const Json& 
 
 Result<Json> ModelHandle::Run(int operation, Json args) { return ParseResult(db_->RunText(model_, operation, args)); }
 
+// Each argument is checked before the copy into the argument array: a copy of a
+// nlohmann value recurses once per nesting level.
 Result<Json> ModelHandle::Retrieve(std::string_view id, const Json& config) {
+  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(config));
   return Run(static_cast<int>(Operation::kRetrieve), Json::array({id, config}));
 }
 Result<Json> ModelHandle::List(const Json& filters, const Json& config) {
+  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(filters));
+  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(config));
   return Run(static_cast<int>(Operation::kList), Json::array({filters, config}));
 }
 Result<Json> ModelHandle::ListAndCount(const Json& filters, const Json& config) {
+  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(filters));
+  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(config));
   return Run(static_cast<int>(Operation::kListAndCount), Json::array({filters, config}));
 }
-Result<Json> ModelHandle::Create(const Json& data) { return Run(static_cast<int>(Operation::kCreate), Json::array({data})); }
-Result<Json> ModelHandle::Update(const Json& data) { return Run(static_cast<int>(Operation::kUpdate), Json::array({data})); }
+Result<Json> ModelHandle::Create(const Json& data) {
+  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(data));
+  return Run(static_cast<int>(Operation::kCreate), Json::array({data}));
+}
+Result<Json> ModelHandle::Update(const Json& data) {
+  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(data));
+  return Run(static_cast<int>(Operation::kUpdate), Json::array({data}));
+}
 Status ModelHandle::Delete(const Json& selector) {
+  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(selector));
   return Run(static_cast<int>(Operation::kDelete), Json::array({selector})).status();
 }
 Result<Json> ModelHandle::SoftDelete(const Json& selector, const Json& config) {
+  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(selector));
+  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(config));
   return Run(static_cast<int>(Operation::kSoftDelete), Json::array({selector, config}));
 }
 Result<Json> ModelHandle::Restore(const Json& selector, const Json& config) {
+  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(selector));
+  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(config));
   return Run(static_cast<int>(Operation::kRestore), Json::array({selector, config}));
 }
 

@@ -1,5 +1,7 @@
 #include "api/json_lines.h"
 
+#include "api/limits.h"
+
 namespace kin {
 
 namespace {
@@ -55,6 +57,9 @@ Result<std::string> Dispatch(Database& db, const Json& j) {
 std::string ErrorResponse(const Status& status) { return Respond(nullptr, status); }
 
 std::string HandleRequestLine(Database& db, std::string_view line) {
+  // The limits come before the parse: nothing is built from an oversized line.
+  if (Status s = api::CheckRequestLineSize(line.size()); !s.ok()) return Respond(nullptr, s);
+  if (Status s = api::CheckJsonDepth(line); !s.ok()) return Respond(nullptr, s);
   Json j = Json::parse(line.begin(), line.end(), nullptr, false);
   if (j.is_discarded()) return Respond(nullptr, Status::InvalidArgument("The request is not valid JSON"));
   const Json* id = nullptr;

@@ -14,6 +14,8 @@
 namespace kin {
 
 // Answers one request line; never throws. The answer has no trailing newline.
+// A line over kMaxRequestLineBytes or nested deeper than kMaxJsonDepth
+// (api/limits.h) is answered with invalid_argument without being parsed.
 std::string HandleRequestLine(Database& db, std::string_view line);
 
 // The error response line for a status (used for failures outside a request).

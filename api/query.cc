@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "api/limits.h"
 #include "api/value_json.h"
 
 namespace kin::api {
@@ -30,9 +31,19 @@ Status NoRelation(const ModelDef& m, const std::string& name) {
   return Status::InvalidData("Relation \"" + name + "\" does not exist on model " + m.name);
 }
 
+// invalid_argument when `path` names more than kMaxRelationDepth relations (checked
+// before the path is split, so a path of a million dots costs one scan).
+Status CheckRelationDepth(const std::string& path, size_t relations) {
+  if (relations <= kMaxRelationDepth) return Status::Ok();
+  std::string shown = path.size() > 60 ? path.substr(0, 57) + "..." : path;
+  return Status::InvalidArgument("The relation path \"" + shown + "\" is deeper than " +
+                                 std::to_string(kMaxRelationDepth) + " relations");
+}
+
 // Adds the relation path "a.b.c" to `plan`, returning the innermost plan.
 Result<ReadPlan*> AddPath(const Schema& schema, const ModelDef& model, ReadPlan* plan, const std::string& path,
                           const ModelDef** leaf_model) {
+  KIN_RETURN_IF_ERROR(CheckRelationDepth(path, std::count(path.begin(), path.end(), '.') + 1));
   const ModelDef* m = &model;
   size_t start = 0;
   while (true) {
@@ -68,6 +79,7 @@ Status AddSelect(const Schema& schema, const ModelDef& model, ReadPlan* plan, co
     return Status::Ok();
   }
   if (m->FindRelation(field).valid()) {
+    KIN_RETURN_IF_ERROR(CheckRelationDepth(path, std::count(path.begin(), path.end(), '.') + 1));
     const ModelDef* leaf;
     return AddPath(schema, *m, plan, field, &leaf).status();
   }
@@ -154,7 +166,15 @@ Result<std::vector<Value>> FilterValues(const ModelDef& m, const PropertyDef& p,
   return out;
 }
 
-Result<Filter> ParseCondition(const ModelDef& m, const PropertyDef& p, const Json& j) {
+// invalid_argument when a filter goes `depth` levels deep, past kMaxFilterDepth.
+Status CheckFilterDepth(size_t depth) {
+  if (depth <= kMaxFilterDepth) return Status::Ok();
+  return Status::InvalidArgument("The filter is nested deeper than " + std::to_string(kMaxFilterDepth) + " levels");
+}
+
+// The condition on `p`; `depth` is how deeply nested it is in the filter.
+Result<Filter> ParseCondition(const ModelDef& m, const PropertyDef& p, const Json& j, size_t depth) {
+  KIN_RETURN_IF_ERROR(CheckFilterDepth(depth));
   if (j.is_array()) {
     KIN_ASSIGN_OR_RETURN(auto values, FilterValues(m, p, j, "$in"));
     if (values.empty()) return Filter::False();
@@ -176,7 +196,7 @@ Result<Filter> ParseCondition(const ModelDef& m, const PropertyDef& p, const Jso
       if (!v.is_boolean()) return Status::InvalidData("Expected a boolean for $exists on " + m.name + "." + p.name);
       parts.push_back(Filter::Compare(p.slot, CompareOp::kExists, Value::Bool(v.get<bool>())));
     } else if (op == "$not") {
-      KIN_ASSIGN_OR_RETURN(Filter inner, ParseCondition(m, p, v));
+      KIN_ASSIGN_OR_RETURN(Filter inner, ParseCondition(m, p, v, depth + 1));
       parts.push_back(Filter::Not(std::move(inner)));
     } else if (op == "$re") {
       if (!v.is_string()) return Status::InvalidData("Expected a string for $re on " + m.name + "." + p.name);
@@ -202,9 +222,9 @@ Result<Filter> ParseCondition(const ModelDef& m, const PropertyDef& p, const Jso
   return parts.size() == 1 ? std::move(parts[0]) : Filter::And(std::move(parts));
 }
 
-}  // namespace
-
-Result<Filter> ParseFilter(const Schema& schema, const ModelDef& m, const Json& j) {
+// A filter object nested `depth` levels deep (0: the whole filter).
+Result<Filter> ParseFilterAt(const Schema& schema, const ModelDef& m, const Json& j, size_t depth) {
+  KIN_RETURN_IF_ERROR(CheckFilterDepth(depth));
   if (j.is_null()) return Filter::True();
   if (!j.is_object()) return Status::InvalidData("A filter must be an object, got " + JsDisplay(j));
   std::vector<Filter> parts;
@@ -213,30 +233,30 @@ Result<Filter> ParseFilter(const Schema& schema, const ModelDef& m, const Json& 
       if (!v.is_array()) return Status::InvalidData("Expected array for " + key + " but got " + JsDisplay(v));
       std::vector<Filter> inner;
       for (const auto& e : v) {
-        KIN_ASSIGN_OR_RETURN(Filter f, ParseFilter(schema, m, e));
+        KIN_ASSIGN_OR_RETURN(Filter f, ParseFilterAt(schema, m, e, depth + 1));
         inner.push_back(std::move(f));
       }
       parts.push_back(key == "$and" ? Filter::And(std::move(inner)) : Filter::Or(std::move(inner)));
     } else if (key == "$not") {
-      KIN_ASSIGN_OR_RETURN(Filter inner, ParseFilter(schema, m, v));
+      KIN_ASSIGN_OR_RETURN(Filter inner, ParseFilterAt(schema, m, v, depth + 1));
       parts.push_back(Filter::Not(std::move(inner)));
     } else if (key == "q") {
       if (!v.is_string()) return Status::InvalidData("Expected a string for q but got " + JsDisplay(v));
       if (!m.searchable.empty()) parts.push_back(Filter::Search(v.get<std::string>()));
     } else if (const PropertyDef* p = m.FindProperty(key)) {
-      KIN_ASSIGN_OR_RETURN(Filter f, ParseCondition(m, *p, v));
+      KIN_ASSIGN_OR_RETURN(Filter f, ParseCondition(m, *p, v, depth));
       parts.push_back(std::move(f));
     } else if (RelationId rid = m.FindRelation(key); rid.valid()) {
       const RelationDef& rel = schema.relation(rid);
       const ModelDef& target = schema.model(rel.target);
       if (rel.kind == RelationKind::kBelongsTo && !v.is_object()) {
-        KIN_ASSIGN_OR_RETURN(Filter f, ParseCondition(m, m.properties[rel.foreign_key.value], v));
+        KIN_ASSIGN_OR_RETURN(Filter f, ParseCondition(m, m.properties[rel.foreign_key.value], v, depth));
         parts.push_back(std::move(f));
       } else if (v.is_object() && !IsOperatorObject(v)) {
-        KIN_ASSIGN_OR_RETURN(Filter inner, ParseFilter(schema, target, v));
+        KIN_ASSIGN_OR_RETURN(Filter inner, ParseFilterAt(schema, target, v, depth + 1));
         parts.push_back(Filter::Related(rid, std::move(inner)));
       } else {
-        KIN_ASSIGN_OR_RETURN(Filter inner, ParseCondition(target, target.primary_key(), v));
+        KIN_ASSIGN_OR_RETURN(Filter inner, ParseCondition(target, target.primary_key(), v, depth + 1));
         parts.push_back(Filter::Related(rid, std::move(inner)));
       }
     } else {
@@ -245,6 +265,12 @@ Result<Filter> ParseFilter(const Schema& schema, const ModelDef& m, const Json& 
   }
   if (parts.size() == 1) return std::move(parts[0]);
   return Filter::And(std::move(parts));
+}
+
+}  // namespace
+
+Result<Filter> ParseFilter(const Schema& schema, const ModelDef& m, const Json& j) {
+  return ParseFilterAt(schema, m, j, 0);
 }
 
 }  // namespace kin::api

@@ -42,11 +42,13 @@ struct ReadConfig {
   std::vector<OrderKey> order;  // then primary key ascending
 };
 
-// `config` may be null or absent (every field, no relations).
+// `config` may be null or absent (every field, no relations). A relation path
+// deeper than kMaxRelationDepth (api/limits.h) is invalid_argument.
 Result<ReadConfig> ParseReadConfig(const Schema& schema, const ModelDef& model, const Json& config);
 
 // `filters` may be null (everything). Unknown properties and malformed operators are
-// invalid_data.
+// invalid_data; a filter nested deeper than kMaxFilterDepth (api/limits.h) is
+// invalid_argument (the parse recurses once per level, so the bound is checked first).
 Result<Filter> ParseFilter(const Schema& schema, const ModelDef& model, const Json& filters);
 
 // How JavaScript would print a value in a message ("[object Object]", "a,b", "12").

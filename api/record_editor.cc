@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "api/limits.h"
 #include "api/value_json.h"
 #include "core/ulid.h"
 
@@ -133,6 +134,7 @@ Result<std::string> RecordEditor::Create(const Json& data) {
   std::string id = values[0].as_text();
   if (ctx_.store.Find(model_.id, id))
     return Status::InvalidData(model_.words + " with " + model_.primary_key().name + ": " + id + ", already exists.");
+  KIN_RETURN_IF_ERROR(CheckRecordSize(model_, values));
   KIN_RETURN_IF_ERROR(CheckParents(values, nullptr));
   KIN_RETURN_IF_ERROR(CheckUnique(ctx_, model_, values, id));
   KIN_RETURN_IF_ERROR(ctx_.mutation->Put(model_.id, std::move(values)));
@@ -149,6 +151,7 @@ Status RecordEditor::Update(const std::string& id, const Json& data) {
   Deferred deferred;
   KIN_RETURN_IF_ERROR(ReadFields(data, false, values, given, deferred));
   values[model_.updated_at.value] = Value::Time(ctx_.now);
+  KIN_RETURN_IF_ERROR(CheckRecordSize(model_, values));
   KIN_RETURN_IF_ERROR(CheckParents(values, &before));
   KIN_RETURN_IF_ERROR(CheckUnique(ctx_, model_, values, id));
   KIN_RETURN_IF_ERROR(ctx_.mutation->Put(model_.id, std::move(values)));

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "api/limits.h"
+
 namespace kin::api {
 
 namespace {
@@ -31,6 +33,7 @@ Result<Value> ValueFromJson(const ModelDef& m, const PropertyDef& p, const Json&
     case PropertyType::kText:
     case PropertyType::kForeignKey:
       if (!j.is_string()) return Expected(m, p, "a string", j);
+      if (j.get_ref<const std::string&>().size() > kMaxValueBytes) return ValueTooLong(m, p);
       if (p.primary_key && j.get_ref<const std::string&>().empty()) return Expected(m, p, "a non-empty id", j);
       return Value::Text(j.get<std::string>());
     case PropertyType::kNumber:
@@ -68,7 +71,8 @@ Result<Value> ValueFromJson(const ModelDef& m, const PropertyDef& p, const Json&
     }
     case PropertyType::kJson:
       if (!j.is_object() && !j.is_array()) return Expected(m, p, "a JSON object or array", j);
-      return Value::Json(JsonText{j.dump()});
+      if (std::string text = j.dump(); text.size() <= kMaxValueBytes) return Value::Json(JsonText{std::move(text)});
+      return ValueTooLong(m, p);
     case PropertyType::kEnum: {
       std::string allowed;
       for (const auto& v : p.enum_values) allowed += (allowed.empty() ? "" : ", ") + v;
@@ -81,8 +85,11 @@ Result<Value> ValueFromJson(const ModelDef& m, const PropertyDef& p, const Json&
     case PropertyType::kArray: {
       if (!j.is_array()) return Expected(m, p, "an array of strings", j);
       StringList list;
+      size_t bytes = 0;
       for (const auto& e : j) {
         if (!e.is_string()) return Expected(m, p, "an array of strings", j);
+        bytes += e.get_ref<const std::string&>().size();
+        if (bytes > kMaxValueBytes) return ValueTooLong(m, p);
         list.push_back(e.get<std::string>());
       }
       return Value::List(std::move(list));

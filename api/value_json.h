@@ -13,7 +13,8 @@ namespace kin::api {
 using Json = nlohmann::ordered_json;  // keeps key order: `order` and output follow the caller
 
 // A value for property `p` of `m` from input. Null is returned as null; whether
-// null is allowed is the caller's decision (RequireValue).
+// null is allowed is the caller's decision (RequireValue). A value over
+// kMaxValueBytes (api/limits.h) is invalid_argument.
 Result<Value> ValueFromJson(const ModelDef& m, const PropertyDef& p, const Json& j);
 
 // Error unless `v` may be stored in `p` (non-null, or `p` nullable). `found` is

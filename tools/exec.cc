@@ -6,9 +6,45 @@
 #include <sstream>
 
 #include "api/json_lines.h"
+#include "api/limits.h"
 #include "tools/commands.h"
 
 namespace kin::tools {
+
+namespace {
+
+enum class LineRead { kLine, kTooLong, kEnd };
+
+// Reads the next line of `in` into `line`, without its "\n" (and "\r"). A line of
+// more than `max_bytes` is read to its end but not kept: at most `max_bytes` + 1
+// bytes of it are ever held, plus one chunk. Reads no further than the newline, so
+// a program driving `kin exec` through a pipe gets its answer before it sends the
+// next line.
+LineRead ReadLine(std::istream& in, size_t max_bytes, std::string& line) {
+  line.clear();
+  bool too_long = false, any = false;
+  char chunk[1 << 16];
+  while (true) {
+    in.getline(chunk, sizeof chunk);  // stops at a newline (consumed), the end, or a full chunk
+    size_t n = static_cast<size_t>(in.gcount());
+    bool at_end = in.eof();
+    bool full = !at_end && in.fail();
+    if (at_end && n == 0 && !any) return LineRead::kEnd;
+    any = true;
+    size_t stored = at_end || full ? n : n - 1;  // a consumed newline is counted, not stored
+    if (!too_long && line.size() + stored > max_bytes + 1) {  // + 1: room for a "\r"
+      too_long = true;
+      std::string().swap(line);
+    }
+    if (!too_long) line.append(chunk, stored);
+    if (!full) break;
+    in.clear();
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return too_long || line.size() > max_bytes ? LineRead::kTooLong : LineRead::kLine;
+}
+
+}  // namespace
 
 bool ReadTextFile(const std::string& path, std::string* out) {
   std::ifstream in(path, std::ios::binary);
@@ -49,10 +85,15 @@ int RunExec(const ExecOptions& options) {
     in = &file;
   }
   std::string line;
-  while (std::getline(*in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;  // blank lines are not requests
-    std::string response = HandleRequestLine(**db, line);
+  for (LineRead read; (read = ReadLine(*in, kMaxRequestLineBytes, line)) != LineRead::kEnd;) {
+    std::string response;
+    if (read == LineRead::kTooLong) {
+      response = ErrorResponse(api::CheckRequestLineSize(kMaxRequestLineBytes + 1));
+    } else if (line.find_first_not_of(" \t") == std::string::npos) {
+      continue;  // blank lines are not requests
+    } else {
+      response = HandleRequestLine(**db, line);
+    }
     response.push_back('\n');
     std::fwrite(response.data(), 1, response.size(), stdout);
     std::fflush(stdout);

@@ -1,0 +1,91 @@
+#include "api/limits.h"
+
+#include <string>
+#include <utility>
+
+namespace kin::api {
+
+namespace {
+
+Status TooDeep() {
+  return Status::InvalidArgument("The JSON is nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+}
+
+}  // namespace
+
+Status CheckRequestLineSize(size_t bytes) {
+  if (bytes <= kMaxRequestLineBytes) return Status::Ok();
+  return Status::InvalidArgument("The request line is longer than " + std::to_string(kMaxRequestLineBytes) + " bytes");
+}
+
+Status CheckJsonDepth(std::string_view text) {
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;  // the escaped character cannot end the string
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) return TooDeep();
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckJsonDepth(const nlohmann::ordered_json& json) {
+  if (!json.is_structured()) return Status::Ok();
+  std::vector<std::pair<const nlohmann::ordered_json*, size_t>> pending{{&json, 1}};
+  while (!pending.empty()) {
+    auto [node, depth] = pending.back();
+    pending.pop_back();
+    if (depth > kMaxJsonDepth) return TooDeep();
+    for (const auto& child : *node)
+      if (child.is_structured()) pending.emplace_back(&child, depth + 1);
+  }
+  return Status::Ok();
+}
+
+Status ValueTooLong(const ModelDef& model, const PropertyDef& property) {
+  return Status::InvalidArgument("The value of " + model.name + "." + property.name + " is longer than " +
+                                 std::to_string(kMaxValueBytes) + " bytes");
+}
+
+size_t ValueBytes(const Value& value) {
+  switch (value.type()) {
+    case ValueType::kNull: return 0;
+    case ValueType::kText: return value.as_text().size();
+    case ValueType::kDecimal: return value.as_decimal().text.size();
+    case ValueType::kJson: return value.as_json().text.size();
+    case ValueType::kStringList: {
+      size_t n = 0;
+      for (const auto& s : value.as_list()) n += s.size();
+      return n;
+    }
+    case ValueType::kBool:
+    case ValueType::kInt:
+    case ValueType::kFloat:
+    case ValueType::kDateTime: return 8;
+  }
+  return 8;
+}
+
+Status CheckRecordSize(const ModelDef& model, const std::vector<Value>& values) {
+  size_t total = 0;
+  for (size_t i = 0; i < values.size(); ++i) {
+    size_t bytes = ValueBytes(values[i]);
+    if (bytes > kMaxValueBytes) return ValueTooLong(model, model.properties[i]);
+    total += bytes;
+  }
+  if (total <= kMaxRecordBytes) return Status::Ok();
+  std::string id = values.empty() || values[0].type() != ValueType::kText ? "" : values[0].as_text();
+  if (id.size() > 60) id = id.substr(0, 57) + "...";
+  return Status::InvalidArgument("The " + model.name + " record \"" + id + "\" is larger than " +
+                                 std::to_string(kMaxRecordBytes) + " bytes");
+}
+
+}  // namespace kin::api
