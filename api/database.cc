@@ -307,7 +307,7 @@ Result<Json> ModelHandle::Restore(const Json& selector, const Json& config) {
 
 const Value* RecordRef::Get(std::string_view property) const {
   const PropertyDef* p = model_->FindProperty(property);
-  return p ? &record_->values[p->slot.value] : nullptr;
+  return p ? &record_->values()[p->slot.value] : nullptr;
 }
 
 size_t RecordRef::CountRelated(RelationId relation) const {

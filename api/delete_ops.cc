@@ -26,12 +26,12 @@ class Deleter {
       const ModelDef& child_model = ctx_.schema.model(rel.through_pivot() ? rel.pivot : rel.target);
       const RelationDef& back = ctx_.schema.relation(rel.through_pivot() ? rel.pivot_near : rel.inverse);
       std::vector<std::string> children;
-      for (const Record* c : r->links[rel.local]) children.emplace_back(c->id());
+      for (const Record* c : r->links(rel.local)) children.emplace_back(c->id());
       for (const auto& child : children) {
         if (rel.cascade_delete || rel.through_pivot() || targets_.count({child_model.id.value, child})) {
           KIN_RETURN_IF_ERROR(DeleteRecord(child_model, child));
         } else if (back.nullable) {
-          std::vector<Value> v = ctx_.store.Find(child_model.id, child)->values;
+          std::vector<Value> v = ctx_.store.Find(child_model.id, child)->CopyValues();
           v[back.foreign_key.value] = Value();
           v[child_model.updated_at.value] = Value::Time(ctx_.now);
           KIN_RETURN_IF_ERROR(ctx_.mutation->Put(child_model.id, std::move(v)));
@@ -80,7 +80,7 @@ class SoftDeleter {
   Status Visit(const ModelDef& m, const Record* r) {
     if (ctx_.store.IsLive(m, *r) == restore_) return Status::Ok();  // already in the wanted state
     std::string id(r->id());
-    std::vector<Value> v = r->values;
+    std::vector<Value> v = r->CopyValues();
     v[m.deleted_at.value] = restore_ ? Value() : Value::Time(ctx_.now);
     if (restore_) KIN_RETURN_IF_ERROR(CheckUnique(ctx_, m, v, id));
     KIN_RETURN_IF_ERROR(ctx_.mutation->Put(m.id, std::move(v)));
@@ -90,7 +90,7 @@ class SoftDeleter {
       const RelationDef& rel = ctx_.schema.relation(rid);
       if (!rel.cascade_delete || !rel.is_parent_side()) continue;
       std::vector<std::string> children;
-      for (const Record* c : r->links[rel.local]) children.emplace_back(c->id());
+      for (const Record* c : r->links(rel.local)) children.emplace_back(c->id());
       const ModelDef& child_model = ctx_.schema.model(rel.target);
       for (const auto& c : children) KIN_RETURN_IF_ERROR(Visit(child_model, ctx_.store.Find(child_model.id, c)));
     }

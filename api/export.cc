@@ -145,7 +145,7 @@ Result<std::string> ExportStoreJson(const Store& store, const ProgressFn& progre
       records.reserve(store.Count(m.id));
       store.Scan(m.id, [&](const Record& r) {
         OJson row = OJson::object();
-        for (const auto& p : m.properties) row[p.name] = ExportValue(r.values[p.slot.value]);
+        for (const auto& p : m.properties) row[p.name] = ExportValue(r.values()[p.slot.value]);
         records.push_back(row.dump());
         if (progress) progress(++done, total);
         return true;
@@ -160,7 +160,7 @@ Result<std::string> ExportStoreJson(const Store& store, const ProgressFn& progre
       if (!rel.owns_links) continue;
       const std::string name = RelationName(schema, rel);
       store.Scan(rel.model, [&](const Record& r) {
-        for (const Record* other : r.links[rel.local])
+        for (const Record* other : r.links(rel.local))
           links.push_back(OJson{{"relation", name}, {"from", std::string(r.id())}, {"to", std::string(other->id())}}.dump());
         return true;
       });
@@ -208,7 +208,7 @@ Status LoadModel(Store& store, const ModelDef& m, const OJson& entry, uint64_t* 
   if (records == entry.end() || !records->is_array()) return Bad("model " + m.name + " has no \"records\" array");
   for (size_t i = 0; i < records->size(); ++i) {
     KIN_ASSIGN_OR_RETURN(std::vector<Value> values, RecordValues(m, (*records)[i], i));
-    KIN_RETURN_IF_ERROR(store.LoadRecord(m.id, std::move(values)));
+    KIN_RETURN_IF_ERROR(store.LoadRecord(m.id, std::span<Value>(values)).status());
     if (progress) progress(++*done, total);
   }
   auto counters = entry.find("autoincrement");
@@ -250,7 +250,7 @@ Status CheckUnique(const Store& store) {
     for (size_t i = 0; i < m.indexes.size() && result.ok(); ++i) {
       if (!m.indexes[i].unique) continue;
       store.Scan(m.id, [&](const Record& r) {
-        if (!store.IsLive(m, r) || !Store::IndexKey(m.indexes[i], r.values, &key)) return true;
+        if (!store.IsLive(m, r) || !Store::IndexKey(m.indexes[i], r.values(), &key)) return true;
         auto holders = store.IndexLookup(m.id, i, key);
         if (holders.size() < 2) return true;
         result = Status::InvalidArgument("not a consistent database: " + m.name + " " + std::string(holders[0]->id()) +

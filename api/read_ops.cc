@@ -38,8 +38,8 @@ void Sort(std::vector<const Record*>& records, const std::vector<OrderKey>& orde
   if (order.empty()) return;  // already in primary-key order
   std::stable_sort(records.begin(), records.end(), [&](const Record* a, const Record* b) {
     for (const auto& k : order) {
-      const Value& x = a->values[k.slot.value];
-      const Value& y = b->values[k.slot.value];
+      const Value& x = a->values()[k.slot.value];
+      const Value& y = b->values()[k.slot.value];
       int c = x.is_null() || y.is_null() ? int(x.is_null()) - int(y.is_null()) : CompareValues(x, y);
       if (c != 0) return k.descending ? c > 0 : c < 0;
     }

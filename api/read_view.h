@@ -22,7 +22,7 @@ class RecordRef {
   std::string_view id() const { return record_->id(); }
   const ModelDef& model() const { return *model_; }
   bool deleted() const { return !store_->IsLive(*model_, *record_); }
-  const Value& Get(SlotId slot) const { return record_->values[slot.value]; }
+  const Value& Get(SlotId slot) const { return record_->values()[slot.value]; }
   // By property name (a lookup; resolve a SlotId once for hot loops).
   const Value* Get(std::string_view property) const;
   const Record& record() const { return *record_; }
@@ -66,15 +66,15 @@ void RecordRef::ForEachRelated(RelationId relation, Fn&& fn, bool with_deleted) 
   const RelationDef& rel = schema.relation(relation);
   const ModelDef& target = schema.model(rel.target);
   if (!rel.through_pivot()) {
-    for (const Record* r : record_->links[rel.local])
+    for (const Record* r : record_->links(rel.local))
       if (with_deleted || store_->IsLive(target, *r)) fn(RecordRef(store_, &target, r));
     return;
   }
   const ModelDef& pivot = schema.model(rel.pivot);
   uint32_t far = schema.relation(rel.pivot_far).local;
-  for (const Record* link : record_->links[rel.local]) {
-    if (link->links[far].empty()) continue;
-    const Record* r = link->links[far][0];
+  for (const Record* link : record_->links(rel.local)) {
+    if (link->links(far).empty()) continue;
+    const Record* r = link->links(far)[0];
     if (with_deleted || (store_->IsLive(pivot, *link) && store_->IsLive(target, *r))) fn(RecordRef(store_, &target, r));
   }
 }

@@ -145,7 +145,7 @@ Result<std::string> RecordEditor::Create(const Json& data) {
 Status RecordEditor::Update(const std::string& id, const Json& data) {
   const Record* current = ctx_.store.Find(model_.id, id);
   if (!current) return Status::NotFound(model_.name + " with id \"" + id + "\" not found");
-  std::vector<Value> before = current->values;
+  std::vector<Value> before = current->CopyValues();
   std::vector<Value> values = before;
   std::vector<bool> given(model_.properties.size(), false);
   Deferred deferred;
@@ -181,18 +181,18 @@ Status RecordEditor::SetHasOne(const RelationDef& rel, const std::string& id, co
     if (!child || !ctx_.store.IsLive(child_model, *child)) return MissingRelated(child_model.snake + "_id", *child_id);
   }
   const Record* self = ctx_.store.Find(model_.id, id);
-  std::vector<const Record*> previous = self->links[rel.local];
+  std::vector<const Record*> previous = self->links(rel.local);
   for (const Record* old : previous) {
     if (old == child || !ctx_.store.IsLive(child_model, *old)) continue;  // soft-deleted children hold no slot
     if (!fk.nullable)
       return Status::InvalidData(child_model.words + " with " + fk.name + ": " + id + ", already exists.");
-    std::vector<Value> v = old->values;
+    std::vector<Value> v = old->CopyValues();
     v[fk.slot.value] = Value();
     v[child_model.updated_at.value] = Value::Time(ctx_.now);
     KIN_RETURN_IF_ERROR(ctx_.mutation->Put(child_model.id, std::move(v)));
   }
-  if (!child || child->values[fk.slot.value] == Value::Text(id)) return Status::Ok();
-  std::vector<Value> v = child->values;
+  if (!child || child->values()[fk.slot.value] == Value::Text(id)) return Status::Ok();
+  std::vector<Value> v = child->CopyValues();
   v[fk.slot.value] = Value::Text(id);
   v[child_model.updated_at.value] = Value::Time(ctx_.now);
   return ctx_.mutation->Put(child_model.id, std::move(v));
@@ -202,11 +202,11 @@ std::vector<std::string> RecordEditor::LinkedIds(const RelationDef& rel, const s
   std::vector<std::string> out;
   const Record* self = ctx_.store.Find(model_.id, id);
   const ModelDef& target = schema_.model(rel.target);
-  for (const Record* link : self->links[rel.local]) {
+  for (const Record* link : self->links(rel.local)) {
     const Record* other = link;
     if (rel.through_pivot()) {
       if (!ctx_.store.IsLive(schema_.model(rel.pivot), *link)) continue;
-      const auto& far = link->links[schema_.relation(rel.pivot_far).local];
+      const auto& far = link->links(schema_.relation(rel.pivot_far).local);
       if (far.empty()) continue;
       other = far[0];
     }
@@ -288,8 +288,8 @@ Status RecordEditor::RemoveLink(const RelationDef& rel, const std::string& id, c
   const Record* self = ctx_.store.Find(model_.id, id);
   uint32_t far = schema_.relation(rel.pivot_far).local;
   std::vector<std::string> doomed;
-  for (const Record* link : self->links[rel.local])
-    if (!link->links[far].empty() && link->links[far][0]->id() == other) doomed.emplace_back(link->id());
+  for (const Record* link : self->links(rel.local))
+    if (!link->links(far).empty() && link->links(far)[0]->id() == other) doomed.emplace_back(link->id());
   for (const auto& pivot_id : doomed) KIN_RETURN_IF_ERROR(ctx_.mutation->Delete(rel.pivot, pivot_id));
   return Status::Ok();
 }

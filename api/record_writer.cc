@@ -39,7 +39,7 @@ bool RecordWriter::OnPath(const Record* r) const { return std::find(path_.begin(
 void RecordWriter::WriteFields(const ModelDef& model, const Record& r, const ReadPlan& plan) {
   for (const auto& p : model.properties) {
     if (!plan.Shows(p.slot)) continue;
-    const Value& v = r.values[p.slot.value];
+    const Value& v = r.values()[p.slot.value];
     out_.Key(p.name.data(), static_cast<rapidjson::SizeType>(p.name.size()));
     WriteValue(out_, v);
     if (p.type == PropertyType::kBigNumber) {
@@ -70,7 +70,7 @@ void RecordWriter::Write(const ModelDef& model, const Record& r, const ReadPlan&
 
 void RecordWriter::WriteRelation(const RelationDef& rel, const Record& r, const ReadPlan& plan) {
   const ModelDef& target = schema_.model(rel.target);
-  const auto& linked = r.links[rel.local];
+  const auto& linked = r.links(rel.local);
   if (!rel.is_many()) {
     // A hasOne parent may also hold soft-deleted children: the live one comes first.
     const Record* other = nullptr;
@@ -93,8 +93,8 @@ void RecordWriter::WriteRelation(const RelationDef& rel, const Record& r, const 
     uint32_t far = schema_.relation(rel.pivot_far).local;
     static const ReadPlan kAllFields;
     for (const Record* link : linked) {
-      if (link->links[far].empty()) continue;
-      const Record* other = link->links[far][0];
+      if (link->links(far).empty()) continue;
+      const Record* other = link->links(far)[0];
       if (!with_deleted_ && (!store_.IsLive(pivot, *link) || !store_.IsLive(target, *other))) continue;
       if (OnPath(other)) continue;
       out_.StartObject();

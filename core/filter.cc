@@ -142,7 +142,7 @@ bool Filter::Matches(const Store& store, const ModelDef& model, const Record& r,
       return false;
     case Kind::kNot: return !parts_[0].Matches(store, model, r, with_deleted);
     case Kind::kCompare: {
-      const Value& v = r.values[slot_.value];
+      const Value& v = r.values()[slot_.value];
       if (v.type() == ValueType::kStringList && op_ == CompareOp::kEq && value_.type() == ValueType::kText) {
         const auto& l = v.as_list();
         return std::find(l.begin(), l.end(), value_.as_text()) != l.end();
@@ -154,10 +154,10 @@ bool Filter::Matches(const Store& store, const ModelDef& model, const Record& r,
       const RelationDef& rel = schema.relation(relation_);
       const ModelDef& target = schema.model(rel.target);
       const ModelDef* hop = rel.through_pivot() ? &schema.model(rel.pivot) : nullptr;
-      for (const Record* other : r.links[rel.local]) {
+      for (const Record* other : r.links(rel.local)) {
         if (hop) {
           if (!with_deleted && !store.IsLive(*hop, *other)) continue;
-          const auto& far = other->links[schema.relation(rel.pivot_far).local];
+          const auto& far = other->links(schema.relation(rel.pivot_far).local);
           if (far.empty()) continue;
           other = far[0];
         }
@@ -169,7 +169,7 @@ bool Filter::Matches(const Store& store, const ModelDef& model, const Record& r,
     case Kind::kSearch:
       if (model.searchable.empty()) return true;
       for (SlotId s : model.searchable) {
-        const Value& v = r.values[s.value];
+        const Value& v = r.values()[s.value];
         if (v.type() == ValueType::kText && ContainsFolded(v.as_text(), text_)) return true;
       }
       return false;

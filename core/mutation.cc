@@ -20,7 +20,7 @@ Status Mutation::Put(ModelId model, std::vector<Value> values) {
   std::vector<ChangeStep> inverse;
   if (values.empty() || values[0].type() != ValueType::kText) return Status::DatabaseError("record without an id");
   if (const Record* old = store_.Find(model, values[0].as_text()))
-    inverse.push_back(PutStep{model, old->values});
+    inverse.push_back(PutStep{model, old->CopyValues()});
   else
     inverse.push_back(DeleteStep{model, values[0].as_text()});
   return Do(PutStep{model, std::move(values)}, std::move(inverse));
@@ -30,12 +30,12 @@ Status Mutation::Delete(ModelId model, std::string_view id) {
   const Record* old = store_.Find(model, id);
   if (!old) return Status::DatabaseError("delete of a missing record");
   std::vector<ChangeStep> inverse;
-  inverse.push_back(PutStep{model, old->values});
+  inverse.push_back(PutStep{model, old->CopyValues()});
   const Schema& schema = store_.schema();
   for (RelationId rid : schema.model(model).relations) {
     const RelationDef& rel = schema.relation(rid);
     if (rel.kind != RelationKind::kManyToMany || rel.through_pivot()) continue;
-    for (const Record* other : old->links[rel.local])
+    for (const Record* other : old->links(rel.local))
       inverse.push_back(LinkStep{rid, std::string(id), std::string(other->id())});
   }
   return Do(DeleteStep{model, std::string(id)}, std::move(inverse));

@@ -1,11 +1,17 @@
 #pragma once
 // Record: one stored record. Values are in the model's slot order (slot 0 is the
-// primary key). `links` holds, per relation of the model (RelationDef::local), direct
-// pointers to the related records, sorted by their primary key: a belongsTo holds its
-// parent (0 or 1), a hasOne/hasMany its children, an automatic manyToMany the linked
-// records, a manyToMany through a pivotEntity the pivot records. Records are owned by
-// the Store; their addresses are stable for as long as they exist.
+// primary key). Per relation of the model (RelationDef::local) a LinkList holds
+// direct pointers to the related records, sorted by their primary key: a belongsTo
+// holds its parent (0 or 1), a hasOne/hasMany its children, an automatic manyToMany
+// the linked records, a manyToMany through a pivotEntity the pivot records.
+//
+// Values and link lists live in one heap block the record owns (a count header,
+// then the values, then the link lists), so a stored record costs one container
+// node of two pointers' worth of payload plus that block. Records are owned by the
+// Store; their addresses are stable for as long as they exist. A record is
+// plain data: not internally synchronized.
 
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -13,11 +19,52 @@
 
 namespace kin {
 
-struct Record {
-  std::vector<Value> values;
-  std::vector<std::vector<const Record*>> links;
+class Record;
+using LinkList = std::vector<const Record*>;
 
-  std::string_view id() const { return values[0].as_text(); }
+class Record {
+ public:
+  // A record of these values (moved out of `values`) with `link_count` empty link lists.
+  Record(std::span<Value> values, size_t link_count);
+  Record(std::vector<Value>&& values, size_t link_count) : Record(std::span<Value>(values), link_count) {}
+  // A record of `value_count` null values, to be filled through mutable_value()
+  // before it is stored.
+  Record(size_t value_count, size_t link_count);
+  Record(const Record& other);
+  Record(Record&& other) noexcept : block_(other.block_) { other.block_ = nullptr; }
+  Record& operator=(const Record& other) { return *this = Record(other); }
+  Record& operator=(Record&& other) noexcept;
+  ~Record();
+
+  std::span<const Value> values() const { return {first_value(), block_->values}; }
+  const Value& value(size_t slot) const { return first_value()[slot]; }
+  std::string_view id() const { return first_value()->as_text(); }
+  std::vector<Value> CopyValues() const { return {first_value(), first_value() + block_->values}; }
+  // Replaces every value (the same number of them). On a stored record, only inside
+  // the container's `modify`, since the primary key and index keys are among them.
+  void SetValues(std::vector<Value>&& values);
+  // A value of a record not yet stored (a stored record is const).
+  Value& mutable_value(size_t slot) { return first_value()[slot]; }
+
+  size_t link_count() const { return block_->links; }
+  const LinkList& links(size_t local) const { return first_link()[local]; }
+  // The link list for editing in place. Adjacency is not part of any key of the
+  // record's container, so the Store edits it on a stored (const) record without
+  // `modify`; callers hold the database's write lock.
+  LinkList& links_for_update(size_t local) const { return first_link()[local]; }
+
+ private:
+  struct Header {
+    uint32_t values;
+    uint32_t links;
+  };
+  static_assert(sizeof(Header) % alignof(Value) == 0 && sizeof(Value) % alignof(LinkList) == 0);
+  Value* first_value() const { return reinterpret_cast<Value*>(block_ + 1); }
+  LinkList* first_link() const { return reinterpret_cast<LinkList*>(first_value() + block_->values); }
+  static Header* Allocate(uint32_t values, uint32_t links);
+  void Destroy();
+
+  Header* block_;
 };
 
 // Orders record pointers by primary key (the order of every link list).

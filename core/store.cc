@@ -65,7 +65,7 @@ int64_t Store::LastAutoincrement(ModelId model, SlotId slot) const {
   return it == a.end() ? 0 : it->second;
 }
 
-bool Store::IndexKey(const IndexDef& index, const std::vector<Value>& values, std::string* out) {
+bool Store::IndexKey(const IndexDef& index, std::span<const Value> values, std::string* out) {
   out->clear();
   for (SlotId s : index.on) {
     const Value& v = values[s.value];
@@ -80,7 +80,7 @@ void Store::IndexInsert(const ModelDef& model, const Record* r) {
   Table& t = *tables_[model.id.value];
   std::string key;
   for (size_t i = 0; i < model.indexes.size(); ++i)
-    if (IndexKey(model.indexes[i], r->values, &key)) InsertSorted(t.indexes[i].entries[key], r);
+    if (IndexKey(model.indexes[i], r->values(), &key)) InsertSorted(t.indexes[i].entries[key], r);
 }
 
 void Store::IndexErase(const ModelDef& model, const Record* r) {
@@ -88,7 +88,7 @@ void Store::IndexErase(const ModelDef& model, const Record* r) {
   Table& t = *tables_[model.id.value];
   std::string key;
   for (size_t i = 0; i < model.indexes.size(); ++i) {
-    if (!IndexKey(model.indexes[i], r->values, &key)) continue;
+    if (!IndexKey(model.indexes[i], r->values(), &key)) continue;
     auto it = t.indexes[i].entries.find(key);
     if (it == t.indexes[i].entries.end()) continue;
     EraseSorted(it->second, r);
@@ -96,26 +96,16 @@ void Store::IndexErase(const ModelDef& model, const Record* r) {
   }
 }
 
-void Store::SetLinks(ModelId model, const Record* record, uint32_t local,
-                     const std::function<void(std::vector<const Record*>&)>& edit) {
-  auto& idx = tables_[model.value]->records.get<ById>();
-  bool ok = idx.modify(idx.iterator_to(*record), [&](Record& r) { edit(r.links[local]); });
-  assert(ok && "a link edit never changes a key");
-  (void)ok;
-}
-
 void Store::Attach(const RelationDef& rel, const Record* child, const Record* parent) {
-  SetLinks(rel.model, child, rel.local, [&](auto& v) { v.assign(1, parent); });
+  child->links_for_update(rel.local).assign(1, parent);
   if (!rel.inverse.valid()) return;
-  const RelationDef& inv = schema_->relation(rel.inverse);
-  SetLinks(inv.model, parent, inv.local, [&](auto& v) { InsertSorted(v, child); });
+  InsertSorted(parent->links_for_update(schema_->relation(rel.inverse).local), child);
 }
 
 void Store::Detach(const RelationDef& rel, const Record* child, const Record* parent) {
-  SetLinks(rel.model, child, rel.local, [&](auto& v) { v.clear(); });
+  child->links_for_update(rel.local).clear();
   if (!rel.inverse.valid()) return;
-  const RelationDef& inv = schema_->relation(rel.inverse);
-  SetLinks(inv.model, parent, inv.local, [&](auto& v) { EraseSorted(v, child); });
+  EraseSorted(parent->links_for_update(schema_->relation(rel.inverse).local), child);
 }
 
 Status Store::Apply(const ChangeSet& change_set) {
@@ -158,27 +148,24 @@ Status Store::ApplyPut(const PutStep& step) {
   auto it = by_id.find(step.values[0].as_text());
   const Record* self;
   if (it == by_id.end()) {
-    Record r;
-    r.values = step.values;
-    r.links.resize(m.relations.size());
-    self = &*by_id.insert(std::move(r)).first;
+    self = &*by_id.insert(Record(std::vector<Value>(step.values), m.relations.size())).first;
   } else {
     self = &*it;
     IndexErase(m, self);
     for (RelationId rid : m.relations) {
       const RelationDef& rel = schema_->relation(rid);
       if (rel.kind != RelationKind::kBelongsTo) continue;
-      const auto& current = self->links[rel.local];
+      const auto& current = self->links(rel.local);
       if (!current.empty() && current[0] != parents[rel.local]) Detach(rel, self, current[0]);
     }
-    bool ok = by_id.modify(it, [&](Record& r) { r.values = step.values; });
+    bool ok = by_id.modify(it, [&](Record& r) { r.SetValues(std::vector<Value>(step.values)); });
     assert(ok);
     (void)ok;
   }
   for (RelationId rid : m.relations) {
     const RelationDef& rel = schema_->relation(rid);
     if (rel.kind != RelationKind::kBelongsTo || !parents[rel.local]) continue;
-    const auto& current = self->links[rel.local];
+    const auto& current = self->links(rel.local);
     if (current.empty()) Attach(rel, self, parents[rel.local]);
   }
   IndexInsert(m, self);
@@ -190,50 +177,84 @@ Status Store::ApplyPut(const PutStep& step) {
   return Status::Ok();
 }
 
-Status Store::LoadRecord(ModelId model, std::vector<Value> values) {
+void Store::ReserveRecords(ModelId model, size_t count) { tables_[model.value]->records.get<ById>().reserve(count); }
+
+Result<const Record*> Store::LoadRecord(ModelId model, std::span<Value> values) {
   if (model.value >= tables_.size()) return Corrupt("unknown model");
   const ModelDef& m = schema_->model(model);
   if (values.size() != m.properties.size() || values[0].type() != ValueType::kText)
     return Corrupt("record of " + m.name + " has the wrong shape");
-  Table& t = *tables_[model.value];
-  Record r;
-  r.values = std::move(values);
-  r.links.resize(m.relations.size());
-  auto [it, inserted] = t.records.get<ById>().insert(std::move(r));
-  if (!inserted) return Corrupt("duplicate " + m.name + " " + std::string(it->id()));
-  for (const auto& p : m.properties) {
-    if (p.type != PropertyType::kAutoincrement || it->values[p.slot.value].type() != ValueType::kInt) continue;
-    int64_t& last = t.autoincrement[p.slot.value];
-    last = std::max(last, it->values[p.slot.value].as_int());
+  return Insert(m, Record(values, m.relations.size()), false);
+}
+
+Result<const Record*> Store::AppendRecord(ModelId model, Record&& record) {
+  if (model.value >= tables_.size()) return Corrupt("unknown model");
+  const ModelDef& m = schema_->model(model);
+  if (record.values().size() != m.properties.size() || record.link_count() != m.relations.size() ||
+      record.value(0).type() != ValueType::kText)
+    return Corrupt("record of " + m.name + " has the wrong shape");
+  return Insert(m, std::move(record), true);
+}
+
+Result<const Record*> Store::Insert(const ModelDef& m, Record&& record, bool append_only) {
+  Table& t = *tables_[m.id.value];
+  // In primary-key order, the ordered index takes each record at its end, no search.
+  auto& ordered = t.records.get<ByIdOrder>();
+  auto hint = ordered.end();
+  if (!ordered.empty() && !(std::prev(hint)->id() < record.id())) {
+    if (append_only) return Corrupt("records of " + m.name + " out of primary-key order at " + std::string(record.id()));
+    hint = ordered.begin();
   }
+  size_t before = ordered.size();
+  auto it = ordered.insert(hint, std::move(record));
+  if (ordered.size() == before) return Corrupt("duplicate " + m.name + " " + std::string(it->id()));
+  for (const auto& p : m.properties) {
+    if (p.type != PropertyType::kAutoincrement || it->value(p.slot.value).type() != ValueType::kInt) continue;
+    int64_t& last = t.autoincrement[p.slot.value];
+    last = std::max(last, it->value(p.slot.value).as_int());
+  }
+  return &*it;
+}
+
+Status Store::LoadLinks(RelationId relation, const Record* owner, LinkList targets) {
+  if (relation.value >= schema_->relations().size()) return Corrupt("unknown relation");
+  const RelationDef& rel = schema_->relation(relation);
+  if (rel.kind != RelationKind::kManyToMany || rel.through_pivot() || !rel.owns_links)
+    return Corrupt("links loaded through " + rel.name);
+  if (!std::is_sorted(targets.begin(), targets.end(), RecordIdLess()))
+    std::sort(targets.begin(), targets.end(), RecordIdLess());
+  // A relation that is its own inverse keeps both directions in the same lists, as saved.
+  if (rel.inverse != rel.id && std::adjacent_find(targets.begin(), targets.end()) != targets.end())
+    return Corrupt("duplicate link through " + rel.name);
+  owner->links_for_update(rel.local) = std::move(targets);
   return Status::Ok();
 }
 
 Status Store::FinishLoad() {
-  // Children are appended to their parents' lists, which are sorted once at the end.
+  // Children and linked records are appended to the other side's lists in primary-key
+  // order of the appending side, so every list comes out sorted without a sort.
   for (const auto& m : schema_->models()) {
     for (RelationId rid : m.relations) {
       const RelationDef& rel = schema_->relation(rid);
-      if (rel.kind != RelationKind::kBelongsTo) continue;
-      const RelationDef* inv = rel.inverse.valid() ? &schema_->relation(rel.inverse) : nullptr;
-      for (const Record& child : tables_[m.id.value]->records.get<ByIdOrder>()) {
-        const Value& fk = child.values[rel.foreign_key.value];
-        if (fk.is_null()) continue;
-        const Record* parent = Find(rel.target, fk.as_text());
-        if (!parent) return Corrupt(m.name + " " + std::string(child.id()) + " points at a missing parent " + fk.as_text());
-        SetLinks(m.id, &child, rel.local, [&](auto& v) { v.assign(1, parent); });
-        if (inv) SetLinks(inv->model, parent, inv->local, [&](auto& v) { v.push_back(&child); });
+      const RelationDef* inv = rel.inverse.valid() && rel.inverse != rel.id ? &schema_->relation(rel.inverse) : nullptr;
+      if (rel.kind == RelationKind::kBelongsTo) {
+        for (const Record& child : tables_[m.id.value]->records.get<ByIdOrder>()) {
+          const Value& fk = child.value(rel.foreign_key.value);
+          if (fk.is_null()) continue;
+          const Record* parent = Find(rel.target, fk.as_text());
+          if (!parent)
+            return Corrupt(m.name + " " + std::string(child.id()) + " points at a missing parent " + fk.as_text());
+          child.links_for_update(rel.local).assign(1, parent);
+          if (inv) parent->links_for_update(inv->local).push_back(&child);
+        }
+      } else if (rel.kind == RelationKind::kManyToMany && rel.owns_links && inv) {
+        for (const Record& owner : tables_[m.id.value]->records.get<ByIdOrder>())
+          for (const Record* other : owner.links(rel.local)) other->links_for_update(inv->local).push_back(&owner);
       }
     }
   }
   for (const auto& m : schema_->models()) {
-    for (RelationId rid : m.relations) {
-      const RelationDef& rel = schema_->relation(rid);
-      if (rel.kind == RelationKind::kBelongsTo) continue;
-      for (const Record& r : tables_[m.id.value]->records.get<ByIdOrder>())
-        if (r.links[rel.local].size() > 1)
-          SetLinks(m.id, &r, rel.local, [](auto& v) { std::sort(v.begin(), v.end(), RecordIdLess()); });
-    }
+    if (m.indexes.empty()) continue;
     for (const Record& r : tables_[m.id.value]->records.get<ByIdOrder>()) IndexInsert(m, &r);
   }
   return Status::Ok();
@@ -254,17 +275,17 @@ Status Store::ApplyDelete(const DeleteStep& step) {
   for (RelationId rid : m.relations) {
     const RelationDef& rel = schema_->relation(rid);
     bool holds_children = rel.is_parent_side() || rel.through_pivot();
-    if (holds_children && !self->links[rel.local].empty())
+    if (holds_children && !self->links(rel.local).empty())
       return Corrupt("delete of " + m.name + " " + step.id + " still referenced through " + rel.name);
   }
   for (RelationId rid : m.relations) {
     const RelationDef& rel = schema_->relation(rid);
-    std::vector<const Record*> linked = self->links[rel.local];
+    std::vector<const Record*> linked = self->links(rel.local);
     if (rel.kind == RelationKind::kBelongsTo && !linked.empty()) {
       Detach(rel, self, linked[0]);
     } else if (rel.kind == RelationKind::kManyToMany && !rel.through_pivot()) {
       const RelationDef& inv = schema_->relation(rel.inverse);
-      for (const Record* other : linked) SetLinks(inv.model, other, inv.local, [&](auto& v) { EraseSorted(v, self); });
+      for (const Record* other : linked) EraseSorted(other->links_for_update(inv.local), self);
     }
   }
   IndexErase(m, self);
@@ -279,15 +300,15 @@ Status Store::ApplyLink(RelationId relation, std::string_view from, std::string_
   const Record* a = Find(rel.model, from);
   const Record* b = Find(rel.target, to);
   if (!a || !b) return Corrupt("link of a missing record through " + rel.name);
-  bool present = ContainsSorted(a->links[rel.local], b);
+  bool present = ContainsSorted(a->links(rel.local), b);
   if (present == link) return Corrupt(std::string(link ? "duplicate link" : "missing link") + " through " + rel.name);
   const RelationDef& inv = schema_->relation(rel.inverse);
   if (link) {
-    SetLinks(rel.model, a, rel.local, [&](auto& v) { InsertSorted(v, b); });
-    SetLinks(inv.model, b, inv.local, [&](auto& v) { InsertSorted(v, a); });
+    InsertSorted(a->links_for_update(rel.local), b);
+    InsertSorted(b->links_for_update(inv.local), a);
   } else {
-    SetLinks(rel.model, a, rel.local, [&](auto& v) { EraseSorted(v, b); });
-    SetLinks(inv.model, b, inv.local, [&](auto& v) { EraseSorted(v, a); });
+    EraseSorted(a->links_for_update(rel.local), b);
+    EraseSorted(b->links_for_update(inv.local), a);
   }
   return Status::Ok();
 }

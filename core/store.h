@@ -40,7 +40,7 @@ class Store {
   // Highest value an autoincrement slot has had (0 when none).
   int64_t LastAutoincrement(ModelId model, SlotId slot) const;
 
-  bool IsLive(const ModelDef& model, const Record& r) const { return r.values[model.deleted_at.value].is_null(); }
+  bool IsLive(const ModelDef& model, const Record& r) const { return r.values()[model.deleted_at.value].is_null(); }
 
   // Applies one step. A step whose preconditions do not hold (a missing record, a
   // foreign key naming no record, a record still referenced, a duplicate link)
@@ -49,24 +49,33 @@ class Store {
   // Applies every step in order; stops at the first failure.
   Status Apply(const ChangeSet& change_set);
 
-  // Bulk loading (snapshots), only into an empty store: LoadRecord inserts records
-  // without adjacency; FinishLoad then builds foreign-key adjacency and indexes in
-  // one pass. Automatic manyToMany links are applied as LinkSteps afterwards.
-  Status LoadRecord(ModelId model, std::vector<Value> values);
+  // Bulk loading (snapshots, imports), only into an empty store. ReserveRecords sizes
+  // a model's table. LoadRecord inserts a record without adjacency and returns it
+  // (records in primary-key order go in without a search). LoadLinks sets the list
+  // of an automatic manyToMany's owning side for one loaded record. FinishLoad then
+  // builds foreign-key adjacency, the other side of loaded links and the indexes, in
+  // one pass. Links may also be applied as LinkSteps after FinishLoad.
+  void ReserveRecords(ModelId model, size_t count);
+  // LoadRecord moves the values out of `values` (the caller may reuse the buffer).
+  Result<const Record*> LoadRecord(ModelId model, std::span<Value> values);
+  // AppendRecord takes a record built for `model` whose primary key is greater than
+  // every loaded one (a database_error otherwise): the fastest way in.
+  Result<const Record*> AppendRecord(ModelId model, Record&& record);
+  Status LoadLinks(RelationId relation, const Record* owner, LinkList targets);
   Status FinishLoad();
   // Autoincrement counters: saved in snapshots so values are never reused.
   void SetLastAutoincrement(ModelId model, SlotId slot, int64_t value);
 
   // The key of `values` in an index; false when a key value is null (nulls never clash).
-  static bool IndexKey(const IndexDef& index, const std::vector<Value>& values, std::string* out);
+  static bool IndexKey(const IndexDef& index, std::span<const Value> values, std::string* out);
 
  private:
   Status ApplyPut(const PutStep& step);
   Status ApplyDelete(const DeleteStep& step);
   Status ApplyLink(RelationId relation, std::string_view from, std::string_view to, bool link);
-  void SetLinks(ModelId model, const Record* record, uint32_t local, const std::function<void(std::vector<const Record*>&)>& edit);
   void Attach(const RelationDef& rel, const Record* child, const Record* parent);
   void Detach(const RelationDef& rel, const Record* child, const Record* parent);
+  Result<const Record*> Insert(const ModelDef& model, Record&& record, bool append_only);
   void IndexInsert(const ModelDef& model, const Record* r);
   void IndexErase(const ModelDef& model, const Record* r);
 

@@ -179,11 +179,26 @@ std::string FormatTimestamp(Timestamp t) {
   int64_t rem = t.ms - days * 86400000;
   int64_t y; unsigned m, d;
   CivilFromDays(days, &y, &m, &d);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<long long>(y), m, d,
-                static_cast<int>(rem / 3600000), static_cast<int>(rem / 60000 % 60),
-                static_cast<int>(rem / 1000 % 60), static_cast<int>(rem % 1000));
-  return buf;
+  if (y < 0 || y > 9999) {  // outside the fixed-width form: rare, keep printf's rendering
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<long long>(y), m, d,
+                  static_cast<int>(rem / 3600000), static_cast<int>(rem / 60000 % 60),
+                  static_cast<int>(rem / 1000 % 60), static_cast<int>(rem % 1000));
+    return buf;
+  }
+  // "YYYY-MM-DDTHH:MM:SS.mmmZ" digit by digit (this runs for every timestamp written out).
+  std::string out = "0000-00-00T00:00:00.000Z";
+  auto put = [&out](size_t end, int64_t v, int digits) {
+    for (int i = 0; i < digits; ++i, v /= 10) out[end - static_cast<size_t>(i)] = static_cast<char>('0' + v % 10);
+  };
+  put(3, y, 4);
+  put(6, m, 2);
+  put(9, d, 2);
+  put(12, rem / 3600000, 2);
+  put(15, rem / 60000 % 60, 2);
+  put(18, rem / 1000 % 60, 2);
+  put(22, rem % 1000, 3);
+  return out;
 }
 
 std::optional<Timestamp> ParseTimestamp(std::string_view s) {

@@ -1,21 +1,67 @@
 #include "persistence/checksum.h"
 
 #include <boost/crc.hpp>
+#include <cstring>
+
+#if defined(__x86_64__)
+#include <nmmintrin.h>
+#endif
 
 namespace kin::persistence {
 
-uint32_t Crc32c(const void* data, size_t size) {
+namespace {
+
+// Boost.CRC's table-driven CRC-32C: the portable definition (one byte at a time).
+uint32_t Crc32cPortable(const void* data, size_t size) {
   boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true> crc;
   crc.process_bytes(data, size);
   return crc.checksum();
 }
 
+#if defined(__x86_64__)
+// The same function computed by the CPU's SSE4.2 `crc32` instruction, which
+// implements exactly the CRC-32C polynomial (8 bytes per instruction). Snapshot
+// and journal reads checksum every byte they load, so this is on the open path.
+__attribute__((target("sse4.2"))) uint32_t Crc32cHardware(const void* data, size_t size) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  uint64_t crc = 0xFFFFFFFFu;
+  for (; size >= 8; size -= 8, p += 8) {
+    uint64_t word;
+    std::memcpy(&word, p, 8);
+    crc = _mm_crc32_u64(crc, word);
+  }
+  auto crc32 = static_cast<uint32_t>(crc);
+  for (; size > 0; --size, ++p) crc32 = _mm_crc32_u8(crc32, *p);
+  return crc32 ^ 0xFFFFFFFFu;
+}
+
+bool CpuHasCrc32c() {
+  static const bool has = __builtin_cpu_supports("sse4.2");
+  return has;
+}
+#endif
+
+}  // namespace
+
+uint32_t Crc32c(const void* data, size_t size) {
+#if defined(__x86_64__)
+  if (CpuHasCrc32c()) return Crc32cHardware(data, size);
+#endif
+  return Crc32cPortable(data, size);
+}
+
+uint32_t Crc32cReference(const void* data, size_t size) { return Crc32cPortable(data, size); }
+
 void PutFixed32(std::string* out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  char b[4];
+  for (int i = 0; i < 4; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  out->append(b, 4);
 }
 
 void PutFixed64(std::string* out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  char b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  out->append(b, 8);
 }
 
 uint32_t DecodeFixed32(const char* p) {

@@ -40,7 +40,7 @@ int RunExport(const ExportOptions& options) {
   for (const auto& rel : schema.relations())
     if (rel.owns_links)
       state->store->Scan(rel.model, [&](const Record& r) {
-        links += r.links[rel.local].size();
+        links += r.links(rel.local).size();
         return true;
       });
   std::printf("exported %llu records and %llu links of %s to %s\n", static_cast<unsigned long long>(records),

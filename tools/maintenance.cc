@@ -93,14 +93,15 @@ struct Memory {
 };
 
 void AddRecord(const ModelDef& m, const Record& r, bool live, Memory* mem) {
-  mem->overhead += sizeof(Record) + kNodeBytes + r.links.capacity() * sizeof(r.links[0]);
-  mem->values += r.values.capacity() * sizeof(Value);
-  for (const Value& v : r.values) mem->values += ValueHeapBytes(v);
-  for (const auto& list : r.links) mem->links += list.capacity() * sizeof(const Record*);
+  // The record's block: a count header, its values, its link lists.
+  mem->overhead += sizeof(Record) + kNodeBytes + 8 + r.link_count() * sizeof(LinkList);
+  mem->values += r.values().size() * sizeof(Value);
+  for (const Value& v : r.values()) mem->values += ValueHeapBytes(v);
+  for (size_t i = 0; i < r.link_count(); ++i) mem->links += r.links(i).capacity() * sizeof(const Record*);
   if (!live) return;
   std::string key;
   for (const auto& index : m.indexes)
-    if (Store::IndexKey(index, r.values, &key)) mem->overhead += key.size() + kIndexEntryBytes;
+    if (Store::IndexKey(index, r.values(), &key)) mem->overhead += key.size() + kIndexEntryBytes;
 }
 
 }  // namespace
@@ -146,7 +147,7 @@ int RunStats(const StatsOptions& options) {
     store.Scan(m.id, [&](const Record& r) {
       bool is_live = store.IsLive(m, r);
       ++(is_live ? live : deleted);
-      for (RelationId rid : m.relations) links[rid.value] += r.links[schema.relation(rid).local].size();
+      for (RelationId rid : m.relations) links[rid.value] += r.links(schema.relation(rid).local).size();
       AddRecord(m, r, is_live, &mem);
       return true;
     });

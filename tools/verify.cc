@@ -51,7 +51,7 @@ std::string IndexName(const ModelDef& m, const IndexDef& index) {
 void CheckRelation(const Store& store, const ModelDef& m, const Record& r, const RelationDef& rel,
                    std::vector<std::string>* problems, Counts* counts) {
   const Schema& schema = store.schema();
-  const auto& list = r.links[rel.local];
+  const auto& list = r.links(rel.local);
   const std::string where = Name(m, r) + " ." + rel.name;
   for (size_t i = 1; i < list.size(); ++i)
     if (!(list[i - 1]->id() < list[i]->id())) {
@@ -60,7 +60,7 @@ void CheckRelation(const Store& store, const ModelDef& m, const Record& r, const
     }
   if (rel.kind == RelationKind::kBelongsTo) {
     const PropertyDef& fk_prop = m.properties[rel.foreign_key.value];
-    const Value& fk = r.values[rel.foreign_key.value];
+    const Value& fk = r.values()[rel.foreign_key.value];
     if (fk.is_null()) {
       if (!list.empty())
         problems->push_back(where + ": " + fk_prop.name + " is null but it links to " + std::string(list[0]->id()));
@@ -88,7 +88,7 @@ void CheckRelation(const Store& store, const ModelDef& m, const Record& r, const
       problems->push_back(where + ": links to " + Name(other, *linked) + ", which is not stored");
       continue;
     }
-    if (!ContainsLink(linked->links[back_rel.local], &r))
+    if (!ContainsLink(linked->links(back_rel.local), &r))
       problems->push_back(where + " -> " + Name(other, *linked) + ", but it does not link back through ." +
                           back_rel.name);
   }
@@ -110,7 +110,7 @@ Counts CheckStore(const Store& store, std::vector<std::string>* problems, Progre
       for (RelationId rid : m.relations) CheckRelation(store, m, r, schema.relation(rid), problems, &counts);
       if (!store.IsLive(m, r)) return true;
       for (size_t i = 0; i < m.indexes.size(); ++i) {
-        if (!m.indexes[i].unique || !Store::IndexKey(m.indexes[i], r.values, &key)) continue;
+        if (!m.indexes[i].unique || !Store::IndexKey(m.indexes[i], r.values(), &key)) continue;
         auto [it, fresh] = seen[i].emplace(key, std::string(r.id()));
         if (!fresh)
           problems->push_back(m.name + " " + it->second + " and " + std::string(r.id()) +

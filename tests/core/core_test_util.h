@@ -158,7 +158,7 @@ inline std::vector<std::string> LinkIds(const Store& store, std::string_view mod
   const Record* r = store.Find(M(s, model), id);
   REQUIRE(r != nullptr);
   std::vector<std::string> out;
-  for (const Record* o : r->links[s.relation(R(s, model, relation)).local]) out.emplace_back(o->id());
+  for (const Record* o : r->links(s.relation(R(s, model, relation)).local)) out.emplace_back(o->id());
   return out;
 }
 
@@ -191,19 +191,19 @@ inline std::string Dump(const Store& store) {
     std::set<std::string> keys;
     store.Scan(m.id, [&](const Record& r) {
       out += "  ";
-      for (const Value& v : r.values) {
+      for (const Value& v : r.values()) {
         AppendValue(&out, v);
         out += " | ";
       }
       for (RelationId rid : m.relations) {
         const RelationDef& rel = s.relation(rid);
         out += "\n    " + rel.name + ":";
-        for (const Record* o : r.links[rel.local]) out += " " + std::string(o->id());
+        for (const Record* o : r.links(rel.local)) out += " " + std::string(o->id());
       }
       out += "\n";
       std::string key;
       for (size_t i = 0; i < m.indexes.size(); ++i)
-        if (Store::IndexKey(m.indexes[i], r.values, &key)) keys.insert(std::to_string(i) + "#" + key);
+        if (Store::IndexKey(m.indexes[i], r.values(), &key)) keys.insert(std::to_string(i) + "#" + key);
       return true;
     });
     for (const std::string& k : keys) {
@@ -226,13 +226,13 @@ inline void CheckInvariants(const Store& store) {
     store.Scan(m.id, [&](const Record& r) {
       for (RelationId rid : m.relations) {
         const RelationDef& rel = s.relation(rid);
-        const auto& list = r.links[rel.local];
+        const auto& list = r.links(rel.local);
         INFO(m.name << " " << r.id() << " ." << rel.name);
         CHECK(std::adjacent_find(list.begin(), list.end(), [](const Record* a, const Record* b) {
                 return !(a->id() < b->id());
               }) == list.end());
         if (rel.kind == RelationKind::kBelongsTo) {
-          const Value& fk = r.values[rel.foreign_key.value];
+          const Value& fk = r.values()[rel.foreign_key.value];
           const Record* parent = fk.is_null() ? nullptr : store.Find(rel.target, fk.as_text());
           CHECK((fk.is_null() || parent != nullptr));
           CHECK(list.size() == (parent ? 1u : 0u));
@@ -242,14 +242,14 @@ inline void CheckInvariants(const Store& store) {
           const RelationDef& inv = s.relation(rel.inverse);
           for (const Record* o : list) {
             CHECK(store.Find(rel.target, o->id()) == o);
-            const auto& back = o->links[inv.local];
+            const auto& back = o->links(inv.local);
             CHECK(std::find(back.begin(), back.end(), &r) != back.end());
           }
         }
       }
       std::string key;
       for (size_t i = 0; i < m.indexes.size(); ++i) {
-        if (!Store::IndexKey(m.indexes[i], r.values, &key)) continue;
+        if (!Store::IndexKey(m.indexes[i], r.values(), &key)) continue;
         auto hits = store.IndexLookup(m.id, i, key);
         bool listed = std::find(hits.begin(), hits.end(), &r) != hits.end();
         INFO(m.name << " " << r.id() << " index " << i);
@@ -258,7 +258,7 @@ inline void CheckInvariants(const Store& store) {
           CHECK(store.Find(m.id, h->id()) == h);
           CHECK(store.IsLive(m, *h));
           std::string other;
-          CHECK((Store::IndexKey(m.indexes[i], h->values, &other) && other == key));
+          CHECK((Store::IndexKey(m.indexes[i], h->values(), &other) && other == key));
         }
       }
       return true;

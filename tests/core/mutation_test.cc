@@ -306,7 +306,7 @@ class StepGenerator {
         std::string p = Id('p', 8), o = Id('o', 6);
         // Prefer an existing link so that most unlinks are valid.
         if (const Record* r = store_.Find(M(s_, "Product"), p)) {
-          const auto& list = r->links[s_.relation(orders).local];
+          const auto& list = r->links(s_.relation(orders).local);
           if (!list.empty()) o = std::string(list[Pick(static_cast<int>(list.size()))]->id());
         }
         *what = "unlink " + p + " " + o;

@@ -42,7 +42,7 @@ TEST_CASE("put inserts a new record", "[core]") {
   const Record* r = shop.store.Find(M(shop.s, "Product"), "p1");
   REQUIRE(r != nullptr);
   CHECK(r->id() == "p1");
-  CHECK(r->values[S(shop.s, "Product", "title").value] == T("Anvil"));
+  CHECK(r->values()[S(shop.s, "Product", "title").value] == T("Anvil"));
   CHECK(shop.store.Count(M(shop.s, "Product")) == 3);
   CHECK(shop.store.Find(M(shop.s, "Product"), "p9") == nullptr);
   CheckInvariants(shop.store);
@@ -54,9 +54,9 @@ TEST_CASE("put replaces every value and keeps the record's address", "[core]") {
   Put(shop.store, "Product", "p1", {{"title", T("Anvil II")}, {"price", Value::Int(30)}, {"store_id", T("s1")}});
   const Record* after = shop.store.Find(M(shop.s, "Product"), "p1");
   CHECK(after == before);
-  CHECK(after->values[S(shop.s, "Product", "title").value] == T("Anvil II"));
-  CHECK(after->values[S(shop.s, "Product", "price").value] == Value::Int(30));
-  CHECK(after->values[S(shop.s, "Product", "description").value].is_null());
+  CHECK(after->values()[S(shop.s, "Product", "title").value] == T("Anvil II"));
+  CHECK(after->values()[S(shop.s, "Product", "price").value] == Value::Int(30));
+  CHECK(after->values()[S(shop.s, "Product", "description").value].is_null());
   CHECK(shop.store.Count(M(shop.s, "Product")) == 3);
   // The parent's list still points at the same record.
   CHECK(LinkIds(shop.store, "Store", "s1", "products") == Ids{"p1", "p2"});
@@ -73,7 +73,7 @@ TEST_CASE("a belongsTo foreign key links both sides", "[core]") {
   CHECK(LinkIds(shop.store, "User", "u1", "email") == Ids{"e1"});
   // The parent link is a pointer to the parent record itself.
   const Record* p1 = shop.store.Find(M(shop.s, "Product"), "p1");
-  CHECK(p1->links[shop.s.relation(R(shop.s, "Product", "store")).local][0] ==
+  CHECK(p1->links(shop.s.relation(R(shop.s, "Product", "store")).local)[0] ==
         shop.store.Find(M(shop.s, "Store"), "s1"));
 }
 
@@ -282,7 +282,7 @@ TEST_CASE("a unique index ignores null values", "[core]") {
   std::string key;
   const ModelDef& email = shop.s.model(M(shop.s, "Email"));
   CHECK_FALSE(Store::IndexKey(email.indexes[IndexOn(shop.s, "Email", "address")],
-                              shop.store.Find(email.id, "e2")->values, &key));
+                              shop.store.Find(email.id, "e2")->values(), &key));
   CheckInvariants(shop.store);
 }
 
@@ -336,8 +336,8 @@ TEST_CASE("bulk loading builds the same state as puts", "[core]") {
   // Load in reverse key order so the loader has to sort the children lists.
   for (const ModelDef& m : shop.s.models()) {
     std::vector<std::vector<Value>> rows;
-    shop.store.Scan(m.id, [&](const Record& r) { return rows.push_back(r.values), true; });
-    for (auto it = rows.rbegin(); it != rows.rend(); ++it) REQUIRE(loaded.LoadRecord(m.id, *it).ok());
+    shop.store.Scan(m.id, [&](const Record& r) { return rows.push_back(r.CopyValues()), true; });
+    for (auto it = rows.rbegin(); it != rows.rend(); ++it) REQUIRE(loaded.LoadRecord(m.id, std::span<Value>(*it)).ok());
   }
   REQUIRE(loaded.FinishLoad().ok());
   Link(loaded, "Product", "orders", "p1", "o1");

@@ -27,7 +27,7 @@ std::shared_ptr<const Schema> FuzzSeedSchema() {
 // A snapshot file around `payload` with a correct header, length and checksum.
 std::string Sealed(const std::string& payload) {
   std::string out("KINSNAP\0", 8);
-  persistence::PutFixed32(&out, 1);
+  persistence::PutFixed32(&out, 2);
   persistence::PutFixed32(&out, 0);
   persistence::PutFixed64(&out, 7);
   persistence::PutFixed64(&out, payload.size());

@@ -1,0 +1,352 @@
+#include "persistence/snapshot_image.h"
+
+#include <boost/archive/binary_iarchive.hpp>
+#include <boost/archive/binary_oarchive.hpp>
+#include <boost/serialization/tracking.hpp>
+#include <boost/serialization/version.hpp>
+#include <algorithm>
+#include <cstring>
+#include <sstream>
+#include <stdexcept>
+#include <streambuf>
+#include <unordered_map>
+
+#include "persistence/checksum.h"
+
+namespace kin::persistence {
+
+namespace {
+
+// A read-only streambuf over bytes in memory: the archive reads the file's bytes in
+// place instead of through a copied std::istringstream.
+class MemoryReadBuffer : public std::streambuf {
+ public:
+  explicit MemoryReadBuffer(std::string_view bytes) {
+    char* p = const_cast<char*>(bytes.data());  // never written: no put area, no putback
+    setg(p, p, p + bytes.size());
+  }
+  uint64_t remaining() const { return static_cast<uint64_t>(egptr() - gptr()); }
+  // The next n bytes, consumed; nullptr when fewer are left.
+  const char* Take(uint64_t n) {
+    if (n > remaining()) return nullptr;
+    const char* p = gptr();
+    setg(eback(), gptr() + n, egptr());
+    return p;
+  }
+
+ protected:
+  std::streamsize xsgetn(char* out, std::streamsize n) override {
+    std::streamsize k = std::min<std::streamsize>(n, egptr() - gptr());
+    std::memcpy(out, Take(static_cast<uint64_t>(k)), static_cast<size_t>(k));
+    return k;
+  }
+};
+
+struct DecodeError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Reads a payload: binary_iarchive reads (and checks) Boost's archive header and
+// any class headers; the primitives after it are raw bytes in binary_iarchive's
+// layout, which the reader takes straight from the buffer (one bounds check each,
+// no stream call per number). Every length is checked against the bytes left
+// before anything is allocated.
+class ImageReader {
+ public:
+  explicit ImageReader(std::string_view payload) : buffer_(payload), ar_(buffer_) {}
+
+  template <typename T>
+  T Get() {
+    T v;
+    std::memcpy(&v, Bytes(sizeof(T)), sizeof(T));
+    return v;
+  }
+  uint64_t Count(uint64_t min_bytes_each, const char* what) {
+    uint64_t n = Get<uint64_t>();
+    if (n > buffer_.remaining() / std::max<uint64_t>(min_bytes_each, 1))
+      throw DecodeError(std::string(what) + " count " + std::to_string(n) + " past the end");
+    return n;
+  }
+  void String(std::string& s) {
+    uint64_t n = Get<uint64_t>();
+    if (n > buffer_.remaining()) throw DecodeError("string length " + std::to_string(n) + " past the end");
+    s.assign(Bytes(n), n);
+  }
+  std::string String() {
+    std::string s;
+    String(s);
+    return s;
+  }
+  // n unsigned 64-bit numbers into out.
+  void Array(uint64_t* out, uint64_t n) {
+    if (n > 0) std::memcpy(out, Bytes(n * sizeof(uint64_t)), n * sizeof(uint64_t));
+  }
+  Value GetValue() {
+    auto tag = Get<uint8_t>();
+    switch (static_cast<ValueType>(tag)) {
+      case ValueType::kNull: return Value();
+      case ValueType::kBool: return Value::Bool(Get<uint8_t>() != 0);
+      case ValueType::kInt: return Value::Int(Get<int64_t>());
+      case ValueType::kFloat: return Value::Float(Get<double>());
+      case ValueType::kText: return Value::Text(String());
+      case ValueType::kDateTime: return Value::Time(Timestamp{Get<int64_t>()});
+      case ValueType::kDecimal: return Value::Dec(Decimal{String()});
+      case ValueType::kJson: return Value::Json(JsonText{String()});
+      case ValueType::kStringList: {
+        uint64_t n = Count(8, "list");  // each element takes at least its 8-byte length
+        StringList list(n);
+        for (auto& s : list) String(s);
+        return Value::List(std::move(list));
+      }
+    }
+    throw DecodeError("unknown value type " + std::to_string(tag));
+  }
+  boost::archive::binary_iarchive& archive() { return ar_; }
+
+ private:
+  const char* Bytes(uint64_t n) {
+    const char* p = buffer_.Take(n);
+    if (!p) throw DecodeError("truncated payload");
+    return p;
+  }
+
+  MemoryReadBuffer buffer_;
+  boost::archive::binary_iarchive ar_;
+};
+
+// Writes primitives, strings (u64 length, bytes: binary_oarchive's own std::string
+// form) and values.
+class ImageWriter {
+ public:
+  explicit ImageWriter(std::ostream& os) : ar_(os) {}
+  template <typename T>
+  void Put(T v) {
+    ar_ << v;
+  }
+  void String(std::string_view s) {
+    Put<uint64_t>(s.size());
+    if (!s.empty()) ar_.save_binary(s.data(), s.size());
+  }
+  void PutValue(const Value& v) {
+    Put<uint8_t>(static_cast<uint8_t>(v.type()));
+    switch (v.type()) {
+      case ValueType::kNull: break;
+      case ValueType::kBool: Put<uint8_t>(v.as_bool() ? 1 : 0); break;
+      case ValueType::kInt: Put<int64_t>(v.as_int()); break;
+      case ValueType::kFloat: Put<double>(v.as_float()); break;
+      case ValueType::kText: String(v.as_text()); break;
+      case ValueType::kDateTime: Put<int64_t>(v.as_time().ms); break;
+      case ValueType::kDecimal: String(v.as_decimal().text); break;
+      case ValueType::kJson: String(v.as_json().text); break;
+      case ValueType::kStringList:
+        Put<uint64_t>(v.as_list().size());
+        for (const auto& s : v.as_list()) String(s);
+        break;
+    }
+  }
+
+ private:
+  boost::archive::binary_oarchive ar_;
+};
+
+// Boost's archive header starts with the length of its signature string, which
+// binary_iarchive's constructor allocates unchecked: check it before.
+bool HasArchiveHeader(std::string_view payload) {
+  static const std::string kSignature = "serialization::archive";
+  return payload.size() >= 8 + kSignature.size() && DecodeFixed64(payload.data()) == kSignature.size() &&
+         payload.compare(8, kSignature.size(), kSignature) == 0;
+}
+
+void ReadCounters(ImageReader& in, Store& store, const ModelDef& m) {
+  auto n = in.Get<uint32_t>();
+  for (uint32_t i = 0; i < n; ++i) {
+    auto slot = in.Get<uint32_t>();
+    auto last = in.Get<int64_t>();
+    if (slot >= m.properties.size()) throw DecodeError("bad autoincrement slot");
+    store.SetLastAutoincrement(m.id, SlotId(slot), last);
+  }
+}
+
+void Check(const Status& s) {
+  if (!s.ok()) throw DecodeError(s.message());
+}
+
+// The reader a format-1 value is being loaded from (see DecodeV1).
+thread_local ImageReader* v1_reader = nullptr;
+
+}  // namespace
+}  // namespace kin::persistence
+
+// Format 1 stored each value as the Boost class kin::Value (untracked, class version
+// 1): the archive writes its class header before the first value, then the same tag
+// and content as format 2. Loading goes through Boost's class machinery, which reads
+// that header, and then through ImageReader::GetValue.
+namespace boost::serialization {
+template <class Archive>
+void serialize(Archive&, kin::Value& v, unsigned /*version*/) {
+  v = kin::persistence::v1_reader->GetValue();
+}
+}  // namespace boost::serialization
+BOOST_CLASS_VERSION(kin::Value, 1)
+BOOST_CLASS_TRACKING(kin::Value, boost::serialization::track_never)
+
+namespace kin::persistence {
+namespace {
+
+void DecodeV1(ImageReader& in, Store& store) {
+  const Schema& schema = store.schema();
+  auto models = in.Get<uint32_t>();
+  if (models != schema.models().size()) throw DecodeError("snapshot of a different schema");
+  v1_reader = &in;
+  for (const auto& m : schema.models()) {
+    uint64_t count = in.Count(m.properties.size(), "record");
+    store.ReserveRecords(m.id, count);
+    for (uint64_t i = 0; i < count; ++i) {
+      std::vector<Value> row;
+      row.reserve(m.properties.size());
+      for (size_t k = 0; k < m.properties.size(); ++k) {
+        Value v;
+        in.archive() >> v;
+        row.push_back(std::move(v));
+      }
+      Check(store.LoadRecord(m.id, std::span<Value>(row)).status());
+    }
+    ReadCounters(in, store, m);
+  }
+  Check(store.FinishLoad());
+  uint64_t links = in.Count(24, "link");
+  for (uint64_t i = 0; i < links; ++i) {
+    LinkStep step;
+    step.relation = RelationId(in.Get<uint32_t>());
+    in.String(step.from);
+    in.String(step.to);
+    if (step.relation.value >= schema.relations().size()) throw DecodeError("bad relation id");
+    Check(store.Apply(step));
+  }
+}
+
+// Format 2: plain values; links per owning record as ordinals (positions in primary-
+// key order) of the target model, loaded before adjacency is built.
+void DecodeV2(ImageReader& in, Store& store) {
+  const Schema& schema = store.schema();
+  auto models = in.Get<uint32_t>();
+  if (models != schema.models().size()) throw DecodeError("snapshot of a different schema");
+  std::vector<std::vector<const Record*>> by_ordinal(models);
+  for (const auto& m : schema.models()) {
+    uint64_t count = in.Count(m.properties.size(), "record");
+    store.ReserveRecords(m.id, count);
+    auto& ordinals = by_ordinal[m.id.value];
+    ordinals.reserve(count);
+    for (uint64_t i = 0; i < count; ++i) {
+      Record record(m.properties.size(), m.relations.size());
+      for (size_t k = 0; k < m.properties.size(); ++k) record.mutable_value(k) = in.GetValue();
+      auto r = store.AppendRecord(m.id, std::move(record));
+      Check(r.status());
+      ordinals.push_back(r.value());
+    }
+    ReadCounters(in, store, m);
+  }
+  auto relations = in.Get<uint32_t>();
+  for (uint32_t i = 0; i < relations; ++i) {
+    auto rid = in.Get<uint32_t>();
+    if (rid >= schema.relations().size()) throw DecodeError("bad relation id");
+    const RelationDef& rel = schema.relation(RelationId(rid));
+    const auto& owners = by_ordinal[rel.model.value];
+    const auto& targets = by_ordinal[rel.target.value];
+    uint64_t owner_count = in.Count(16, "link owner");
+    std::vector<uint64_t> raw;
+    for (uint64_t k = 0; k < owner_count; ++k) {
+      auto owner = in.Get<uint64_t>();
+      if (owner >= owners.size()) throw DecodeError("link owner ordinal out of range");
+      uint64_t n = in.Count(8, "link");
+      raw.resize(n);
+      in.Array(raw.data(), n);
+      LinkList list(n);
+      for (uint64_t j = 0; j < n; ++j) {
+        if (raw[j] >= targets.size()) throw DecodeError("link target ordinal out of range");
+        list[j] = targets[raw[j]];
+      }
+      Check(store.LoadLinks(rel.id, owners[owner], std::move(list)));
+    }
+  }
+  Check(store.FinishLoad());
+}
+
+}  // namespace
+
+std::string EncodeSnapshotImage(const Store& store, const std::string& schema_json) {
+  const Schema& schema = store.schema();
+  std::ostringstream os(std::ios::binary);
+  {
+    ImageWriter out(os);
+    out.String(schema_json);
+    out.Put<uint32_t>(static_cast<uint32_t>(schema.models().size()));
+    for (const auto& m : schema.models()) {
+      out.Put<uint64_t>(store.Count(m.id));
+      store.Scan(m.id, [&](const Record& r) {
+        for (const Value& v : r.values()) out.PutValue(v);
+        return true;
+      });
+      std::vector<std::pair<uint32_t, int64_t>> counters;
+      for (const auto& p : m.properties)
+        if (p.type == PropertyType::kAutoincrement) counters.emplace_back(p.slot.value, store.LastAutoincrement(m.id, p.slot));
+      out.Put<uint32_t>(static_cast<uint32_t>(counters.size()));
+      for (auto& [slot, last] : counters) out.Put(slot), out.Put(last);
+    }
+    // Automatic manyToMany links, from the side that owns them, as target ordinals.
+    std::vector<const RelationDef*> owning;
+    for (const auto& rel : schema.relations())
+      if (rel.kind == RelationKind::kManyToMany && !rel.through_pivot() && rel.owns_links) owning.push_back(&rel);
+    out.Put<uint32_t>(static_cast<uint32_t>(owning.size()));
+    std::unordered_map<const Record*, uint64_t> ordinal_of;
+    for (const RelationDef* rel : owning) {
+      ordinal_of.clear();
+      ordinal_of.reserve(store.Count(rel->target));
+      uint64_t n = 0;
+      store.Scan(rel->target, [&](const Record& r) { return ordinal_of.emplace(&r, n++), true; });
+      uint64_t owners = 0;
+      store.Scan(rel->model, [&](const Record& r) { return owners += !r.links(rel->local).empty(), true; });
+      out.Put<uint32_t>(rel->id.value);
+      out.Put<uint64_t>(owners);
+      uint64_t position = 0;
+      std::vector<uint64_t> targets;
+      store.Scan(rel->model, [&](const Record& r) {
+        const LinkList& list = r.links(rel->local);
+        if (!list.empty()) {
+          out.Put<uint64_t>(position);
+          out.Put<uint64_t>(list.size());
+          for (const Record* t : list) out.Put<uint64_t>(ordinal_of.at(t));
+        }
+        ++position;
+        return true;
+      });
+    }
+  }
+  return std::move(os).str();
+}
+
+Result<std::string> DecodeSnapshotSchema(std::string_view payload) {
+  if (!HasArchiveHeader(payload)) return Status::DatabaseError("not a Boost binary archive");
+  try {
+    ImageReader in(payload);
+    return in.String();
+  } catch (const std::exception& e) {
+    return Status::DatabaseError(e.what());
+  }
+}
+
+Status DecodeSnapshotImage(uint32_t version, std::string_view payload, Store& store, const std::string& path) {
+  if (!HasArchiveHeader(payload))
+    return Status::DatabaseError("corrupt snapshot " + path + " at offset 40: not a Boost binary archive");
+  try {
+    ImageReader in(payload);
+    in.String();  // the schema, read by the caller
+    if (version == 1) DecodeV1(in, store);
+    else DecodeV2(in, store);
+  } catch (const std::exception& e) {
+    return Status::DatabaseError("corrupt snapshot " + path + ": " + e.what());
+  }
+  return Status::Ok();
+}
+
+}  // namespace kin::persistence
