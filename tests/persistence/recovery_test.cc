@@ -400,8 +400,12 @@ TEST_CASE("snapshot_every writes snapshots as records are committed", "[persiste
   CHECK(Dump(*OpenDir(dir.path(), options)) == dumps.back());
 }
 
-TEST_CASE("the golden database of format version 1 opens with its exact content", "[persistence]") {
-  const std::string golden = std::string(KIN_SOURCE_DIR) + "/tests/data/golden/v1";
+TEST_CASE("the golden databases of every format version open with their exact content", "[persistence]") {
+  // v1: snapshot format 1; v2: snapshot format 2 (the same requests).
+  const std::string version = GENERATE(as<std::string>(), "v1", "v2");
+  INFO("golden " << version);
+  std::string golden = KIN_SOURCE_DIR;
+  golden += "/tests/data/golden/" + version;
   TempDir dir;
   CopyDir(golden + "/db", dir.Sub("db"));
   // The files themselves: one snapshot at record 6, one segment holding records 7 to 14.
