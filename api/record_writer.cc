@@ -12,8 +12,8 @@ void WriteValue(JsonTextWriter& out, const Value& v) {
     case ValueType::kFloat: out.Double(v.as_float()); break;
     case ValueType::kText: out.String(v.as_text().data(), static_cast<rapidjson::SizeType>(v.as_text().size())); break;
     case ValueType::kDateTime: {
-      std::string s = FormatTimestamp(v.as_time());
-      out.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+      char text[kTimestampBufferSize];
+      out.String(text, static_cast<rapidjson::SizeType>(FormatTimestamp(v.as_time(), text)));
       break;
     }
     case ValueType::kDecimal: {

@@ -174,20 +174,19 @@ bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
 }
 }  // namespace
 
-std::string FormatTimestamp(Timestamp t) {
+size_t FormatTimestamp(Timestamp t, char (&out)[kTimestampBufferSize]) {
   int64_t days = t.ms >= 0 ? t.ms / 86400000 : -((-t.ms + 86399999) / 86400000);
   int64_t rem = t.ms - days * 86400000;
   int64_t y; unsigned m, d;
   CivilFromDays(days, &y, &m, &d);
   if (y < 0 || y > 9999) {  // outside the fixed-width form: rare, keep printf's rendering
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<long long>(y), m, d,
-                  static_cast<int>(rem / 3600000), static_cast<int>(rem / 60000 % 60),
-                  static_cast<int>(rem / 1000 % 60), static_cast<int>(rem % 1000));
-    return buf;
+    int n = std::snprintf(out, sizeof out, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<long long>(y), m, d,
+                          static_cast<int>(rem / 3600000), static_cast<int>(rem / 60000 % 60),
+                          static_cast<int>(rem / 1000 % 60), static_cast<int>(rem % 1000));
+    return std::min(static_cast<size_t>(n), sizeof out - 1);
   }
   // "YYYY-MM-DDTHH:MM:SS.mmmZ" digit by digit (this runs for every timestamp written out).
-  std::string out = "0000-00-00T00:00:00.000Z";
+  std::memcpy(out, "0000-00-00T00:00:00.000Z", 25);
   auto put = [&out](size_t end, int64_t v, int digits) {
     for (int i = 0; i < digits; ++i, v /= 10) out[end - static_cast<size_t>(i)] = static_cast<char>('0' + v % 10);
   };
@@ -198,7 +197,12 @@ std::string FormatTimestamp(Timestamp t) {
   put(15, rem / 60000 % 60, 2);
   put(18, rem / 1000 % 60, 2);
   put(22, rem % 1000, 3);
-  return out;
+  return 24;
+}
+
+std::string FormatTimestamp(Timestamp t) {
+  char buf[kTimestampBufferSize];
+  return std::string(buf, FormatTimestamp(t, buf));
 }
 
 std::optional<Timestamp> ParseTimestamp(std::string_view s) {
@@ -286,12 +290,12 @@ std::optional<Decimal> ParseDecimal(std::string_view s) {
   std::string ip = digits.substr(0, static_cast<size_t>(point));
   std::string fp = digits.substr(static_cast<size_t>(point));
   while (ip.size() > 1 && ip[0] == '0') ip.erase(0, 1);
-  if (ip.empty()) ip = "0";
+  if (ip.empty()) ip.assign(1, '0');
   while (!fp.empty() && fp.back() == '0') fp.pop_back();
   std::string out = ip;
   if (!fp.empty()) out += "." + fp;
   if (out.size() > kMaxDecimalDigits) return std::nullopt;  // output must stay a JSON number parsers read
-  if (neg && out != "0") out.insert(0, "-");
+  if (neg && out != "0") out.insert(out.begin(), '-');
   return Decimal{out};
 }
 

@@ -81,6 +81,9 @@ int CompareValues(const Value& a, const Value& b);
 // "2026-11-24T10:00:00.000Z" <-> Timestamp. Parsing accepts that form, without
 // milliseconds, and with a "+00:00" offset.
 std::string FormatTimestamp(Timestamp t);
+// The same text into `out` without allocating; returns its length.
+constexpr size_t kTimestampBufferSize = 48;
+size_t FormatTimestamp(Timestamp t, char (&out)[kTimestampBufferSize]);
 std::optional<Timestamp> ParseTimestamp(std::string_view s);
 Timestamp Now();
 

@@ -5,6 +5,10 @@
 #include <boost/serialization/tracking.hpp>
 #include <boost/serialization/version.hpp>
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <cstring>
 #include <sstream>
 #include <stdexcept>
@@ -193,6 +197,68 @@ BOOST_CLASS_TRACKING(kin::Value, boost::serialization::track_never)
 namespace kin::persistence {
 namespace {
 
+// Large models load on two threads: one decodes records (values and their block)
+// while the calling thread appends them to the store's indexes; the two halves
+// cost about the same. Batches go through a short bounded queue. A decoding error
+// stops both sides and is rethrown here; so is an append error.
+constexpr uint64_t kPipelineRecords = 65536;
+constexpr size_t kPipelineBatch = 4096, kPipelineDepth = 4;
+
+template <typename Decode, typename Append>
+void DecodeAndAppendInParallel(uint64_t count, Decode& decode, Append& append) {
+  std::mutex mu;
+  std::condition_variable changed;
+  std::deque<std::vector<Record>> ready;
+  bool done = false, stop = false;
+  std::string error;
+  std::thread decoder([&] {
+    std::vector<Record> batch;
+    try {
+      for (uint64_t i = 0; i < count; ++i) {
+        batch.push_back(decode());
+        if (batch.size() < kPipelineBatch && i + 1 < count) continue;
+        std::unique_lock l(mu);
+        changed.wait(l, [&] { return ready.size() < kPipelineDepth || stop; });
+        if (stop) break;
+        ready.push_back(std::move(batch));
+        batch = std::vector<Record>();
+        batch.reserve(kPipelineBatch);
+        changed.notify_all();
+      }
+    } catch (const std::exception& e) {
+      std::lock_guard l(mu);
+      error = e.what();
+    }
+    std::lock_guard l(mu);
+    done = true;
+    changed.notify_all();
+  });
+  try {
+    for (;;) {
+      std::vector<Record> batch;
+      {
+        std::unique_lock l(mu);
+        changed.wait(l, [&] { return !ready.empty() || done; });
+        if (ready.empty()) break;
+        batch = std::move(ready.front());
+        ready.pop_front();
+        changed.notify_all();
+      }
+      for (Record& r : batch) append(std::move(r));
+    }
+  } catch (...) {
+    {
+      std::lock_guard l(mu);
+      stop = true;
+      changed.notify_all();
+    }
+    decoder.join();
+    throw;
+  }
+  decoder.join();
+  if (!error.empty()) throw DecodeError(error);
+}
+
 void DecodeV1(ImageReader& in, Store& store) {
   const Schema& schema = store.schema();
   auto models = in.Get<uint32_t>();
@@ -237,12 +303,20 @@ void DecodeV2(ImageReader& in, Store& store) {
     store.ReserveRecords(m.id, count);
     auto& ordinals = by_ordinal[m.id.value];
     ordinals.reserve(count);
-    for (uint64_t i = 0; i < count; ++i) {
+    auto decode = [&in, &m] {
       Record record(m.properties.size(), m.relations.size());
       for (size_t k = 0; k < m.properties.size(); ++k) record.mutable_value(k) = in.GetValue();
+      return record;
+    };
+    auto append = [&store, &m, &ordinals](Record&& record) {
       auto r = store.AppendRecord(m.id, std::move(record));
       Check(r.status());
       ordinals.push_back(r.value());
+    };
+    if (count >= kPipelineRecords) {
+      DecodeAndAppendInParallel(count, decode, append);
+    } else {
+      for (uint64_t i = 0; i < count; ++i) append(decode());
     }
     ReadCounters(in, store, m);
   }

@@ -143,3 +143,81 @@ TEST_CASE("the header's format version decides how the payload is read", "[persi
 }
 
 }  // namespace kin::testing
+
+namespace kin::testing {
+namespace {
+
+// A store of the seed schema with `n` products "p000000".. and 3 orders, product i
+// linked to order i % 3; built directly through the Store (no service calls).
+std::unique_ptr<Store> LargeStore(size_t n) {
+  auto store = std::make_unique<Store>(SeedSchema());
+  const Schema& s = store->schema();
+  const ModelDef& product = s.model(s.FindModel("Product"));
+  const ModelDef& order = s.model(s.FindModel("Order"));
+  for (const char* id : {"o0", "o1", "o2"}) {
+    std::vector<Value> v(order.properties.size());
+    v[0] = Value::Text(id);
+    REQUIRE(store->Apply(PutStep{order.id, v}).ok());
+  }
+  char id[16];
+  for (size_t i = 0; i < n; ++i) {
+    std::snprintf(id, sizeof id, "p%06zu", i);
+    std::vector<Value> v(product.properties.size());
+    v[0] = Value::Text(id);
+    REQUIRE(store->LoadRecord(product.id, std::span<Value>(v)).ok());
+  }
+  REQUIRE(store->FinishLoad().ok());
+  RelationId orders = product.FindRelation("orders");
+  for (size_t i = 0; i < n; ++i) {
+    std::snprintf(id, sizeof id, "p%06zu", i);
+    REQUIRE(store->Apply(LinkStep{orders, id, "o" + std::to_string(i % 3)}).ok());
+  }
+  return store;
+}
+
+}  // namespace
+
+TEST_CASE("a snapshot of a model large enough to load on two threads loads every record and link", "[persistence]") {
+  constexpr size_t kProducts = 70000;  // above the two-thread threshold of 65536
+  auto store = LargeStore(kProducts);
+  const std::string file = persistence::EncodeSnapshot(*store, 9, SeedSchemaText());
+  Store loaded(SeedSchema());
+  REQUIRE(Load(file, loaded).ok());
+  const Schema& s = loaded.schema();
+  const ModelDef& product = s.model(s.FindModel("Product"));
+  const ModelDef& order = s.model(s.FindModel("Order"));
+  CHECK(loaded.Count(product.id) == kProducts);
+  const LinkList& o1 = loaded.Find(order.id, "o1")->links(s.relation(order.FindRelation("products")).local);
+  REQUIRE(o1.size() == kProducts / 3);
+  CHECK(o1.front()->id() == "p000001");
+  CHECK(o1.back()->id() == "p069997");
+  CHECK(std::is_sorted(o1.begin(), o1.end(), RecordIdLess()));
+  const Record* last = loaded.Find(product.id, "p069999");
+  REQUIRE(last != nullptr);
+  CHECK(last->links(s.relation(product.FindRelation("orders")).local).front()->id() == "o0");
+}
+
+TEST_CASE("an error while loading on two threads stops both and is a database_error", "[persistence]") {
+  auto store = LargeStore(70000);
+  const std::string payload = persistence::EncodeSnapshot(*store, 9, SeedSchemaText()).substr(40);
+  SECTION("a record out of order, found by the inserting thread") {
+    std::string bad = payload;
+    auto at = bad.find(std::string("\x07\0\0\0\0\0\0\0p069998", 15));
+    REQUIRE(at != std::string::npos);
+    bad[at + 10] = '0';  // p069998 -> p009998, far behind
+    Store loaded(SeedSchema());
+    Status s = Load(Sealed(bad), loaded);
+    REQUIRE(s.type() == ErrorType::kDatabaseError);
+    CHECK_THAT(s.message(), Contains("out of primary-key order"));
+  }
+  SECTION("a payload cut among the records, found by the decoding thread") {
+    auto at = payload.find(std::string("\x07\0\0\0\0\0\0\0p050000", 15));
+    REQUIRE(at != std::string::npos);
+    Store loaded(SeedSchema());
+    Status s = Load(Sealed(payload.substr(0, at + 3)), loaded);
+    REQUIRE(s.type() == ErrorType::kDatabaseError);
+    CHECK_THAT(s.message(), Contains("truncated payload"));
+  }
+}
+
+}  // namespace kin::testing
