@@ -44,4 +44,4 @@ fuzz: deps
 	@bash tests/fuzz/run-fuzz.sh $(FUZZ_BUILD) time $(FUZZ_SECONDS)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-release
+	rm -rf $(BUILD) $(ASAN_BUILD) build-release build-tsan

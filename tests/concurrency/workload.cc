@@ -1,119 +1,80 @@
-// Concurrency (SPEC.md sections 2 and 11): many threads on one database. Readers
-// (ReadView walks, retrieve/list with relations and filters) run while writers
-// relink many-to-many sets, move belongsTo and hasOne children, and delete, soft
-// delete and restore records in transactions. Readers check, inside one consistent
-// view, that both directions of every relation agree and that no transaction is
-// ever seen half applied; at the end the same checks run over the whole store.
-//
-// Catch2 assertions are not thread-safe: threads record problems in a Problems
-// list, asserted empty on the main thread after joining. Every thread does a fixed
-// number of operations, so the test is bounded (about a second, a few under ASan).
+#include "tests/concurrency/workload.h"
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <functional>
-#include <mutex>
-#include <random>
-#include <set>
-#include <string>
+#include <iterator>
 #include <thread>
-#include <utility>
-#include <vector>
 
-#include "tests/api/test_util.h"
+namespace kin::testing::concurrency {
+
+Ids::Ids(const Schema& schema) {
+  product = schema.FindModel("Product");
+  order = schema.FindModel("Order");
+  store = schema.FindModel("Store");
+  user = schema.FindModel("User");
+  email = schema.FindModel("Email");
+  const auto& p = schema.model(product);
+  product_orders = p.FindRelation("orders");
+  product_store = p.FindRelation("store");
+  product_store_id = p.FindProperty("store_id")->slot;
+  product_title = p.FindProperty("title")->slot;
+  order_products = schema.model(order).FindRelation("products");
+  store_products = schema.model(store).FindRelation("products");
+  store_name = schema.model(store).FindProperty("name")->slot;
+  user_email = schema.model(user).FindRelation("email");
+  email_user = schema.model(email).FindRelation("user");
+  email_user_id = schema.model(email).FindProperty("user_id")->slot;
+}
 
 namespace {
 
-using kin::Json;
-using kin::testing::Dump;
-using kin::testing::Ok;
-using kin::testing::OpenFixture;
-
-constexpr int kBaseStores = 4;
-constexpr int kBaseProducts = 24;
-constexpr int kBaseOrders = 12;
-constexpr int kUsers = 6;
-constexpr int kEmails = 9;
-constexpr int kBatchSize = 5;  // products created, moved and deleted together with their store
-
-std::string Name(const char* prefix, int i) { return std::string(prefix) + std::to_string(i); }
-
-// Problems found on worker threads; checked on the main thread.
-class Problems {
- public:
-  void Add(std::string what) {
-    std::lock_guard lock(mu_);
-    if (list_.size() < 20) list_.push_back(std::move(what));
-    ++count_;
-  }
-  size_t count() const {
-    std::lock_guard lock(mu_);
-    return count_;
-  }
-  std::string Text() const {
-    std::lock_guard lock(mu_);
-    std::string out;
-    for (const auto& s : list_) out += s + "\n";
-    return out;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::vector<std::string> list_;
-  size_t count_ = 0;
-};
-
-// Schema ids resolved once.
-struct Ids {
-  explicit Ids(const kin::Schema& schema) {
-    product = schema.FindModel("Product");
-    order = schema.FindModel("Order");
-    store = schema.FindModel("Store");
-    user = schema.FindModel("User");
-    email = schema.FindModel("Email");
-    const auto& p = schema.model(product);
-    product_orders = p.FindRelation("orders");
-    product_store = p.FindRelation("store");
-    product_store_id = p.FindProperty("store_id")->slot;
-    product_title = p.FindProperty("title")->slot;
-    order_products = schema.model(order).FindRelation("products");
-    store_products = schema.model(store).FindRelation("products");
-    store_name = schema.model(store).FindProperty("name")->slot;
-    user_email = schema.model(user).FindRelation("email");
-    email_user = schema.model(email).FindRelation("user");
-    email_user_id = schema.model(email).FindProperty("user_id")->slot;
-  }
-  kin::ModelId product, order, store, user, email;
-  kin::RelationId product_orders, product_store, order_products, store_products, user_email, email_user;
-  kin::SlotId product_store_id, product_title, store_name, email_user_id;
-};
-
-bool StartsWith(const kin::Value& v, std::string_view prefix) {
-  return v.type() == kin::ValueType::kText && v.as_text().compare(0, prefix.size(), prefix) == 0;
+bool StartsWith(const Value& v, std::string_view prefix) {
+  return v.type() == ValueType::kText && v.as_text().compare(0, prefix.size(), prefix) == 0;
 }
 
-// Every relation invariant over one consistent ReadView. Returns the number of
-// product-order links seen (for the caller's curiosity).
-size_t CheckView(const kin::Database& db, const Ids& ids, Problems& problems, const char* who) {
+// Up to `max_count` random ids "<prefix><0..n-1>" (repeats allowed).
+Json SomeOf(std::mt19937& rng, const char* prefix, int n, int max_count) {
+  Json out = Json::array();
+  int count = static_cast<int>(rng() % (max_count + 1));
+  for (int i = 0; i < count; ++i) out.push_back(Name(prefix, static_cast<int>(rng() % n)));
+  return out;
+}
+
+// (product, order) pairs as the service reports them from each side.
+std::set<std::pair<std::string, std::string>> PairsFromService(Database& db, bool from_products) {
+  std::set<std::pair<std::string, std::string>> out;
+  Json rows = Ok(db, from_products ? "listProducts" : "listOrders",
+                 Json::array({nullptr, {{"relations", Json::array({from_products ? "orders" : "products"})}}}));
+  for (const auto& row : rows)
+    for (const auto& other : row.at(from_products ? "orders" : "products")) {
+      std::string a = row.at("id"), b = other.at("id");
+      out.emplace(from_products ? a : b, from_products ? b : a);
+    }
+  return out;
+}
+
+}  // namespace
+
+size_t CheckView(const Database& db, const Ids& ids, Problems& problems, const char* who) {
   auto view = db.Read();
   using Pair = std::pair<std::string, std::string>;
   std::set<Pair> from_products, from_orders;  // (product, order)
   size_t batch_products = 0, batch_stores = 0;
   auto fail = [&](std::string what) { problems.Add(std::string(who) + ": " + what); };
 
-  view.ForEach(ids.product, [&](const kin::RecordRef& p) {
+  view.ForEach(ids.product, [&](const RecordRef& p) {
     p.ForEachRelated(ids.product_orders,
-                     [&](const kin::RecordRef& o) { from_products.emplace(std::string(p.id()), std::string(o.id())); });
-    const kin::Value& fk = p.Get(ids.product_store_id);
+                     [&](const RecordRef& o) { from_products.emplace(std::string(p.id()), std::string(o.id())); });
+    const Value& fk = p.Get(ids.product_store_id);
     int stores = 0;
-    p.ForEachRelated(ids.product_store, [&](const kin::RecordRef& s) {
+    p.ForEachRelated(ids.product_store, [&](const RecordRef& s) {
       ++stores;
       if (fk.is_null() || fk.as_text() != s.id())
         fail("product " + std::string(p.id()) + " has store_id " + (fk.is_null() ? "null" : fk.as_text()) +
              " but its store relation is " + std::string(s.id()));
       bool listed = false;
-      s.ForEachRelated(ids.store_products, [&](const kin::RecordRef& q) { listed |= q.id() == p.id(); });
+      s.ForEachRelated(ids.store_products, [&](const RecordRef& q) { listed |= q.id() == p.id(); });
       if (!listed) fail("store " + std::string(s.id()) + " does not list its product " + std::string(p.id()));
     });
     if (stores > 1) fail("product " + std::string(p.id()) + " has " + std::to_string(stores) + " stores");
@@ -122,9 +83,9 @@ size_t CheckView(const kin::Database& db, const Ids& ids, Problems& problems, co
     if (StartsWith(p.Get(ids.product_title), "batch-")) ++batch_products;
     return true;
   });
-  view.ForEach(ids.order, [&](const kin::RecordRef& o) {
+  view.ForEach(ids.order, [&](const RecordRef& o) {
     o.ForEachRelated(ids.order_products,
-                     [&](const kin::RecordRef& p) { from_orders.emplace(std::string(p.id()), std::string(o.id())); });
+                     [&](const RecordRef& p) { from_orders.emplace(std::string(p.id()), std::string(o.id())); });
     return true;
   });
   if (from_products != from_orders) {
@@ -138,11 +99,11 @@ size_t CheckView(const kin::Database& db, const Ids& ids, Problems& problems, co
     for (const auto& [p, o] : only_o) what += " " + o + "->" + p + " (not in " + p + ".orders)";
     fail(what);
   }
-  view.ForEach(ids.store, [&](const kin::RecordRef& s) {
+  view.ForEach(ids.store, [&](const RecordRef& s) {
     size_t n = 0;
-    s.ForEachRelated(ids.store_products, [&](const kin::RecordRef& p) {
+    s.ForEachRelated(ids.store_products, [&](const RecordRef& p) {
       ++n;
-      const kin::Value& fk = p.Get(ids.product_store_id);
+      const Value& fk = p.Get(ids.product_store_id);
       if (fk.is_null() || fk.as_text() != s.id())
         fail("store " + std::string(s.id()) + " lists product " + std::string(p.id()) + " whose store_id is " +
              (fk.is_null() ? "null" : fk.as_text()));
@@ -158,11 +119,11 @@ size_t CheckView(const kin::Database& db, const Ids& ids, Problems& problems, co
   if (batch_products != batch_stores * kBatchSize)
     fail("half a transaction: " + std::to_string(batch_products) + " batch products for " +
          std::to_string(batch_stores) + " batch stores");
-  view.ForEach(ids.user, [&](const kin::RecordRef& u) {
+  view.ForEach(ids.user, [&](const RecordRef& u) {
     int n = 0;
-    u.ForEachRelated(ids.user_email, [&](const kin::RecordRef& e) {
+    u.ForEachRelated(ids.user_email, [&](const RecordRef& e) {
       ++n;
-      const kin::Value& fk = e.Get(ids.email_user_id);
+      const Value& fk = e.Get(ids.email_user_id);
       if (fk.is_null() || fk.as_text() != u.id())
         fail("user " + std::string(u.id()) + " has email " + std::string(e.id()) + " whose user_id is " +
              (fk.is_null() ? "null" : fk.as_text()));
@@ -170,8 +131,8 @@ size_t CheckView(const kin::Database& db, const Ids& ids, Problems& problems, co
     if (n > 1) fail("user " + std::string(u.id()) + " has " + std::to_string(n) + " emails");
     return true;
   });
-  view.ForEach(ids.email, [&](const kin::RecordRef& e) {
-    const kin::Value& fk = e.Get(ids.email_user_id);
+  view.ForEach(ids.email, [&](const RecordRef& e) {
+    const Value& fk = e.Get(ids.email_user_id);
     if (fk.is_null()) return true;
     auto user = view.Find(ids.user, fk.as_text());
     if (!user) {
@@ -179,42 +140,34 @@ size_t CheckView(const kin::Database& db, const Ids& ids, Problems& problems, co
       return true;
     }
     bool listed = false;
-    user->ForEachRelated(ids.user_email, [&](const kin::RecordRef& x) { listed |= x.id() == e.id(); });
+    user->ForEachRelated(ids.user_email, [&](const RecordRef& x) { listed |= x.id() == e.id(); });
     if (!listed) fail("user " + fk.as_text() + " does not list its email " + std::string(e.id()));
     return true;
   });
   return from_products.size();
 }
 
-// A call made from a worker thread: failures are recorded, never thrown.
-struct Caller {
-  kin::Database& db;
-  Problems& problems;
-  const char* who;
-
-  std::optional<Json> Call(const std::string& method, const Json& args) {
-    auto r = db.Call(method, args);
-    if (!r.ok()) {
-      problems.Add(std::string(who) + ": " + method + " " + args.dump() + " -> " + r.status().ToString());
-      return std::nullopt;
-    }
-    return std::move(r).value();
+std::optional<Json> Caller::Call(const std::string& method, const Json& args) {
+  auto r = db.Call(method, args);
+  if (!r.ok()) {
+    problems.Add(std::string(who) + ": " + method + " " + args.dump() + " -> " + r.status().ToString());
+    return std::nullopt;
   }
-  std::optional<Json> Transaction(const std::vector<kin::CallRequest>& calls) {
-    auto r = db.Transaction(calls);
-    if (!r.ok()) {
-      std::string text;
-      for (const auto& c : calls) text += c.method + " " + c.args.dump() + "; ";
-      problems.Add(std::string(who) + ": transaction " + text + "-> " + r.status().ToString());
-      return std::nullopt;
-    }
-    return std::move(r).value();
-  }
-};
+  return std::move(r).value();
+}
 
-// Base records: stores, products spread over them, orders with a few products each,
-// users and emails (the first users own an email each).
-void Seed(kin::Database& db) {
+std::optional<Json> Caller::Transaction(const std::vector<CallRequest>& calls) {
+  auto r = db.Transaction(calls);
+  if (!r.ok()) {
+    std::string text;
+    for (const auto& c : calls) text += c.method + " " + c.args.dump() + "; ";
+    problems.Add(std::string(who) + ": transaction " + text + "-> " + r.status().ToString());
+    return std::nullopt;
+  }
+  return std::move(r).value();
+}
+
+void Seed(Database& db) {
   Json stores = Json::array(), products = Json::array(), orders = Json::array(), users = Json::array(),
        emails = Json::array();
   for (int i = 0; i < kBaseStores; ++i) stores.push_back({{"id", Name("s", i)}, {"name", Name("base-", i)}});
@@ -237,15 +190,7 @@ void Seed(kin::Database& db) {
   Ok(db, "createEmails", Json::array({emails}));
 }
 
-Json SomeOf(std::mt19937& rng, const char* prefix, int n, int max_count) {
-  Json out = Json::array();
-  int count = static_cast<int>(rng() % (max_count + 1));
-  for (int i = 0; i < count; ++i) out.push_back(Name(prefix, static_cast<int>(rng() % n)));
-  return out;
-}
-
-// Writer: relation updates on base records (never deleted, so every call succeeds).
-void RelinkWriter(kin::Database& db, Problems& problems, int ops, unsigned seed) {
+void RelinkWriter(Database& db, Problems& problems, int ops, unsigned seed) {
   Caller c{db, problems, "relink writer"};
   std::mt19937 rng(seed);
   for (int i = 0; i < ops; ++i) {
@@ -291,16 +236,14 @@ void RelinkWriter(kin::Database& db, Problems& problems, int ops, unsigned seed)
   }
 }
 
-// Writer: stores created, moved, soft-deleted, restored and deleted together with
-// their kBatchSize products, always in one transaction.
-void BatchWriter(kin::Database& db, Problems& problems, int ops, unsigned seed, const std::string& tag,
+void BatchWriter(Database& db, Problems& problems, int ops, unsigned seed, const std::string& tag,
                  std::vector<std::string>* live_out, std::vector<std::string>* soft_out) {
   Caller c{db, problems, "batch writer"};
   std::mt19937 rng(seed);
   std::vector<std::string> live, soft;  // batch store ids
   int next = 0;
   auto create_store = [&](const std::string& sid) {
-    return kin::CallRequest{"createStores", Json::array({{{"id", sid}, {"name", "batch-" + sid}}})};
+    return CallRequest{"createStores", Json::array({{{"id", sid}, {"name", "batch-" + sid}}})};
   };
   for (int i = 0; i < ops; ++i) {
     int what = static_cast<int>(rng() % 6);
@@ -349,9 +292,7 @@ void BatchWriter(kin::Database& db, Problems& problems, int ops, unsigned seed, 
   if (soft_out) *soft_out = soft;
 }
 
-// Writer: products and orders of its own, created linked to base records, then
-// soft-deleted, restored, relinked and deleted.
-void ChurnWriter(kin::Database& db, Problems& problems, int ops, unsigned seed) {
+void ChurnWriter(Database& db, Problems& problems, int ops, unsigned seed) {
   Caller c{db, problems, "churn writer"};
   std::mt19937 rng(seed);
   std::vector<std::string> products, orders, soft_products;
@@ -416,9 +357,7 @@ void ChurnWriter(kin::Database& db, Problems& problems, int ops, unsigned seed) 
   }
 }
 
-// Reader through the generated service: each call is atomic, so what one call
-// returns must be consistent in itself.
-void ServiceRead(kin::Database& db, Problems& problems, std::mt19937& rng) {
+void ServiceRead(Database& db, Problems& problems, std::mt19937& rng) {
   Caller c{db, problems, "service reader"};
   switch (rng() % 5) {
     case 0: {  // a base product with its relations
@@ -473,12 +412,7 @@ void ServiceRead(kin::Database& db, Problems& problems, std::mt19937& rng) {
   }
 }
 
-struct StressResult {
-  int view_checks_during_writes = 0;
-};
-
-// 4 readers and 3 writers (relink, batch, churn), a fixed number of operations each.
-StressResult RunStress(kin::Database& db, Problems& problems, int reader_ops, int writer_ops,
+StressResult RunStress(Database& db, Problems& problems, int reader_ops, int writer_ops,
                        std::vector<std::string>* live_batches, std::vector<std::string>* soft_batches) {
   const Ids ids(db.schema());
   std::atomic<int> writers_running{3};
@@ -516,20 +450,7 @@ StressResult RunStress(kin::Database& db, Problems& problems, int reader_ops, in
   return StressResult{view_checks_during_writes.load()};
 }
 
-// (product, order) pairs as the service reports them from each side.
-std::set<std::pair<std::string, std::string>> PairsFromService(kin::Database& db, bool from_products) {
-  std::set<std::pair<std::string, std::string>> out;
-  Json rows = Ok(db, from_products ? "listProducts" : "listOrders",
-                 Json::array({nullptr, {{"relations", Json::array({from_products ? "orders" : "products"})}}}));
-  for (const auto& row : rows)
-    for (const auto& other : row.at(from_products ? "orders" : "products")) {
-      std::string a = row.at("id"), b = other.at("id");
-      out.emplace(from_products ? a : b, from_products ? b : a);
-    }
-  return out;
-}
-
-void CheckFinalState(kin::Database& db, const std::vector<std::string>& live_batches,
+void CheckFinalState(Database& db, const std::vector<std::string>& live_batches,
                      const std::vector<std::string>& soft_batches) {
   Problems problems;
   const Ids ids(db.schema());
@@ -559,63 +480,4 @@ void CheckFinalState(kin::Database& db, const std::vector<std::string>& live_bat
   CHECK_FALSE(Dump(db).empty());
 }
 
-TEST_CASE("relations stay symmetric for concurrent readers while writers relink, delete and restore",
-          "[concurrency]") {
-  auto db = OpenFixture("seed");
-  Seed(*db);
-  Problems problems;
-  std::vector<std::string> live, soft;
-  auto start = std::chrono::steady_clock::now();
-  StressResult result = RunStress(*db, problems, 300, 400, &live, &soft);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
-  INFO("stress run took " << ms << " ms; " << result.view_checks_during_writes
-                          << " view checks ran while writers were active");
-  INFO(problems.Text());
-  CHECK(problems.count() == 0);
-  CheckFinalState(*db, live, soft);
-}
-
-TEST_CASE("concurrent readers never see half a transaction", "[concurrency]") {
-  auto db = OpenFixture("seed");
-  Seed(*db);
-  const Ids ids(db->schema());
-  Problems problems;
-  std::atomic<bool> done{false};
-  std::vector<std::string> live_a, soft_a, live_b, soft_b;
-  std::thread a([&] { BatchWriter(*db, problems, 100, 7, "x", &live_a, &soft_a); });
-  std::thread b([&] { BatchWriter(*db, problems, 100, 8, "y", &live_b, &soft_b); });
-  std::vector<std::thread> readers;
-  std::atomic<int> checks{0};
-  for (int r = 0; r < 4; ++r) {
-    readers.emplace_back([&, r] {
-      std::mt19937 rng(200 + r);
-      for (int i = 0; i < 120 && !done.load(); ++i) {
-        if (r % 2 == 0) {
-          CheckView(*db, ids, problems, "batch view reader");
-        } else {
-          Caller c{*db, problems, "batch service reader"};
-          auto counted = c.Call("listAndCountStores", R"([{"name": {"$like": "batch-%"}}, {"relations": ["products"]}])"_json);
-          if (counted)
-            for (const auto& s : counted->at(0))
-              if (s.at("products").size() != kBatchSize)
-                problems.Add("half a transaction: " + s.dump());
-        }
-        ++checks;
-        std::this_thread::yield();
-      }
-    });
-  }
-  a.join();
-  b.join();
-  done = true;
-  for (auto& t : readers) t.join();
-  INFO(checks.load() << " reader checks");
-  INFO(problems.Text());
-  CHECK(problems.count() == 0);
-  CHECK(checks.load() > 0);
-  live_a.insert(live_a.end(), live_b.begin(), live_b.end());
-  soft_a.insert(soft_a.end(), soft_b.begin(), soft_b.end());
-  CheckFinalState(*db, live_a, soft_a);
-}
-
-}  // namespace
+}  // namespace kin::testing::concurrency
