@@ -40,7 +40,12 @@ struct LoadedSnapshot {
 // schema without loading records.
 Result<LoadedSnapshot> ReadSnapshotHeader(const std::string& path, FileSystem& fs = FileSystem::Posix());
 
+// Models of at least this many records are decoded on a second thread while the
+// caller inserts them.
+constexpr uint64_t kParallelLoadRecords = 65536;
+
 // Loads a snapshot into an empty store built from the same schema.
-Result<LoadedSnapshot> LoadSnapshot(const std::string& path, Store& store, FileSystem& fs = FileSystem::Posix());
+Result<LoadedSnapshot> LoadSnapshot(const std::string& path, Store& store, FileSystem& fs = FileSystem::Posix(),
+                                    uint64_t parallel_from = kParallelLoadRecords);
 
 }  // namespace kin::persistence

@@ -201,7 +201,6 @@ namespace {
 // while the calling thread appends them to the store's indexes; the two halves
 // cost about the same. Batches go through a short bounded queue. A decoding error
 // stops both sides and is rethrown here; so is an append error.
-constexpr uint64_t kPipelineRecords = 65536;
 constexpr size_t kPipelineBatch = 4096, kPipelineDepth = 4;
 
 template <typename Decode, typename Append>
@@ -293,7 +292,7 @@ void DecodeV1(ImageReader& in, Store& store) {
 
 // Format 2: plain values; links per owning record as ordinals (positions in primary-
 // key order) of the target model, loaded before adjacency is built.
-void DecodeV2(ImageReader& in, Store& store) {
+void DecodeV2(ImageReader& in, Store& store, uint64_t parallel_from) {
   const Schema& schema = store.schema();
   auto models = in.Get<uint32_t>();
   if (models != schema.models().size()) throw DecodeError("snapshot of a different schema");
@@ -313,7 +312,7 @@ void DecodeV2(ImageReader& in, Store& store) {
       Check(r.status());
       ordinals.push_back(r.value());
     };
-    if (count >= kPipelineRecords) {
+    if (count >= parallel_from) {
       DecodeAndAppendInParallel(count, decode, append);
     } else {
       for (uint64_t i = 0; i < count; ++i) append(decode());
@@ -409,14 +408,15 @@ Result<std::string> DecodeSnapshotSchema(std::string_view payload) {
   }
 }
 
-Status DecodeSnapshotImage(uint32_t version, std::string_view payload, Store& store, const std::string& path) {
+Status DecodeSnapshotImage(uint32_t version, std::string_view payload, Store& store, const std::string& path,
+                           uint64_t parallel_from) {
   if (!HasArchiveHeader(payload))
     return Status::DatabaseError("corrupt snapshot " + path + " at offset 40: not a Boost binary archive");
   try {
     ImageReader in(payload);
     in.String();  // the schema, read by the caller
     if (version == 1) DecodeV1(in, store);
-    else DecodeV2(in, store);
+    else DecodeV2(in, store, parallel_from);
   } catch (const std::exception& e) {
     return Status::DatabaseError("corrupt snapshot " + path + ": " + e.what());
   }

@@ -59,8 +59,9 @@ const std::shared_ptr<const Schema>& SeedSchema() {
 std::string Seal(std::string b) {
   if (b.size() < kHeader) return b;
   std::memcpy(b.data(), "KINSNAP\0", 8);
+  // Keep format 1 inputs at 1 (the golden v1 seeds); everything else is read as 2.
   std::string fields;
-  PutFixed32(&fields, 1);
+  PutFixed32(&fields, DecodeFixed32(b.data() + 8) == 1 ? 1 : 2);
   std::memcpy(b.data() + 8, fields.data(), 4);
   fields.clear();
   PutFixed64(&fields, b.size() - kHeader);
