@@ -201,10 +201,12 @@ namespace {
 // while the calling thread appends them to the store's indexes; the two halves
 // cost about the same. Batches go through a short bounded queue. A decoding error
 // stops both sides and is rethrown here; so is an append error.
-constexpr size_t kPipelineBatch = 4096, kPipelineDepth = 4;
+constexpr size_t kPipelineDepth = 4;
 
 template <typename Decode, typename Append>
-void DecodeAndAppendInParallel(uint64_t count, Decode& decode, Append& append) {
+void DecodeAndAppendInParallel(uint64_t count, uint64_t parallel_from, Decode& decode, Append& append) {
+  // Batches of 4096 at the default threshold; smaller with a lower one.
+  const size_t kPipelineBatch = static_cast<size_t>(std::clamp<uint64_t>(parallel_from / 16, 1, 4096));
   std::mutex mu;
   std::condition_variable changed;
   std::deque<std::vector<Record>> ready;
@@ -313,7 +315,7 @@ void DecodeV2(ImageReader& in, Store& store, uint64_t parallel_from) {
       ordinals.push_back(r.value());
     };
     if (count >= parallel_from) {
-      DecodeAndAppendInParallel(count, decode, append);
+      DecodeAndAppendInParallel(count, parallel_from, decode, append);
     } else {
       for (uint64_t i = 0; i < count; ++i) append(decode());
     }
