@@ -1,5 +1,7 @@
 #include "core/record.h"
 
+#include <algorithm>
+#include <cassert>
 #include <new>
 #include <utility>
 
@@ -50,8 +52,9 @@ void Record::Destroy() {
   block_ = nullptr;
 }
 
-void Record::SetValues(std::vector<Value>&& values) {
-  for (uint32_t i = 0; i < block_->values && i < values.size(); ++i) first_value()[i] = std::move(values[i]);
+void Record::SetValues(std::span<const Value> values) {
+  assert(values.size() == block_->values);
+  std::copy(values.begin(), values.end(), first_value());
 }
 
 }  // namespace kin

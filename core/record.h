@@ -26,7 +26,6 @@ class Record {
  public:
   // A record of these values (moved out of `values`) with `link_count` empty link lists.
   Record(std::span<Value> values, size_t link_count);
-  Record(std::vector<Value>&& values, size_t link_count) : Record(std::span<Value>(values), link_count) {}
   // A record of `value_count` null values, to be filled through mutable_value()
   // before it is stored.
   Record(size_t value_count, size_t link_count);
@@ -40,9 +39,10 @@ class Record {
   const Value& value(size_t slot) const { return first_value()[slot]; }
   std::string_view id() const { return first_value()->as_text(); }
   std::vector<Value> CopyValues() const { return {first_value(), first_value() + block_->values}; }
-  // Replaces every value (the same number of them). On a stored record, only inside
-  // the container's `modify`, since the primary key and index keys are among them.
-  void SetValues(std::vector<Value>&& values);
+  // Replaces every value by a copy of `values` (the same number of them). On a stored
+  // record, only inside the container's `modify`, since the primary key and index
+  // keys are among them.
+  void SetValues(std::span<const Value> values);
   // A value of a record not yet stored (a stored record is const).
   Value& mutable_value(size_t slot) { return first_value()[slot]; }
 

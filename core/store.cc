@@ -148,7 +148,9 @@ Status Store::ApplyPut(const PutStep& step) {
   auto it = by_id.find(step.values[0].as_text());
   const Record* self;
   if (it == by_id.end()) {
-    self = &*by_id.insert(Record(std::vector<Value>(step.values), m.relations.size())).first;
+    Record record(m.properties.size(), m.relations.size());
+    record.SetValues(step.values);
+    self = &*by_id.insert(std::move(record)).first;
   } else {
     self = &*it;
     IndexErase(m, self);
@@ -158,7 +160,7 @@ Status Store::ApplyPut(const PutStep& step) {
       const auto& current = self->links(rel.local);
       if (!current.empty() && current[0] != parents[rel.local]) Detach(rel, self, current[0]);
     }
-    bool ok = by_id.modify(it, [&](Record& r) { r.SetValues(std::vector<Value>(step.values)); });
+    bool ok = by_id.modify(it, [&](Record& r) { r.SetValues(step.values); });
     assert(ok);
     (void)ok;
   }

@@ -113,10 +113,8 @@ Result<LoadedSnapshot> ReadSnapshotHeader(const std::string& path, FileSystem& f
 
 Result<LoadedSnapshot> LoadSnapshot(const std::string& path, Store& store, FileSystem& fs, uint64_t parallel_from) {
   KIN_ASSIGN_OR_RETURN(SnapshotBytes b, ReadChecked(path, fs));
-  auto schema = DecodeSnapshotSchema(b.payload());
-  if (!schema.ok()) return Status::DatabaseError("corrupt snapshot " + path + " at offset 40: " + schema.status().message());
-  KIN_RETURN_IF_ERROR(DecodeSnapshotImage(b.version, b.payload(), store, path, parallel_from));
-  return LoadedSnapshot{b.seq, std::move(schema).value()};
+  KIN_ASSIGN_OR_RETURN(std::string schema, DecodeSnapshotImage(b.version, b.payload(), store, path, parallel_from));
+  return LoadedSnapshot{b.seq, std::move(schema)};
 }
 
 }  // namespace kin::persistence

@@ -265,6 +265,9 @@ void DecodeV1(ImageReader& in, Store& store) {
   auto models = in.Get<uint32_t>();
   if (models != schema.models().size()) throw DecodeError("snapshot of a different schema");
   v1_reader = &in;
+  struct Reset {
+    ~Reset() { v1_reader = nullptr; }
+  } reset;  // the reader does not outlive this call
   for (const auto& m : schema.models()) {
     uint64_t count = in.Count(m.properties.size(), "record");
     store.ReserveRecords(m.id, count);
@@ -384,7 +387,6 @@ std::string EncodeSnapshotImage(const Store& store, const std::string& schema_js
       out.Put<uint32_t>(rel->id.value);
       out.Put<uint64_t>(owners);
       uint64_t position = 0;
-      std::vector<uint64_t> targets;
       store.Scan(rel->model, [&](const Record& r) {
         const LinkList& list = r.links(rel->local);
         if (!list.empty()) {
@@ -410,19 +412,24 @@ Result<std::string> DecodeSnapshotSchema(std::string_view payload) {
   }
 }
 
-Status DecodeSnapshotImage(uint32_t version, std::string_view payload, Store& store, const std::string& path,
-                           uint64_t parallel_from) {
-  if (!HasArchiveHeader(payload))
-    return Status::DatabaseError("corrupt snapshot " + path + " at offset 40: not a Boost binary archive");
+Result<std::string> DecodeSnapshotImage(uint32_t version, std::string_view payload, Store& store,
+                                        const std::string& path, uint64_t parallel_from) {
+  const std::string where = "corrupt snapshot " + path;
+  if (!HasArchiveHeader(payload)) return Status::DatabaseError(where + " at offset 40: not a Boost binary archive");
+  std::string schema;
   try {
     ImageReader in(payload);
-    in.String();  // the schema, read by the caller
+    try {
+      schema = in.String();
+    } catch (const std::exception& e) {
+      return Status::DatabaseError(where + " at offset 40: " + e.what());
+    }
     if (version == 1) DecodeV1(in, store);
     else DecodeV2(in, store, parallel_from);
   } catch (const std::exception& e) {
-    return Status::DatabaseError("corrupt snapshot " + path + ": " + e.what());
+    return Status::DatabaseError(where + ": " + e.what());
   }
-  return Status::Ok();
+  return schema;
 }
 
 }  // namespace kin::persistence

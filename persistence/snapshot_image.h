@@ -17,10 +17,11 @@ std::string EncodeSnapshotImage(const Store& store, const std::string& schema_js
 // Reads only the schema text at the start of a payload of either format.
 Result<std::string> DecodeSnapshotSchema(std::string_view payload);
 
-// Loads a payload of format `version` into an empty store built from the same schema;
-// format-2 models of at least `parallel_from` records decode on a second thread.
-// Errors are database_error naming `path`.
-Status DecodeSnapshotImage(uint32_t version, std::string_view payload, Store& store, const std::string& path,
-                           uint64_t parallel_from);
+// Loads a payload of format `version` into an empty store built from the same schema
+// and returns the schema text it starts with; format-2 models of at least
+// `parallel_from` records decode on a second thread. Errors are database_error
+// naming `path`.
+Result<std::string> DecodeSnapshotImage(uint32_t version, std::string_view payload, Store& store,
+                                        const std::string& path, uint64_t parallel_from);
 
 }  // namespace kin::persistence
