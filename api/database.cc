@@ -42,7 +42,9 @@ struct Database::Impl {
     }
     uint64_t seq = 0;
     if (journal && !mutation.empty()) {
-      Result<uint64_t> appended = journal->Append(persistence::EncodeChangeSet(mutation.steps()));
+      change_buffer.clear();
+      persistence::EncodeChangeSet(mutation.steps(), &change_buffer);
+      Result<uint64_t> appended = journal->Append(change_buffer);
       if (!appended.ok()) {
         mutation.Rollback();
         return appended.status();
@@ -118,6 +120,7 @@ struct Database::Impl {
   std::string dir, schema_json, notice;
   Options options;
   std::unique_ptr<persistence::Journal> journal;
+  std::string change_buffer;  // the change set being journaled (under the exclusive lock)
   std::atomic<uint64_t> since_snapshot{0};
   std::mutex snapshot_mu;
 
@@ -210,28 +213,32 @@ persistence::JournalStats Database::journal_stats() const {
 
 const Schema& Database::schema() const { return *impl_->schema; }
 
-namespace {
-Result<Json> ParseResult(Result<std::string> text) {
-  if (!text.ok()) return text.status();
-  return Json::parse(text.value());
-}
-}  // namespace
-
 Result<std::string> Database::CallText(std::string_view method, const Json& args) {
   KIN_RETURN_IF_ERROR(api::CheckJsonDepth(args));  // before any recursive walk of the args
   KIN_ASSIGN_OR_RETURN(Method m, impl_->Resolve(method));
   return impl_->Run(api::IsWrite(m.operation), [&](CallContext& ctx) { return api::RunMethod(ctx, m, args); });
 }
 
-Result<Json> Database::Call(std::string_view method, const Json& args) { return ParseResult(CallText(method, args)); }
+Result<Json> Database::Call(std::string_view method, const Json& args) {
+  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(args));
+  KIN_ASSIGN_OR_RETURN(Method m, impl_->Resolve(method));
+  return RunValue(m, args);
+}
 
-Result<std::string> Database::TransactionText(const std::vector<CallRequest>& calls) {
+namespace {
+Result<std::vector<Method>> ResolveAll(const Database::Impl& impl, const std::vector<CallRequest>& calls) {
   std::vector<Method> resolved;
   for (const auto& c : calls) {
     KIN_RETURN_IF_ERROR(api::CheckJsonDepth(c.args));
-    KIN_ASSIGN_OR_RETURN(Method m, impl_->Resolve(c.method));
+    KIN_ASSIGN_OR_RETURN(Method m, impl.Resolve(c.method));
     resolved.push_back(m);
   }
+  return resolved;
+}
+}  // namespace
+
+Result<std::string> Database::TransactionText(const std::vector<CallRequest>& calls) {
+  KIN_ASSIGN_OR_RETURN(std::vector<Method> resolved, ResolveAll(*impl_, calls));
   return impl_->Run(true, [&](CallContext& ctx) -> Result<std::string> {
     std::string out = "[";
     for (size_t i = 0; i < calls.size(); ++i) {
@@ -243,7 +250,17 @@ Result<std::string> Database::TransactionText(const std::vector<CallRequest>& ca
 }
 
 Result<Json> Database::Transaction(const std::vector<CallRequest>& calls) {
-  return ParseResult(TransactionText(calls));
+  KIN_ASSIGN_OR_RETURN(std::vector<Method> resolved, ResolveAll(*impl_, calls));
+  Json results = Json::array();
+  Result<std::string> run = impl_->Run(true, [&](CallContext& ctx) -> Result<std::string> {
+    for (size_t i = 0; i < calls.size(); ++i) {
+      ctx.result = &results.emplace_back();
+      KIN_RETURN_IF_ERROR(api::RunMethod(ctx, resolved[i], calls[i].args).status());
+    }
+    return std::string();
+  });
+  if (!run.ok()) return run.status();
+  return results;
 }
 
 Result<ModelHandle> Database::Model(std::string_view name) {
@@ -254,15 +271,22 @@ Result<ModelHandle> Database::Model(std::string_view name) {
 
 ReadView Database::Read() const { return ReadView(impl_->store, impl_->mu); }
 
-Result<std::string> Database::RunText(ModelId model, int operation, const Json& args) {
-  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(args));
-  Method m{model, static_cast<Operation>(operation)};
-  return impl_->Run(api::IsWrite(m.operation), [&](CallContext& ctx) { return api::RunMethod(ctx, m, args); });
+// The result is built as a value while the call runs (no text in between).
+Result<Json> Database::RunValue(const api::Method& m, const Json& args) {
+  Json result;
+  Result<std::string> run = impl_->Run(api::IsWrite(m.operation), [&](CallContext& ctx) {
+    ctx.result = &result;
+    return api::RunMethod(ctx, m, args);
+  });
+  if (!run.ok()) return run.status();
+  return result;
 }
 
 // ---- ModelHandle ----------------------------------------------------------------
 
-Result<Json> ModelHandle::Run(int operation, Json args) { return ParseResult(db_->RunText(model_, operation, args)); }
+Result<Json> ModelHandle::Run(int operation, Json args) {
+  return db_->RunValue(api::Method{model_, static_cast<Operation>(operation)}, args);
+}
 
 // Each argument is checked before the copy into the argument array: a copy of a
 // nlohmann value recurses once per nesting level.

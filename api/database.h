@@ -25,6 +25,9 @@ namespace kin {
 using Json = nlohmann::ordered_json;  // keeps key order: `order` and output follow the caller
 
 class Database;
+namespace api {
+struct Method;
+}
 
 using SyncPolicy = persistence::SyncPolicy;
 
@@ -115,7 +118,7 @@ class Database {
  private:
   friend class ModelHandle;
   explicit Database(std::unique_ptr<Impl> impl);
-  Result<std::string> RunText(ModelId model, int operation, const Json& args);
+  Result<Json> RunValue(const api::Method& method, const Json& args);
   std::unique_ptr<Impl> impl_;
 };
 

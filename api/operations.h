@@ -42,12 +42,14 @@ struct CallContext {
   const Store& store;
   Mutation* mutation;  // null for a read-only call
   Timestamp now;
+  Json* result = nullptr;  // when set, the call's result is built here, not as text
 };
 
 // Argument i of a JavaScript-style argument array, or null when absent.
 const Json& Arg(const Json& args, size_t i);
 
-// Runs one method with its JavaScript-style argument array; returns JSON text.
+// Runs one method with its JavaScript-style argument array; returns JSON text, or
+// builds the result in ctx.result when that is set (and returns "").
 Result<std::string> RunMethod(CallContext& ctx, const Method& method, const Json& args);
 
 // The operations, by kind.

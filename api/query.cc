@@ -19,7 +19,10 @@ std::string JsDisplay(const Json& j) {
   if (j.is_string()) return j.get<std::string>();
   if (j.is_array()) {
     std::string s;
-    for (size_t i = 0; i < j.size(); ++i) s += (i ? "," : "") + (j[i].is_null() ? std::string() : JsDisplay(j[i]));
+    for (size_t i = 0; i < j.size(); ++i) {
+      if (i) s += ',';
+      if (!j[i].is_null()) s += JsDisplay(j[i]);
+    }
     return s;
   }
   return j.dump();

@@ -59,7 +59,7 @@ Result<std::string> Retrieve(CallContext& ctx, const ModelDef& model, const Json
     return Status::NotFound(model.name + " with " + model.primary_key().name + ": " + id.get<std::string>() +
                             " was not found");
   const Record* one[] = {r};
-  return RenderRecords(ctx.store, model, one, config.plan, config.with_deleted, true);
+  return RenderRecords(ctx, model, one, config.plan, config.with_deleted, true);
 }
 
 Result<std::string> List(CallContext& ctx, const ModelDef& model, const Json& args, bool with_count) {
@@ -73,9 +73,13 @@ Result<std::string> List(CallContext& ctx, const ModelDef& model, const Json& ar
   size_t begin = std::min(config.skip, rows.size());
   size_t end = config.take ? std::min(rows.size(), begin + *config.take) : rows.size();
   std::span<const Record* const> page(rows.data() + begin, end - begin);
-  std::string text = RenderRecords(ctx.store, model, page, config.plan, config.with_deleted, false);
-  if (!with_count) return text;
-  return "[" + text + "," + std::to_string(count) + "]";
+  if (!with_count) return RenderRecords(ctx, model, page, config.plan, config.with_deleted, false);
+  return EmitResult(ctx, [&](auto& out) {  // [records, count]
+    out.StartArray();
+    RecordWriter(ctx.store, config.with_deleted, out).WriteArray(model, page, config.plan);
+    out.Int64(static_cast<int64_t>(count));
+    out.EndArray();
+  });
 }
 
 Result<std::vector<const Record*>> MatchSelector(CallContext& ctx, const ModelDef& model, const Json& selector,

@@ -4,7 +4,8 @@
 
 namespace kin::api {
 
-void WriteValue(JsonTextWriter& out, const Value& v) {
+template <typename Out>
+void WriteValue(Out& out, const Value& v) {
   switch (v.type()) {
     case ValueType::kNull: out.Null(); break;
     case ValueType::kBool: out.Bool(v.as_bool()); break;
@@ -34,9 +35,11 @@ void WriteValue(JsonTextWriter& out, const Value& v) {
   }
 }
 
-bool RecordWriter::OnPath(const Record* r) const { return std::find(path_.begin(), path_.end(), r) != path_.end(); }
+template <typename Out>
+bool RecordWriter<Out>::OnPath(const Record* r) const { return std::find(path_.begin(), path_.end(), r) != path_.end(); }
 
-void RecordWriter::WriteFields(const ModelDef& model, const Record& r, const ReadPlan& plan) {
+template <typename Out>
+void RecordWriter<Out>::WriteFields(const ModelDef& model, const Record& r, const ReadPlan& plan) {
   for (const auto& p : model.properties) {
     if (!plan.Shows(p.slot)) continue;
     const Value& v = r.values()[p.slot.value];
@@ -59,8 +62,10 @@ void RecordWriter::WriteFields(const ModelDef& model, const Record& r, const Rea
   }
 }
 
-void RecordWriter::Write(const ModelDef& model, const Record& r, const ReadPlan& plan) {
+template <typename Out>
+void RecordWriter<Out>::Write(const ModelDef& model, const Record& r, const ReadPlan& plan) {
   out_.StartObject();
+  if constexpr (std::is_same_v<Out, JsonDomWriter>) out_.ReserveKeys(model.properties.size() + plan.relations.size());
   WriteFields(model, r, plan);
   path_.push_back(&r);
   for (const auto& child : plan.relations) WriteRelation(schema_.relation(child.relation), r, *child.plan);
@@ -68,7 +73,8 @@ void RecordWriter::Write(const ModelDef& model, const Record& r, const ReadPlan&
   out_.EndObject();
 }
 
-void RecordWriter::WriteRelation(const RelationDef& rel, const Record& r, const ReadPlan& plan) {
+template <typename Out>
+void RecordWriter<Out>::WriteRelation(const RelationDef& rel, const Record& r, const ReadPlan& plan) {
   const ModelDef& target = schema_.model(rel.target);
   const auto& linked = r.links(rel.local);
   if (!rel.is_many()) {
@@ -112,20 +118,25 @@ void RecordWriter::WriteRelation(const RelationDef& rel, const Record& r, const 
   out_.EndArray();
 }
 
-void RecordWriter::WriteArray(const ModelDef& model, std::span<const Record* const> records, const ReadPlan& plan) {
+template <typename Out>
+void RecordWriter<Out>::WriteArray(const ModelDef& model, std::span<const Record* const> records, const ReadPlan& plan) {
   out_.StartArray();
   for (const Record* r : records) Write(model, *r, plan);
   out_.EndArray();
 }
 
-std::string RenderRecords(const Store& store, const ModelDef& model, std::span<const Record* const> records,
+template class RecordWriter<JsonTextWriter>;
+template class RecordWriter<JsonDomWriter>;
+template void WriteValue(JsonTextWriter&, const Value&);
+template void WriteValue(JsonDomWriter&, const Value&);
+
+std::string RenderRecords(const CallContext& ctx, const ModelDef& model, std::span<const Record* const> records,
                           const ReadPlan& plan, bool with_deleted, bool single) {
-  rapidjson::StringBuffer buf;
-  JsonTextWriter w(buf);
-  RecordWriter rw(store, with_deleted, w);
-  if (single) rw.Write(model, *records[0], plan);
-  else rw.WriteArray(model, records, plan);
-  return std::string(buf.GetString(), buf.GetSize());
+  return EmitResult(ctx, [&](auto& out) {
+    RecordWriter rw(ctx.store, with_deleted, out);
+    if (single) rw.Write(model, *records[0], plan);
+    else rw.WriteArray(model, records, plan);
+  });
 }
 
 }  // namespace kin::api

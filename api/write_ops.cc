@@ -15,7 +15,7 @@ std::string Render(const CallContext& ctx, const ModelDef& model, const std::vec
   std::vector<const Record*> records;
   for (const auto& id : ids) records.push_back(ctx.store.Find(model.id, id));
   static const ReadPlan kAll;
-  return RenderRecords(ctx.store, model, records, kAll, true, single);
+  return RenderRecords(ctx, model, records, kAll, true, single);
 }
 
 }  // namespace
