@@ -84,30 +84,64 @@ Value LoadValue(cereal::BinaryInputArchive& ar, std::istream& is) {
   throw DecodeError{"unknown value type " + std::to_string(tag)};
 }
 
+// A stream buffer that appends to a std::string: Cereal writes through std::ostream,
+// and building an ostringstream per change set (locale, ios init) cost more than
+// encoding a small one.
+class StringAppendBuffer : public std::streambuf {
+ public:
+  void Target(std::string* out) { out_ = out; }
+
+ protected:
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    out_->append(s, static_cast<size_t>(n));
+    return n;
+  }
+  int_type overflow(int_type c) override {
+    if (!traits_type::eq_int_type(c, traits_type::eof())) out_->push_back(traits_type::to_char_type(c));
+    return traits_type::not_eof(c);
+  }
+
+ private:
+  std::string* out_ = nullptr;
+};
+
+// One encoder per thread, reused: the archive keeps no state between change sets
+// (Cereal tracks only pointers and polymorphic types, which a change set has none of).
+struct ChangeSetEncoder {
+  StringAppendBuffer buffer;
+  std::ostream stream{&buffer};
+  cereal::BinaryOutputArchive ar{stream};
+};
+
 }  // namespace
 
-std::string EncodeChangeSet(const ChangeSet& change_set) {
-  std::ostringstream os(std::ios::binary);
-  {
-    cereal::BinaryOutputArchive ar(os);
-    ar(static_cast<uint64_t>(change_set.steps.size()));
-    for (const auto& step : change_set.steps) {
-      std::visit(
-          [&](const auto& s) {
-            using T = std::decay_t<decltype(s)>;
-            if constexpr (std::is_same_v<T, PutStep>) {
-              ar(uint8_t{kPut}, s.model.value, static_cast<uint64_t>(s.values.size()));
-              for (const auto& v : s.values) SaveValue(ar, v);
-            } else if constexpr (std::is_same_v<T, DeleteStep>) {
-              ar(uint8_t{kDelete}, s.model.value, s.id);
-            } else {
-              ar(uint8_t{std::is_same_v<T, LinkStep> ? kLink : kUnlink}, s.relation.value, s.from, s.to);
-            }
-          },
-          step);
-    }
+void EncodeChangeSet(const ChangeSet& change_set, std::string* out) {
+  thread_local ChangeSetEncoder encoder;
+  encoder.buffer.Target(out);
+  cereal::BinaryOutputArchive& ar = encoder.ar;
+  ar(static_cast<uint64_t>(change_set.steps.size()));
+  for (const auto& step : change_set.steps) {
+    std::visit(
+        [&](const auto& s) {
+          using T = std::decay_t<decltype(s)>;
+          if constexpr (std::is_same_v<T, PutStep>) {
+            ar(uint8_t{kPut}, s.model.value, static_cast<uint64_t>(s.values.size()));
+            for (const auto& v : s.values) SaveValue(ar, v);
+          } else if constexpr (std::is_same_v<T, DeleteStep>) {
+            ar(uint8_t{kDelete}, s.model.value, s.id);
+          } else {
+            ar(uint8_t{std::is_same_v<T, LinkStep> ? kLink : kUnlink}, s.relation.value, s.from, s.to);
+          }
+        },
+        step);
   }
-  return std::move(os).str();
+  encoder.buffer.Target(nullptr);
+}
+
+std::string EncodeChangeSet(const ChangeSet& change_set) {
+  std::string out;
+  EncodeChangeSet(change_set, &out);
+  return out;
 }
 
 Result<ChangeSet> DecodeChangeSet(std::string_view bytes, const Schema& schema) {

@@ -1,7 +1,7 @@
 #pragma once
 // The journal payload: a ChangeSet encoded with Cereal's binary archive (byte layout
 // in FORMAT.md). Decoding validates every tag, count and id against the schema's
-// bounds and never throws. Stateless; thread-safe.
+// bounds and never throws. Thread-safe (each thread encodes with its own stream).
 
 #include <string>
 #include <string_view>
@@ -13,6 +13,8 @@
 namespace kin::persistence {
 
 std::string EncodeChangeSet(const ChangeSet& change_set);
+// The same bytes, appended to *out (reuse one buffer on a hot path).
+void EncodeChangeSet(const ChangeSet& change_set, std::string* out);
 // database_error for bytes that are not a well-formed change set of `schema`.
 Result<ChangeSet> DecodeChangeSet(std::string_view bytes, const Schema& schema);
 

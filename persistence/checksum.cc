@@ -11,20 +11,24 @@ namespace kin::persistence {
 
 namespace {
 
-// Boost.CRC's table-driven CRC-32C: the portable definition (one byte at a time).
-uint32_t Crc32cPortable(const void* data, size_t size) {
-  boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true> crc;
-  crc.process_bytes(data, size);
-  return crc.checksum();
+// Boost.CRC's table-driven CRC-32C: the portable definition (one byte at a time),
+// continuing from the checksum `crc` of the bytes before.
+uint32_t Crc32cPortable(uint32_t crc, const void* data, size_t size) {
+  // Boost takes the starting register unreflected; the running value is reflected.
+  uint32_t start = 0, reg = crc ^ 0xFFFFFFFFu;
+  for (int bit = 0; bit < 32; ++bit, reg >>= 1) start = (start << 1) | (reg & 1u);
+  boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true> engine(start);
+  engine.process_bytes(data, size);
+  return engine.checksum();
 }
 
 #if defined(__x86_64__)
 // The same function computed by the CPU's SSE4.2 `crc32` instruction, which
 // implements exactly the CRC-32C polynomial (8 bytes per instruction). Snapshot
 // and journal reads checksum every byte they load, so this is on the open path.
-__attribute__((target("sse4.2"))) uint32_t Crc32cHardware(const void* data, size_t size) {
+__attribute__((target("sse4.2"))) uint32_t Crc32cHardware(uint32_t start, const void* data, size_t size) {
   const auto* p = static_cast<const unsigned char*>(data);
-  uint64_t crc = 0xFFFFFFFFu;
+  uint64_t crc = start ^ 0xFFFFFFFFu;
   for (; size >= 8; size -= 8, p += 8) {
     uint64_t word;
     std::memcpy(&word, p, 8);
@@ -43,14 +47,14 @@ bool CpuHasCrc32c() {
 
 }  // namespace
 
-uint32_t Crc32c(const void* data, size_t size) {
+uint32_t Crc32cExtend(uint32_t crc, const void* data, size_t size) {
 #if defined(__x86_64__)
-  if (CpuHasCrc32c()) return Crc32cHardware(data, size);
+  if (CpuHasCrc32c()) return Crc32cHardware(crc, data, size);
 #endif
-  return Crc32cPortable(data, size);
+  return Crc32cPortable(crc, data, size);
 }
 
-uint32_t Crc32cReference(const void* data, size_t size) { return Crc32cPortable(data, size); }
+uint32_t Crc32cReference(uint32_t crc, const void* data, size_t size) { return Crc32cPortable(crc, data, size); }
 
 void PutFixed32(std::string* out, uint32_t v) {
   char b[4];

@@ -8,10 +8,14 @@
 
 namespace kin::persistence {
 
-uint32_t Crc32c(const void* data, size_t size);
+// Continues a checksum: Crc32cExtend(Crc32c(a), b) == Crc32c(a + b), and
+// Crc32c(x) == Crc32cExtend(0, x).
+uint32_t Crc32cExtend(uint32_t crc, const void* data, size_t size);
+inline uint32_t Crc32c(const void* data, size_t size) { return Crc32cExtend(0, data, size); }
 inline uint32_t Crc32c(std::string_view bytes) { return Crc32c(bytes.data(), bytes.size()); }
-// Boost.CRC's result, whatever the CPU (tests check Crc32c against it).
-uint32_t Crc32cReference(const void* data, size_t size);
+// Boost.CRC's result, whatever the CPU (tests check Crc32cExtend against it).
+uint32_t Crc32cReference(uint32_t crc, const void* data, size_t size);
+inline uint32_t Crc32cReference(const void* data, size_t size) { return Crc32cReference(0, data, size); }
 
 // Little-endian fixed-width integers, as every file header and frame stores them.
 void PutFixed32(std::string* out, uint32_t v);

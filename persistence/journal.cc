@@ -65,7 +65,7 @@ Status Journal::StartSegment() {
   return Status::Ok();
 }
 
-Result<uint64_t> Journal::Append(const std::string& payload) {
+Result<uint64_t> Journal::Append(std::string_view payload) {
   {
     std::unique_lock l(mu_);
     if (!failure_.ok()) return failure_;
@@ -73,7 +73,9 @@ Result<uint64_t> Journal::Append(const std::string& payload) {
     if (file_->size() >= options_.segment_bytes) KIN_RETURN_IF_ERROR(RotateLocked(l));
   }
   uint64_t seq = next_seq_;
-  Status s = file_->Append(EncodeFrame(seq, payload));
+  frame_.clear();
+  AppendFrame(seq, payload, &frame_);
+  Status s = file_->Append(frame_);
   std::lock_guard l(mu_);
   // A failed append may have left part of a frame: nothing may follow it.
   if (!s.ok()) return failure_ = s;

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "core/status.h"
@@ -45,7 +46,7 @@ class Journal {
 
   // Appends one record and returns its sequence number. The bytes are handed to
   // the OS before returning; durability follows the sync policy (WaitDurable).
-  Result<uint64_t> Append(const std::string& payload);
+  Result<uint64_t> Append(std::string_view payload);
   // Under kAlways, returns once record `seq` is on disk; otherwise at once.
   Status WaitDurable(uint64_t seq);
   // Forces everything appended so far to disk.
@@ -71,6 +72,7 @@ class Journal {
   FileSystem& fs_;
   std::unique_ptr<WritableFile> file_;  // the segment being appended
   uint64_t next_seq_;
+  std::string frame_;  // the frame being appended, reused (Append runs one at a time)
 
   mutable std::mutex mu_;  // guards the fields below
   std::condition_variable synced_;

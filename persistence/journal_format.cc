@@ -32,17 +32,23 @@ std::string SegmentHeader(uint64_t first_seq) {
   return h;
 }
 
-std::string EncodeFrame(uint64_t seq, const std::string& payload) {
+void AppendFrame(uint64_t seq, std::string_view payload, std::string* out) {
+  const size_t start = out->size();
+  PutFixed32(out, static_cast<uint32_t>(payload.size()));
+  PutFixed32(out, 0);  // crc, filled below
+  PutFixed64(out, seq);
+  out->append(payload);
+  // The checksum covers length, seq and payload: everything but itself.
+  const char* frame = out->data() + start;
+  uint32_t crc = Crc32c(frame, 4);
+  crc = Crc32cExtend(crc, frame + 8, 8 + payload.size());
+  for (int i = 0; i < 4; ++i) (*out)[start + 4 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
+}
+
+std::string EncodeFrame(uint64_t seq, std::string_view payload) {
   std::string f;
   f.reserve(kFrameHeaderSize + payload.size());
-  PutFixed32(&f, static_cast<uint32_t>(payload.size()));
-  PutFixed32(&f, 0);  // crc, filled below
-  PutFixed64(&f, seq);
-  f += payload;
-  // The checksum covers length, seq and payload: everything but itself.
-  std::string covered = f.substr(0, 4) + f.substr(8);
-  uint32_t crc = Crc32c(covered);
-  for (int i = 0; i < 4; ++i) f[4 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
+  AppendFrame(seq, payload, &f);
   return f;
 }
 

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace kin::persistence {
 
@@ -19,6 +20,8 @@ bool ParseSegmentFileName(const std::string& name, uint64_t* first_seq);
 
 std::string SegmentHeader(uint64_t first_seq);
 // A frame: length, CRC-32C of (length, seq, payload), seq, payload.
-std::string EncodeFrame(uint64_t seq, const std::string& payload);
+std::string EncodeFrame(uint64_t seq, std::string_view payload);
+// The same frame, appended to *out (no temporary strings).
+void AppendFrame(uint64_t seq, std::string_view payload, std::string* out);
 
 }  // namespace kin::persistence

@@ -23,3 +23,14 @@ TEST_CASE("CRC-32C equals Boost.CRC's for every length and alignment", "[persist
       REQUIRE(Crc32c(bytes.data() + offset, size) == Crc32cReference(bytes.data() + offset, size));
     }
 }
+
+TEST_CASE("a CRC-32C continued over the next bytes equals the CRC-32C of both", "[persistence]") {
+  const std::string whole = "length, sequence number and payload";
+  for (size_t cut = 0; cut <= whole.size(); ++cut) {
+    CAPTURE(cut);
+    uint32_t first = Crc32c(whole.data(), cut);
+    CHECK(kin::persistence::Crc32cExtend(first, whole.data() + cut, whole.size() - cut) == Crc32c(whole));
+    CHECK(Crc32cReference(first, whole.data() + cut, whole.size() - cut) == Crc32c(whole));
+  }
+  CHECK(kin::persistence::Crc32cExtend(0, "123456789", 9) == 0xE3069283u);
+}
