@@ -6,6 +6,7 @@
 
 #include "api/limits.h"
 #include "api/operations.h"
+#include "api/query.h"
 #include "api/schema_json.h"
 #include "persistence/change_set_codec.h"
 #include "persistence/file_system.h"
@@ -325,6 +326,24 @@ Result<Json> ModelHandle::Restore(const Json& selector, const Json& config) {
   KIN_RETURN_IF_ERROR(api::CheckJsonDepth(selector));
   KIN_RETURN_IF_ERROR(api::CheckJsonDepth(config));
   return Run(static_cast<int>(Operation::kRestore), Json::array({selector, config}));
+}
+
+Result<PreparedRetrieve> ModelHandle::PrepareRetrieve(const Json& config) const {
+  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(config));
+  const Schema& schema = db_->schema();
+  KIN_ASSIGN_OR_RETURN(api::ReadConfig parsed, api::ParseReadConfig(schema, schema.model(model_), config));
+  return PreparedRetrieve(db_, model_, std::make_shared<const api::ReadConfig>(std::move(parsed)));
+}
+
+Status PreparedRetrieve::Text(std::string_view id, std::string* out) const {
+  Database::Impl& impl = *db_->impl_;
+  std::shared_lock lock(impl.mu);
+  CallContext ctx{*impl.schema, impl.store, nullptr, Timestamp{}};
+  try {
+    return api::RetrieveText(ctx, impl.schema->model(model_), id, *config_, out);
+  } catch (const std::bad_alloc&) {
+    return Status::DatabaseError("Out of memory while running the call");
+  }
 }
 
 // ---- RecordRef / ReadView ---------------------------------------------------------

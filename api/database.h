@@ -27,6 +27,7 @@ using Json = nlohmann::ordered_json;  // keeps key order: `order` and output fol
 class Database;
 namespace api {
 struct Method;
+struct ReadConfig;
 }
 
 using SyncPolicy = persistence::SyncPolicy;
@@ -52,6 +53,28 @@ struct CallRequest {
   Json args = Json::array();
 };
 
+// A retrieve whose model and config are resolved once, like a prepared SQL
+// statement: each call finds one record and writes the same JSON text as
+// retrieve<Model>(id, config). Valid while its database lives; thread-safe (each
+// call takes the database's shared lock).
+//
+//   auto product = db->Model("Product").value().PrepareRetrieve({{"relations", {"orders"}}}).value();
+//   std::string text;
+//   Status s = product.Text("prod_01H...", &text);
+class PreparedRetrieve {
+ public:
+  // Appends the record's JSON text to *out; not_found as retrieve reports it.
+  Status Text(std::string_view id, std::string* out) const;
+
+ private:
+  friend class ModelHandle;
+  PreparedRetrieve(const Database* db, ModelId model, std::shared_ptr<const api::ReadConfig> config)
+      : db_(db), model_(model), config_(std::move(config)) {}
+  const Database* db_;
+  ModelId model_;
+  std::shared_ptr<const api::ReadConfig> config_;
+};
+
 // The service methods of one model, resolved once (no method-name lookup per call).
 class ModelHandle {
  public:
@@ -66,6 +89,8 @@ class ModelHandle {
   Status Delete(const Json& selector);
   Result<Json> SoftDelete(const Json& selector, const Json& config = nullptr);
   Result<Json> Restore(const Json& selector, const Json& config = nullptr);
+  // Parses `config` once for many retrieves (errors as retrieve reports them).
+  Result<PreparedRetrieve> PrepareRetrieve(const Json& config = nullptr) const;
 
  private:
   Result<Json> Run(int operation, Json args);
@@ -117,6 +142,7 @@ class Database {
 
  private:
   friend class ModelHandle;
+  friend class PreparedRetrieve;
   explicit Database(std::unique_ptr<Impl> impl);
   Result<Json> RunValue(const api::Method& method, const Json& args);
   std::unique_ptr<Impl> impl_;

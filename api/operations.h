@@ -37,6 +37,8 @@ class MethodTable {
   std::unordered_map<std::string, Method> methods_;
 };
 
+struct ReadConfig;  // api/query.h
+
 struct CallContext {
   const Schema& schema;
   const Store& store;
@@ -54,6 +56,9 @@ Result<std::string> RunMethod(CallContext& ctx, const Method& method, const Json
 
 // The operations, by kind.
 Result<std::string> Retrieve(CallContext& ctx, const ModelDef& model, const Json& args);
+// retrieve with its config already parsed: the record's JSON text appended to *out.
+Status RetrieveText(const CallContext& ctx, const ModelDef& model, std::string_view id, const ReadConfig& config,
+                    std::string* out);
 Result<std::string> List(CallContext& ctx, const ModelDef& model, const Json& args, bool with_count);
 Result<std::string> Create(CallContext& ctx, const ModelDef& model, const Json& args);
 Result<std::string> Update(CallContext& ctx, const ModelDef& model, const Json& args);

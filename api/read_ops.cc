@@ -49,17 +49,41 @@ void Sort(std::vector<const Record*>& records, const std::vector<OrderKey>& orde
 
 }  // namespace
 
+namespace {
+
+Status IdUndefined(const ModelDef& model) {
+  return Status::NotFound(LowerFirst(model.name) + " - " + model.primary_key().name + " must be defined");
+}
+
+// The record retrieve<Model>(id) returns, or its not_found error.
+Result<const Record*> FindForRetrieve(const CallContext& ctx, const ModelDef& model, std::string_view id,
+                                      const ReadConfig& config) {
+  const Record* r = ctx.store.Find(model.id, id);
+  if (!r || (!config.with_deleted && !ctx.store.IsLive(model, *r)))
+    return Status::NotFound(model.name + " with " + model.primary_key().name + ": " + std::string(id) +
+                            " was not found");
+  return r;
+}
+
+}  // namespace
+
 Result<std::string> Retrieve(CallContext& ctx, const ModelDef& model, const Json& args) {
   const Json& id = Arg(args, 0);
-  if (!id.is_string() || id.get_ref<const std::string&>().empty())
-    return Status::NotFound(LowerFirst(model.name) + " - " + model.primary_key().name + " must be defined");
+  if (!id.is_string() || id.get_ref<const std::string&>().empty()) return IdUndefined(model);
   KIN_ASSIGN_OR_RETURN(ReadConfig config, ParseReadConfig(ctx.schema, model, Arg(args, 1)));
-  const Record* r = ctx.store.Find(model.id, id.get_ref<const std::string&>());
-  if (!r || (!config.with_deleted && !ctx.store.IsLive(model, *r)))
-    return Status::NotFound(model.name + " with " + model.primary_key().name + ": " + id.get<std::string>() +
-                            " was not found");
+  KIN_ASSIGN_OR_RETURN(const Record* r, FindForRetrieve(ctx, model, id.get_ref<const std::string&>(), config));
   const Record* one[] = {r};
   return RenderRecords(ctx, model, one, config.plan, config.with_deleted, true);
+}
+
+Status RetrieveText(const CallContext& ctx, const ModelDef& model, std::string_view id, const ReadConfig& config,
+                    std::string* out) {
+  if (id.empty()) return IdUndefined(model);
+  KIN_ASSIGN_OR_RETURN(const Record* r, FindForRetrieve(ctx, model, id, config));
+  StringOutput stream(*out);
+  JsonTextWriter writer(stream);
+  RecordWriter(ctx.store, config.with_deleted, writer).Write(model, *r, config.plan);
+  return Status::Ok();  // `stream` cuts *out to the text as it goes out of scope
 }
 
 Result<std::string> List(CallContext& ctx, const ModelDef& model, const Json& args, bool with_count) {

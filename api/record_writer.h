@@ -5,9 +5,9 @@
 // The caller holds the store's read (or write) lock while writing. Not
 // thread-safe; one writer per output.
 
-#include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <span>
 #include <string>
 #include <vector>
@@ -19,7 +19,39 @@
 
 namespace kin::api {
 
-using JsonTextWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+// A RapidJSON output stream that appends to a std::string: the text is written
+// where the caller keeps it, with no buffer to copy out of. The string is grown
+// ahead (RapidJSON reserves before each token) and cut to the text written when
+// the stream is destroyed; destroy it after the Writer using it and before
+// reading the string.
+class StringOutput {
+ public:
+  using Ch = char;
+  explicit StringOutput(std::string& out) : out_(out), end_(out.size()) {}
+  ~StringOutput() { out_.resize(end_); }
+  StringOutput(const StringOutput&) = delete;
+  StringOutput& operator=(const StringOutput&) = delete;
+
+  void Reserve(size_t n) {
+    if (end_ + n > out_.size()) out_.resize(std::max(end_ + n, 2 * out_.size() + 64));
+  }
+  void PutUnchecked(char c) { out_[end_++] = c; }
+  void Put(char c) {
+    Reserve(1);
+    PutUnchecked(c);
+  }
+  void Flush() {}
+
+ private:
+  std::string& out_;
+  size_t end_;  // bytes of text; out_ may be longer (room reserved ahead)
+};
+// Found by argument-dependent lookup from RapidJSON's Writer, which reserves room
+// for a token and then writes it character by character without checks.
+inline void PutReserve(StringOutput& out, size_t n) { out.Reserve(n); }
+inline void PutUnsafe(StringOutput& out, char c) { out.PutUnchecked(c); }
+
+using JsonTextWriter = rapidjson::Writer<StringOutput>;
 
 template <typename Out>
 class RecordWriter {
@@ -58,10 +90,13 @@ std::string EmitResult(const CallContext& ctx, WriteFn&& write) {
     write(out);
     return {};
   }
-  rapidjson::StringBuffer buf;
-  JsonTextWriter out(buf);
-  write(out);
-  return std::string(buf.GetString(), buf.GetSize());
+  std::string text;
+  {
+    StringOutput stream(text);
+    JsonTextWriter out(stream);
+    write(out);
+  }
+  return text;
 }
 
 // The result of a call that returns records: a JSON array (or one object when

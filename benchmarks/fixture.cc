@@ -258,9 +258,12 @@ void RetrieveFixture::Build() {
       sql_text.assign(reinterpret_cast<const char*>(sqlite3_column_text(sql_json, 0)),
                       static_cast<size_t>(sqlite3_column_bytes(sql_json, 0)));
     sqlite3_reset(sql_json);
-    if (!kin_text.ok() || kin_text.value() != sql_text) {
+    std::string prepared_text;
+    auto prepared = db->Model("Product").value().PrepareRetrieve({{"relations", {"orders"}}});
+    if (!prepared.ok() || !prepared.value().Text(id, &prepared_text).ok()) prepared_text = "error";
+    if (!kin_text.ok() || kin_text.value() != sql_text || prepared_text != sql_text) {
       json_check = Cat("N=", n) + "\n kin:    " + (kin_text.ok() ? kin_text.value() : "error") +
-                   "\n sqlite: " + sql_text;
+                   "\n kin prepared: " + prepared_text + "\n sqlite: " + sql_text;
       break;
     }
   }

@@ -74,6 +74,8 @@ def main():
         ratio(f"Retrieve N={n}: kin_copy faster than sqlite", f"Retrieve/kin_copy/{n}", f"Retrieve/sqlite/{n}")
         ratio(f"Retrieve N={n}: kin_json faster than sqlite_json", f"Retrieve/kin_json/{n}",
               f"Retrieve/sqlite_json/{n}", 3 if goal else None)
+        ratio(f"Retrieve N={n}: kin_json_call (unprepared) faster than sqlite_json",
+              f"Retrieve/kin_json_call/{n}", f"Retrieve/sqlite_json/{n}")
 
     for op in ("create", "update", "replace"):
         for sync in ("none", "interval", "always"):

@@ -392,3 +392,38 @@ TEST_CASE("Call builds the same value that CallText writes as text for every met
   CHECK(WithoutTimes(tx.value()) == WithoutTimes(Json::parse(tx_text.value())));
   CHECK(tx.value()[1].is_null());
 }
+
+TEST_CASE("a prepared retrieve writes the same text as retrieve with that config", "[read]") {
+  auto db = SeededBlog();
+  const Json config = R"({"relations": ["posts", "posts.categories"], "select": ["name", "posts.title"]})"_j;
+  auto prepared = db->Model("Author").value().PrepareRetrieve(config);
+  REQUIRE(prepared.ok());
+  for (const char* id : {"a1", "a2", "a3"}) {
+    CAPTURE(id);
+    std::string text = "prefix:";
+    REQUIRE(prepared.value().Text(id, &text).ok());
+    CHECK(text == "prefix:" + db->CallText("retrieveAuthor", Json::array({id, config})).value());
+  }
+}
+
+TEST_CASE("a prepared retrieve reports what retrieve reports and leaves the text alone", "[read]") {
+  auto db = SeededBlog();
+  auto prepared = db->Model("Author").value().PrepareRetrieve();
+  REQUIRE(prepared.ok());
+  std::string text = "kept";
+  kin::Status missing = prepared.value().Text("nobody", &text);
+  CHECK(missing.type() == kin::ErrorType::kNotFound);
+  CHECK(missing.message() == db->Call("retrieveAuthor", R"(["nobody"])"_j).status().message());
+  CHECK(prepared.value().Text("", &text).message() == "author - id must be defined");
+  CHECK(text == "kept");
+
+  Ok(*db, "softDeleteAuthors", R"(["a3"])"_j);
+  CHECK(prepared.value().Text("a3", &text).type() == kin::ErrorType::kNotFound);
+  auto with_deleted = db->Model("Author").value().PrepareRetrieve(R"({"withDeleted": true})"_j);
+  REQUIRE(with_deleted.ok());
+  CHECK(with_deleted.value().Text("a3", &text).ok());
+
+  auto bad = db->Model("Author").value().PrepareRetrieve(R"({"relations": ["nothing"]})"_j);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().message() == db->Call("retrieveAuthor", R"(["a1", {"relations": ["nothing"]}])"_j).status().message());
+}
