@@ -14,13 +14,19 @@
 
 namespace kin::persistence {
 
+// A file appended to at its logical end. Append is called by one thread at a time;
+// Sync and size() may run on other threads at the same time (group commit). The
+// file on disk may be longer than size() while it is open (space reserved ahead,
+// zero bytes); closing it cuts it back to size(), never extends it.
 class WritableFile {
  public:
   virtual ~WritableFile() = default;
-  // Appends bytes at the end (handed to the OS; durable only after Sync).
+  // Appends bytes at the logical end. When it returns ok the bytes are the OS's (they
+  // survive the process being killed); they are durable only after Sync.
   virtual Status Append(std::string_view data) = 0;
   // fdatasync: everything appended before the call is on disk when it returns ok.
   virtual Status Sync() = 0;
+  // The logical size: the bytes the file had at open plus those appended.
   virtual uint64_t size() const = 0;
 };
 
@@ -30,6 +36,7 @@ class FileSystem {
   static FileSystem& Posix();
 
   // Opens `path` for appending, creating it; `truncate` empties an existing file.
+  // The logical size starts at the file's size.
   virtual Result<std::unique_ptr<WritableFile>> OpenAppendable(const std::string& path, bool truncate) = 0;
   // The file's bytes, or nullopt when it does not exist.
   virtual Result<std::optional<std::string>> ReadFile(const std::string& path) = 0;

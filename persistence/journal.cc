@@ -89,6 +89,8 @@ Status Journal::RotateLocked(std::unique_lock<std::mutex>& l) {
   // The old segment is made durable first, with no sync running on it.
   synced_.wait(l, [this] { return !syncing_; });
   if (!failure_.ok()) return failure_;
+  // A segment with no records already starts at next_seq_: nothing to rotate.
+  if (file_->size() <= kSegmentHeaderSize) return Status::Ok();
   Status s = file_->Sync();
   if (s.ok()) {
     durable_ = appended_;

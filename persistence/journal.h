@@ -51,7 +51,8 @@ class Journal {
   Status WaitDurable(uint64_t seq);
   // Forces everything appended so far to disk.
   Status Sync();
-  // Makes the current segment durable and starts a new one at next_seq(). Called
+  // Makes the current segment durable and starts a new one at next_seq() (a segment
+  // holding no record already starts there and is kept). Called
   // like Append (by the one writer, or while writers are excluded).
   Status Rotate();
 

@@ -36,9 +36,16 @@ size_t FrameAt(std::string_view bytes, size_t off, uint64_t* seq, std::string_vi
   return kFrameHeaderSize + length;
 }
 
-// Whether a well-formed frame with seq >= min_seq starts anywhere at or after `from`.
-bool GoodFrameFrom(std::string_view bytes, size_t from, uint64_t min_seq) {
-  for (size_t probe = from; probe + kFrameHeaderSize <= bytes.size(); ++probe) {
+// Where the trailing run of zero bytes starts (the size when there is none). No good
+// frame starts in that run: a frame header of zeros fails its CRC.
+size_t ZerosFrom(std::string_view bytes) {
+  size_t last = bytes.find_last_not_of('\0');
+  return last == std::string_view::npos ? 0 : last + 1;
+}
+
+// Whether a well-formed frame with seq >= min_seq starts anywhere in [from, until).
+bool GoodFrameFrom(std::string_view bytes, size_t from, size_t until, uint64_t min_seq) {
+  for (size_t probe = from; probe < until && probe + kFrameHeaderSize <= bytes.size(); ++probe) {
     uint64_t seq;
     std::string_view payload;
     if (FrameAt(bytes, probe, &seq, &payload) && seq >= min_seq) return true;
@@ -54,16 +61,19 @@ Result<SegmentScan> ScanSegment(std::string_view bytes, const std::string& path)
     scan.bad_offset = 0;
     scan.bad_reason = "missing or damaged segment header";
     // A damaged header followed by good frames is corruption, not a torn tail.
-    scan.good_after_bad = GoodFrameFrom(bytes, kSegmentHeaderSize, 0);
+    scan.good_after_bad = GoodFrameFrom(bytes, kSegmentHeaderSize, ZerosFrom(bytes), 0);
     return scan;
   }
   uint32_t version = DecodeFixed32(bytes.data() + 8);
   if (version != kSegmentVersion)
     return Status::DatabaseError(path + ": unsupported journal format version " + std::to_string(version));
   scan.header_first_seq = DecodeFixed64(bytes.data() + 16);
+  // Zero bytes from a frame boundary to the end are space the writer reserved and
+  // never wrote: the segment's unused end, not a bad frame.
+  const size_t zeros_from = ZerosFrom(bytes);
   size_t off = kSegmentHeaderSize;
   uint64_t expect = scan.header_first_seq;
-  while (off < bytes.size()) {
+  while (off < zeros_from) {
     uint64_t seq;
     std::string_view payload;
     size_t n = FrameAt(bytes, off, &seq, &payload);
@@ -73,7 +83,7 @@ Result<SegmentScan> ScanSegment(std::string_view bytes, const std::string& path)
                                : "sequence number " + std::to_string(seq) + " where " + std::to_string(expect) +
                                      " was expected";
       // Any well-formed later frame means the damage is not a torn tail.
-      scan.good_after_bad = GoodFrameFrom(bytes, off + 1, expect);
+      scan.good_after_bad = GoodFrameFrom(bytes, off + 1, zeros_from, expect);
       break;
     }
     scan.frames.push_back({seq, off, payload});
@@ -138,11 +148,19 @@ Result<ReplayReport> ReplayJournal(const std::string& journal_dir, uint64_t afte
       ++report.records;
     }
     report.tail_segment = seg.path;
-    if (scan.bad_offset == UINT64_MAX) continue;
+    if (scan.bad_offset == UINT64_MAX) {
+      // Reserved zeros left by a writer that did not close cleanly: cut silently, so
+      // appending continues right after the last record.
+      if (bytes.size() > scan.valid_end && (options.truncate_tail || options.repair))
+        KIN_RETURN_IF_ERROR(fs.Truncate(seg.path, scan.valid_end));
+      continue;
+    }
     bool torn = last && !scan.good_after_bad;
     if (!torn && !options.repair) return Corruption(seg.path, scan.bad_offset, scan.bad_reason);
     uint64_t cut_at = std::max<uint64_t>(scan.bad_offset, scan.bad_offset == 0 ? 0 : scan.valid_end);
-    report.notice += (torn ? "cut a torn tail of " : "repaired: cut ") + std::to_string(bytes.size() - cut_at) +
+    // The count leaves out reserved zeros after the damage: they never held data.
+    const uint64_t written_end = std::max<uint64_t>(ZerosFrom(bytes), cut_at);
+    report.notice += (torn ? "cut a torn tail of " : "repaired: cut ") + std::to_string(written_end - cut_at) +
                      " bytes from " + seg.path + " at offset " + std::to_string(cut_at) + "\n";
     if (options.truncate_tail || options.repair) {
       if (torn && !options.repair) {

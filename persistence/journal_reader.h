@@ -1,9 +1,11 @@
 #pragma once
 // Reading the journal back: every segment in order, every framed record checked
-// (length, CRC-32C, sequence number). A bad record with no good record after it in
-// the last segment is a torn tail (the write a crash interrupted) and is cut off;
-// anything else bad — a bad record followed by good data, a gap in sequence
-// numbers, a missing segment — is corruption, reported with file and offset.
+// (length, CRC-32C, sequence number). Zero bytes from a frame boundary to the end of
+// a segment are space its writer reserved and never used (a crash left them): not
+// damage, cut silently. A bad record with no good record after it in the last
+// segment is a torn tail (the write a crash interrupted) and is cut off; anything
+// else bad — a bad record followed by good data, a gap in sequence numbers, a
+// missing segment — is corruption, reported with file and offset.
 // Stateless functions; thread-safe.
 
 #include <functional>
@@ -31,8 +33,9 @@ struct JournalFrame {
 };
 
 // The frames of one segment's bytes, in order. `valid_end` is the offset after the
-// last good frame. `bad_offset` is where a bad frame starts (npos when none), and
-// `good_after_bad` whether a well-formed frame follows it (corruption, not a tear).
+// last good frame; with no bad frame, anything after it is reserved zero bytes.
+// `bad_offset` is where a bad frame starts (npos when none), and `good_after_bad`
+// whether a well-formed frame follows it (corruption, not a tear).
 struct SegmentScan {
   std::vector<JournalFrame> frames;
   uint64_t valid_end = 0;
@@ -52,7 +55,7 @@ struct ReplayReport {
 
 struct ReplayOptions {
   bool repair = false;     // cut at the first bad record instead of refusing
-  bool truncate_tail = true;  // cut a torn tail on disk (false: read-only inspection)
+  bool truncate_tail = true;  // cut a torn tail and reserved zeros on disk (false: read-only inspection)
 };
 
 // Delivers every record with seq > after_seq, in order, to `apply`. Records at or

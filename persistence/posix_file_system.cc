@@ -4,11 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 
+#include "persistence/appendable_file.h"
 #include "persistence/file_system.h"
 
 namespace kin::persistence {
@@ -32,37 +32,11 @@ Status WriteFd(int fd, std::string_view data, const std::string& path) {
   return Status::Ok();
 }
 
-class PosixWritableFile : public WritableFile {
- public:
-  PosixWritableFile(int fd, std::string path, uint64_t size) : fd_(fd), path_(std::move(path)), size_(size) {}
-  ~PosixWritableFile() override { ::close(fd_); }
-
-  Status Append(std::string_view data) override {
-    KIN_RETURN_IF_ERROR(WriteFd(fd_, data, path_));
-    size_ += data.size();
-    return Status::Ok();
-  }
-  Status Sync() override { return ::fdatasync(fd_) == 0 ? Status::Ok() : Errno("cannot sync", path_); }
-  uint64_t size() const override { return size_; }
-
- private:
-  int fd_;
-  std::string path_;
-  std::atomic<uint64_t> size_;
-};
-
 class PosixFileSystem : public FileSystem {
  public:
+  // Appends go through a shared mapping of space reserved ahead (appendable_file.h).
   Result<std::unique_ptr<WritableFile>> OpenAppendable(const std::string& path, bool truncate) override {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (truncate ? O_TRUNC : 0), 0644);
-    if (fd < 0) return Errno("cannot open", path);
-    struct stat st;
-    if (::fstat(fd, &st) != 0) {
-      Status s = Errno("cannot stat", path);
-      ::close(fd);
-      return s;
-    }
-    return std::unique_ptr<WritableFile>(new PosixWritableFile(fd, path, static_cast<uint64_t>(st.st_size)));
+    return OpenPosixAppendable(path, truncate);
   }
 
   Result<std::optional<std::string>> ReadFile(const std::string& path) override {

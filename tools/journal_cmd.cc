@@ -147,9 +147,12 @@ int RunJournalList(const JournalListOptions& options) {
       [&](const SegmentView& seg) {
         ++segments;
         records += seg.scan.frames.size();
-        bytes += seg.bytes.size();
+        // A clean segment counts up to its last record: space the writer reserved
+        // after it (zeros; see FORMAT.md) holds nothing.
+        const size_t used = seg.scan.bad_offset == UINT64_MAX ? seg.scan.valid_end : seg.bytes.size();
+        bytes += used;
         std::printf("%s  first_seq %llu  records %zu  bytes %zu\n", FileName(seg.file.path).c_str(),
-                    static_cast<unsigned long long>(seg.file.first_seq), seg.scan.frames.size(), seg.bytes.size());
+                    static_cast<unsigned long long>(seg.file.first_seq), seg.scan.frames.size(), used);
         if (options.verbose) {
           for (const auto& f : seg.scan.frames) {
             auto cs = persistence::DecodeChangeSet(f.payload, *schema);
