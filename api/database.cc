@@ -9,6 +9,7 @@
 #include "api/query.h"
 #include "api/schema_json.h"
 #include "persistence/change_set_codec.h"
+#include "persistence/directory_lock.h"
 #include "persistence/file_system.h"
 #include "persistence/journal_reader.h"
 #include "persistence/snapshot.h"
@@ -78,7 +79,8 @@ struct Database::Impl {
       seq = journal->next_seq() - 1;
       KIN_RETURN_IF_ERROR(journal->Rotate());
       if (options.snapshot_in_child) {
-        KIN_ASSIGN_OR_RETURN(auto forked, persistence::SnapshotProcess::Fork(store, seq, schema_json, snapshot_dir, fs()));
+        KIN_ASSIGN_OR_RETURN(auto forked, persistence::SnapshotProcess::Fork(store, seq, schema_json, snapshot_dir, fs(),
+                                                                          dir_lock ? dir_lock->fd() : -1));
         child.emplace(std::move(forked));
       } else {
         bytes = persistence::EncodeSnapshot(store, seq, schema_json);
@@ -120,6 +122,8 @@ struct Database::Impl {
   // Durability (absent for an in-memory database).
   std::string dir, schema_json, notice;
   Options options;
+  std::optional<persistence::DirectoryLock> dir_lock;  // held while open; declared before the journal,
+                                                      // so it is released after the journal closes
   std::unique_ptr<persistence::Journal> journal;
   std::string change_buffer;  // the change set being journaled (under the exclusive lock)
   std::atomic<uint64_t> since_snapshot{0};
@@ -174,6 +178,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, const s
                                                  const Options& options) {
   persistence::FileSystem& fs = options.file_system ? *options.file_system : persistence::FileSystem::Posix();
   KIN_RETURN_IF_ERROR(fs.CreateDirectories(dir));
+  KIN_ASSIGN_OR_RETURN(persistence::DirectoryLock lock, persistence::DirectoryLock::Acquire(dir));
   const std::string path = dir + "/schema.json";
   KIN_ASSIGN_OR_RETURN(auto stored, fs.ReadFile(path));
   std::string canonical;
@@ -197,6 +202,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, const s
   impl->dir = dir;
   impl->schema_json = *stored;
   impl->options = options;
+  impl->dir_lock.emplace(std::move(lock));
   KIN_RETURN_IF_ERROR(Recover(*impl));
   return std::unique_ptr<Database>(new Database(std::move(impl)));
 }

@@ -43,7 +43,7 @@ void WriteAllFd(int fd, const std::string& s) {
 }  // namespace
 
 Result<SnapshotProcess> SnapshotProcess::Fork(const Store& store, uint64_t seq, const std::string& schema_json,
-                                              const std::string& dir, FileSystem& fs) {
+                                              const std::string& dir, FileSystem& fs, int lock_fd) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0)
     return Status::DatabaseError(std::string("cannot create a pipe for the snapshot writer: ") + std::strerror(errno));
@@ -57,6 +57,7 @@ Result<SnapshotProcess> SnapshotProcess::Fork(const Store& store, uint64_t seq, 
   }
   if (pid == 0) {
     ::close(fds[0]);
+    if (lock_fd >= 0) ::close(lock_fd);
     RunChild(fds[1], parent, store, seq, schema_json, dir, fs);
   }
   ::close(fds[1]);

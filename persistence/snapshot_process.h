@@ -14,9 +14,11 @@ namespace kin::persistence {
 
 class SnapshotProcess {
  public:
-  // Forks a child that writes the snapshot of `store` at `seq` into `dir`.
+  // Forks a child that writes the snapshot of `store` at `seq` into `dir`. The
+  // child closes its copy of `lock_fd` (the directory lock, -1 for none) first, so
+  // the lock never outlives the parent while the child is being killed.
   static Result<SnapshotProcess> Fork(const Store& store, uint64_t seq, const std::string& schema_json,
-                                      const std::string& dir, FileSystem& fs);
+                                      const std::string& dir, FileSystem& fs, int lock_fd = -1);
   SnapshotProcess(SnapshotProcess&& other) noexcept;
   SnapshotProcess& operator=(SnapshotProcess&&) = delete;
   ~SnapshotProcess();  // waits for a child that was not waited for

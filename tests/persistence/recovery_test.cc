@@ -433,3 +433,18 @@ TEST_CASE("the golden databases of every format version open with their exact co
   REQUIRE(again.ok());
   CHECK(Dump(**again) == live);
 }
+
+TEST_CASE("a database directory is open once at a time: a second open is refused until the first closes",
+          "[persistence]") {
+  TempDir dir;
+  auto first = OpenDir(dir.path());
+  auto second = TryOpen(dir.path());
+  REQUIRE_FALSE(second.ok());
+  CHECK(second.status().type() == ErrorType::kDatabaseError);
+  CHECK_THAT(second.status().message(), Contains("is already open"));
+  Ok(*first, "createStores", Json::array({{{"id", "s1"}}}));  // the first goes on writing
+  first.reset();
+  auto reopened = TryOpen(dir.path());
+  REQUIRE(reopened.ok());
+  CHECK(Ok(*reopened.value(), "retrieveStore", Json::array({"s1"}))["id"] == "s1");
+}
