@@ -8,6 +8,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <cstring>
 #include <span>
 #include <string>
 #include <vector>
@@ -36,6 +37,11 @@ class StringOutput {
     if (end_ + n > out_.size()) out_.resize(std::max(end_ + n, 2 * out_.size() + 64));
   }
   void PutUnchecked(char c) { out_[end_++] = c; }
+  // `n` bytes into room already reserved.
+  void PutUnchecked(const char* s, size_t n) {
+    std::memcpy(out_.data() + end_, s, n);
+    end_ += n;
+  }
   void Put(char c) {
     Reserve(1);
     PutUnchecked(c);
@@ -52,6 +58,26 @@ inline void PutReserve(StringOutput& out, size_t n) { out.Reserve(n); }
 inline void PutUnsafe(StringOutput& out, char c) { out.PutUnchecked(c); }
 
 using JsonTextWriter = rapidjson::Writer<StringOutput>;
+
+}  // namespace kin::api
+
+namespace rapidjson {
+// RapidJSON's Writer copies a string one character at a time, checking each for
+// escaping; this copies each run of characters that need none in one go (the same
+// escape rule: control characters, '"' and '\\'). Most strings are one run.
+template <>
+inline bool Writer<kin::api::StringOutput>::ScanWriteUnescapedString(StringStream& is, size_t length) {
+  const char* p = is.src_;
+  const char* const end = is.head_ + length;
+  const char* const run = p;
+  while (p != end && static_cast<unsigned char>(*p) >= 0x20 && *p != '"' && *p != '\\') ++p;
+  os_->PutUnchecked(run, static_cast<size_t>(p - run));  // Writer::WriteString reserved room for it
+  is.src_ = p;
+  return p != end;
+}
+}  // namespace rapidjson
+
+namespace kin::api {
 
 template <typename Out>
 class RecordWriter {
