@@ -7,6 +7,7 @@
 #include "api/limits.h"
 #include "api/operations.h"
 #include "api/query.h"
+#include "api/record_editor.h"
 #include "api/schema_json.h"
 #include "persistence/change_set_codec.h"
 #include "persistence/directory_lock.h"
@@ -332,6 +333,12 @@ Result<Json> ModelHandle::Restore(const Json& selector, const Json& config) {
   KIN_RETURN_IF_ERROR(api::CheckJsonDepth(selector));
   KIN_RETURN_IF_ERROR(api::CheckJsonDepth(config));
   return Run(static_cast<int>(Operation::kRestore), Json::array({selector, config}));
+}
+
+Result<std::string> ModelHandle::Insert(std::span<const FieldValue> fields) {
+  return db_->impl_->Run(true, [&](CallContext& ctx) {
+    return api::RecordEditor(ctx, ctx.schema.model(model_)).Create(fields);
+  });
 }
 
 Result<PreparedRetrieve> ModelHandle::PrepareRetrieve(const Json& config) const {

@@ -7,14 +7,17 @@
 //   auto product = db->Call("createProducts", {{{"title", "Shirt"}}});
 //   auto rows = db->Model("Product").List({{"title", "Shirt"}});
 
+#include <initializer_list>
 #include <memory>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "api/field_value.h"
 #include "api/read_view.h"
 #include "core/schema.h"
 #include "persistence/journal.h"
@@ -89,6 +92,16 @@ class ModelHandle {
   Status Delete(const Json& selector);
   Result<Json> SoftDelete(const Json& selector, const Json& config = nullptr);
   Result<Json> Restore(const Json& selector, const Json& config = nullptr);
+  // Creates one record from typed fields, without JSON in or out: the same
+  // defaults, id, timestamps, checks, errors and journal record as create<Models>
+  // with the equivalent object. Relations other than belongsTo (given by the
+  // parent's id) need the JSON form. Returns the new record's id.
+  //
+  //   auto id = products.Insert({{"title", Value::Text("Shirt")}, {"price", Value::Int(20)}});
+  Result<std::string> Insert(std::initializer_list<FieldValue> fields) {
+    return Insert(std::span<const FieldValue>(fields.begin(), fields.size()));
+  }
+  Result<std::string> Insert(std::span<const FieldValue> fields);
   // Parses `config` once for many retrieves (errors as retrieve reports them).
   Result<PreparedRetrieve> PrepareRetrieve(const Json& config = nullptr) const;
 

@@ -128,6 +128,35 @@ Result<std::string> RecordEditor::Create(const Json& data) {
   std::vector<bool> given(model_.properties.size(), false);
   Deferred deferred;
   KIN_RETURN_IF_ERROR(ReadFields(data, true, values, given, deferred));
+  return Insert(std::move(values), given, deferred);
+}
+
+Result<std::string> RecordEditor::Create(std::span<const FieldValue> fields) {
+  std::vector<Value> values(model_.properties.size());
+  std::vector<bool> given(model_.properties.size(), false);
+  for (const FieldValue& f : fields) {
+    const PropertyDef* p = model_.FindProperty(f.name);
+    if (!p) {
+      RelationId rid = model_.FindRelation(f.name);
+      const RelationDef* rel = rid.valid() ? &schema_.relation(rid) : nullptr;
+      if (!rel) return Status::InvalidData("Unknown property \"" + std::string(f.name) + "\" on model " + model_.name);
+      if (rel->kind != RelationKind::kBelongsTo)
+        return Status::InvalidArgument("The relation " + model_.name + "." + rel->name +
+                                       " is set through the JSON form of create" + model_.plural);
+      p = &model_.properties[rel->foreign_key.value];  // the parent's id goes in the foreign key
+    }
+    if (p->implicit)
+      return Status::InvalidData("The property " + model_.name + "." + p->name + " is set by the database");
+    KIN_ASSIGN_OR_RETURN(Value value, CheckValue(model_, *p, f.value));
+    if (value.is_null() && !p->nullable) return RequiredError(model_, *p, "null");
+    values[p->slot.value] = std::move(value);
+    given[p->slot.value] = true;
+  }
+  return Insert(std::move(values), given, {});
+}
+
+Result<std::string> RecordEditor::Insert(std::vector<Value> values, const std::vector<bool>& given,
+                                         const Deferred& deferred) {
   KIN_RETURN_IF_ERROR(FillMissing(values, given));
   values[model_.created_at.value] = Value::Time(ctx_.now);
   values[model_.updated_at.value] = Value::Time(ctx_.now);

@@ -4,9 +4,11 @@
 // side, manyToMany replace/$add/$remove, pivot records). Every check runs before the
 // step it guards; a failed call is undone by the Mutation's owner. Not thread-safe.
 
+#include <span>
 #include <string>
 #include <vector>
 
+#include "api/field_value.h"
 #include "api/operations.h"
 
 namespace kin::api {
@@ -17,12 +19,17 @@ class RecordEditor {
 
   // Creates a record from `data`; returns its primary key.
   Result<std::string> Create(const Json& data);
+  // The same from typed fields (no relation but belongsTo; no JSON).
+  Result<std::string> Create(std::span<const FieldValue> fields);
   // Applies `data` to the live record `id` (properties not given are untouched).
   Status Update(const std::string& id, const Json& data);
 
  private:
   using Deferred = std::vector<std::pair<const RelationDef*, const Json*>>;
 
+  // The rest of a create once the given fields are read: defaults, id, timestamps,
+  // checks, the put, then the relations that follow it.
+  Result<std::string> Insert(std::vector<Value> values, const std::vector<bool>& given, const Deferred& deferred);
   Status ReadFields(const Json& data, bool creating, std::vector<Value>& values, std::vector<bool>& given,
                     Deferred& deferred);
   Status FillMissing(std::vector<Value>& values, const std::vector<bool>& given);

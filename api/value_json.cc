@@ -15,9 +15,26 @@ std::string Shown(const Json& j) {
   return s;
 }
 
+Status Expected(const ModelDef& m, const PropertyDef& p, const std::string& what, const std::string& shown) {
+  return Status::InvalidData("Invalid value for " + m.name + "." + p.name + ": expected " + what + ", got " + shown);
+}
 Status Expected(const ModelDef& m, const PropertyDef& p, const std::string& what, const Json& got) {
-  return Status::InvalidData("Invalid value for " + m.name + "." + p.name + ": expected " + what + ", got " +
-                             Shown(got));
+  return Expected(m, p, what, Shown(got));
+}
+
+std::string EnumChoices(const PropertyDef& p) {
+  std::string allowed;
+  for (const auto& v : p.enum_values) allowed += (allowed.empty() ? "" : ", ") + v;
+  return "one of " + allowed;
+}
+
+// How a typed value is shown in a message: its kind and its text.
+std::string ShownTyped(const Value& v) {
+  static const char* const kKinds[] = {"null", "a boolean", "an integer", "a float", "text",
+                                       "a date-time", "a bigNumber", "JSON", "a string list"};
+  std::string text = v.ToDisplay();
+  if (text.size() > 60) text = text.substr(0, 57) + "...";
+  return std::string(kKinds[static_cast<int>(v.type())]) + (v.is_null() ? "" : " " + text);
 }
 
 }  // namespace
@@ -74,12 +91,10 @@ Result<Value> ValueFromJson(const ModelDef& m, const PropertyDef& p, const Json&
       if (std::string text = j.dump(); text.size() <= kMaxValueBytes) return Value::Json(JsonText{std::move(text)});
       return ValueTooLong(m, p);
     case PropertyType::kEnum: {
-      std::string allowed;
-      for (const auto& v : p.enum_values) allowed += (allowed.empty() ? "" : ", ") + v;
-      if (!j.is_string()) return Expected(m, p, "one of " + allowed, j);
+      if (!j.is_string()) return Expected(m, p, EnumChoices(p), j);
       const auto& s = j.get_ref<const std::string&>();
       if (std::find(p.enum_values.begin(), p.enum_values.end(), s) == p.enum_values.end())
-        return Expected(m, p, "one of " + allowed, j);
+        return Expected(m, p, EnumChoices(p), j);
       return Value::Text(s);
     }
     case PropertyType::kArray: {
@@ -96,6 +111,61 @@ Result<Value> ValueFromJson(const ModelDef& m, const PropertyDef& p, const Json&
     }
   }
   return Expected(m, p, "a value", j);
+}
+
+Result<Value> CheckValue(const ModelDef& m, const PropertyDef& p, Value v) {
+  if (v.is_null()) return v;
+  const ValueType t = v.type();
+  auto expected = [&](const std::string& what) { return Expected(m, p, what, ShownTyped(v)); };
+  switch (p.type) {
+    case PropertyType::kId:
+    case PropertyType::kText:
+    case PropertyType::kForeignKey:
+      if (t != ValueType::kText) return expected("text");
+      if (v.as_text().size() > kMaxValueBytes) return ValueTooLong(m, p);
+      if (p.primary_key && v.as_text().empty()) return expected("a non-empty id");
+      return v;
+    case PropertyType::kEnum:
+      if (t != ValueType::kText ||
+          std::find(p.enum_values.begin(), p.enum_values.end(), v.as_text()) == p.enum_values.end())
+        return expected(EnumChoices(p));
+      return v;
+    case PropertyType::kNumber:
+    case PropertyType::kAutoincrement:
+      if (t != ValueType::kInt) return expected("an integer");
+      return v;
+    case PropertyType::kFloat:
+      if (t == ValueType::kInt) return Value::Float(static_cast<double>(v.as_int()));
+      if (t != ValueType::kFloat) return expected("a float");
+      return v;
+    case PropertyType::kBigNumber: {
+      std::optional<Decimal> d;
+      if (t == ValueType::kDecimal) d = ParseDecimal(v.as_decimal().text);
+      else if (t == ValueType::kInt || t == ValueType::kFloat) d = ParseDecimal(v.ToDisplay());
+      if (!d) return expected("a bigNumber of at most 100 digits");
+      return Value::Dec(std::move(*d));
+    }
+    case PropertyType::kBoolean:
+      if (t != ValueType::kBool) return expected("a boolean");
+      return v;
+    case PropertyType::kDateTime:
+      if (t != ValueType::kDateTime) return expected("a date-time");
+      return v;
+    case PropertyType::kJson: {
+      if (t != ValueType::kJson) return expected("a JSON object or array");
+      const std::string& text = v.as_json().text;
+      if (text.size() > kMaxValueBytes) return ValueTooLong(m, p);
+      KIN_RETURN_IF_ERROR(CheckJsonDepth(std::string_view(text)));  // before the parse below
+      Json parsed = Json::parse(text, nullptr, false);  // no exceptions: discarded on error
+      if (!parsed.is_object() && !parsed.is_array()) return expected("a JSON object or array");
+      return Value::Json(JsonText{parsed.dump()});  // stored compact, as the JSON path stores it
+    }
+    case PropertyType::kArray:
+      if (t != ValueType::kStringList) return expected("a string list");
+      if (ValueBytes(v) > kMaxValueBytes) return ValueTooLong(m, p);
+      return v;
+  }
+  return expected("a value");
 }
 
 Value LooseValueFromJson(const Json& j) {

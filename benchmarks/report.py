@@ -95,6 +95,9 @@ def main():
             goal = op == "create"
             rows.append((f"{op} kin/always rate / fdatasync rate", f"{share:.2f}", ">= 0.8" if goal else "",
                          ("met" if share >= 0.8 else "MISSED") if goal else ""))
+    if "Write/create_json/kin/none" in runs:
+        rows.append(("create through JSON (ModelHandle::Create) kin/none: calls per second",
+                     f"{per_second(runs['Write/create_json/kin/none']):,.0f}/s", "", ""))
     if "Write/fdatasync/raw/always" in runs:
         rows.append(("bare write+fdatasync latency", fmt_time(seconds(runs["Write/fdatasync/raw/always"])), "", ""))
 
