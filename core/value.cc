@@ -185,18 +185,24 @@ size_t FormatTimestamp(Timestamp t, char (&out)[kTimestampBufferSize]) {
                           static_cast<int>(rem / 1000 % 60), static_cast<int>(rem % 1000));
     return std::min(static_cast<size_t>(n), sizeof out - 1);
   }
-  // "YYYY-MM-DDTHH:MM:SS.mmmZ" digit by digit (this runs for every timestamp written out).
+  // "YYYY-MM-DDTHH:MM:SS.mmmZ" two digits at a time (this runs for every timestamp
+  // written out).
+  static constexpr char kPairs[] =
+      "0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849"
+      "5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
+  auto two = [&out](size_t at, unsigned v) { std::memcpy(out + at, kPairs + 2 * v, 2); };
   std::memcpy(out, "0000-00-00T00:00:00.000Z", 25);
-  auto put = [&out](size_t end, int64_t v, int digits) {
-    for (int i = 0; i < digits; ++i, v /= 10) out[end - static_cast<size_t>(i)] = static_cast<char>('0' + v % 10);
-  };
-  put(3, y, 4);
-  put(6, m, 2);
-  put(9, d, 2);
-  put(12, rem / 3600000, 2);
-  put(15, rem / 60000 % 60, 2);
-  put(18, rem / 1000 % 60, 2);
-  put(22, rem % 1000, 3);
+  const auto year = static_cast<unsigned>(y);
+  const auto r = static_cast<unsigned>(rem);  // milliseconds into the day
+  two(0, year / 100);
+  two(2, year % 100);
+  two(5, m);
+  two(8, d);
+  two(11, r / 3600000);
+  two(14, r / 60000 % 60);
+  two(17, r / 1000 % 60);
+  out[20] = static_cast<char>('0' + r % 1000 / 100);
+  two(21, r % 100);
   return 24;
 }
 

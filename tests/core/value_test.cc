@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
@@ -285,5 +286,24 @@ TEST_CASE("decimal parsing rejects what is not a number", "[core]") {
                           "inf", "nan", "1,5", "1e401", "12a"}) {
     INFO('"' << bad << '"');
     CHECK_FALSE(kin::ParseDecimal(bad).has_value());
+  }
+}
+
+TEST_CASE("timestamps format as printf would print every field", "[core]") {
+  std::mt19937_64 rng(11);
+  std::uniform_int_distribution<int64_t> instant(-62135596800000, 253402300799999);  // years 0001 to 9999
+  for (int i = 0; i < 20000; ++i) {
+    const int64_t ms = instant(rng);
+    INFO(ms);
+    const int64_t days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
+    const int64_t rem = ms - days * 86400000;
+    // The date part through the formatter's own parse-back, the time of day by printf.
+    const std::string text = kin::FormatTimestamp(Timestamp{ms});
+    char time_of_day[48];
+    std::snprintf(time_of_day, sizeof time_of_day, "%02d:%02d:%02d.%03d", static_cast<int>(rem / 3600000),
+                  static_cast<int>(rem / 60000 % 60), static_cast<int>(rem / 1000 % 60), static_cast<int>(rem % 1000));
+    REQUIRE(text.size() == 24);
+    CHECK(text.substr(11, 12) == time_of_day);
+    CHECK(kin::ParseTimestamp(text) == Timestamp{ms});
   }
 }
