@@ -30,7 +30,7 @@ bool ContainsSorted(const std::vector<const Record*>& v, const Record* r) {
 
 Store::Store(std::shared_ptr<const Schema> schema) : schema_(std::move(schema)) {
   for (const auto& m : schema_->models()) {
-    auto t = std::make_unique<Table>();
+    auto t = std::make_unique<Table>(m.properties.size(), m.relations.size());
     t->indexes.resize(m.indexes.size());
     tables_.push_back(std::move(t));
   }
@@ -148,7 +148,7 @@ Status Store::ApplyPut(const PutStep& step) {
   auto it = by_id.find(step.values[0].as_text());
   const Record* self;
   if (it == by_id.end()) {
-    Record record(m.properties.size(), m.relations.size());
+    Record record(m.properties.size(), m.relations.size(), &t.record_blocks);
     record.SetValues(step.values);
     self = &*by_id.insert(std::move(record)).first;
   } else {
@@ -179,6 +179,17 @@ Status Store::ApplyPut(const PutStep& step) {
   return Status::Ok();
 }
 
+Record Store::NewRecord(ModelId model) {
+  const ModelDef& m = schema_->model(model);
+  return Record(m.properties.size(), m.relations.size(), &tables_[model.value]->record_blocks);
+}
+
+Store::PoolStats Store::Pools(ModelId model) const {
+  const Table& t = *tables_[model.value];
+  return {t.record_blocks.chunk_count(), t.record_blocks.blocks_in_use(),
+          t.record_blocks.reserved_bytes() + t.nodes.reserved_bytes(), t.nodes.chunk_count()};
+}
+
 void Store::ReserveRecords(ModelId model, size_t count) { tables_[model.value]->records.get<ById>().reserve(count); }
 
 Result<const Record*> Store::LoadRecord(ModelId model, std::span<Value> values) {
@@ -186,7 +197,7 @@ Result<const Record*> Store::LoadRecord(ModelId model, std::span<Value> values) 
   const ModelDef& m = schema_->model(model);
   if (values.size() != m.properties.size() || values[0].type() != ValueType::kText)
     return Corrupt("record of " + m.name + " has the wrong shape");
-  return Insert(m, Record(values, m.relations.size()), false);
+  return Insert(m, Record(values, m.relations.size(), &tables_[model.value]->record_blocks), false);
 }
 
 Result<const Record*> Store::AppendRecord(ModelId model, Record&& record) {
@@ -195,6 +206,8 @@ Result<const Record*> Store::AppendRecord(ModelId model, Record&& record) {
   if (record.values().size() != m.properties.size() || record.link_count() != m.relations.size() ||
       record.value(0).type() != ValueType::kText)
     return Corrupt("record of " + m.name + " has the wrong shape");
+  BlockPool* pool = &tables_[model.value]->record_blocks;
+  if (record.pool() != pool) return Insert(m, Record(std::move(record), pool), true);
   return Insert(m, std::move(record), true);
 }
 

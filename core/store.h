@@ -1,7 +1,9 @@
 #pragma once
 // Store: every record of every model, their adjacency and secondary indexes.
-// Owns one table per model. Not internally synchronized: the owner (api::Database)
-// serializes Apply against readers; concurrent const access is safe.
+// Owns one table per model, and per model the pools its record blocks and container
+// nodes come from. Not internally synchronized: the owner (api::Database)
+// serializes Apply against readers; concurrent const access is safe. NewRecord (and
+// destroying its records) is safe on another thread alongside the bulk-loading calls.
 
 #include <functional>
 #include <memory>
@@ -56,15 +58,30 @@ class Store {
   // builds foreign-key adjacency, the other side of loaded links and the indexes, in
   // one pass. Links may also be applied as LinkSteps after FinishLoad.
   void ReserveRecords(ModelId model, size_t count);
+  // A record of `model` with null values and empty link lists, in a block from the
+  // model's pool, to be filled through mutable_value() and handed to AppendRecord.
+  // It must not outlive the store. May run on another thread than the loading calls.
+  Record NewRecord(ModelId model);
   // LoadRecord moves the values out of `values` (the caller may reuse the buffer).
   Result<const Record*> LoadRecord(ModelId model, std::span<Value> values);
   // AppendRecord takes a record built for `model` whose primary key is greater than
-  // every loaded one (a database_error otherwise): the fastest way in.
+  // every loaded one (a database_error otherwise): the fastest way in, for a record
+  // from NewRecord (any other is first moved into a block of the model's pool).
   Result<const Record*> AppendRecord(ModelId model, Record&& record);
   Status LoadLinks(RelationId relation, const Record* owner, LinkList targets);
   Status FinishLoad();
   // Autoincrement counters: saved in snapshots so values are never reused.
   void SetLastAutoincrement(ModelId model, SlotId slot, int64_t value);
+
+  // The memory pools of a model: record blocks (chunks, blocks in use), the bytes
+  // of every chunk of both pools, and the container-node chunks.
+  struct PoolStats {
+    size_t record_chunks = 0;
+    size_t records_in_use = 0;
+    size_t reserved_bytes = 0;
+    size_t node_chunks = 0;
+  };
+  PoolStats Pools(ModelId model) const;
 
   // The key of `values` in an index; false when a key value is null (nulls never clash).
   static bool IndexKey(const IndexDef& index, std::span<const Value> values, std::string* out);

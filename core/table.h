@@ -1,7 +1,10 @@
 #pragma once
 // Table (internal to core): the Boost.MultiIndex container of one model's records,
 // with a hashed unique index on the primary key and an ordered one for scans in key
-// order, plus the model's secondary indexes. Owned by Store; same thread-safety.
+// order, plus the model's secondary indexes, and the pools its records and container
+// nodes come from (all of a model's records have one shape, so each pool serves a
+// single block size). Owned by Store; same thread-safety, except that the record
+// pool is synchronized: records may be made on another thread (snapshot decoding).
 
 #include <boost/multi_index/hashed_index.hpp>
 #include <boost/multi_index/ordered_index.hpp>
@@ -11,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/block_pool.h"
 #include "core/record.h"
 
 namespace kin {
@@ -27,7 +31,8 @@ using RecordContainer = boost::multi_index_container<
     Record, boost::multi_index::indexed_by<
                 boost::multi_index::hashed_unique<boost::multi_index::tag<ById>, RecordIdKey,
                                                   std::hash<std::string_view>>,
-                boost::multi_index::ordered_unique<boost::multi_index::tag<ByIdOrder>, RecordIdKey>>>;
+                boost::multi_index::ordered_unique<boost::multi_index::tag<ByIdOrder>, RecordIdKey>>,
+    PoolAllocator<Record>>;
 
 // Live records by index key (unique indexes hold at most one per key).
 struct SecondaryIndex {
@@ -36,6 +41,14 @@ struct SecondaryIndex {
 
 class Table {
  public:
+  Table(size_t value_count, size_t link_count)
+      : record_blocks(Record::BlockBytes(value_count, link_count), /*synchronized=*/true),
+        nodes(sizeof(RecordContainer::final_node_type), /*synchronized=*/false),
+        records(RecordContainer::ctor_args_list(), PoolAllocator<Record>(&nodes)) {}
+
+  // Declared before `records`, so they outlive every record and node.
+  BlockPool record_blocks;
+  BlockPool nodes;
   RecordContainer records;
   std::vector<SecondaryIndex> indexes;                // parallel to ModelDef::indexes
   std::unordered_map<uint32_t, int64_t> autoincrement;  // slot -> highest value seen

@@ -307,8 +307,8 @@ void DecodeV2(ImageReader& in, Store& store, uint64_t parallel_from) {
     store.ReserveRecords(m.id, count);
     auto& ordinals = by_ordinal[m.id.value];
     ordinals.reserve(count);
-    auto decode = [&in, &m] {
-      Record record(m.properties.size(), m.relations.size());
+    auto decode = [&in, &m, &store] {
+      Record record = store.NewRecord(m.id);
       for (size_t k = 0; k < m.properties.size(); ++k) record.mutable_value(k) = in.GetValue();
       return record;
     };

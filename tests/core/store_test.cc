@@ -6,7 +6,10 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <thread>
 #include <vector>
+
+#include "core/block_pool.h"
 
 #include "tests/core/core_test_util.h"
 
@@ -345,4 +348,94 @@ TEST_CASE("bulk loading builds the same state as puts", "[core]") {
   CHECK(Dump(loaded) == Dump(shop.store));
   CHECK(loaded.LastAutoincrement(M(shop.s, "Order"), S(shop.s, "Order", "number")) == 2);
   CheckInvariants(loaded);
+}
+
+TEST_CASE("deleted records' blocks are reused, so repeated create and delete stays bounded", "[core]") {
+  Shop shop;
+  ModelId product = M(shop.s, "Product");
+  auto round = [&] {
+    for (int i = 0; i < 500; ++i) Put(shop.store, "Product", "q" + std::to_string(i), {{"title", T("x")}});
+    for (int i = 0; i < 500; ++i) MustApply(shop.store, DeleteStep{product, "q" + std::to_string(i)});
+  };
+  round();
+  Store::PoolStats first = shop.store.Pools(product);
+  CHECK(first.records_in_use == 3);
+  CHECK(first.record_chunks > 1);
+  for (int k = 0; k < 20; ++k) round();
+  Store::PoolStats last = shop.store.Pools(product);
+  CHECK(last.records_in_use == 3);
+  CHECK(last.record_chunks == first.record_chunks);
+  CHECK(last.node_chunks == first.node_chunks);
+  CHECK(last.reserved_bytes == first.reserved_bytes);
+  CheckInvariants(shop.store);
+}
+
+TEST_CASE("records made on another thread are appended, and freed on either thread", "[core]") {
+  Shop shop;
+  ModelId product = M(shop.s, "Product");
+  Store loaded(shop.schema);
+  std::vector<Record> made, dropped;
+  std::thread maker([&] {
+    for (const char* id : {"a", "b", "c", "d"}) {
+      Record r = loaded.NewRecord(product);
+      r.mutable_value(0) = T(id);
+      made.push_back(std::move(r));
+    }
+    dropped.push_back(loaded.NewRecord(product));
+  });
+  maker.join();
+  for (size_t i = 0; i < 3; ++i) REQUIRE(loaded.AppendRecord(product, std::move(made[i])).ok());
+  std::thread dropper([&] { made.clear(); });  // "d" and the moved-from records
+  dropper.join();
+  dropped.clear();
+  REQUIRE(loaded.FinishLoad().ok());
+  CHECK(loaded.Count(product) == 3);
+  CHECK(loaded.Pools(product).records_in_use == 3);
+  CHECK(loaded.Find(product, "b")->pool() != nullptr);
+}
+
+TEST_CASE("a record not made by the store is moved into its pool when appended", "[core]") {
+  Shop shop;
+  ModelId product = M(shop.s, "Product");
+  Store loaded(shop.schema);
+  std::vector<Value> row = Row(shop.s, "Product", "p1", {{"title", T("Anvil")}});
+  Record plain(std::span<Value>(row), shop.s.model(product).relations.size());
+  CHECK(plain.pool() == nullptr);
+  Record copy(*shop.store.Find(product, "p1"));  // copies are never pooled
+  CHECK(copy.pool() == nullptr);
+  const Record* stored = loaded.AppendRecord(product, std::move(plain)).value();
+  CHECK(stored->pool() != nullptr);
+  CHECK(stored->value(S(shop.s, "Product", "title").value) == T("Anvil"));
+  CHECK(loaded.Pools(product).records_in_use == 1);
+  // A record of another store's pool is moved too, so it never outlives its pool.
+  Record foreign = shop.store.NewRecord(product);
+  foreign.mutable_value(0) = T("p2");
+  stored = loaded.AppendRecord(product, std::move(foreign)).value();
+  CHECK(stored->pool() != shop.store.Find(product, "p1")->pool());
+  CHECK(loaded.Pools(product).records_in_use == 2);
+}
+
+TEST_CASE("a block pool reuses freed blocks and names its blocks' pool", "[core]") {
+  BlockPool pool(40, /*synchronized=*/false);
+  CHECK(pool.Serves(40));
+  CHECK(pool.Serves(37));  // rounded up to the alignment
+  CHECK(!pool.Serves(48));
+  std::vector<BlockPool::Block> blocks;
+  for (int i = 0; i < 1000; ++i) blocks.push_back(pool.Allocate());
+  for (const auto& b : blocks) {
+    CHECK(b.chunk_offset != 0);
+    CHECK(BlockPool::Owner(b.address, b.chunk_offset) == &pool);
+    CHECK(reinterpret_cast<uintptr_t>(b.address) % BlockPool::kAlignment == 0);
+  }
+  size_t chunks = pool.chunk_count();
+  CHECK(pool.blocks_in_use() == 1000);
+  for (const auto& b : blocks) pool.Free(b.address, b.chunk_offset);
+  CHECK(pool.blocks_in_use() == 0);
+  for (int i = 0; i < 1000; ++i) {
+    BlockPool::Block b = pool.Allocate();
+    CHECK(BlockPool::Owner(b.address, b.chunk_offset) == &pool);
+  }
+  CHECK(pool.chunk_count() == chunks);
+  CHECK(pool.reserved_bytes() < 1000 * 40 * 2);
+  CHECK(!BlockPool(BlockPool::kMaxBlockBytes + 8, false).Serves(BlockPool::kMaxBlockBytes + 8));
 }

@@ -1,0 +1,117 @@
+#include "core/block_pool.h"
+
+#include <algorithm>
+#include <cassert>
+#include <new>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+// Free blocks and uncarved chunk space are poisoned, so AddressSanitizer still
+// reports a use of a record or node after it was freed into the pool.
+#define KIN_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define KIN_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define KIN_POISON(p, n) ((void)(p), (void)(n))
+#define KIN_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+namespace kin {
+
+static_assert(alignof(std::max_align_t) >= BlockPool::kAlignment);
+
+BlockPool::BlockPool(size_t block_bytes, bool synchronized)
+    : block_bytes_(RoundUp(block_bytes)),
+      pooled_(block_bytes_ <= kMaxBlockBytes),
+      synchronized_(synchronized) {}
+
+BlockPool::~BlockPool() {
+  for (Chunk* c = chunks_; c;) {
+    Chunk* next = c->next;
+    KIN_UNPOISON(c, c->bytes);
+    ::operator delete(c);
+    c = next;
+  }
+}
+
+BlockPool::Block BlockPool::Allocate() {
+  if (!synchronized_) return AllocateLocked();
+  std::lock_guard l(mu_);
+  return AllocateLocked();
+}
+
+void BlockPool::Free(void* address, uint16_t chunk_offset) {
+  if (!synchronized_) return FreeLocked(address, chunk_offset);
+  std::lock_guard l(mu_);
+  FreeLocked(address, chunk_offset);
+}
+
+BlockPool* BlockPool::Owner(const void* address, uint16_t chunk_offset) {
+  assert(chunk_offset != 0);
+  auto* chunk = reinterpret_cast<const Chunk*>(static_cast<const char*>(address) - chunk_offset * kAlignment);
+  return chunk->pool;
+}
+
+BlockPool::Block BlockPool::AllocateLocked() {
+  assert(pooled_);
+  ++in_use_;
+  if (free_) {
+    FreeBlock* b = free_;
+    KIN_UNPOISON(b, block_bytes_);
+    free_ = b->next;
+    return {b, b->chunk_offset};
+  }
+  if (static_cast<size_t>(end_ - next_) < block_bytes_) AddChunk();
+  char* p = next_;
+  next_ += block_bytes_;
+  KIN_UNPOISON(p, block_bytes_);
+  return {p, static_cast<uint16_t>((p - reinterpret_cast<char*>(chunks_)) / kAlignment)};
+}
+
+void BlockPool::FreeLocked(void* address, uint16_t chunk_offset) {
+  assert(in_use_ > 0);
+  assert(chunk_offset == 0 || Owner(address, chunk_offset) == this);
+  --in_use_;
+  auto* b = static_cast<FreeBlock*>(address);
+  b->next = free_;
+  b->chunk_offset = chunk_offset;
+  free_ = b;
+  KIN_POISON(b, block_bytes_);
+}
+
+void BlockPool::AddChunk() {
+  size_t max_blocks = (kMaxChunkBytes - sizeof(Chunk)) / block_bytes_;
+  size_t blocks = std::min(next_chunk_blocks_, max_blocks);
+  next_chunk_blocks_ = std::min(next_chunk_blocks_ * 2, max_blocks);
+  size_t bytes = sizeof(Chunk) + blocks * block_bytes_;
+  auto* c = static_cast<Chunk*>(::operator new(bytes));
+  c->next = chunks_;
+  c->pool = this;
+  c->bytes = bytes;
+  c->padding = 0;
+  chunks_ = c;
+  ++chunk_count_;
+  reserved_ += bytes;
+  next_ = reinterpret_cast<char*>(c + 1);
+  end_ = reinterpret_cast<char*>(c) + bytes;
+  KIN_POISON(next_, static_cast<size_t>(end_ - next_));
+}
+
+size_t BlockPool::chunk_count() const {
+  std::unique_lock l(mu_, std::defer_lock);
+  if (synchronized_) l.lock();
+  return chunk_count_;
+}
+
+size_t BlockPool::blocks_in_use() const {
+  std::unique_lock l(mu_, std::defer_lock);
+  if (synchronized_) l.lock();
+  return in_use_;
+}
+
+size_t BlockPool::reserved_bytes() const {
+  std::unique_lock l(mu_, std::defer_lock);
+  if (synchronized_) l.lock();
+  return reserved_;
+}
+
+}  // namespace kin

@@ -1,0 +1,127 @@
+#pragma once
+// BlockPool: fixed-size blocks of memory carved out of chunks the pool owns. Allocate
+// and Free are a pointer pop and push (a freed block is reused before any new chunk
+// space); blocks carry no per-block header, and chunks grow geometrically up to
+// kMaxChunkBytes, so a pool of a few blocks stays small. Chunks go back to the system
+// only when the pool is destroyed; blocks still allocated then die with them (their
+// contents are not destroyed: holders must be gone first).
+//
+// Every block can name its pool: Allocate reports the block's offset in its chunk,
+// and Owner(address, offset) finds the pool from the chunk's header, so a holder of a
+// block (a Record) needs no pointer to the pool to free it.
+//
+// Thread-safety: a pool made `synchronized` takes an internal mutex in Allocate, Free
+// and the statistics, so blocks may be allocated on one thread and freed on another;
+// an unsynchronized pool must be used by one thread at a time (its owner's lock).
+
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+
+namespace kin {
+
+class BlockPool {
+ public:
+  // Larger blocks are not pooled (Serves is false): callers use operator new.
+  static constexpr size_t kMaxBlockBytes = size_t{16} << 10;
+  // Offsets in a chunk, in kAlignment units, fit 16 bits.
+  static constexpr size_t kMaxChunkBytes = size_t{256} << 10;
+  // Every block is aligned to this.
+  static constexpr size_t kAlignment = 8;
+
+  struct Block {
+    void* address;
+    uint16_t chunk_offset;  // distance from the chunk's start in kAlignment units; never 0
+  };
+
+  // A pool of blocks of `block_bytes` (rounded up to kAlignment, at least 16).
+  BlockPool(size_t block_bytes, bool synchronized);
+  ~BlockPool();
+  BlockPool(const BlockPool&) = delete;
+  BlockPool& operator=(const BlockPool&) = delete;
+
+  // Whether Allocate serves requests of `bytes` bytes (aligned to at most kAlignment).
+  bool Serves(size_t bytes) const { return pooled_ && RoundUp(bytes) == block_bytes_; }
+  // A block of block_bytes(); throws std::bad_alloc when the system has no memory.
+  // Only when Serves(block_bytes()).
+  Block Allocate();
+  // Returns a block from Allocate of this pool, with the offset Allocate reported (or
+  // 0 from a holder that never calls Owner: the offset is then unknown, and reported
+  // as 0, when the block is handed out again).
+  void Free(void* address, uint16_t chunk_offset);
+  // The pool a block came from, given the offset Allocate reported with it.
+  static BlockPool* Owner(const void* address, uint16_t chunk_offset);
+
+  size_t block_bytes() const { return block_bytes_; }
+  size_t chunk_count() const;
+  size_t blocks_in_use() const;
+  // Bytes of every chunk (what the pool holds from the system).
+  size_t reserved_bytes() const;
+
+ private:
+  struct Chunk {
+    Chunk* next;
+    BlockPool* pool;
+    size_t bytes;
+    size_t padding;  // blocks start 16-byte aligned
+  };
+  struct FreeBlock {
+    FreeBlock* next;
+    uint16_t chunk_offset;
+  };
+  static size_t RoundUp(size_t bytes) {
+    size_t r = (bytes + kAlignment - 1) / kAlignment * kAlignment;
+    return r < sizeof(FreeBlock) ? sizeof(FreeBlock) : r;
+  }
+  Block AllocateLocked();
+  void FreeLocked(void* address, uint16_t chunk_offset);
+  void AddChunk();
+
+  const size_t block_bytes_;
+  const bool pooled_;
+  const bool synchronized_;
+  mutable std::mutex mu_;  // held by a synchronized pool around the state below
+  FreeBlock* free_ = nullptr;
+  Chunk* chunks_ = nullptr;  // newest first; the newest is carved from next_ up to end_
+  char* next_ = nullptr;
+  char* end_ = nullptr;
+  size_t chunk_count_ = 0;
+  size_t in_use_ = 0;
+  size_t reserved_ = 0;
+  size_t next_chunk_blocks_ = 8;  // doubles with each chunk up to kMaxChunkBytes
+};
+
+// A stateful allocator that takes single objects of its pool's block size from the
+// pool and everything else (arrays, other sizes) from operator new: the node allocator
+// of a Boost.MultiIndex container. Copies (and rebinds) share the pool; the pool must
+// outlive every container using it. Same thread-safety as the pool.
+template <typename T>
+class PoolAllocator {
+ public:
+  using value_type = T;
+
+  explicit PoolAllocator(BlockPool* pool) : pool_(pool) {}
+  template <typename U>
+  PoolAllocator(const PoolAllocator<U>& other) : pool_(other.pool()) {}  // NOLINT: rebinding
+
+  T* allocate(size_t n) {
+    if (Pooled(n)) return static_cast<T*>(pool_->Allocate().address);
+    return static_cast<T*>(::operator new(n * sizeof(T)));
+  }
+  void deallocate(T* p, size_t n) {
+    if (Pooled(n)) pool_->Free(p, 0);  // nodes never ask for their pool
+    else ::operator delete(p);
+  }
+
+  BlockPool* pool() const { return pool_; }
+  friend bool operator==(const PoolAllocator& a, const PoolAllocator& b) { return a.pool_ == b.pool_; }
+
+ private:
+  bool Pooled(size_t n) const {
+    return n == 1 && alignof(T) <= BlockPool::kAlignment && pool_->Serves(sizeof(T));
+  }
+
+  BlockPool* pool_;
+};
+
+}  // namespace kin
