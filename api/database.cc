@@ -109,7 +109,10 @@ struct Database::Impl {
     }
   }
 
-  Result<Method> Resolve(std::string_view name) const {
+  // The method called `name`, once its arguments passed the depth limit (checked
+  // before any recursive walk of them).
+  Result<Method> Resolve(std::string_view name, const Json& args) const {
+    KIN_RETURN_IF_ERROR(api::CheckJsonDepth(args));
     auto m = methods.Find(name);
     if (!m) return Status::InvalidArgument("Unknown method \"" + std::string(name) + "\"");
     return *m;
@@ -222,14 +225,12 @@ persistence::JournalStats Database::journal_stats() const {
 const Schema& Database::schema() const { return *impl_->schema; }
 
 Result<std::string> Database::CallText(std::string_view method, const Json& args) {
-  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(args));  // before any recursive walk of the args
-  KIN_ASSIGN_OR_RETURN(Method m, impl_->Resolve(method));
+  KIN_ASSIGN_OR_RETURN(Method m, impl_->Resolve(method, args));
   return impl_->Run(api::IsWrite(m.operation), [&](CallContext& ctx) { return api::RunMethod(ctx, m, args); });
 }
 
 Result<Json> Database::Call(std::string_view method, const Json& args) {
-  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(args));
-  KIN_ASSIGN_OR_RETURN(Method m, impl_->Resolve(method));
+  KIN_ASSIGN_OR_RETURN(Method m, impl_->Resolve(method, args));
   return RunValue(m, args);
 }
 
@@ -237,8 +238,7 @@ namespace {
 Result<std::vector<Method>> ResolveAll(const Database::Impl& impl, const std::vector<CallRequest>& calls) {
   std::vector<Method> resolved;
   for (const auto& c : calls) {
-    KIN_RETURN_IF_ERROR(api::CheckJsonDepth(c.args));
-    KIN_ASSIGN_OR_RETURN(Method m, impl.Resolve(c.method));
+    KIN_ASSIGN_OR_RETURN(Method m, impl.Resolve(c.method, c.args));
     resolved.push_back(m);
   }
   return resolved;
@@ -349,14 +349,13 @@ Result<PreparedRetrieve> ModelHandle::PrepareRetrieve(const Json& config) const 
 }
 
 Status PreparedRetrieve::Text(std::string_view id, std::string* out) const {
-  Database::Impl& impl = *db_->impl_;
-  std::shared_lock lock(impl.mu);
-  CallContext ctx{*impl.schema, impl.store, nullptr, Timestamp{}};
-  try {
-    return api::RetrieveText(ctx, impl.schema->model(model_), id, *config_, out);
-  } catch (const std::bad_alloc&) {
-    return Status::DatabaseError("Out of memory while running the call");
-  }
+  return db_->impl_
+      ->Run(false,
+            [&](CallContext& ctx) -> Result<std::string> {
+              KIN_RETURN_IF_ERROR(api::RetrieveText(ctx, ctx.schema.model(model_), id, *config_, out));
+              return std::string();  // the text went to *out
+            })
+      .status();
 }
 
 // ---- RecordRef / ReadView ---------------------------------------------------------

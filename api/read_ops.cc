@@ -47,10 +47,6 @@ void Sort(std::vector<const Record*>& records, const std::vector<OrderKey>& orde
   });
 }
 
-}  // namespace
-
-namespace {
-
 Status IdUndefined(const ModelDef& model) {
   return Status::NotFound(LowerFirst(model.name) + " - " + model.primary_key().name + " must be defined");
 }

@@ -33,15 +33,17 @@ BlockPool::~BlockPool() {
   }
 }
 
+std::unique_lock<std::mutex> BlockPool::Guard() const {
+  return synchronized_ ? std::unique_lock<std::mutex>(mu_) : std::unique_lock<std::mutex>();
+}
+
 BlockPool::Block BlockPool::Allocate() {
-  if (!synchronized_) return AllocateLocked();
-  std::lock_guard l(mu_);
+  auto l = Guard();
   return AllocateLocked();
 }
 
 void BlockPool::Free(void* address, uint16_t chunk_offset) {
-  if (!synchronized_) return FreeLocked(address, chunk_offset);
-  std::lock_guard l(mu_);
+  auto l = Guard();
   FreeLocked(address, chunk_offset);
 }
 
@@ -97,20 +99,17 @@ void BlockPool::AddChunk() {
 }
 
 size_t BlockPool::chunk_count() const {
-  std::unique_lock l(mu_, std::defer_lock);
-  if (synchronized_) l.lock();
+  auto l = Guard();
   return chunk_count_;
 }
 
 size_t BlockPool::blocks_in_use() const {
-  std::unique_lock l(mu_, std::defer_lock);
-  if (synchronized_) l.lock();
+  auto l = Guard();
   return in_use_;
 }
 
 size_t BlockPool::reserved_bytes() const {
-  std::unique_lock l(mu_, std::defer_lock);
-  if (synchronized_) l.lock();
+  auto l = Guard();
   return reserved_;
 }
 

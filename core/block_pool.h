@@ -73,6 +73,8 @@ class BlockPool {
     size_t r = (bytes + kAlignment - 1) / kAlignment * kAlignment;
     return r < sizeof(FreeBlock) ? sizeof(FreeBlock) : r;
   }
+  // The pool's mutex held when the pool is synchronized; an empty lock otherwise.
+  std::unique_lock<std::mutex> Guard() const;
   Block AllocateLocked();
   void FreeLocked(void* address, uint16_t chunk_offset);
   void AddChunk();
