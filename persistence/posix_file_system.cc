@@ -45,10 +45,15 @@ class PosixFileSystem : public FileSystem {
       if (errno == ENOENT) return std::optional<std::string>();
       return Errno("cannot open", path);
     }
-    std::string out;
+    // Read straight into a string of the file's size (one allocation, no copy);
+    // a file that grows meanwhile is read to its end through a small buffer.
+    struct stat st;
+    std::string out(::fstat(fd, &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) : 0, '\0');
+    size_t have = 0;
     char buf[1 << 16];
     while (true) {
-      ssize_t n = ::read(fd, buf, sizeof buf);
+      bool into_out = have < out.size();
+      ssize_t n = into_out ? ::read(fd, out.data() + have, out.size() - have) : ::read(fd, buf, sizeof buf);
       if (n < 0) {
         if (errno == EINTR) continue;
         Status s = Errno("cannot read", path);
@@ -56,8 +61,14 @@ class PosixFileSystem : public FileSystem {
         return s;
       }
       if (n == 0) break;
-      out.append(buf, static_cast<size_t>(n));
+      if (into_out) {
+        have += static_cast<size_t>(n);
+      } else {
+        out.append(buf, static_cast<size_t>(n));
+        have = out.size();
+      }
     }
+    out.resize(have);  // a file that shrank meanwhile
     ::close(fd);
     return std::optional<std::string>(std::move(out));
   }
