@@ -210,7 +210,8 @@ Status RecordEditor::SetHasOne(const RelationDef& rel, const std::string& id, co
     if (!child || !ctx_.store.IsLive(child_model, *child)) return MissingRelated(child_model.snake + "_id", *child_id);
   }
   const Record* self = ctx_.store.Find(model_.id, id);
-  std::vector<const Record*> previous = self->links(rel.local);
+  const LinkList& current = self->links(rel.local);
+  std::vector<const Record*> previous(current.begin(), current.end());
   for (const Record* old : previous) {
     if (old == child || !ctx_.store.IsLive(child_model, *old)) continue;  // soft-deleted children hold no slot
     if (!fk.nullable)

@@ -8,74 +8,75 @@
 
 namespace kin {
 
-Record::Header* Record::Allocate(size_t values, size_t links, BlockPool* pool) {
-  if (links > kMaxLinkLists) throw std::length_error("a record holds at most 65535 link lists");
-  size_t bytes = BlockBytes(values, links);
-  Header* h;
+Record* RecordPtr::Allocate(size_t values, size_t links, BlockPool* pool) {
+  if (values > Record::kMaxValues) throw std::length_error("a record holds at most 65535 values");
+  if (links > Record::kMaxLinkLists) throw std::length_error("a record holds at most 65535 link lists");
+  size_t bytes = Record::BlockBytes(values, links);
+  void* block;
   uint16_t chunk_offset = 0;
   if (pool && pool->Serves(bytes)) {
     BlockPool::Block b = pool->Allocate();
-    h = static_cast<Header*>(b.address);
+    block = b.address;
     chunk_offset = b.chunk_offset;
   } else {
-    h = static_cast<Header*>(::operator new(bytes));
+    block = ::operator new(bytes);
   }
-  h->values = static_cast<uint32_t>(values);
-  h->links = static_cast<uint16_t>(links);
-  h->chunk_offset = chunk_offset;
-  return h;
+  return new (block) Record(values, links, chunk_offset);
 }
 
-Record::Record(std::span<Value> values, size_t link_count, BlockPool* pool)
-    : block_(Allocate(values.size(), link_count, pool)) {
-  Value* v = first_value();
+RecordPtr::RecordPtr(std::span<Value> values, size_t link_count, BlockPool* pool)
+    : record_(Allocate(values.size(), link_count, pool)) {
+  Value* v = record_->first_value();
   for (size_t i = 0; i < values.size(); ++i) new (v + i) Value(std::move(values[i]));
-  LinkList* l = first_link();
+  LinkList* l = record_->first_link();
   for (size_t i = 0; i < link_count; ++i) new (l + i) LinkList();
 }
 
-Record::Record(size_t value_count, size_t link_count, BlockPool* pool)
-    : block_(Allocate(value_count, link_count, pool)) {
-  for (size_t i = 0; i < value_count; ++i) new (first_value() + i) Value();
-  for (size_t i = 0; i < link_count; ++i) new (first_link() + i) LinkList();
+RecordPtr::RecordPtr(size_t value_count, size_t link_count, BlockPool* pool)
+    : record_(Allocate(value_count, link_count, pool)) {
+  for (size_t i = 0; i < value_count; ++i) new (record_->first_value() + i) Value();
+  for (size_t i = 0; i < link_count; ++i) new (record_->first_link() + i) LinkList();
 }
 
-Record::Record(Record&& other, BlockPool* pool) : block_(Allocate(other.block_->values, other.block_->links, pool)) {
-  for (uint32_t i = 0; i < block_->values; ++i) new (first_value() + i) Value(std::move(other.first_value()[i]));
-  for (uint32_t i = 0; i < block_->links; ++i) new (first_link() + i) LinkList(std::move(other.first_link()[i]));
+RecordPtr::RecordPtr(RecordPtr&& other, BlockPool* pool)
+    : record_(Allocate(other->values_, other->links_, pool)) {
+  for (size_t i = 0; i < record_->values_; ++i) new (record_->first_value() + i) Value(std::move(other->first_value()[i]));
+  for (size_t i = 0; i < record_->links_; ++i) new (record_->first_link() + i) LinkList(std::move(other->first_link()[i]));
+  record_->deleted_ = other->deleted_;
 }
 
-Record::Record(const Record& other) : block_(Allocate(other.block_->values, other.block_->links, nullptr)) {
-  for (uint32_t i = 0; i < block_->values; ++i) new (first_value() + i) Value(other.first_value()[i]);
-  for (uint32_t i = 0; i < block_->links; ++i) new (first_link() + i) LinkList(other.first_link()[i]);
+RecordPtr::RecordPtr(const Record& other) : record_(Allocate(other.values_, other.links_, nullptr)) {
+  for (size_t i = 0; i < record_->values_; ++i) new (record_->first_value() + i) Value(other.first_value()[i]);
+  for (size_t i = 0; i < record_->links_; ++i) new (record_->first_link() + i) LinkList(other.first_link()[i]);
+  record_->deleted_ = other.deleted_;
 }
 
-Record& Record::operator=(Record&& other) noexcept {
+RecordPtr& RecordPtr::operator=(RecordPtr&& other) noexcept {
   if (this != &other) {
-    Destroy();
-    block_ = std::exchange(other.block_, nullptr);
+    Reset();
+    record_ = std::exchange(other.record_, nullptr);
   }
   return *this;
 }
 
-Record::~Record() { Destroy(); }
-
-void Record::Destroy() {
-  if (!block_) return;
-  for (uint32_t i = 0; i < block_->values; ++i) first_value()[i].~Value();
-  for (uint32_t i = 0; i < block_->links; ++i) first_link()[i].~LinkList();
-  if (block_->chunk_offset == 0) ::operator delete(block_);
-  else BlockPool::Owner(block_, block_->chunk_offset)->Free(block_, block_->chunk_offset);
-  block_ = nullptr;
+void RecordPtr::Reset() {
+  Record* r = std::exchange(record_, nullptr);
+  if (!r) return;
+  for (size_t i = 0; i < r->values_; ++i) r->first_value()[i].~Value();
+  for (size_t i = 0; i < r->links_; ++i) r->first_link()[i].~LinkList();
+  uint16_t chunk_offset = r->chunk_offset_;
+  r->~Record();
+  if (chunk_offset == 0) ::operator delete(static_cast<void*>(r));
+  else BlockPool::Owner(r, chunk_offset)->Free(r, chunk_offset);
 }
 
 const BlockPool* Record::pool() const {
-  if (!block_ || block_->chunk_offset == 0) return nullptr;
-  return BlockPool::Owner(block_, block_->chunk_offset);
+  if (chunk_offset_ == 0) return nullptr;
+  return BlockPool::Owner(this, chunk_offset_);
 }
 
 void Record::SetValues(std::span<const Value> values) {
-  assert(values.size() == block_->values);
+  assert(values.size() == values_);
   std::copy(values.begin(), values.end(), first_value());
 }
 

@@ -11,17 +11,20 @@ namespace {
 
 Status Corrupt(const std::string& what) { return Status::DatabaseError("inconsistent change step: " + what); }
 
-void InsertSorted(std::vector<const Record*>& v, const Record* r) {
+// On link lists and secondary-index entries (std::vector).
+template <typename List>
+void InsertSorted(List& v, const Record* r) {
   v.insert(std::lower_bound(v.begin(), v.end(), r, RecordIdLess()), r);
 }
 
-void EraseSorted(std::vector<const Record*>& v, const Record* r) {
+template <typename List>
+void EraseSorted(List& v, const Record* r) {
   auto it = std::lower_bound(v.begin(), v.end(), r, RecordIdLess());
   assert(it != v.end() && *it == r);
   if (it != v.end() && *it == r) v.erase(it);
 }
 
-bool ContainsSorted(const std::vector<const Record*>& v, const Record* r) {
+bool ContainsSorted(const LinkList& v, const Record* r) {
   auto it = std::lower_bound(v.begin(), v.end(), r, RecordIdLess());
   return it != v.end() && *it == r;
 }
@@ -32,6 +35,8 @@ Store::Store(std::shared_ptr<const Schema> schema) : schema_(std::move(schema)) 
   for (const auto& m : schema_->models()) {
     auto t = std::make_unique<Table>(m.properties.size(), m.relations.size());
     t->indexes.resize(m.indexes.size());
+    for (const auto& p : m.properties)
+      if (p.type == PropertyType::kAutoincrement) t->autoincrement_slots.push_back(p.slot.value);
     tables_.push_back(std::move(t));
   }
 }
@@ -42,14 +47,14 @@ const Record* Store::Find(ModelId model, std::string_view id) const {
   if (model.value >= tables_.size()) return nullptr;
   const auto& idx = tables_[model.value]->records.get<ById>();
   auto it = idx.find(id);
-  return it == idx.end() ? nullptr : &*it;
+  return it == idx.end() ? nullptr : it->get();
 }
 
 size_t Store::Count(ModelId model) const { return tables_[model.value]->records.size(); }
 
 void Store::Scan(ModelId model, const std::function<bool(const Record&)>& visit) const {
-  for (const Record& r : tables_[model.value]->records.get<ByIdOrder>())
-    if (!visit(r)) return;
+  for (const RecordPtr& r : tables_[model.value]->records.get<ByIdOrder>())
+    if (!visit(*r)) return;
 }
 
 std::span<const Record* const> Store::IndexLookup(ModelId model, size_t index, std::string_view key) const {
@@ -148,11 +153,13 @@ Status Store::ApplyPut(const PutStep& step) {
   auto it = by_id.find(step.values[0].as_text());
   const Record* self;
   if (it == by_id.end()) {
-    Record record(m.properties.size(), m.relations.size(), &t.record_blocks);
-    record.SetValues(step.values);
-    self = &*by_id.insert(std::move(record)).first;
+    RecordPtr record(m.properties.size(), m.relations.size(), &t.record_blocks);
+    record->SetValues(step.values);
+    Result<const Record*> inserted = Insert(m, std::move(record), false);
+    assert(inserted.ok());  // not found above
+    self = inserted.value();
   } else {
-    self = &*it;
+    self = it->get();
     IndexErase(m, self);
     for (RelationId rid : m.relations) {
       const RelationDef& rel = schema_->relation(rid);
@@ -160,7 +167,10 @@ Status Store::ApplyPut(const PutStep& step) {
       const auto& current = self->links(rel.local);
       if (!current.empty() && current[0] != parents[rel.local]) Detach(rel, self, current[0]);
     }
-    bool ok = by_id.modify(it, [&](Record& r) { r.SetValues(step.values); });
+    bool ok = by_id.modify(it, [&](RecordPtr& r) {
+      r->SetValues(step.values);
+      MarkLiveness(m, *r);
+    });
     assert(ok);
     (void)ok;
   }
@@ -171,17 +181,13 @@ Status Store::ApplyPut(const PutStep& step) {
     if (current.empty()) Attach(rel, self, parents[rel.local]);
   }
   IndexInsert(m, self);
-  for (const auto& p : m.properties) {
-    if (p.type != PropertyType::kAutoincrement || step.values[p.slot.value].type() != ValueType::kInt) continue;
-    int64_t& last = t.autoincrement[p.slot.value];
-    last = std::max(last, step.values[p.slot.value].as_int());
-  }
+  NoteAutoincrement(m, *self);
   return Status::Ok();
 }
 
-Record Store::NewRecord(ModelId model) {
+RecordPtr Store::NewRecord(ModelId model) {
   const ModelDef& m = schema_->model(model);
-  return Record(m.properties.size(), m.relations.size(), &tables_[model.value]->record_blocks);
+  return RecordPtr(m.properties.size(), m.relations.size(), &tables_[model.value]->record_blocks);
 }
 
 Store::PoolStats Store::Pools(ModelId model) const {
@@ -197,38 +203,44 @@ Result<const Record*> Store::LoadRecord(ModelId model, std::span<Value> values) 
   const ModelDef& m = schema_->model(model);
   if (values.size() != m.properties.size() || values[0].type() != ValueType::kText)
     return Corrupt("record of " + m.name + " has the wrong shape");
-  return Insert(m, Record(values, m.relations.size(), &tables_[model.value]->record_blocks), false);
+  return Insert(m, RecordPtr(values, m.relations.size(), &tables_[model.value]->record_blocks), false);
 }
 
-Result<const Record*> Store::AppendRecord(ModelId model, Record&& record) {
+Result<const Record*> Store::AppendRecord(ModelId model, RecordPtr&& record) {
   if (model.value >= tables_.size()) return Corrupt("unknown model");
   const ModelDef& m = schema_->model(model);
-  if (record.values().size() != m.properties.size() || record.link_count() != m.relations.size() ||
-      record.value(0).type() != ValueType::kText)
+  if (!record || record->values().size() != m.properties.size() || record->link_count() != m.relations.size() ||
+      record->value(0).type() != ValueType::kText)
     return Corrupt("record of " + m.name + " has the wrong shape");
   BlockPool* pool = &tables_[model.value]->record_blocks;
-  if (record.pool() != pool) return Insert(m, Record(std::move(record), pool), true);
+  if (record->pool() != pool) return Insert(m, RecordPtr(std::move(record), pool), true);
   return Insert(m, std::move(record), true);
 }
 
-Result<const Record*> Store::Insert(const ModelDef& m, Record&& record, bool append_only) {
+Result<const Record*> Store::Insert(const ModelDef& m, RecordPtr&& record, bool append_only) {
   Table& t = *tables_[m.id.value];
-  // In primary-key order, the ordered index takes each record at its end, no search.
+  MarkLiveness(m, *record);
+  // A key above every stored one (records in primary-key order, ULIDs, which grow)
+  // goes in at the ordered index's end without a search.
   auto& ordered = t.records.get<ByIdOrder>();
-  auto hint = ordered.end();
-  if (!ordered.empty() && !(std::prev(hint)->id() < record.id())) {
-    if (append_only) return Corrupt("records of " + m.name + " out of primary-key order at " + std::string(record.id()));
-    hint = ordered.begin();
-  }
+  bool at_end = ordered.empty() || (*std::prev(ordered.end()))->id() < record->id();
+  if (!at_end && append_only)
+    return Corrupt("records of " + m.name + " out of primary-key order at " + std::string(record->id()));
   size_t before = ordered.size();
-  auto it = ordered.insert(hint, std::move(record));
-  if (ordered.size() == before) return Corrupt("duplicate " + m.name + " " + std::string(it->id()));
-  for (const auto& p : m.properties) {
-    if (p.type != PropertyType::kAutoincrement || it->value(p.slot.value).type() != ValueType::kInt) continue;
-    int64_t& last = t.autoincrement[p.slot.value];
-    last = std::max(last, it->value(p.slot.value).as_int());
+  auto it = at_end ? ordered.insert(ordered.end(), std::move(record)) : ordered.insert(std::move(record)).first;
+  if (ordered.size() == before) return Corrupt("duplicate " + m.name + " " + std::string((*it)->id()));
+  const Record* self = it->get();
+  NoteAutoincrement(m, *self);
+  return self;
+}
+
+void Store::NoteAutoincrement(const ModelDef& m, const Record& r) {
+  Table& t = *tables_[m.id.value];
+  for (uint32_t slot : t.autoincrement_slots) {
+    if (r.value(slot).type() != ValueType::kInt) continue;
+    int64_t& last = t.autoincrement[slot];
+    last = std::max(last, r.value(slot).as_int());
   }
-  return &*it;
 }
 
 Status Store::LoadLinks(RelationId relation, const Record* owner, LinkList targets) {
@@ -253,7 +265,8 @@ Status Store::FinishLoad() {
       const RelationDef& rel = schema_->relation(rid);
       const RelationDef* inv = rel.inverse.valid() && rel.inverse != rel.id ? &schema_->relation(rel.inverse) : nullptr;
       if (rel.kind == RelationKind::kBelongsTo) {
-        for (const Record& child : tables_[m.id.value]->records.get<ByIdOrder>()) {
+        for (const RecordPtr& child_ptr : tables_[m.id.value]->records.get<ByIdOrder>()) {
+          const Record& child = *child_ptr;
           const Value& fk = child.value(rel.foreign_key.value);
           if (fk.is_null()) continue;
           const Record* parent = Find(rel.target, fk.as_text());
@@ -263,14 +276,14 @@ Status Store::FinishLoad() {
           if (inv) parent->links_for_update(inv->local).push_back(&child);
         }
       } else if (rel.kind == RelationKind::kManyToMany && rel.owns_links && inv) {
-        for (const Record& owner : tables_[m.id.value]->records.get<ByIdOrder>())
-          for (const Record* other : owner.links(rel.local)) other->links_for_update(inv->local).push_back(&owner);
+        for (const RecordPtr& owner : tables_[m.id.value]->records.get<ByIdOrder>())
+          for (const Record* other : owner->links(rel.local)) other->links_for_update(inv->local).push_back(owner.get());
       }
     }
   }
   for (const auto& m : schema_->models()) {
     if (m.indexes.empty()) continue;
-    for (const Record& r : tables_[m.id.value]->records.get<ByIdOrder>()) IndexInsert(m, &r);
+    for (const RecordPtr& r : tables_[m.id.value]->records.get<ByIdOrder>()) IndexInsert(m, r.get());
   }
   return Status::Ok();
 }
@@ -286,7 +299,7 @@ Status Store::ApplyDelete(const DeleteStep& step) {
   auto& by_id = tables_[step.model.value]->records.get<ById>();
   auto it = by_id.find(step.id);
   if (it == by_id.end()) return Corrupt("delete of a missing " + m.name + " " + step.id);
-  const Record* self = &*it;
+  const Record* self = it->get();
   for (RelationId rid : m.relations) {
     const RelationDef& rel = schema_->relation(rid);
     bool holds_children = rel.is_parent_side() || rel.through_pivot();
@@ -295,7 +308,7 @@ Status Store::ApplyDelete(const DeleteStep& step) {
   }
   for (RelationId rid : m.relations) {
     const RelationDef& rel = schema_->relation(rid);
-    std::vector<const Record*> linked = self->links(rel.local);
+    LinkList linked = self->links(rel.local);
     if (rel.kind == RelationKind::kBelongsTo && !linked.empty()) {
       Detach(rel, self, linked[0]);
     } else if (rel.kind == RelationKind::kManyToMany && !rel.through_pivot()) {

@@ -5,6 +5,7 @@
 // serializes Apply against readers; concurrent const access is safe. NewRecord (and
 // destroying its records) is safe on another thread alongside the bulk-loading calls.
 
+#include <cassert>
 #include <functional>
 #include <memory>
 #include <span>
@@ -42,7 +43,13 @@ class Store {
   // Highest value an autoincrement slot has had (0 when none).
   int64_t LastAutoincrement(ModelId model, SlotId slot) const;
 
-  bool IsLive(const ModelDef& model, const Record& r) const { return r.values()[model.deleted_at.value].is_null(); }
+  // Whether `r` (a record of `model`) is not soft-deleted: its deleted_at is null.
+  // Reads the record's deleted mark, which the store keeps in step with deleted_at.
+  bool IsLive(const ModelDef& model, const Record& r) const {
+    assert(r.marked_deleted() == !r.value(model.deleted_at.value).is_null());
+    (void)model;
+    return !r.marked_deleted();
+  }
 
   // Applies one step. A step whose preconditions do not hold (a missing record, a
   // foreign key naming no record, a record still referenced, a duplicate link)
@@ -61,13 +68,13 @@ class Store {
   // A record of `model` with null values and empty link lists, in a block from the
   // model's pool, to be filled through mutable_value() and handed to AppendRecord.
   // It must not outlive the store. May run on another thread than the loading calls.
-  Record NewRecord(ModelId model);
+  RecordPtr NewRecord(ModelId model);
   // LoadRecord moves the values out of `values` (the caller may reuse the buffer).
   Result<const Record*> LoadRecord(ModelId model, std::span<Value> values);
   // AppendRecord takes a record built for `model` whose primary key is greater than
   // every loaded one (a database_error otherwise): the fastest way in, for a record
   // from NewRecord (any other is first moved into a block of the model's pool).
-  Result<const Record*> AppendRecord(ModelId model, Record&& record);
+  Result<const Record*> AppendRecord(ModelId model, RecordPtr&& record);
   Status LoadLinks(RelationId relation, const Record* owner, LinkList targets);
   Status FinishLoad();
   // Autoincrement counters: saved in snapshots so values are never reused.
@@ -92,7 +99,13 @@ class Store {
   Status ApplyLink(RelationId relation, std::string_view from, std::string_view to, bool link);
   void Attach(const RelationDef& rel, const Record* child, const Record* parent);
   void Detach(const RelationDef& rel, const Record* child, const Record* parent);
-  Result<const Record*> Insert(const ModelDef& model, Record&& record, bool append_only);
+  Result<const Record*> Insert(const ModelDef& model, RecordPtr&& record, bool append_only);
+  // Raises the model's autoincrement counters to the values of `r`.
+  void NoteAutoincrement(const ModelDef& model, const Record& r);
+  // Sets the record's deleted mark from its deleted_at.
+  static void MarkLiveness(const ModelDef& model, Record& r) {
+    r.set_marked_deleted(!r.value(model.deleted_at.value).is_null());
+  }
   void IndexInsert(const ModelDef& model, const Record* r);
   void IndexErase(const ModelDef& model, const Record* r);
 

@@ -24,15 +24,17 @@ struct ByIdOrder {};
 
 struct RecordIdKey {
   using result_type = std::string_view;
-  std::string_view operator()(const Record& r) const { return r.id(); }
+  std::string_view operator()(const RecordPtr& r) const { return r->id(); }
 };
 
+// Each element owns one record; the record's address is what the rest of the store
+// holds (a node's address is never handed out).
 using RecordContainer = boost::multi_index_container<
-    Record, boost::multi_index::indexed_by<
+    RecordPtr, boost::multi_index::indexed_by<
                 boost::multi_index::hashed_unique<boost::multi_index::tag<ById>, RecordIdKey,
                                                   std::hash<std::string_view>>,
                 boost::multi_index::ordered_unique<boost::multi_index::tag<ByIdOrder>, RecordIdKey>>,
-    PoolAllocator<Record>>;
+    PoolAllocator<RecordPtr>>;
 
 // Live records by index key (unique indexes hold at most one per key).
 struct SecondaryIndex {
@@ -44,7 +46,7 @@ class Table {
   Table(size_t value_count, size_t link_count)
       : record_blocks(Record::BlockBytes(value_count, link_count), /*synchronized=*/true),
         nodes(sizeof(RecordContainer::final_node_type), /*synchronized=*/false),
-        records(RecordContainer::ctor_args_list(), PoolAllocator<Record>(&nodes)) {}
+        records(RecordContainer::ctor_args_list(), PoolAllocator<RecordPtr>(&nodes)) {}
 
   // Declared before `records`, so they outlive every record and node.
   BlockPool record_blocks;
@@ -52,6 +54,7 @@ class Table {
   RecordContainer records;
   std::vector<SecondaryIndex> indexes;                // parallel to ModelDef::indexes
   std::unordered_map<uint32_t, int64_t> autoincrement;  // slot -> highest value seen
+  std::vector<uint32_t> autoincrement_slots;           // the model's autoincrement properties
 };
 
 }  // namespace kin

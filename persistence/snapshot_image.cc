@@ -209,11 +209,11 @@ void DecodeAndAppendInParallel(uint64_t count, uint64_t parallel_from, Decode& d
   const size_t kPipelineBatch = static_cast<size_t>(std::clamp<uint64_t>(parallel_from / 16, 1, 4096));
   std::mutex mu;
   std::condition_variable changed;
-  std::deque<std::vector<Record>> ready;
+  std::deque<std::vector<RecordPtr>> ready;
   bool done = false, stop = false;
   std::string error;
   std::thread decoder([&] {
-    std::vector<Record> batch;
+    std::vector<RecordPtr> batch;
     try {
       for (uint64_t i = 0; i < count; ++i) {
         batch.push_back(decode());
@@ -222,7 +222,7 @@ void DecodeAndAppendInParallel(uint64_t count, uint64_t parallel_from, Decode& d
         changed.wait(l, [&] { return ready.size() < kPipelineDepth || stop; });
         if (stop) break;
         ready.push_back(std::move(batch));
-        batch = std::vector<Record>();
+        batch = std::vector<RecordPtr>();
         batch.reserve(kPipelineBatch);
         changed.notify_all();
       }
@@ -236,7 +236,7 @@ void DecodeAndAppendInParallel(uint64_t count, uint64_t parallel_from, Decode& d
   });
   try {
     for (;;) {
-      std::vector<Record> batch;
+      std::vector<RecordPtr> batch;
       {
         std::unique_lock l(mu);
         changed.wait(l, [&] { return !ready.empty() || done; });
@@ -245,7 +245,7 @@ void DecodeAndAppendInParallel(uint64_t count, uint64_t parallel_from, Decode& d
         ready.pop_front();
         changed.notify_all();
       }
-      for (Record& r : batch) append(std::move(r));
+      for (RecordPtr& r : batch) append(std::move(r));
     }
   } catch (...) {
     {
@@ -308,11 +308,11 @@ void DecodeV2(ImageReader& in, Store& store, uint64_t parallel_from) {
     auto& ordinals = by_ordinal[m.id.value];
     ordinals.reserve(count);
     auto decode = [&in, &m, &store] {
-      Record record = store.NewRecord(m.id);
-      for (size_t k = 0; k < m.properties.size(); ++k) record.mutable_value(k) = in.GetValue();
+      RecordPtr record = store.NewRecord(m.id);
+      for (size_t k = 0; k < m.properties.size(); ++k) record->mutable_value(k) = in.GetValue();
       return record;
     };
-    auto append = [&store, &m, &ordinals](Record&& record) {
+    auto append = [&store, &m, &ordinals](RecordPtr&& record) {
       auto r = store.AppendRecord(m.id, std::move(record));
       Check(r.status());
       ordinals.push_back(r.value());

@@ -93,11 +93,11 @@ struct Memory {
 };
 
 void AddRecord(const ModelDef& m, const Record& r, bool live, Memory* mem) {
-  // The record's block: a count header, its values, its link lists.
-  mem->overhead += sizeof(Record) + kNodeBytes + 8 + r.link_count() * sizeof(LinkList);
+  // The container node and its RecordPtr; the record's block: its header, values and link lists.
+  mem->overhead += sizeof(RecordPtr) + kNodeBytes + sizeof(Record) + r.link_count() * sizeof(LinkList);
   mem->values += r.values().size() * sizeof(Value);
   for (const Value& v : r.values()) mem->values += ValueHeapBytes(v);
-  for (size_t i = 0; i < r.link_count(); ++i) mem->links += r.links(i).capacity() * sizeof(const Record*);
+  for (size_t i = 0; i < r.link_count(); ++i) mem->links += r.links(i).heap_bytes();
   if (!live) return;
   std::string key;
   for (const auto& index : m.indexes)

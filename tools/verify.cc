@@ -36,7 +36,7 @@ struct Counts {
 
 std::string Name(const ModelDef& m, const Record& r) { return m.name + " " + std::string(r.id()); }
 
-bool ContainsLink(const std::vector<const Record*>& list, const Record* r) {
+bool ContainsLink(const LinkList& list, const Record* r) {
   auto it = std::lower_bound(list.begin(), list.end(), r, RecordIdLess());
   return (it != list.end() && *it == r) || std::find(list.begin(), list.end(), r) != list.end();
 }

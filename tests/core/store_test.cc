@@ -277,6 +277,47 @@ TEST_CASE("restoring a soft-deleted record puts it back in its index", "[core]")
   CheckInvariants(shop.store);
 }
 
+TEST_CASE("liveness follows deleted_at through puts, loads and appends", "[core]") {
+  Shop shop;
+  const ModelDef& email = shop.s.model(M(shop.s, "Email"));
+  const Value gone = Value::Time(Timestamp{1'800'000'000'000});
+  auto live = [&](const Store& store, const char* id) { return store.IsLive(email, *store.Find(email.id, id)); };
+  CHECK(live(shop.store, "e1"));
+  Put(shop.store, "Email", "e1", {{"address", T("ann@x.io")}, {"user_id", T("u1")}, {"deleted_at", gone}});
+  CHECK_FALSE(live(shop.store, "e1"));
+  CHECK(shop.store.Find(email.id, "e1")->marked_deleted());
+  Put(shop.store, "Email", "e1", {{"address", T("ann@x.io")}, {"user_id", T("u1")}});
+  CHECK(live(shop.store, "e1"));
+  Put(shop.store, "Email", "e0", {{"deleted_at", gone}});  // a new record, soft-deleted from the start
+  CHECK_FALSE(live(shop.store, "e0"));
+
+  Store loaded(shop.schema);
+  std::vector<Value> row = Row(shop.s, "Email", "e5", {{"deleted_at", gone}});
+  REQUIRE(loaded.LoadRecord(email.id, std::span<Value>(row)).ok());
+  RecordPtr appended = loaded.NewRecord(email.id);
+  appended->mutable_value(0) = T("e6");
+  appended->mutable_value(email.deleted_at.value) = gone;
+  REQUIRE(loaded.AppendRecord(email.id, std::move(appended)).ok());
+  RecordPtr plain(*shop.store.Find(email.id, "e0"));  // a copy of a soft-deleted record, restored
+  plain->mutable_value(0) = T("e7");
+  plain->mutable_value(email.deleted_at.value) = Value();
+  REQUIRE(loaded.AppendRecord(email.id, std::move(plain)).ok());
+  REQUIRE(loaded.FinishLoad().ok());
+  CHECK_FALSE(live(loaded, "e5"));
+  CHECK_FALSE(live(loaded, "e6"));
+  CHECK(live(loaded, "e7"));
+}
+
+TEST_CASE("puts in and out of key order keep scans in key order", "[core]") {
+  Shop shop;
+  for (const char* id : {"o5", "o9", "o3", "o90", "o0"}) Put(shop.store, "Order", id);
+  Ids seen;
+  shop.store.Scan(M(shop.s, "Order"), [&](const Record& r) { return seen.emplace_back(r.id()), true; });
+  CHECK(seen == Ids{"o0", "o1", "o2", "o3", "o5", "o9", "o90"});
+  CHECK(shop.store.Find(M(shop.s, "Order"), "o90") != nullptr);
+  CheckInvariants(shop.store);
+}
+
 TEST_CASE("a unique index ignores null values", "[core]") {
   Shop shop;
   Put(shop.store, "Email", "e2");
@@ -374,11 +415,11 @@ TEST_CASE("records made on another thread are appended, and freed on either thre
   Shop shop;
   ModelId product = M(shop.s, "Product");
   Store loaded(shop.schema);
-  std::vector<Record> made, dropped;
+  std::vector<RecordPtr> made, dropped;
   std::thread maker([&] {
     for (const char* id : {"a", "b", "c", "d"}) {
-      Record r = loaded.NewRecord(product);
-      r.mutable_value(0) = T(id);
+      RecordPtr r = loaded.NewRecord(product);
+      r->mutable_value(0) = T(id);
       made.push_back(std::move(r));
     }
     dropped.push_back(loaded.NewRecord(product));
@@ -399,17 +440,17 @@ TEST_CASE("a record not made by the store is moved into its pool when appended",
   ModelId product = M(shop.s, "Product");
   Store loaded(shop.schema);
   std::vector<Value> row = Row(shop.s, "Product", "p1", {{"title", T("Anvil")}});
-  Record plain(std::span<Value>(row), shop.s.model(product).relations.size());
-  CHECK(plain.pool() == nullptr);
-  Record copy(*shop.store.Find(product, "p1"));  // copies are never pooled
-  CHECK(copy.pool() == nullptr);
+  RecordPtr plain(std::span<Value>(row), shop.s.model(product).relations.size());
+  CHECK(plain->pool() == nullptr);
+  RecordPtr copy(*shop.store.Find(product, "p1"));  // copies are never pooled
+  CHECK(copy->pool() == nullptr);
   const Record* stored = loaded.AppendRecord(product, std::move(plain)).value();
   CHECK(stored->pool() != nullptr);
   CHECK(stored->value(S(shop.s, "Product", "title").value) == T("Anvil"));
   CHECK(loaded.Pools(product).records_in_use == 1);
   // A record of another store's pool is moved too, so it never outlives its pool.
-  Record foreign = shop.store.NewRecord(product);
-  foreign.mutable_value(0) = T("p2");
+  RecordPtr foreign = shop.store.NewRecord(product);
+  foreign->mutable_value(0) = T("p2");
   stored = loaded.AppendRecord(product, std::move(foreign)).value();
   CHECK(stored->pool() != shop.store.Find(product, "p1")->pool());
   CHECK(loaded.Pools(product).records_in_use == 2);
