@@ -96,9 +96,11 @@ struct Database::Impl {
     } guard{mutation};
     uint64_t seq = 0;
     if (journal && !mutation.empty()) {
-      change_buffer.clear();
+      // The change set is encoded after room for the frame header: the journal
+      // frames it in place.
+      change_buffer.assign(persistence::Journal::kFrameRoom, '\0');
       persistence::EncodeChangeSet(mutation.steps(), &change_buffer);
-      KIN_ASSIGN_OR_RETURN(seq, journal->Append(change_buffer));
+      KIN_ASSIGN_OR_RETURN(seq, journal->AppendFramed(&change_buffer));
     }
     mutation.Commit();
     return seq;
@@ -139,7 +141,7 @@ struct Database::Impl {
   std::optional<persistence::DirectoryLock> dir_lock;  // held while open; declared before the journal,
                                                       // so it is released after the journal closes
   std::unique_ptr<persistence::Journal> journal;
-  std::string change_buffer;  // the change set being journaled (under the exclusive lock)
+  std::string change_buffer;  // the frame being journaled (under the exclusive lock)
   std::atomic<uint64_t> since_snapshot{0};
   std::mutex snapshot_mu;
 
