@@ -27,7 +27,7 @@ struct Database::Impl {
   explicit Impl(std::shared_ptr<const Schema> s) : schema(std::move(s)), store(schema), methods(*schema) {}
 
   // Runs `body` against a context: under the shared lock for reads, under the
-  // exclusive lock with a Mutation for writes (undone unless `body` succeeds).
+  // exclusive lock with the Mutation for writes (undone unless `body` succeeds).
   template <typename Body>
   Result<std::string> Run(bool write, Body&& body) {
     if (!write) {
@@ -36,25 +36,14 @@ struct Database::Impl {
       return Guarded(ctx, body);
     }
     std::unique_lock lock(mu);
-    Mutation mutation(store);
+    Mutation& mutation = writes;
     CallContext ctx{*schema, store, &mutation, Now()};
     Result<std::string> r = Guarded(ctx, body);
     if (!r.ok()) {
       mutation.Rollback();
       return r;
     }
-    uint64_t seq = 0;
-    if (journal && !mutation.empty()) {
-      change_buffer.clear();
-      persistence::EncodeChangeSet(mutation.steps(), &change_buffer);
-      Result<uint64_t> appended = journal->Append(change_buffer);
-      if (!appended.ok()) {
-        mutation.Rollback();
-        return appended.status();
-      }
-      seq = appended.value();
-    }
-    mutation.Commit();
+    KIN_ASSIGN_OR_RETURN(const uint64_t seq, JournalAndCommit(mutation));
     lock.unlock();
     if (seq != 0) {
       // Group commit: the flush is awaited outside the lock, shared with other writers.
@@ -95,6 +84,28 @@ struct Database::Impl {
     return journal->RemoveSegmentsBefore(seq + 1);
   }
 
+  // Under the exclusive lock: appends the write's change set to the journal, then
+  // commits it; returns the record's seq (0 with no journal or no change). On a
+  // failed append, or should encoding throw, the write is rolled back instead.
+  Result<uint64_t> JournalAndCommit(Mutation& mutation) {
+    struct RollbackUnlessCommitted {
+      Mutation& mutation;
+      ~RollbackUnlessCommitted() {
+        if (!mutation.empty()) mutation.Rollback();
+      }
+    } guard{mutation};
+    uint64_t seq = 0;
+    if (journal && !mutation.empty()) {
+      // The change set is encoded after room for the frame header: the journal
+      // frames it in place.
+      change_buffer.assign(persistence::Journal::kFrameRoom, '\0');
+      persistence::EncodeChangeSet(mutation.steps(), &change_buffer);
+      KIN_ASSIGN_OR_RETURN(seq, journal->AppendFramed(&change_buffer));
+    }
+    mutation.Commit();
+    return seq;
+  }
+
   // Library exceptions (JSON access, allocation) become error values here.
   template <typename Body>
   static Result<std::string> Guarded(CallContext& ctx, Body& body) {
@@ -122,6 +133,7 @@ struct Database::Impl {
   Store store;
   api::MethodTable methods;
   mutable std::shared_mutex mu;
+  Mutation writes{store};  // the write in progress, reused by every write (under mu)
 
   // Durability (absent for an in-memory database).
   std::string dir, schema_json, notice;
@@ -129,7 +141,7 @@ struct Database::Impl {
   std::optional<persistence::DirectoryLock> dir_lock;  // held while open; declared before the journal,
                                                       // so it is released after the journal closes
   std::unique_ptr<persistence::Journal> journal;
-  std::string change_buffer;  // the change set being journaled (under the exclusive lock)
+  std::string change_buffer;  // the frame being journaled (under the exclusive lock)
   std::atomic<uint64_t> since_snapshot{0};
   std::mutex snapshot_mu;
 

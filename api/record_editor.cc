@@ -166,7 +166,7 @@ Result<std::string> RecordEditor::Insert(std::vector<Value> values, const std::v
   KIN_RETURN_IF_ERROR(CheckRecordSize(model_, values));
   KIN_RETURN_IF_ERROR(CheckParents(values, nullptr));
   KIN_RETURN_IF_ERROR(CheckUnique(ctx_, model_, values, id));
-  KIN_RETURN_IF_ERROR(ctx_.mutation->Put(model_.id, std::move(values)));
+  KIN_RETURN_IF_ERROR(ctx_.mutation->Insert(model_.id, std::move(values)));  // no record has the id (above)
   KIN_RETURN_IF_ERROR(ApplyDeferred(id, deferred, true));
   return id;
 }

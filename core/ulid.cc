@@ -90,6 +90,26 @@ void NextParts(uint64_t& ms, uint64_t& hi16, uint64_t& lo64) {
   lo64 = s.lo64;
 }
 
+// Writes the 26 characters of the ULID (unix_ms, random_hi16, random_lo64) to out.
+// Character i (from the right) holds bits [5i, 5i+5) of the 128-bit value whose
+// high 64 bits are the 48-bit time and the random part's top 16, the low 64 the
+// rest: the 12 rightmost characters come from the low word alone, the 13th
+// straddles the words, and the 13 leftmost come from the high word.
+void WriteUlid(char* out, uint64_t unix_ms, uint64_t random_hi16, uint64_t random_lo64) {
+  uint64_t high = ((unix_ms & kMaxTimestamp) << 16) | (random_hi16 & kHi16Mask);
+  uint64_t low = random_lo64;
+  for (std::size_t i = kUlidLength; i-- > 14;) {
+    out[i] = kAlphabet[low & 0x1F];
+    low >>= 5;
+  }
+  out[13] = kAlphabet[(low & 0xF) | ((high & 1) << 4)];  // bits 60-63 of low, bit 0 of high
+  high >>= 1;
+  for (std::size_t i = 13; i-- > 0;) {
+    out[i] = kAlphabet[high & 0x1F];
+    high >>= 5;
+  }
+}
+
 int AlphabetIndex(char c) {
   const auto pos = kAlphabet.find(c);
   return pos == std::string_view::npos ? -1 : static_cast<int>(pos);
@@ -98,22 +118,8 @@ int AlphabetIndex(char c) {
 }  // namespace
 
 std::string EncodeUlid(uint64_t unix_ms, uint64_t random_hi16, uint64_t random_lo64) {
-  // 128 bits as (high 64, low 64): 48-bit time, then the 80-bit random part.
-  const uint64_t high = ((unix_ms & kMaxTimestamp) << 16) | (random_hi16 & kHi16Mask);
-  const uint64_t low = random_lo64;
   std::string out(kUlidLength, '0');
-  // Character i (from the right) holds bits [5i, 5i+5) of the 128-bit value.
-  for (std::size_t i = 0; i < kUlidLength; ++i) {
-    const unsigned shift = static_cast<unsigned>(5 * i);
-    uint64_t bits = 0;
-    if (shift >= 64) {
-      bits = high >> (shift - 64);
-    } else {
-      bits = low >> shift;
-      if (shift > 59) bits |= high << (64 - shift);
-    }
-    out[kUlidLength - 1 - i] = kAlphabet[bits & 0x1F];
-  }
+  WriteUlid(out.data(), unix_ms, random_hi16, random_lo64);
   return out;
 }
 
@@ -126,10 +132,15 @@ std::string NewUlid() {
 }
 
 std::string NewPrefixedId(std::string_view prefix) {
-  if (prefix.empty()) return NewUlid();
-  std::string out(prefix);
-  out += '_';
-  out += NewUlid();
+  uint64_t ms = 0;
+  uint64_t hi16 = 0;
+  uint64_t lo64 = 0;
+  NextParts(ms, hi16, lo64);
+  // One allocation for the whole id: prefix, separator, then the 26 characters.
+  const std::size_t head = prefix.empty() ? 0 : prefix.size() + 1;
+  std::string out(head + kUlidLength, '_');
+  prefix.copy(out.data(), prefix.size());
+  WriteUlid(out.data() + head, ms, hi16, lo64);
   return out;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
-// The journal payload: a ChangeSet encoded with Cereal's binary archive (byte layout
-// in FORMAT.md). Decoding validates every tag, count and id against the schema's
-// bounds and never throws. Thread-safe (each thread encodes with its own stream).
+// The journal payload: a ChangeSet in the bytes of Cereal's binary archive (layout in
+// FORMAT.md). Encoding writes those bytes directly; decoding reads them through
+// Cereal, validates every tag, count and id against the schema's bounds and never
+// throws. Stateless; thread-safe.
 
 #include <string>
 #include <string_view>

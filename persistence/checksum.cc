@@ -56,15 +56,23 @@ uint32_t Crc32cExtend(uint32_t crc, const void* data, size_t size) {
 
 uint32_t Crc32cReference(uint32_t crc, const void* data, size_t size) { return Crc32cPortable(crc, data, size); }
 
+void StoreFixed32(char* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
+void StoreFixed64(char* p, uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
 void PutFixed32(std::string* out, uint32_t v) {
   char b[4];
-  for (int i = 0; i < 4; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  StoreFixed32(b, v);
   out->append(b, 4);
 }
 
 void PutFixed64(std::string* out, uint64_t v) {
   char b[8];
-  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  StoreFixed64(b, v);
   out->append(b, 8);
 }
 

@@ -20,6 +20,9 @@ inline uint32_t Crc32cReference(const void* data, size_t size) { return Crc32cRe
 // Little-endian fixed-width integers, as every file header and frame stores them.
 void PutFixed32(std::string* out, uint32_t v);
 void PutFixed64(std::string* out, uint64_t v);
+// The same, stored at p (which has room for them).
+void StoreFixed32(char* p, uint32_t v);
+void StoreFixed64(char* p, uint64_t v);
 uint32_t DecodeFixed32(const char* p);
 uint64_t DecodeFixed64(const char* p);
 

@@ -1,6 +1,7 @@
 #include "persistence/journal.h"
 
 #include <algorithm>
+#include <cassert>
 #include <vector>
 
 #include "persistence/journal_format.h"
@@ -65,24 +66,54 @@ Status Journal::StartSegment() {
   return Status::Ok();
 }
 
-Result<uint64_t> Journal::Append(std::string_view payload) {
-  {
-    std::unique_lock l(mu_);
-    if (!failure_.ok()) return failure_;
-    if (payload.size() > kMaxPayload) return Status::InvalidArgument("a change set larger than 1 GiB");
-    if (file_->size() >= options_.segment_bytes) KIN_RETURN_IF_ERROR(RotateLocked(l));
+static_assert(Journal::kFrameRoom == kFrameHeaderSize);
+
+// Only the appending thread (or a Rotate() while writers are excluded) changes file_,
+// so the appender reads it without mu_; mu_ guards what the sync side reads.
+Status Journal::BeforeAppend(size_t payload_size) {
+  if (failed_.load(std::memory_order_acquire)) {
+    std::lock_guard l(mu_);
+    return failure_;
   }
-  uint64_t seq = next_seq_;
-  frame_.clear();
-  AppendFrame(seq, payload, &frame_);
-  Status s = file_->Append(frame_);
+  if (payload_size > kMaxPayload) return Status::InvalidArgument("a change set larger than 1 GiB");
+  if (file_->size() >= options_.segment_bytes) {
+    std::unique_lock l(mu_);
+    return RotateLocked(l);
+  }
+  return Status::Ok();
+}
+
+Result<uint64_t> Journal::WriteFrame(std::string_view frame) {
+  const uint64_t seq = next_seq_;
+  Status s = file_->Append(frame);
   std::lock_guard l(mu_);
   // A failed append may have left part of a frame: nothing may follow it.
-  if (!s.ok()) return failure_ = s;
+  if (!s.ok()) return Fail(s);
   appended_ = seq;
   ++stats_.records;
   ++next_seq_;
   return seq;
+}
+
+Result<uint64_t> Journal::Append(std::string_view payload) {
+  KIN_RETURN_IF_ERROR(BeforeAppend(payload.size()));
+  frame_.clear();
+  AppendFrame(next_seq_, payload, &frame_);
+  return WriteFrame(frame_);
+}
+
+Result<uint64_t> Journal::AppendFramed(std::string* frame) {
+  assert(frame->size() >= kFrameRoom);
+  const size_t payload_size = frame->size() - kFrameRoom;
+  KIN_RETURN_IF_ERROR(BeforeAppend(payload_size));
+  SealFrame(next_seq_, frame->data(), payload_size);
+  return WriteFrame(*frame);
+}
+
+Status Journal::Fail(Status s) {
+  failure_ = std::move(s);
+  failed_.store(true, std::memory_order_release);
+  return failure_;
 }
 
 Status Journal::RotateLocked(std::unique_lock<std::mutex>& l) {
@@ -96,7 +127,7 @@ Status Journal::RotateLocked(std::unique_lock<std::mutex>& l) {
     durable_ = appended_;
     s = StartSegment();
   }
-  if (!s.ok()) failure_ = s;
+  if (!s.ok()) (void)Fail(s);
   return s;
 }
 
@@ -121,7 +152,7 @@ Status Journal::SyncUpTo(uint64_t target) {
     l.lock();
     syncing_ = false;
     ++stats_.syncs;
-    if (!s.ok()) failure_ = s;  // never retried: the page cache may have dropped the data
+    if (!s.ok()) (void)Fail(s);  // never retried: the page cache may have dropped the data
     else durable_ = std::max(durable_, covering);
     synced_.notify_all();
   }
@@ -130,6 +161,7 @@ Status Journal::SyncUpTo(uint64_t target) {
 
 Status Journal::WaitDurable(uint64_t seq) {
   if (options_.sync != SyncPolicy::kAlways) {
+    if (!failed_.load(std::memory_order_acquire)) return Status::Ok();
     std::lock_guard l(mu_);
     return failure_;
   }

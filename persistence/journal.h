@@ -47,6 +47,11 @@ class Journal {
   // Appends one record and returns its sequence number. The bytes are handed to
   // the OS before returning; durability follows the sync policy (WaitDurable).
   Result<uint64_t> Append(std::string_view payload);
+  // The same for a frame built in place, sparing the copy of its payload: *frame is
+  // kFrameRoom bytes of room for the frame header (their content is overwritten),
+  // then the payload.
+  static constexpr size_t kFrameRoom = 16;
+  Result<uint64_t> AppendFramed(std::string* frame);
   // Under kAlways, returns once record `seq` is on disk; otherwise at once.
   Status WaitDurable(uint64_t seq);
   // Forces everything appended so far to disk.
@@ -65,6 +70,13 @@ class Journal {
   Journal(std::string dir, JournalOptions options, uint64_t next_seq, FileSystem& fs);
   Status StartSegment();
   Status RotateLocked(std::unique_lock<std::mutex>& lock);
+  // Checks run before an append: a poisoned journal, an oversized payload, a full
+  // segment (rotated here).
+  Status BeforeAppend(size_t payload_size);
+  // Writes a sealed frame for next_seq_ and returns its seq.
+  Result<uint64_t> WriteFrame(std::string_view frame);
+  // Poisons the journal with `s` (under mu_) and returns it.
+  Status Fail(Status s);
   Status SyncUpTo(uint64_t target);
   void IntervalLoop();
 
@@ -81,6 +93,7 @@ class Journal {
   uint64_t durable_ = 0;   // last seq known on disk
   bool syncing_ = false;
   Status failure_;         // set once; poisons the journal
+  std::atomic<bool> failed_{false};  // !failure_.ok(), readable without mu_ (set under it)
   JournalStats stats_;
   bool stopping_ = false;
   std::thread interval_thread_;

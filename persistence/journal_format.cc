@@ -34,15 +34,18 @@ std::string SegmentHeader(uint64_t first_seq) {
 
 void AppendFrame(uint64_t seq, std::string_view payload, std::string* out) {
   const size_t start = out->size();
-  PutFixed32(out, static_cast<uint32_t>(payload.size()));
-  PutFixed32(out, 0);  // crc, filled below
-  PutFixed64(out, seq);
+  out->resize(start + kFrameHeaderSize);
   out->append(payload);
+  SealFrame(seq, out->data() + start, payload.size());
+}
+
+void SealFrame(uint64_t seq, char* frame, size_t payload_size) {
+  StoreFixed32(frame, static_cast<uint32_t>(payload_size));
+  StoreFixed64(frame + 8, seq);
   // The checksum covers length, seq and payload: everything but itself.
-  const char* frame = out->data() + start;
   uint32_t crc = Crc32c(frame, 4);
-  crc = Crc32cExtend(crc, frame + 8, 8 + payload.size());
-  for (int i = 0; i < 4; ++i) (*out)[start + 4 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
+  crc = Crc32cExtend(crc, frame + 8, 8 + payload_size);
+  StoreFixed32(frame + 4, crc);
 }
 
 std::string EncodeFrame(uint64_t seq, std::string_view payload) {

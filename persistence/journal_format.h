@@ -23,5 +23,8 @@ std::string SegmentHeader(uint64_t first_seq);
 std::string EncodeFrame(uint64_t seq, std::string_view payload);
 // The same frame, appended to *out (no temporary strings).
 void AppendFrame(uint64_t seq, std::string_view payload, std::string* out);
+// Fills in the kFrameHeaderSize bytes at `frame` for the payload of `payload_size`
+// bytes that follows them: a frame built in place around its payload.
+void SealFrame(uint64_t seq, char* frame, size_t payload_size);
 
 }  // namespace kin::persistence

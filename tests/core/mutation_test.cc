@@ -1,5 +1,5 @@
-// Tests for core/mutation: every step is undone exactly by Rollback, Commit hands
-// back the steps in order, and replaying a committed change set on a fresh store
+// Tests for core/mutation: every step is undone exactly by Rollback, the steps are
+// recorded in order, and replaying a committed change set on a fresh store
 // (what journal recovery does) reproduces the state.
 
 #include "core/mutation.h"
@@ -38,7 +38,8 @@ struct Shop {
     Must(m.Link(R(s, "Product", "orders"), "p1", "o1"));
     Must(m.Link(R(s, "Product", "orders"), "p1", "o2"));
     Must(m.Link(R(s, "Order", "products"), "o1", "p2"));
-    ChangeSet cs = m.Commit();
+    const ChangeSet cs = m.steps();
+    m.Commit();
     Status st = replica.Apply(cs);
     INFO(st.ToString());
     REQUIRE(st.ok());
@@ -157,6 +158,44 @@ TEST_CASE("a failed step is not recorded and changes nothing", "[core]") {
   CHECK(Dump(shop.store) == before);
 }
 
+TEST_CASE("an insert puts a new record that rollback deletes again", "[core]") {
+  Shop shop;
+  const auto& s = shop.s;
+  const std::string before = Dump(shop.store);
+  Mutation m(shop.store);
+  Shop::Must(m.Insert(M(s, "Product"), Row(s, "Product", "p9", {{"title", T("Nail")}, {"store_id", T("s2")}})));
+  Shop::Must(m.Link(R(s, "Product", "orders"), "p9", "o1"));
+  CHECK(LinkIds(shop.store, "Store", "s2", "products") == Ids{"p9"});
+  CHECK(StepTexts(s, m.steps()) ==
+        std::vector<std::string>{
+            StepText(s, PutStep{M(s, "Product"), Row(s, "Product", "p9", {{"title", T("Nail")}, {"store_id", T("s2")}})}),
+            StepText(s, LinkStep{R(s, "Product", "orders"), "p9", "o1"})});
+  m.Rollback();
+  CHECK(Dump(shop.store) == before);
+  CHECK(shop.store.Find(M(s, "Product"), "p9") == nullptr);
+  CHECK(m.Insert(M(s, "Product"), {}).type() == ErrorType::kDatabaseError);
+  CHECK(m.empty());
+}
+
+TEST_CASE("a mutation is empty and usable again after commit and after rollback", "[core]") {
+  Shop shop;
+  const auto& s = shop.s;
+  Mutation m(shop.store);
+  Shop::Must(m.Put(M(s, "Store"), Row(s, "Store", "s3")));
+  m.Commit();
+  CHECK(m.empty());
+  const std::string committed = Dump(shop.store);
+  Shop::Must(m.Insert(M(s, "Store"), Row(s, "Store", "s4")));
+  Shop::Must(m.Delete(M(s, "Store"), "s3"));
+  m.Rollback();
+  CHECK(m.empty());
+  CHECK(Dump(shop.store) == committed);
+  Shop::Must(m.Delete(M(s, "Store"), "s3"));
+  CHECK(StepTexts(s, m.steps()) == std::vector<std::string>{StepText(s, DeleteStep{M(s, "Store"), "s3"})});
+  m.Commit();
+  CHECK(shop.store.Find(M(s, "Store"), "s3") == nullptr);
+}
+
 TEST_CASE("a step naming an unknown model fails without touching the store", "[core]") {
   Shop shop;
   const std::string before = Dump(shop.store);
@@ -179,7 +218,7 @@ TEST_CASE("a mutation destroyed without commit rolls back", "[core]") {
   CHECK(Dump(shop.store) == before);
 }
 
-TEST_CASE("commit returns the applied steps in order and keeps them", "[core]") {
+TEST_CASE("commit keeps the applied steps, which are in order", "[core]") {
   Shop shop;
   const auto& s = shop.s;
   Mutation m(shop.store);
@@ -196,8 +235,7 @@ TEST_CASE("commit returns the applied steps in order and keeps them", "[core]") 
   };
   CHECK(StepTexts(s, m.steps()) == expected);
   const std::string after = Dump(shop.store);
-  ChangeSet cs = m.Commit();
-  CHECK(StepTexts(s, cs) == expected);
+  m.Commit();
   CHECK(m.empty());
   m.Rollback();  // nothing left to undo
   CHECK(Dump(shop.store) == after);
@@ -216,7 +254,8 @@ TEST_CASE("a committed change set applied to a fresh store reproduces the state"
   Shop::Must(m.Delete(M(s, "User"), "u1"));
   Shop::Must(m.Unlink(R(s, "Product", "orders"), "p2", "o1"));
   Shop::Must(m.Link(R(s, "Product", "orders"), "p2", "o2"));
-  ChangeSet cs = m.Commit();
+  const ChangeSet cs = m.steps();
+  m.Commit();
   Status st = shop.replica.Apply(cs);
   INFO(st.ToString());
   REQUIRE(st.ok());
@@ -269,8 +308,13 @@ class StepGenerator {
       }
       case 3: {
         std::string id = Id('o', 6);
-        *what = "put Order " + id;
-        return m.Put(M(s_, "Order"), Row(s_, "Order", id, {{"number", Value::Int(Pick(50))}}));
+        std::vector<Value> row = Row(s_, "Order", id, {{"number", Value::Int(Pick(50))}});
+        if (store_.Find(M(s_, "Order"), id)) {
+          *what = "put Order " + id;
+          return m.Put(M(s_, "Order"), std::move(row));
+        }
+        *what = "insert Order " + id;
+        return m.Insert(M(s_, "Order"), std::move(row));
       }
       case 4: {
         std::string id = Id('u', 3);
@@ -332,9 +376,9 @@ TEST_CASE("random mutations roll back to the exact prior state and replay to the
   Store replica(schema);
   StepGenerator gen(store, seed);
   int applied = 0, failed = 0, rollbacks = 0, commits = 0;
+  Mutation m(store);  // one for every round, as the database reuses one
   for (int round = 0; round < 120; ++round) {
     const std::string before = Dump(store);
-    Mutation m(store);
     const int steps = 1 + gen.Pick(8);
     std::vector<std::string> log;
     for (int i = 0; i < steps; ++i) {
@@ -360,7 +404,8 @@ TEST_CASE("random mutations roll back to the exact prior state and replay to the
       ++rollbacks;
       REQUIRE(Dump(store) == before);
     } else {
-      ChangeSet cs = m.Commit();
+      const ChangeSet cs = m.steps();
+      m.Commit();
       ++commits;
       Status st = replica.Apply(cs);
       INFO(st.ToString());

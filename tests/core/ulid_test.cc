@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -66,6 +67,30 @@ TEST_CASE("encoded ulids sort like their values") {
   CHECK(kin::EncodeUlid(5, 0xFFFF, ~uint64_t{0}) < kin::EncodeUlid(6, 0, 0));
 }
 
+TEST_CASE("encoding matches the 128-bit value five bits at a time") {
+  // The reference reads bit j of (time << 80 | hi16 << 64 | lo64) one bit at a time.
+  auto reference = [](uint64_t ms, uint64_t hi16, uint64_t lo64) {
+    const uint64_t high = ((ms & ((uint64_t{1} << 48) - 1)) << 16) | (hi16 & 0xFFFF);
+    auto bit = [&](std::size_t j) -> unsigned {
+      if (j >= 128) return 0;
+      return static_cast<unsigned>((j < 64 ? lo64 >> j : high >> (j - 64)) & 1);
+    };
+    std::string out(26, '0');
+    for (std::size_t c = 0; c < 26; ++c) {
+      unsigned digit = 0;
+      for (std::size_t b = 0; b < 5; ++b) digit |= bit(5 * c + b) << b;
+      out[25 - c] = kAlphabet[digit];
+    }
+    return out;
+  };
+  uint64_t x = 0x9E3779B97F4A7C15ull;  // splitmix-style sequence: many bit patterns
+  for (int i = 0; i < 2000; ++i) {
+    x += 0x9E3779B97F4A7C15ull;
+    const uint64_t ms = x ^ (x >> 31), hi16 = x >> 17, lo64 = x * 0xBF58476D1CE4E5B9ull;
+    REQUIRE(kin::EncodeUlid(ms, hi16, lo64) == reference(ms, hi16, lo64));
+  }
+}
+
 TEST_CASE("a prefixed id is the prefix, an underscore and a ulid") {
   const std::string id = kin::NewPrefixedId("user");
   REQUIRE(id.size() == 5 + 26);
@@ -108,6 +133,27 @@ TEST_CASE("ulids from concurrent threads are unique and increase per thread") {
   std::sort(all.begin(), all.end());
   CHECK(all.size() == kThreads * kPerThread);
   CHECK(std::adjacent_find(all.begin(), all.end()) == all.end());
+}
+
+TEST_CASE("prefixed ids from concurrent threads are unique and increase per thread") {
+  constexpr std::size_t kThreads = 4;
+  constexpr std::size_t kPerThread = 2500;
+  std::vector<std::vector<std::string>> per_thread(kThreads);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&ids = per_thread[t]] {
+      for (std::size_t i = 0; i < kPerThread; ++i) ids.push_back(kin::NewPrefixedId("prod"));
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  std::vector<std::string> all;
+  for (const auto& ids : per_thread) {
+    CHECK(std::adjacent_find(ids.begin(), ids.end(), std::greater_equal<>()) == ids.end());
+    all.insert(all.end(), ids.begin(), ids.end());
+  }
+  std::sort(all.begin(), all.end());
+  CHECK(std::adjacent_find(all.begin(), all.end()) == all.end());
+  for (const auto& id : all) REQUIRE((id.substr(0, 5) == "prod_" && kin::IsUlid(id.substr(5))));
 }
 
 TEST_CASE("is ulid accepts well-formed ids") {
