@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/block_pool.h"
+#include "core/key_hash.h"
 #include "core/record.h"
 
 namespace kin {
@@ -32,7 +33,7 @@ struct RecordIdKey {
 using RecordContainer = boost::multi_index_container<
     RecordPtr, boost::multi_index::indexed_by<
                 boost::multi_index::hashed_unique<boost::multi_index::tag<ById>, RecordIdKey,
-                                                  std::hash<std::string_view>>,
+                                                  KeyHash>,
                 boost::multi_index::ordered_unique<boost::multi_index::tag<ByIdOrder>, RecordIdKey>>,
     PoolAllocator<RecordPtr>>;
 

@@ -1,14 +1,19 @@
-// Tests for core/record and core/link_list: a record's block (values, link lists,
-// the deleted mark), RecordPtr ownership, and LinkList against std::vector.
+// Tests for core/record, core/link_list and core/key_hash: a record's block (values,
+// link lists, the deleted mark), RecordPtr ownership, LinkList against std::vector,
+// and the primary-key hash.
 
 #include "core/record.h"
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdio>
+#include <unordered_set>
 #include <random>
 #include <string>
 #include <vector>
+
+#include "core/key_hash.h"
 
 namespace {
 
@@ -115,4 +120,34 @@ TEST_CASE("a record lives in its block: values, link lists and the deleted mark"
   RecordPtr moved(std::move(r));
   CHECK(moved.get() == address);  // the record itself never moves
   CHECK_FALSE(r);                 // NOLINT: moved-from
+}
+
+TEST_CASE("the key hash reads every byte and the length of a key", "[core]") {
+  KeyHash hash;
+  std::string text(64, 'a');
+  for (size_t n = 0; n <= text.size(); ++n) {
+    std::string key = text.substr(0, n);
+    CHECK(hash(key) == hash(std::string(key)));  // equal text, equal hash
+    if (n > 0) CHECK(hash(key) != hash(text.substr(0, n - 1)));
+    for (size_t i = 0; i < n; ++i) {
+      std::string changed = key;
+      changed[i] = 'b';
+      CHECK(hash(changed) != hash(key));
+    }
+  }
+}
+
+TEST_CASE("the key hash spreads ids that share a long prefix", "[core]") {
+  KeyHash hash;
+  std::unordered_set<size_t> seen, buckets;
+  const size_t kCount = 100000, kBuckets = 100003;  // a prime, as Boost's bucket counts
+  char id[32];
+  for (size_t i = 0; i < kCount; ++i) {
+    std::snprintf(id, sizeof id, "prod_01JD8Z3K4M%016zu", i);
+    seen.insert(hash(id));
+    buckets.insert(hash(id) % kBuckets);
+  }
+  CHECK(seen.size() == kCount);
+  // Random placement fills about 1 - 1/e of the buckets (63%).
+  CHECK(buckets.size() > kCount * 6 / 10);
 }
