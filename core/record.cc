@@ -62,8 +62,12 @@ RecordPtr& RecordPtr::operator=(RecordPtr&& other) noexcept {
 void RecordPtr::Reset() {
   Record* r = std::exchange(record_, nullptr);
   if (!r) return;
-  for (size_t i = 0; i < r->values_; ++i) r->first_value()[i].~Value();
   for (size_t i = 0; i < r->links_; ++i) r->first_link()[i].~LinkList();
+  FreePartial(r, r->values_);
+}
+
+void RecordPtr::FreePartial(Record* r, size_t values_made) {
+  for (size_t i = 0; i < values_made; ++i) r->first_value()[i].~Value();
   uint16_t chunk_offset = r->chunk_offset_;
   r->~Record();
   if (chunk_offset == 0) ::operator delete(static_cast<void*>(r));

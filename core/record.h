@@ -22,8 +22,10 @@
 // on another (the pool is synchronized).
 
 #include <cstdint>
+#include <new>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/block_pool.h"
@@ -98,6 +100,12 @@ class RecordPtr {
   // A record of `value_count` null values, to be filled through mutable_value()
   // before it is stored.
   RecordPtr(size_t value_count, size_t link_count, BlockPool* pool = nullptr);
+  // A record whose value in each slot i is built in place from make(i) (a Value
+  // returned by value), with `link_count` empty link lists: how a decoder fills a
+  // record without a null value and an assignment per slot. If make throws, the
+  // values made so far and the block are freed and the exception goes on.
+  template <typename MakeValue>
+  RecordPtr(size_t value_count, size_t link_count, BlockPool* pool, MakeValue&& make);
   // The values and link lists of `other`'s record (left empty) moved into a new
   // record in a block from `pool`; `other` still owns its emptied record.
   RecordPtr(RecordPtr&& other, BlockPool* pool);
@@ -114,10 +122,27 @@ class RecordPtr {
 
  private:
   static Record* Allocate(size_t values, size_t links, BlockPool* pool);
+  // Frees a record whose first `values_made` values and no link lists are built.
+  static void FreePartial(Record* r, size_t values_made);
   void Reset();
 
   Record* record_ = nullptr;
 };
+
+template <typename MakeValue>
+RecordPtr::RecordPtr(size_t value_count, size_t link_count, BlockPool* pool, MakeValue&& make)
+    : record_(Allocate(value_count, link_count, pool)) {
+  Value* v = record_->first_value();
+  size_t made = 0;
+  try {
+    for (; made < value_count; ++made) new (v + made) Value(make(made));
+  } catch (...) {
+    FreePartial(std::exchange(record_, nullptr), made);
+    throw;
+  }
+  LinkList* l = record_->first_link();
+  for (size_t i = 0; i < link_count; ++i) new (l + i) LinkList();
+}
 
 // Orders record pointers by primary key (the order of every link list).
 struct RecordIdLess {

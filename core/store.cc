@@ -187,8 +187,10 @@ Status Store::ApplyPut(const PutStep& step) {
 
 RecordPtr Store::NewRecord(ModelId model) {
   const ModelDef& m = schema_->model(model);
-  return RecordPtr(m.properties.size(), m.relations.size(), &tables_[model.value]->record_blocks);
+  return RecordPtr(m.properties.size(), m.relations.size(), RecordBlocks(model));
 }
+
+BlockPool* Store::RecordBlocks(ModelId model) const { return &tables_[model.value]->record_blocks; }
 
 Store::PoolStats Store::Pools(ModelId model) const {
   const Table& t = *tables_[model.value];

@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/change_set.h"
@@ -69,6 +70,13 @@ class Store {
   // model's pool, to be filled through mutable_value() and handed to AppendRecord.
   // It must not outlive the store. May run on another thread than the loading calls.
   RecordPtr NewRecord(ModelId model);
+  // The same, with the value of each slot i built in place from make(i) (see
+  // RecordPtr): the record is complete when it returns.
+  template <typename MakeValue>
+  RecordPtr NewRecord(ModelId model, MakeValue&& make) {
+    const ModelDef& m = schema_->model(model);
+    return RecordPtr(m.properties.size(), m.relations.size(), RecordBlocks(model), std::forward<MakeValue>(make));
+  }
   // LoadRecord moves the values out of `values` (the caller may reuse the buffer).
   Result<const Record*> LoadRecord(ModelId model, std::span<Value> values);
   // AppendRecord takes a record built for `model` whose primary key is greater than
@@ -100,6 +108,7 @@ class Store {
   void Attach(const RelationDef& rel, const Record* child, const Record* parent);
   void Detach(const RelationDef& rel, const Record* child, const Record* parent);
   Result<const Record*> Insert(const ModelDef& model, RecordPtr&& record, bool append_only);
+  BlockPool* RecordBlocks(ModelId model) const;
   // Raises the model's autoincrement counters to the values of `r`.
   void NoteAutoincrement(const ModelDef& model, const Record& r);
   // Sets the record's deleted mark from its deleted_at.

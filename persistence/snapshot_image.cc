@@ -72,14 +72,12 @@ class ImageReader {
     return n;
   }
   void String(std::string& s) {
-    uint64_t n = Get<uint64_t>();
-    if (n > buffer_.remaining()) throw DecodeError("string length " + std::to_string(n) + " past the end");
+    uint64_t n = StringLength();
     s.assign(Bytes(n), n);
   }
   std::string String() {
-    std::string s;
-    String(s);
-    return s;
+    uint64_t n = StringLength();
+    return std::string(Bytes(n), n);
   }
   // n unsigned 64-bit numbers into out.
   void Array(uint64_t* out, uint64_t n) {
@@ -108,6 +106,11 @@ class ImageReader {
   boost::archive::binary_iarchive& archive() { return ar_; }
 
  private:
+  uint64_t StringLength() {
+    uint64_t n = Get<uint64_t>();
+    if (n > buffer_.remaining()) throw DecodeError("string length " + std::to_string(n) + " past the end");
+    return n;
+  }
   const char* Bytes(uint64_t n) {
     const char* p = buffer_.Take(n);
     if (!p) throw DecodeError("truncated payload");
@@ -308,9 +311,7 @@ void DecodeV2(ImageReader& in, Store& store, uint64_t parallel_from) {
     auto& ordinals = by_ordinal[m.id.value];
     ordinals.reserve(count);
     auto decode = [&in, &m, &store] {
-      RecordPtr record = store.NewRecord(m.id);
-      for (size_t k = 0; k < m.properties.size(); ++k) record->mutable_value(k) = in.GetValue();
-      return record;
+      return store.NewRecord(m.id, [&in](size_t) { return in.GetValue(); });
     };
     auto append = [&store, &m, &ordinals](RecordPtr&& record) {
       auto r = store.AppendRecord(m.id, std::move(record));
