@@ -122,7 +122,7 @@ Status Store::Apply(const ChangeStep& step) {
   return std::visit(
       [this](const auto& s) -> Status {
         using T = std::decay_t<decltype(s)>;
-        if constexpr (std::is_same_v<T, PutStep>) return ApplyPut(s);
+        if constexpr (std::is_same_v<T, PutStep>) return ApplyPut(s, nullptr);
         else if constexpr (std::is_same_v<T, DeleteStep>) return ApplyDelete(s);
         else if constexpr (std::is_same_v<T, LinkStep>) return ApplyLink(s.relation, s.from, s.to, true);
         else return ApplyLink(s.relation, s.from, s.to, false);
@@ -130,7 +130,12 @@ Status Store::Apply(const ChangeStep& step) {
       step);
 }
 
-Status Store::ApplyPut(const PutStep& step) {
+Status Store::Apply(ChangeStep&& step) {
+  if (auto* put = std::get_if<PutStep>(&step)) return ApplyPut(*put, &put->values);
+  return Apply(static_cast<const ChangeStep&>(step));
+}
+
+Status Store::ApplyPut(const PutStep& step, std::vector<Value>* take) {
   if (step.model.value >= tables_.size()) return Corrupt("unknown model");
   const ModelDef& m = schema_->model(step.model);
   if (step.values.size() != m.properties.size() || step.values[0].type() != ValueType::kText)
@@ -153,8 +158,9 @@ Status Store::ApplyPut(const PutStep& step) {
   auto it = by_id.find(step.values[0].as_text());
   const Record* self;
   if (it == by_id.end()) {
-    RecordPtr record(m.properties.size(), m.relations.size(), &t.record_blocks);
-    record->SetValues(step.values);
+    RecordPtr record = take ? RecordPtr(*take, m.relations.size(), &t.record_blocks)
+                            : RecordPtr(m.properties.size(), m.relations.size(), &t.record_blocks);
+    if (!take) record->SetValues(step.values);
     Result<const Record*> inserted = Insert(m, std::move(record), false);
     assert(inserted.ok());  // not found above
     self = inserted.value();
@@ -168,7 +174,8 @@ Status Store::ApplyPut(const PutStep& step) {
       if (!current.empty() && current[0] != parents[rel.local]) Detach(rel, self, current[0]);
     }
     bool ok = by_id.modify(it, [&](RecordPtr& r) {
-      r->SetValues(step.values);
+      if (take) r->MoveValues(*take);
+      else r->SetValues(step.values);
       MarkLiveness(m, *r);
     });
     assert(ok);
