@@ -140,8 +140,16 @@ Status Store::ApplyPut(const PutStep& step, std::vector<Value>* take) {
   const ModelDef& m = schema_->model(step.model);
   if (step.values.size() != m.properties.size() || step.values[0].type() != ValueType::kText)
     return Corrupt("record of " + m.name + " has the wrong shape");
-  // Resolve every parent first, so a failure changes nothing.
-  std::vector<const Record*> parents(m.relations.size(), nullptr);
+  // Resolve every parent first, so a failure changes nothing. The parents of a model
+  // of a usual number of relations are kept on the stack, sparing a heap buffer.
+  constexpr size_t kInlineRelations = 16;
+  const Record* inline_parents[kInlineRelations] = {};
+  std::vector<const Record*> many_parents;
+  const Record** parents = inline_parents;
+  if (m.relations.size() > kInlineRelations) {
+    many_parents.assign(m.relations.size(), nullptr);
+    parents = many_parents.data();
+  }
   for (RelationId rid : m.relations) {
     const RelationDef& rel = schema_->relation(rid);
     if (rel.kind != RelationKind::kBelongsTo) continue;
