@@ -147,9 +147,10 @@ Result<std::string> RecordEditor::Create(std::span<const FieldValue> fields) {
     }
     if (p->implicit)
       return Status::InvalidData("The property " + model_.name + "." + p->name + " is set by the database");
-    KIN_ASSIGN_OR_RETURN(Value value, CheckValue(model_, *p, f.value));
+    Value& value = values[p->slot.value];
+    value = f.value;
+    KIN_RETURN_IF_ERROR(CheckValue(model_, *p, &value));
     if (value.is_null() && !p->nullable) return RequiredError(model_, *p, "null");
-    values[p->slot.value] = std::move(value);
     given[p->slot.value] = true;
   }
   return Insert(std::move(values), given, {});
