@@ -164,8 +164,9 @@ Status Store::ApplyPut(const PutStep& step, std::vector<Value>* take) {
   Table& t = *tables_[step.model.value];
   auto& by_id = t.records.get<ById>();
   auto it = by_id.find(step.values[0].as_text());
+  const bool is_new = it == by_id.end();
   const Record* self;
-  if (it == by_id.end()) {
+  if (is_new) {
     RecordPtr record = take ? RecordPtr(*take, m.relations.size(), &t.record_blocks)
                             : RecordPtr(m.properties.size(), m.relations.size(), &t.record_blocks);
     if (!take) record->SetValues(step.values);
@@ -196,7 +197,7 @@ Status Store::ApplyPut(const PutStep& step, std::vector<Value>* take) {
     if (current.empty()) Attach(rel, self, parents[rel.local]);
   }
   IndexInsert(m, self);
-  NoteAutoincrement(m, *self);
+  if (!is_new) NoteAutoincrement(m, *self);  // Insert noted a new record's
   return Status::Ok();
 }
 
