@@ -46,9 +46,10 @@ class Mutation {
     return done_;
   }
 
-  // Undoes every applied step, newest first.
+  // Undoes every applied step, newest first; the sink, if any, is cleared.
   void Rollback();
-  // Keeps the applied steps (read them from steps() first) and forgets them.
+  // Keeps the applied steps (read them from steps() or the sink first) and forgets
+  // them; the sink, if any, is cleared.
   void Commit();
 
  private:
