@@ -1,6 +1,7 @@
 #include "api/database.h"
 
 #include <atomic>
+#include <cassert>
 #include <optional>
 #include <mutex>
 
@@ -22,6 +23,55 @@ namespace kin {
 using api::CallContext;
 using api::Method;
 using api::Operation;
+
+namespace {
+
+// JournalSink: the change set of the write in progress, encoded step by step into
+// one journal frame (room for the frame header, the step count, the steps): each
+// step is encoded before the Mutation applies it, while it still holds its values.
+// The bytes are those of EncodeChangeSet. Encodes nothing until Enable() (an
+// in-memory database journals nothing). Used under the database's write lock.
+class JournalSink final : public ChangeStepSink {
+ public:
+  void Enable() { enabled_ = true; }
+
+  void Add(const ChangeStep& step) override {
+    if (enabled_) {
+      if (steps_ == 0) frame_.assign(kHeaderBytes, '\0');
+      last_ = frame_.size();
+      persistence::EncodeChangeStep(step, &frame_);
+    }
+    ++steps_;
+  }
+  void DropLast() override {
+    assert(steps_ > 0);
+    --steps_;
+    if (enabled_) frame_.resize(last_);
+  }
+  void Clear() override {
+    steps_ = 0;
+    // One large transaction should not pin its frame's memory.
+    if (frame_.capacity() > kKeptBytes) std::string().swap(frame_);
+  }
+
+  // The frame of every step added since the last Clear(), for Journal::AppendFramed.
+  std::string* Frame() {
+    assert(enabled_ && steps_ > 0);
+    persistence::WriteStepCount(steps_, frame_.data() + persistence::Journal::kFrameRoom);
+    return &frame_;
+  }
+
+ private:
+  static constexpr size_t kHeaderBytes = persistence::Journal::kFrameRoom + persistence::kStepCountBytes;
+  static constexpr size_t kKeptBytes = size_t{1} << 20;
+
+  bool enabled_ = false;
+  uint64_t steps_ = 0;
+  size_t last_ = 0;  // where the step last added begins
+  std::string frame_;
+};
+
+}  // namespace
 
 struct Database::Impl {
   explicit Impl(std::shared_ptr<const Schema> s) : schema(std::move(s)), store(schema), methods(*schema) {}
@@ -96,11 +146,9 @@ struct Database::Impl {
     } guard{mutation};
     uint64_t seq = 0;
     if (journal && !mutation.empty()) {
-      // The change set is encoded after room for the frame header: the journal
-      // frames it in place.
-      change_buffer.assign(persistence::Journal::kFrameRoom, '\0');
-      persistence::EncodeChangeSet(mutation.steps(), &change_buffer);
-      KIN_ASSIGN_OR_RETURN(seq, journal->AppendFramed(&change_buffer));
+      // The steps were encoded as they were applied, after room for the frame
+      // header: the journal frames them in place.
+      KIN_ASSIGN_OR_RETURN(seq, journal->AppendFramed(journal_sink.Frame()));
     }
     mutation.Commit();
     return seq;
@@ -133,7 +181,8 @@ struct Database::Impl {
   Store store;
   api::MethodTable methods;
   mutable std::shared_mutex mu;
-  Mutation writes{store};  // the write in progress, reused by every write (under mu)
+  JournalSink journal_sink;               // the write in progress, encoded (under mu)
+  Mutation writes{store, &journal_sink};  // the write in progress, reused by every write (under mu)
 
   // Durability (absent for an in-memory database).
   std::string dir, schema_json, notice;
@@ -141,7 +190,6 @@ struct Database::Impl {
   std::optional<persistence::DirectoryLock> dir_lock;  // held while open; declared before the journal,
                                                       // so it is released after the journal closes
   std::unique_ptr<persistence::Journal> journal;
-  std::string change_buffer;  // the frame being journaled (under the exclusive lock)
   std::atomic<uint64_t> since_snapshot{0};
   std::mutex snapshot_mu;
 
@@ -177,6 +225,7 @@ Status Recover(Database::Impl& impl) {
   jo.segment_bytes = impl.options.segment_bytes;
   KIN_ASSIGN_OR_RETURN(impl.journal,
                        persistence::Journal::Open(impl.dir + "/journal", jo, report.last_seq + 1, report.tail_segment, fs));
+  impl.journal_sink.Enable();
   return Status::Ok();
 }
 

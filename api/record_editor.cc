@@ -42,7 +42,7 @@ Status CheckUnique(const CallContext& ctx, const ModelDef& model, const std::vec
   return Status::Ok();
 }
 
-Status RecordEditor::ReadFields(const Json& data, bool creating, std::vector<Value>& values, std::vector<bool>& given,
+Status RecordEditor::ReadFields(const Json& data, bool creating, std::vector<Value>& values, Given& given,
                                 Deferred& deferred) {
   if (!data.is_object())
     return Status::InvalidArgument("Expected an object of " + model_.name + " properties, got " + data.dump());
@@ -92,7 +92,7 @@ Status RecordEditor::ReadFields(const Json& data, bool creating, std::vector<Val
   return Status::Ok();
 }
 
-Status RecordEditor::FillMissing(std::vector<Value>& values, const std::vector<bool>& given) {
+Status RecordEditor::FillMissing(std::vector<Value>& values, const Given& given) {
   for (const auto& p : model_.properties) {
     if (given[p.slot.value] || p.implicit) continue;
     if (p.primary_key) {
@@ -125,7 +125,7 @@ Status RecordEditor::CheckParents(const std::vector<Value>& values, const std::v
 
 Result<std::string> RecordEditor::Create(const Json& data) {
   std::vector<Value> values(model_.properties.size());
-  std::vector<bool> given(model_.properties.size(), false);
+  Given given(model_.properties.size(), false);
   Deferred deferred;
   KIN_RETURN_IF_ERROR(ReadFields(data, true, values, given, deferred));
   return Insert(std::move(values), given, deferred);
@@ -133,7 +133,7 @@ Result<std::string> RecordEditor::Create(const Json& data) {
 
 Result<std::string> RecordEditor::Create(std::span<const FieldValue> fields) {
   std::vector<Value> values(model_.properties.size());
-  std::vector<bool> given(model_.properties.size(), false);
+  Given given(model_.properties.size(), false);
   for (const FieldValue& f : fields) {
     const PropertyDef* p = model_.FindProperty(f.name);
     if (!p) {
@@ -147,15 +147,16 @@ Result<std::string> RecordEditor::Create(std::span<const FieldValue> fields) {
     }
     if (p->implicit)
       return Status::InvalidData("The property " + model_.name + "." + p->name + " is set by the database");
-    KIN_ASSIGN_OR_RETURN(Value value, CheckValue(model_, *p, f.value));
+    Value& value = values[p->slot.value];
+    value = f.value;
+    KIN_RETURN_IF_ERROR(CheckValue(model_, *p, &value));
     if (value.is_null() && !p->nullable) return RequiredError(model_, *p, "null");
-    values[p->slot.value] = std::move(value);
     given[p->slot.value] = true;
   }
   return Insert(std::move(values), given, {});
 }
 
-Result<std::string> RecordEditor::Insert(std::vector<Value> values, const std::vector<bool>& given,
+Result<std::string> RecordEditor::Insert(std::vector<Value> values, const Given& given,
                                          const Deferred& deferred) {
   KIN_RETURN_IF_ERROR(FillMissing(values, given));
   values[model_.created_at.value] = Value::Time(ctx_.now);
@@ -176,7 +177,7 @@ Status RecordEditor::Update(const std::string& id, const Json& data) {
   if (!current) return Status::NotFound(model_.name + " with id \"" + id + "\" not found");
   std::vector<Value> before = current->CopyValues();
   std::vector<Value> values = before;
-  std::vector<bool> given(model_.properties.size(), false);
+  Given given(model_.properties.size(), false);
   Deferred deferred;
   KIN_RETURN_IF_ERROR(ReadFields(data, false, values, given, deferred));
   values[model_.updated_at.value] = Value::Time(ctx_.now);
@@ -297,7 +298,7 @@ Status RecordEditor::AddLink(const RelationDef& rel, const std::string& id, cons
   // A pivot record with default columns.
   const ModelDef& pivot = schema_.model(rel.pivot);
   std::vector<Value> values(pivot.properties.size());
-  std::vector<bool> given(pivot.properties.size(), false);
+  Given given(pivot.properties.size(), false);
   values[schema_.relation(rel.pivot_near).foreign_key.value] = Value::Text(id);
   values[schema_.relation(rel.pivot_far).foreign_key.value] = Value::Text(other);
   given[schema_.relation(rel.pivot_near).foreign_key.value] = true;

@@ -4,6 +4,7 @@
 // side, manyToMany replace/$add/$remove, pivot records). Every check runs before the
 // step it guards; a failed call is undone by the Mutation's owner. Not thread-safe.
 
+#include <boost/container/small_vector.hpp>
 #include <span>
 #include <string>
 #include <vector>
@@ -26,13 +27,16 @@ class RecordEditor {
 
  private:
   using Deferred = std::vector<std::pair<const RelationDef*, const Json*>>;
+  // Which slots of the record the call gave (kept inline for a model of a usual size:
+  // a heap buffer per create was measurable).
+  using Given = boost::container::small_vector<bool, 32>;
 
   // The rest of a create once the given fields are read: defaults, id, timestamps,
   // checks, the put, then the relations that follow it.
-  Result<std::string> Insert(std::vector<Value> values, const std::vector<bool>& given, const Deferred& deferred);
-  Status ReadFields(const Json& data, bool creating, std::vector<Value>& values, std::vector<bool>& given,
+  Result<std::string> Insert(std::vector<Value> values, const Given& given, const Deferred& deferred);
+  Status ReadFields(const Json& data, bool creating, std::vector<Value>& values, Given& given,
                     Deferred& deferred);
-  Status FillMissing(std::vector<Value>& values, const std::vector<bool>& given);
+  Status FillMissing(std::vector<Value>& values, const Given& given);
   Status CheckParents(const std::vector<Value>& values, const std::vector<Value>* before);
   Status ApplyDeferred(const std::string& id, const Deferred& deferred, bool creating);
   Status SetHasOne(const RelationDef& rel, const std::string& id, const Json& value);

@@ -113,8 +113,9 @@ Result<Value> ValueFromJson(const ModelDef& m, const PropertyDef& p, const Json&
   return Expected(m, p, "a value", j);
 }
 
-Result<Value> CheckValue(const ModelDef& m, const PropertyDef& p, Value v) {
-  if (v.is_null()) return v;
+Status CheckValue(const ModelDef& m, const PropertyDef& p, Value* value) {
+  Value& v = *value;
+  if (v.is_null()) return Status::Ok();
   const ValueType t = v.type();
   auto expected = [&](const std::string& what) { return Expected(m, p, what, ShownTyped(v)); };
   switch (p.type) {
@@ -124,33 +125,34 @@ Result<Value> CheckValue(const ModelDef& m, const PropertyDef& p, Value v) {
       if (t != ValueType::kText) return expected("text");
       if (v.as_text().size() > kMaxValueBytes) return ValueTooLong(m, p);
       if (p.primary_key && v.as_text().empty()) return expected("a non-empty id");
-      return v;
+      return Status::Ok();
     case PropertyType::kEnum:
       if (t != ValueType::kText ||
           std::find(p.enum_values.begin(), p.enum_values.end(), v.as_text()) == p.enum_values.end())
         return expected(EnumChoices(p));
-      return v;
+      return Status::Ok();
     case PropertyType::kNumber:
     case PropertyType::kAutoincrement:
       if (t != ValueType::kInt) return expected("an integer");
-      return v;
+      return Status::Ok();
     case PropertyType::kFloat:
-      if (t == ValueType::kInt) return Value::Float(static_cast<double>(v.as_int()));
-      if (t != ValueType::kFloat) return expected("a float");
-      return v;
+      if (t == ValueType::kInt) v = Value::Float(static_cast<double>(v.as_int()));
+      else if (t != ValueType::kFloat) return expected("a float");
+      return Status::Ok();
     case PropertyType::kBigNumber: {
       std::optional<Decimal> d;
       if (t == ValueType::kDecimal) d = ParseDecimal(v.as_decimal().text);
       else if (t == ValueType::kInt || t == ValueType::kFloat) d = ParseDecimal(v.ToDisplay());
       if (!d) return expected("a bigNumber of at most 100 digits");
-      return Value::Dec(std::move(*d));
+      v = Value::Dec(std::move(*d));
+      return Status::Ok();
     }
     case PropertyType::kBoolean:
       if (t != ValueType::kBool) return expected("a boolean");
-      return v;
+      return Status::Ok();
     case PropertyType::kDateTime:
       if (t != ValueType::kDateTime) return expected("a date-time");
-      return v;
+      return Status::Ok();
     case PropertyType::kJson: {
       if (t != ValueType::kJson) return expected("a JSON object or array");
       const std::string& text = v.as_json().text;
@@ -158,12 +160,13 @@ Result<Value> CheckValue(const ModelDef& m, const PropertyDef& p, Value v) {
       KIN_RETURN_IF_ERROR(CheckJsonDepth(std::string_view(text)));  // before the parse below
       Json parsed = Json::parse(text, nullptr, false);  // no exceptions: discarded on error
       if (!parsed.is_object() && !parsed.is_array()) return expected("a JSON object or array");
-      return Value::Json(JsonText{parsed.dump()});  // stored compact, as the JSON path stores it
+      v = Value::Json(JsonText{parsed.dump()});  // stored compact, as the JSON path stores it
+      return Status::Ok();
     }
     case PropertyType::kArray:
       if (t != ValueType::kStringList) return expected("a string list");
       if (ValueBytes(v) > kMaxValueBytes) return ValueTooLong(m, p);
-      return v;
+      return Status::Ok();
   }
   return expected("a value");
 }

@@ -17,12 +17,13 @@ using Json = nlohmann::ordered_json;  // keeps key order: `order` and output fol
 // kMaxValueBytes (api/limits.h) is invalid_argument.
 Result<Value> ValueFromJson(const ModelDef& m, const PropertyDef& p, const Json& j);
 
-// A typed value (the typed write path) checked for property `p` of `m`, by the
-// rules ValueFromJson applies to JSON: the kind must fit the property's type (an
-// integer is taken for a float; an integer, float or decimal text for a bigNumber,
-// normalized), enum values must be listed, JSON text must hold an object or
-// array, sizes are limited. Null is returned as null.
-Result<Value> CheckValue(const ModelDef& m, const PropertyDef& p, Value v);
+// Checks a typed value (the typed write path) for property `p` of `m`, by the
+// rules ValueFromJson applies to JSON, and turns it in place into the value stored:
+// the kind must fit the property's type (an integer is taken for a float; an
+// integer, float or decimal text for a bigNumber, normalized), enum values must be
+// listed, JSON text must hold an object or array (stored compact), sizes are
+// limited. Null stays null. On an error *v is unspecified.
+Status CheckValue(const ModelDef& m, const PropertyDef& p, Value* v);
 
 // Error unless `v` may be stored in `p` (non-null, or `p` nullable). `found` is
 // "undefined" for an absent value, "null" for an explicit null.

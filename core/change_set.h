@@ -41,4 +41,20 @@ struct ChangeSet {
   bool empty() const { return steps.empty(); }
 };
 
+// ChangeStepSink: where a Mutation hands each step before applying it, so the step
+// can be recorded (the database encodes it for the journal) while it still holds its
+// values, which the apply may then move into the store. Implemented outside core;
+// used under the owner's write lock, not thread-safe.
+class ChangeStepSink {
+ public:
+  virtual ~ChangeStepSink() = default;
+  // The next step of the write in progress, about to be applied.
+  virtual void Add(const ChangeStep& step) = 0;
+  // The step last added was not applied: forget it (the steps before it stay).
+  virtual void DropLast() = 0;
+  // The write committed (after the owner read the steps) or rolled back: forget
+  // every step.
+  virtual void Clear() = 0;
+};
+
 }  // namespace kin

@@ -18,18 +18,47 @@ void ClearKeepingSmall(std::vector<T>& v) {
 }  // namespace
 
 Mutation::~Mutation() {
-  if (!done_.steps.empty()) Rollback();
+  if (!undo_.empty()) Rollback();
 }
 
-Status Mutation::Apply(size_t inverse_begin, bool erase_put) {
-  Status s = store_.Apply(done_.steps.back());
-  if (!s.ok()) {
-    done_.steps.pop_back();
-    inverse_.resize(inverse_begin);
-    return s;
+Status Mutation::Apply(ChangeStep&& step, size_t inverse_begin, bool erase_put) {
+  const size_t ids_begin = ids_.size();
+  Undo undo{inverse_begin, inverse_.size(), ids_begin, 0, ModelId(), erase_put};
+  if (erase_put) {  // the id is copied before the apply moves it away
+    const auto& put = std::get<PutStep>(step);
+    ids_.append(put.values[0].as_text());
+    undo.id_size = ids_.size() - ids_begin;
+    undo.model = put.model;
   }
-  undo_.push_back(Undo{inverse_begin, inverse_.size(), erase_put});
-  return Status::Ok();
+  undo_.push_back(undo);
+  // Until the step is applied, a failure or a throw takes back what was recorded
+  // for it. (Inverse steps or ids left by a throw before this point are harmless:
+  // no Undo entry names them.)
+  struct TakeBack {
+    Mutation& m;
+    size_t inverse_begin, ids_begin;
+    bool kept = false, sunk = false, applied = false;
+    ~TakeBack() {
+      if (applied) return;
+      if (kept) m.done_.steps.pop_back();
+      if (sunk) m.sink_->DropLast();
+      m.undo_.pop_back();
+      m.inverse_.resize(inverse_begin);
+      m.ids_.resize(ids_begin);
+    }
+  } back{*this, inverse_begin, ids_begin};
+  Status s;
+  if (sink_) {
+    sink_->Add(step);
+    back.sunk = true;
+    s = store_.Apply(std::move(step));
+  } else {
+    done_.steps.push_back(std::move(step));
+    back.kept = true;
+    s = store_.Apply(done_.steps.back());
+  }
+  back.applied = s.ok();
+  return s;
 }
 
 Status Mutation::Put(ModelId model, std::vector<Value> values) {
@@ -37,16 +66,13 @@ Status Mutation::Put(ModelId model, std::vector<Value> values) {
   const Record* old = store_.Find(model, values[0].as_text());
   const size_t begin = inverse_.size();
   if (old) inverse_.emplace_back(std::in_place_type<PutStep>, model, old->CopyValues());
-  done_.steps.emplace_back(std::in_place_type<PutStep>, model, std::move(values));
-  return Apply(begin, old == nullptr);
+  return Apply(ChangeStep(std::in_place_type<PutStep>, model, std::move(values)), begin, old == nullptr);
 }
 
 Status Mutation::Insert(ModelId model, std::vector<Value> values) {
   if (values.empty() || values[0].type() != ValueType::kText) return Status::DatabaseError("record without an id");
   assert(store_.Find(model, values[0].as_text()) == nullptr && "Insert of an existing record");
-  const size_t begin = inverse_.size();
-  done_.steps.emplace_back(std::in_place_type<PutStep>, model, std::move(values));
-  return Apply(begin, true);
+  return Apply(ChangeStep(std::in_place_type<PutStep>, model, std::move(values)), inverse_.size(), true);
 }
 
 Status Mutation::Delete(ModelId model, std::string_view id) {
@@ -61,22 +87,19 @@ Status Mutation::Delete(ModelId model, std::string_view id) {
     for (const Record* other : old->links(rel.local))
       inverse_.emplace_back(std::in_place_type<LinkStep>, rid, std::string(id), std::string(other->id()));
   }
-  done_.steps.emplace_back(std::in_place_type<DeleteStep>, model, std::string(id));
-  return Apply(begin, false);
+  return Apply(ChangeStep(std::in_place_type<DeleteStep>, model, std::string(id)), begin, false);
 }
 
 Status Mutation::Link(RelationId relation, std::string_view from, std::string_view to) {
   const size_t begin = inverse_.size();
   inverse_.emplace_back(std::in_place_type<UnlinkStep>, relation, std::string(from), std::string(to));
-  done_.steps.emplace_back(std::in_place_type<LinkStep>, relation, std::string(from), std::string(to));
-  return Apply(begin, false);
+  return Apply(ChangeStep(std::in_place_type<LinkStep>, relation, std::string(from), std::string(to)), begin, false);
 }
 
 Status Mutation::Unlink(RelationId relation, std::string_view from, std::string_view to) {
   const size_t begin = inverse_.size();
   inverse_.emplace_back(std::in_place_type<LinkStep>, relation, std::string(from), std::string(to));
-  done_.steps.emplace_back(std::in_place_type<UnlinkStep>, relation, std::string(from), std::string(to));
-  return Apply(begin, false);
+  return Apply(ChangeStep(std::in_place_type<UnlinkStep>, relation, std::string(from), std::string(to)), begin, false);
 }
 
 void Mutation::Rollback() {
@@ -90,8 +113,7 @@ void Mutation::Rollback() {
   };
   for (size_t i = undo_.size(); i-- > 0;) {
     if (undo_[i].erase_put) {
-      const auto& put = std::get<PutStep>(done_.steps[i]);
-      apply(DeleteStep{put.model, put.values[0].as_text()});
+      apply(DeleteStep{undo_[i].model, ids_.substr(undo_[i].id_begin, undo_[i].id_size)});
       continue;
     }
     for (size_t k = undo_[i].begin; k < undo_[i].end; ++k) apply(inverse_[k]);
@@ -105,6 +127,9 @@ void Mutation::Clear() {
   ClearKeepingSmall(done_.steps);
   ClearKeepingSmall(undo_);
   ClearKeepingSmall(inverse_);
+  if (ids_.capacity() > kKeptSteps * 32) std::string().swap(ids_);
+  else ids_.clear();
+  if (sink_) sink_->Clear();
 }
 
 }  // namespace kin

@@ -84,4 +84,9 @@ void Record::SetValues(std::span<const Value> values) {
   std::copy(values.begin(), values.end(), first_value());
 }
 
+void Record::MoveValues(std::span<Value> values) {
+  assert(values.size() == values_);
+  std::move(values.begin(), values.end(), first_value());
+}
+
 }  // namespace kin

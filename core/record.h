@@ -56,6 +56,8 @@ class Record {
   // record, only inside the container's `modify`, since the primary key and index
   // keys are among them.
   void SetValues(std::span<const Value> values);
+  // The same, moving from `values` (left moved-from).
+  void MoveValues(std::span<Value> values);
   // A value of a record not yet stored (a stored record is const).
   Value& mutable_value(size_t slot) { return first_value()[slot]; }
 

@@ -122,7 +122,7 @@ Status Store::Apply(const ChangeStep& step) {
   return std::visit(
       [this](const auto& s) -> Status {
         using T = std::decay_t<decltype(s)>;
-        if constexpr (std::is_same_v<T, PutStep>) return ApplyPut(s);
+        if constexpr (std::is_same_v<T, PutStep>) return ApplyPut(s, nullptr);
         else if constexpr (std::is_same_v<T, DeleteStep>) return ApplyDelete(s);
         else if constexpr (std::is_same_v<T, LinkStep>) return ApplyLink(s.relation, s.from, s.to, true);
         else return ApplyLink(s.relation, s.from, s.to, false);
@@ -130,13 +130,26 @@ Status Store::Apply(const ChangeStep& step) {
       step);
 }
 
-Status Store::ApplyPut(const PutStep& step) {
+Status Store::Apply(ChangeStep&& step) {
+  if (auto* put = std::get_if<PutStep>(&step)) return ApplyPut(*put, &put->values);
+  return Apply(static_cast<const ChangeStep&>(step));
+}
+
+Status Store::ApplyPut(const PutStep& step, std::vector<Value>* take) {
   if (step.model.value >= tables_.size()) return Corrupt("unknown model");
   const ModelDef& m = schema_->model(step.model);
   if (step.values.size() != m.properties.size() || step.values[0].type() != ValueType::kText)
     return Corrupt("record of " + m.name + " has the wrong shape");
-  // Resolve every parent first, so a failure changes nothing.
-  std::vector<const Record*> parents(m.relations.size(), nullptr);
+  // Resolve every parent first, so a failure changes nothing. The parents of a model
+  // of a usual number of relations are kept on the stack, sparing a heap buffer.
+  constexpr size_t kInlineRelations = 16;
+  const Record* inline_parents[kInlineRelations] = {};
+  std::vector<const Record*> many_parents;
+  const Record** parents = inline_parents;
+  if (m.relations.size() > kInlineRelations) {
+    many_parents.assign(m.relations.size(), nullptr);
+    parents = many_parents.data();
+  }
   for (RelationId rid : m.relations) {
     const RelationDef& rel = schema_->relation(rid);
     if (rel.kind != RelationKind::kBelongsTo) continue;
@@ -151,10 +164,12 @@ Status Store::ApplyPut(const PutStep& step) {
   Table& t = *tables_[step.model.value];
   auto& by_id = t.records.get<ById>();
   auto it = by_id.find(step.values[0].as_text());
+  const bool is_new = it == by_id.end();
   const Record* self;
-  if (it == by_id.end()) {
-    RecordPtr record(m.properties.size(), m.relations.size(), &t.record_blocks);
-    record->SetValues(step.values);
+  if (is_new) {
+    RecordPtr record = take ? RecordPtr(*take, m.relations.size(), &t.record_blocks)
+                            : RecordPtr(m.properties.size(), m.relations.size(), &t.record_blocks);
+    if (!take) record->SetValues(step.values);
     Result<const Record*> inserted = Insert(m, std::move(record), false);
     assert(inserted.ok());  // not found above
     self = inserted.value();
@@ -168,7 +183,8 @@ Status Store::ApplyPut(const PutStep& step) {
       if (!current.empty() && current[0] != parents[rel.local]) Detach(rel, self, current[0]);
     }
     bool ok = by_id.modify(it, [&](RecordPtr& r) {
-      r->SetValues(step.values);
+      if (take) r->MoveValues(*take);
+      else r->SetValues(step.values);
       MarkLiveness(m, *r);
     });
     assert(ok);
@@ -181,7 +197,7 @@ Status Store::ApplyPut(const PutStep& step) {
     if (current.empty()) Attach(rel, self, parents[rel.local]);
   }
   IndexInsert(m, self);
-  NoteAutoincrement(m, *self);
+  if (!is_new) NoteAutoincrement(m, *self);  // Insert noted a new record's
   return Status::Ok();
 }
 

@@ -56,6 +56,10 @@ class Store {
   // foreign key naming no record, a record still referenced, a duplicate link)
   // returns database_error and changes nothing; a validated step cannot fail.
   Status Apply(const ChangeStep& step);
+  // The same, free to take the step's values: those of a put go into the record by
+  // move, not copy (the step is left with moved-from values when it applies, and is
+  // untouched when it fails).
+  Status Apply(ChangeStep&& step);
   // Applies every step in order; stops at the first failure.
   Status Apply(const ChangeSet& change_set);
 
@@ -102,7 +106,8 @@ class Store {
   static bool IndexKey(const IndexDef& index, std::span<const Value> values, std::string* out);
 
  private:
-  Status ApplyPut(const PutStep& step);
+  // `take`, when not null, is step.values, which the put may move from.
+  Status ApplyPut(const PutStep& step, std::vector<Value>* take);
   Status ApplyDelete(const DeleteStep& step);
   Status ApplyLink(RelationId relation, std::string_view from, std::string_view to, bool link);
   void Attach(const RelationDef& rel, const Record* child, const Record* parent);

@@ -6,9 +6,11 @@
 
 #include "core/ulid.h"
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <mutex>
 #include <random>
@@ -90,24 +92,33 @@ void NextParts(uint64_t& ms, uint64_t& hi16, uint64_t& lo64) {
   lo64 = s.lo64;
 }
 
+// The two characters of every 10-bit value: one lookup writes two characters.
+constexpr auto kPairs = [] {
+  std::array<std::array<char, 2>, 1024> pairs{};
+  for (std::size_t i = 0; i < pairs.size(); ++i) pairs[i] = {kAlphabet[i >> 5], kAlphabet[i & 0x1F]};
+  return pairs;
+}();
+
 // Writes the 26 characters of the ULID (unix_ms, random_hi16, random_lo64) to out.
 // Character i (from the right) holds bits [5i, 5i+5) of the 128-bit value whose
 // high 64 bits are the 48-bit time and the random part's top 16, the low 64 the
 // rest: the 12 rightmost characters come from the low word alone, the 13th
-// straddles the words, and the 13 leftmost come from the high word.
+// straddles the words, and the 13 leftmost come from the high word. Characters go
+// out two at a time (ten bits) where they can.
 void WriteUlid(char* out, uint64_t unix_ms, uint64_t random_hi16, uint64_t random_lo64) {
   uint64_t high = ((unix_ms & kMaxTimestamp) << 16) | (random_hi16 & kHi16Mask);
   uint64_t low = random_lo64;
-  for (std::size_t i = kUlidLength; i-- > 14;) {
-    out[i] = kAlphabet[low & 0x1F];
-    low >>= 5;
+  for (std::size_t i = kUlidLength; i > 14; i -= 2) {  // characters 14-25
+    std::memcpy(out + i - 2, kPairs[low & 0x3FF].data(), 2);
+    low >>= 10;
   }
   out[13] = kAlphabet[(low & 0xF) | ((high & 1) << 4)];  // bits 60-63 of low, bit 0 of high
   high >>= 1;
-  for (std::size_t i = 13; i-- > 0;) {
-    out[i] = kAlphabet[high & 0x1F];
-    high >>= 5;
+  for (std::size_t i = 13; i > 1; i -= 2) {  // characters 1-12
+    std::memcpy(out + i - 2, kPairs[high & 0x3FF].data(), 2);
+    high >>= 10;
   }
+  out[0] = kAlphabet[high & 0x1F];
 }
 
 int AlphabetIndex(char c) {

@@ -186,7 +186,7 @@ class PayloadWriter {
 }  // namespace
 
 void EncodeChangeSet(const ChangeSet& change_set, std::string* out) {
-  size_t size = 8;
+  size_t size = kStepCountBytes;
   for (const auto& step : change_set.steps) size += EncodedSize(step);
   const size_t start = out->size();
   out->resize(start + size);
@@ -195,6 +195,16 @@ void EncodeChangeSet(const ChangeSet& change_set, std::string* out) {
   for (const auto& step : change_set.steps) w.Put(step);
   assert(w.at() == out->data() + out->size());
 }
+
+void EncodeChangeStep(const ChangeStep& step, std::string* out) {
+  const size_t start = out->size();
+  out->resize(start + EncodedSize(step));
+  PayloadWriter w(out->data() + start);
+  w.Put(step);
+  assert(w.at() == out->data() + out->size());
+}
+
+void WriteStepCount(uint64_t count, char* room) { PayloadWriter(room).Fixed(count); }
 
 std::string EncodeChangeSet(const ChangeSet& change_set) {
   std::string out;

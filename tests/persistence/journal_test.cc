@@ -381,6 +381,18 @@ TEST_CASE("the change set encoder writes the bytes of Cereal's binary archive", 
   }
 }
 
+TEST_CASE("a change set encoded a step at a time has the bytes of EncodeChangeSet", "[persistence]") {
+  auto schema = AllTypesSchema();
+  const ChangeSet cs = EveryKindOfStep(*schema);
+  std::string out = "frame room";
+  const size_t room = out.size();
+  out.append(kStepCountBytes, '\xff');
+  for (const auto& step : cs.steps) EncodeChangeStep(step, &out);
+  WriteStepCount(cs.steps.size(), out.data() + room);
+  CHECK(out == "frame room" + EncodeChangeSet(cs));
+  CHECK(out.substr(room) == CerealEncoding(cs));
+}
+
 TEST_CASE("DecodeChangeSet rejects every truncation and trailing bytes", "[persistence]") {
   auto schema = AllTypesSchema();
   const std::string bytes = EncodeChangeSet(EveryKindOfStep(*schema));

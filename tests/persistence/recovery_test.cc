@@ -2,6 +2,8 @@
 // bytes of a database directory, opening yields exactly the state of some prefix of
 // the committed calls, or fails with a database_error naming file and offset.
 
+#include "api/schema_json.h"
+#include "persistence/change_set_codec.h"
 #include "tests/persistence/persistence_test_util.h"
 
 namespace {
@@ -447,4 +449,57 @@ TEST_CASE("a database directory is open once at a time: a second open is refused
   auto reopened = TryOpen(dir.path());
   REQUIRE(reopened.ok());
   CHECK(Ok(*reopened.value(), "retrieveStore", Json::array({"s1"}))["id"] == "s1");
+}
+
+TEST_CASE("a write's steps reach the journal as applied: a record created, deleted and created again, and "
+          "nothing of a failed write",
+          "[persistence]") {
+  TempDir dir;
+  auto db = OpenDir(dir.path());
+  const auto steps = SeedSteps();
+  for (size_t i = 0; i < 4; ++i) RunStep(*db, steps[i]);
+  const std::string seeded = Dump(*db);
+  const uint64_t records = db->journal_stats().records;
+  auto create = [](const char* id, const char* title, const char* store) {
+    return CallRequest{"createProducts", Json::array({{{"id", id}, {"title", title}, {"store_id", store}}})};
+  };
+  const CallRequest remove{"deleteProducts", Json::array({"p9"})};
+
+  // Fails at its last call: undone, and nothing journaled.
+  auto failed = db->Transaction({create("p9", "Nail", "s1"), remove, create("p9", "Nut", "s2"), remove,
+                                 create("p9", "Bolt", "s1"), create("p8", "Screw", "s404")});
+  REQUIRE_FALSE(failed.ok());
+  CHECK(Dump(*db) == seeded);
+  Fails(*db, "createProducts", Json::array({Json::array({{{"id", "p7"}, {"title", "Pin"}, {"store_id", "s1"}},
+                                                         {{"id", "p6"}, {"title", "Pen"}, {"store_id", "s404"}}})}));
+  CHECK(Dump(*db) == seeded);
+  CHECK(db->journal_stats().records == records);
+
+  auto done = db->Transaction({create("p9", "Nail", "s1"), remove, create("p9", "Nut", "s2"),
+                               CallRequest{"updateProducts", Json::array({{{"id", "p9"}, {"title", "Nuts"}}})}});
+  INFO(done.status().ToString());
+  REQUIRE(done.ok());
+  CHECK(db->journal_stats().records == records + 1);
+  const std::string live = Dump(*db);
+  db.reset();
+
+  // The last frame holds the transaction's steps in EncodeChangeSet's bytes.
+  const auto segments = Segments(dir.path());
+  REQUIRE_FALSE(segments.empty());
+  const std::string bytes = FileBytes(segments.back().path);
+  auto scan = persistence::ScanSegment(bytes, segments.back().path);
+  REQUIRE(scan.ok());
+  REQUIRE_FALSE(scan->frames.empty());
+  const std::string_view payload = scan->frames.back().payload;
+  const std::string schema_text = SchemaText("seed");
+  auto schema = api::SchemaFromText(schema_text);
+  REQUIRE(schema.ok());
+  auto change_set = persistence::DecodeChangeSet(payload, *schema.value());
+  REQUIRE(change_set.ok());
+  CHECK(change_set->steps.size() >= 4);
+  CHECK(persistence::EncodeChangeSet(*change_set) == payload);
+
+  auto reopened = OpenDir(dir.path());
+  CHECK(reopened->open_notice().empty());
+  CHECK(Dump(*reopened) == live);
 }
