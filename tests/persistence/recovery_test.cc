@@ -470,8 +470,9 @@ TEST_CASE("a write's steps reach the journal as applied: a record created, delet
                                  create("p9", "Bolt", "s1"), create("p8", "Screw", "s404")});
   REQUIRE_FALSE(failed.ok());
   CHECK(Dump(*db) == seeded);
-  Fails(*db, "createProducts", Json::array({Json::array({{{"id", "p7"}, {"title", "Pin"}, {"store_id", "s1"}},
-                                                         {{"id", "p6"}, {"title", "Pen"}, {"store_id", "s404"}}})}));
+  CHECK(Fails(*db, "createProducts", Json::array({Json::array({{{"id", "p7"}, {"title", "Pin"}, {"store_id", "s1"}},
+                                                               {{"id", "p6"}, {"title", "Pen"}, {"store_id", "s404"}}})}))
+            .type() == ErrorType::kNotFound);
   CHECK(Dump(*db) == seeded);
   CHECK(db->journal_stats().records == records);
 
