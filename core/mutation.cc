@@ -65,41 +65,41 @@ Status Mutation::Put(ModelId model, std::vector<Value> values) {
   if (values.empty() || values[0].type() != ValueType::kText) return Status::DatabaseError("record without an id");
   const Record* old = store_.Find(model, values[0].as_text());
   const size_t begin = inverse_.size();
-  if (old) inverse_.emplace_back(std::in_place_type<PutStep>, model, old->CopyValues());
-  return Apply(ChangeStep(std::in_place_type<PutStep>, model, std::move(values)), begin, old == nullptr);
+  if (old) inverse_.emplace_back(PutStep{model, old->CopyValues()});
+  return Apply(ChangeStep(PutStep{model, std::move(values)}), begin, old == nullptr);
 }
 
 Status Mutation::Insert(ModelId model, std::vector<Value> values) {
   if (values.empty() || values[0].type() != ValueType::kText) return Status::DatabaseError("record without an id");
   assert(store_.Find(model, values[0].as_text()) == nullptr && "Insert of an existing record");
-  return Apply(ChangeStep(std::in_place_type<PutStep>, model, std::move(values)), inverse_.size(), true);
+  return Apply(ChangeStep(PutStep{model, std::move(values)}), inverse_.size(), true);
 }
 
 Status Mutation::Delete(ModelId model, std::string_view id) {
   const Record* old = store_.Find(model, id);
   if (!old) return Status::DatabaseError("delete of a missing record");
   const size_t begin = inverse_.size();
-  inverse_.emplace_back(std::in_place_type<PutStep>, model, old->CopyValues());
+  inverse_.emplace_back(PutStep{model, old->CopyValues()});
   const Schema& schema = store_.schema();
   for (RelationId rid : schema.model(model).relations) {
     const RelationDef& rel = schema.relation(rid);
     if (rel.kind != RelationKind::kManyToMany || rel.through_pivot()) continue;
     for (const Record* other : old->links(rel.local))
-      inverse_.emplace_back(std::in_place_type<LinkStep>, rid, std::string(id), std::string(other->id()));
+      inverse_.emplace_back(LinkStep{rid, std::string(id), std::string(other->id())});
   }
-  return Apply(ChangeStep(std::in_place_type<DeleteStep>, model, std::string(id)), begin, false);
+  return Apply(ChangeStep(DeleteStep{model, std::string(id)}), begin, false);
 }
 
 Status Mutation::Link(RelationId relation, std::string_view from, std::string_view to) {
   const size_t begin = inverse_.size();
-  inverse_.emplace_back(std::in_place_type<UnlinkStep>, relation, std::string(from), std::string(to));
-  return Apply(ChangeStep(std::in_place_type<LinkStep>, relation, std::string(from), std::string(to)), begin, false);
+  inverse_.emplace_back(UnlinkStep{relation, std::string(from), std::string(to)});
+  return Apply(ChangeStep(LinkStep{relation, std::string(from), std::string(to)}), begin, false);
 }
 
 Status Mutation::Unlink(RelationId relation, std::string_view from, std::string_view to) {
   const size_t begin = inverse_.size();
-  inverse_.emplace_back(std::in_place_type<LinkStep>, relation, std::string(from), std::string(to));
-  return Apply(ChangeStep(std::in_place_type<UnlinkStep>, relation, std::string(from), std::string(to)), begin, false);
+  inverse_.emplace_back(LinkStep{relation, std::string(from), std::string(to)});
+  return Apply(ChangeStep(UnlinkStep{relation, std::string(from), std::string(to)}), begin, false);
 }
 
 void Mutation::Rollback() {
