@@ -25,18 +25,10 @@ Record* RecordPtr::Allocate(size_t values, size_t links, BlockPool* pool) {
 }
 
 RecordPtr::RecordPtr(std::span<Value> values, size_t link_count, BlockPool* pool)
-    : record_(Allocate(values.size(), link_count, pool)) {
-  Value* v = record_->first_value();
-  for (size_t i = 0; i < values.size(); ++i) new (v + i) Value(std::move(values[i]));
-  LinkList* l = record_->first_link();
-  for (size_t i = 0; i < link_count; ++i) new (l + i) LinkList();
-}
+    : RecordPtr(values.size(), link_count, pool, [values](size_t slot) { return std::move(values[slot]); }) {}
 
 RecordPtr::RecordPtr(size_t value_count, size_t link_count, BlockPool* pool)
-    : record_(Allocate(value_count, link_count, pool)) {
-  for (size_t i = 0; i < value_count; ++i) new (record_->first_value() + i) Value();
-  for (size_t i = 0; i < link_count; ++i) new (record_->first_link() + i) LinkList();
-}
+    : RecordPtr(value_count, link_count, pool, [](size_t) { return Value(); }) {}
 
 RecordPtr::RecordPtr(RecordPtr&& other, BlockPool* pool)
     : record_(Allocate(other->values_, other->links_, pool)) {

@@ -167,9 +167,11 @@ Status Store::ApplyPut(const PutStep& step, std::vector<Value>* take) {
   const bool is_new = it == by_id.end();
   const Record* self;
   if (is_new) {
-    RecordPtr record = take ? RecordPtr(*take, m.relations.size(), &t.record_blocks)
-                            : RecordPtr(m.properties.size(), m.relations.size(), &t.record_blocks);
-    if (!take) record->SetValues(step.values);
+    RecordPtr record(m.properties.size(), m.relations.size(), &t.record_blocks,
+                     [&](size_t slot) -> Value {
+                       if (take) return std::move((*take)[slot]);
+                       return step.values[slot];
+                     });
     Result<const Record*> inserted = Insert(m, std::move(record), false);
     assert(inserted.ok());  // not found above
     self = inserted.value();
@@ -221,7 +223,7 @@ Result<const Record*> Store::LoadRecord(ModelId model, std::span<Value> values) 
   const ModelDef& m = schema_->model(model);
   if (values.size() != m.properties.size() || values[0].type() != ValueType::kText)
     return Corrupt("record of " + m.name + " has the wrong shape");
-  return Insert(m, RecordPtr(values, m.relations.size(), &tables_[model.value]->record_blocks), false);
+  return Insert(m, RecordPtr(values, m.relations.size(), RecordBlocks(model)), false);
 }
 
 Result<const Record*> Store::AppendRecord(ModelId model, RecordPtr&& record) {
@@ -230,7 +232,7 @@ Result<const Record*> Store::AppendRecord(ModelId model, RecordPtr&& record) {
   if (!record || record->values().size() != m.properties.size() || record->link_count() != m.relations.size() ||
       record->value(0).type() != ValueType::kText)
     return Corrupt("record of " + m.name + " has the wrong shape");
-  BlockPool* pool = &tables_[model.value]->record_blocks;
+  BlockPool* pool = RecordBlocks(model);
   if (record->pool() != pool) return Insert(m, RecordPtr(std::move(record), pool), true);
   return Insert(m, std::move(record), true);
 }
@@ -326,10 +328,11 @@ Status Store::ApplyDelete(const DeleteStep& step) {
   }
   for (RelationId rid : m.relations) {
     const RelationDef& rel = schema_->relation(rid);
-    LinkList linked = self->links(rel.local);
-    if (rel.kind == RelationKind::kBelongsTo && !linked.empty()) {
-      Detach(rel, self, linked[0]);
+    const LinkList& current = self->links(rel.local);
+    if (rel.kind == RelationKind::kBelongsTo && !current.empty()) {
+      Detach(rel, self, current[0]);  // by value: Detach clears the list
     } else if (rel.kind == RelationKind::kManyToMany && !rel.through_pivot()) {
+      LinkList linked = current;  // a relation that is its own inverse edits this list
       const RelationDef& inv = schema_->relation(rel.inverse);
       for (const Record* other : linked) EraseSorted(other->links_for_update(inv.local), self);
     }
