@@ -51,7 +51,8 @@ Status Mutation::Apply(ChangeStep&& step, size_t inverse_begin, bool erase_put) 
   if (sink_) {
     sink_->Add(step);
     back.sunk = true;
-    s = store_.Apply(std::move(step));
+    // A put that creates a record was looked up (by Put, or by Insert's caller).
+    s = erase_put ? store_.ApplyNew(std::get<PutStep>(std::move(step))) : store_.Apply(std::move(step));
   } else {
     done_.steps.push_back(std::move(step));
     back.kept = true;

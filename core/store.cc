@@ -135,7 +135,9 @@ Status Store::Apply(ChangeStep&& step) {
   return Apply(static_cast<const ChangeStep&>(step));
 }
 
-Status Store::ApplyPut(const PutStep& step, std::vector<Value>* take) {
+Status Store::ApplyNew(PutStep&& step) { return ApplyPut(step, &step.values, true); }
+
+Status Store::ApplyPut(const PutStep& step, std::vector<Value>* take, bool known_new) {
   if (step.model.value >= tables_.size()) return Corrupt("unknown model");
   const ModelDef& m = schema_->model(step.model);
   if (step.values.size() != m.properties.size() || step.values[0].type() != ValueType::kText)
@@ -163,7 +165,7 @@ Status Store::ApplyPut(const PutStep& step, std::vector<Value>* take) {
   }
   Table& t = *tables_[step.model.value];
   auto& by_id = t.records.get<ById>();
-  auto it = by_id.find(step.values[0].as_text());
+  auto it = known_new ? by_id.end() : by_id.find(step.values[0].as_text());
   const bool is_new = it == by_id.end();
   const Record* self;
   if (is_new) {
@@ -172,8 +174,10 @@ Status Store::ApplyPut(const PutStep& step, std::vector<Value>* take) {
                        if (take) return std::move((*take)[slot]);
                        return step.values[slot];
                      });
+    // Only a put said to be new can find its id taken; nothing has changed yet.
     Result<const Record*> inserted = Insert(m, std::move(record), false);
-    assert(inserted.ok());  // not found above
+    assert(inserted.ok() || known_new);
+    if (!inserted.ok()) return inserted.status();
     self = inserted.value();
   } else {
     self = it->get();

@@ -60,6 +60,10 @@ class Store {
   // move, not copy (the step is left with moved-from values when it applies, and is
   // untouched when it fails).
   Status Apply(ChangeStep&& step);
+  // The same for a put of a record whose id no record has (the caller looked it up):
+  // the record goes in without a lookup first. A duplicate is still refused
+  // (database_error, nothing changed but the step's values, then moved from).
+  Status ApplyNew(PutStep&& step);
   // Applies every step in order; stops at the first failure.
   Status Apply(const ChangeSet& change_set);
 
@@ -106,8 +110,9 @@ class Store {
   static bool IndexKey(const IndexDef& index, std::span<const Value> values, std::string* out);
 
  private:
-  // `take`, when not null, is step.values, which the put may move from.
-  Status ApplyPut(const PutStep& step, std::vector<Value>* take);
+  // `take`, when not null, is step.values, which the put may move from; `known_new`
+  // skips the lookup of the id (see ApplyNew).
+  Status ApplyPut(const PutStep& step, std::vector<Value>* take, bool known_new = false);
   Status ApplyDelete(const DeleteStep& step);
   Status ApplyLink(RelationId relation, std::string_view from, std::string_view to, bool link);
   void Attach(const RelationDef& rel, const Record* child, const Record* parent);

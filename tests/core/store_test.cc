@@ -480,3 +480,22 @@ TEST_CASE("a block pool reuses freed blocks and names its blocks' pool", "[core]
   CHECK(pool.reserved_bytes() < 1000 * 40 * 2);
   CHECK(!BlockPool(BlockPool::kMaxBlockBytes + 8, false).Serves(BlockPool::kMaxBlockBytes + 8));
 }
+
+TEST_CASE("a step applied by move puts its values in the record; one said to be new refuses a taken id", "[core]") {
+  Shop shop;
+  const auto& s = shop.s;
+  ChangeStep put = PutStep{M(s, "Product"), Row(s, "Product", "p9", {{"title", T("Nail")}, {"store_id", T("s2")}})};
+  REQUIRE(shop.store.Apply(std::move(put)).ok());
+  const Record* p9 = shop.store.Find(M(s, "Product"), "p9");
+  REQUIRE(p9 != nullptr);
+  CHECK(p9->value(S(s, "Product", "title").value) == T("Nail"));
+  CHECK(p9->links(s.relation(R(s, "Product", "store")).local).size() == 1);
+
+  const std::string before = Dump(shop.store);
+  Status taken = shop.store.ApplyNew(PutStep{M(s, "Product"), Row(s, "Product", "p1", {{"title", T("Other")}})});
+  CHECK(taken.type() == ErrorType::kDatabaseError);
+  CHECK(Dump(shop.store) == before);
+  REQUIRE(shop.store.ApplyNew(PutStep{M(s, "Product"), Row(s, "Product", "p0", {{"title", T("Pin")}})}).ok());
+  CHECK(shop.store.Find(M(s, "Product"), "p0") != nullptr);
+  CheckInvariants(shop.store);
+}
