@@ -9,7 +9,14 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
+#include <thread>
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23  // Linux 5.14; older kernels refuse it (EINVAL) and nothing is faulted ahead
+#endif
 
 namespace kin::persistence {
 
@@ -35,6 +42,98 @@ bool Lock(int fd, int operation) {
   return rc == 0;
 }
 
+// Faults in the pages of a shared file mapping just ahead of an appender's end, on a
+// thread of its own. The first store into a page of a MAP_SHARED file mapping costs
+// the storing thread a fault: a page-cache page allocated and zeroed and the file
+// system's page_mkwrite, microseconds per 4 KiB (about 100 ns per 150-byte record
+// measured on the benchmark machine). Populated ahead (MADV_POPULATE_WRITE, which
+// changes no byte), the appender's stores find the page mapped and writable.
+// Populated pages are dirty: the OS writes their zeros back once, before the
+// appender's bytes replace them (the reserved space is zeros on disk anyway).
+//
+// Thread-safety: Appended and SetMapping are called by the appender (one thread at
+// a time); the populating thread touches the mapping only under map_mu_, which
+// SetMapping takes, so a mapping is never moved or unmapped under a populate.
+class PageFaulter {
+ public:
+  explicit PageFaulter(uint64_t ahead) : ahead_(ahead) {}
+  ~PageFaulter() {
+    {
+      std::lock_guard l(mu_);
+      stop_ = true;
+    }
+    changed_.notify_one();
+    if (thread_.joinable()) thread_.join();
+  }
+  PageFaulter(const PageFaulter&) = delete;
+  PageFaulter& operator=(const PageFaulter&) = delete;
+
+  // The mapping may now be populated: file bytes [offset, end) are at base[0, end -
+  // offset); base nullptr: there is none. Waits for a populate in flight.
+  void SetMapping(char* base, uint64_t offset, uint64_t end) {
+    {
+      std::lock_guard m(map_mu_);
+      base_ = base;
+      offset_ = offset;
+      end_ = end;
+    }
+    {
+      std::lock_guard l(mu_);
+      clamped_ = false;
+      if (done_ < offset) done_ = offset;
+    }
+    changed_.notify_one();
+  }
+
+  // The appender's logical end is now `end`: once it is half-way into the window
+  // asked for last, the next window [end, end + ahead) is asked for.
+  void Appended(uint64_t end) {
+    if (ahead_ == 0 || end + ahead_ / 2 <= asked_) return;
+    asked_ = end + ahead_;
+    {
+      std::lock_guard l(mu_);
+      want_ = asked_;
+    }
+    if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
+    changed_.notify_one();
+  }
+
+ private:
+  void Run() {
+    const uint64_t page = PageSize();
+    std::unique_lock l(mu_);
+    for (;;) {
+      changed_.wait(l, [&] { return stop_ || (want_ > done_ && !clamped_); });
+      if (stop_) return;
+      const uint64_t from = done_ / page * page, want = want_;
+      l.unlock();
+      uint64_t to;
+      bool failed = false;
+      {
+        std::lock_guard m(map_mu_);
+        to = std::min(want, end_);
+        if (base_ != nullptr && to > from && from >= offset_)
+          failed = ::madvise(base_ + (from - offset_), to - from, MADV_POPULATE_WRITE) != 0 && errno != EINTR;
+      }
+      l.lock();
+      if (failed) return;  // an old kernel, or no memory: the appender faults its own pages
+      done_ = std::max(done_, to);
+      clamped_ = to < want;  // the rest waits for the mapping to grow
+    }
+  }
+
+  const uint64_t ahead_;
+  uint64_t asked_ = 0;  // appender only
+  std::thread thread_;  // started by the first Appended
+  std::mutex map_mu_;   // held while the mapping is populated or changed
+  char* base_ = nullptr;
+  uint64_t offset_ = 0, end_ = 0;
+  std::mutex mu_;  // guards what follows
+  std::condition_variable changed_;
+  uint64_t want_ = 0, done_ = 0;  // populate [done_, want_) within the mapping
+  bool clamped_ = false, stop_ = false;
+};
+
 // An open appendable file. Owns the descriptor and, when mapped, the mapping of
 // the reserved space [map_offset_, reserved_). Append is called by one thread at a
 // time; Sync and size() may run on other threads meanwhile: Sync touches only the
@@ -49,10 +148,12 @@ class PosixAppendableFile final : public WritableFile {
         path_(std::move(path)),
         chunk_(RoundUp(std::max<uint64_t>(options.reserve_bytes, 1), PageSize())),
         mapped_(options.mapped),
+        faulter_(options.mapped ? options.prefault_bytes : 0),
         reserved_(size),
         size_(size) {}
 
   ~PosixAppendableFile() override {
+    faulter_.SetMapping(nullptr, 0, 0);
     if (map_ != nullptr) ::munmap(map_, reserved_ - map_offset_);
     // Cut the reserved zeros, unless another appendable file has this one open: its
     // end is that writer's now, and cutting it would pull pages from under its
@@ -72,6 +173,7 @@ class PosixAppendableFile final : public WritableFile {
     const uint64_t end = at + data.size();
     if (mapped_ && end > reserved_) KIN_RETURN_IF_ERROR(Reserve(end));
     if (mapped_) {
+      faulter_.Appended(end);
       std::memcpy(map_ + (at - map_offset_), data.data(), data.size());  // now in the page cache
     } else {
       KIN_RETURN_IF_ERROR(WriteAt(at, data));
@@ -100,6 +202,7 @@ class PosixAppendableFile final : public WritableFile {
       if (errno == EOPNOTSUPP || errno == ENOSYS || errno == EINVAL) return FallBackToWrite();
       return Errno("cannot reserve space in", path_);
     }
+    faulter_.SetMapping(nullptr, 0, 0);  // nothing is populated while the mapping moves
     void* p;
     if (map_ == nullptr) {
       map_offset_ = size_.load(std::memory_order_relaxed) / PageSize() * PageSize();
@@ -111,11 +214,13 @@ class PosixAppendableFile final : public WritableFile {
     if (p == MAP_FAILED) return FallBackToWrite();
     map_ = static_cast<char*>(p);
     reserved_ = want;
+    faulter_.SetMapping(map_, map_offset_, reserved_);
     return Status::Ok();
   }
 
   // From now on every Append is a pwrite at the logical size (over any reserved zeros).
   Status FallBackToWrite() {
+    faulter_.SetMapping(nullptr, 0, 0);
     if (map_ != nullptr) ::munmap(map_, reserved_ - map_offset_);
     map_ = nullptr;
     mapped_ = false;
@@ -140,6 +245,7 @@ class PosixAppendableFile final : public WritableFile {
   const uint64_t chunk_;
   // Used by Append (and the destructor) only.
   bool mapped_;
+  PageFaulter faulter_;
   char* map_ = nullptr;     // file offset map_offset_ (page-aligned) is map_[0]
   uint64_t map_offset_ = 0;
   uint64_t reserved_;       // the file's size as this object made it: logical size plus reserved zeros

@@ -3,7 +3,9 @@
 // the OS. By default an Append is a memcpy into a MAP_SHARED mapping of space
 // reserved ahead with fallocate (the page cache has the bytes at once, so they
 // survive the process dying); a file system that cannot fallocate or mmap gets one
-// pwrite() per Append instead. Exposed here so tests can force either way.
+// pwrite() per Append instead. A mapped file keeps the next pages faulted in on a
+// thread of its own, so an Append rarely stalls on a page fault. Exposed here so
+// tests can force either way.
 
 #include <cstdint>
 #include <memory>
@@ -16,6 +18,8 @@ namespace kin::persistence {
 struct AppendableFileOptions {
   bool mapped = true;                   // false: one pwrite() per Append (the fallback, forced)
   uint64_t reserve_bytes = 8ull << 20;  // mapped: space reserved at a time, rounded up to whole pages
+  // mapped: pages kept faulted in ahead of the end by a thread of the file's own (0: none)
+  uint64_t prefault_bytes = 1ull << 20;
 };
 
 // Opens `path` for appending, creating it; `truncate` empties an existing file. The

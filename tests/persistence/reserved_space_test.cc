@@ -311,3 +311,32 @@ TEST_CASE("a segment before the last ending in reserved zeros replays cleanly, a
   REQUIRE_FALSE(report.ok());
   CHECK_THAT(report.status().message(), Catch::Matchers::Contains("missing records 3 to 3"));
 }
+
+TEST_CASE("pages faulted in ahead of the end change no byte: with or without prefaulting the file is the same",
+          "[persistence]") {
+  TempDir dir;
+  AppendableFileOptions ahead, none;
+  ahead.reserve_bytes = none.reserve_bytes = 16 * 4096;  // many reservations, each moving the mapping
+  ahead.prefault_bytes = 5 * 4096;
+  none.prefault_bytes = 0;
+  std::string expected = SegmentHeader(1);
+  for (uint64_t seq = 1; seq <= 3000; ++seq) expected += EncodeFrame(seq, "p" + std::string(seq % 331, 'x'));
+  for (const auto* options : {&ahead, &none}) {
+    const std::string path = dir.Sub(options == &ahead ? "ahead.log" : "none.log");
+    {
+      auto file = OpenPosixAppendable(path, true, *options);
+      REQUIRE(file.ok());
+      for (size_t at = 0; at < expected.size();) {
+        const size_t n = std::min<size_t>(expected.size() - at, 1 + at % 500);
+        REQUIRE(file.value()->Append(std::string_view(expected).substr(at, n)).ok());
+        at += n;
+      }
+      // While open: the appended bytes, then nothing but the reserved zeros.
+      const std::string open_bytes = FileBytes(path);
+      REQUIRE(open_bytes.size() >= expected.size());
+      CHECK(open_bytes.substr(0, expected.size()) == expected);
+      CHECK(open_bytes.find_first_not_of('\0', expected.size()) == std::string::npos);
+    }
+    CHECK(FileBytes(path) == expected);
+  }
+}
