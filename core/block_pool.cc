@@ -33,8 +33,8 @@ BlockPool::~BlockPool() {
   }
 }
 
-std::unique_lock<std::mutex> BlockPool::Guard() const {
-  return synchronized_ ? std::unique_lock<std::mutex>(mu_) : std::unique_lock<std::mutex>();
+std::unique_lock<BlockPool::SpinLock> BlockPool::Guard() const {
+  return synchronized_ ? std::unique_lock<SpinLock>(mu_) : std::unique_lock<SpinLock>();
 }
 
 BlockPool::Block BlockPool::Allocate() {

@@ -10,13 +10,19 @@
 // and Owner(address, offset) finds the pool from the chunk's header, so a holder of a
 // block (a Record) needs no pointer to the pool to free it.
 //
-// Thread-safety: a pool made `synchronized` takes an internal mutex in Allocate, Free
+// Thread-safety: a pool made `synchronized` takes an internal lock in Allocate, Free
 // and the statistics, so blocks may be allocated on one thread and freed on another;
-// an unsynchronized pool must be used by one thread at a time (its owner's lock).
+// an unsynchronized pool must be used by one thread at a time (its owner's lock). The
+// lock is a spin lock: it is held for a pointer pop or push (a chunk allocation at
+// most), and a pool is all but never used by two threads at once (a snapshot being
+// decoded on one thread while another appends its records), so taking it costs one
+// atomic exchange where a mutex costs two locked operations and a call.
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <thread>
 
 namespace kin {
 
@@ -73,8 +79,24 @@ class BlockPool {
     size_t r = (bytes + kAlignment - 1) / kAlignment * kAlignment;
     return r < sizeof(FreeBlock) ? sizeof(FreeBlock) : r;
   }
-  // The pool's mutex held when the pool is synchronized; an empty lock otherwise.
-  std::unique_lock<std::mutex> Guard() const;
+  // A lock for the few moments a pool is shared: taken with one exchange, released
+  // with one store; a thread that finds it taken spins (yielding after a while).
+  class SpinLock {
+   public:
+    void lock() {
+      for (int spins = 0; locked_.exchange(true, std::memory_order_acquire);) {
+        while (locked_.load(std::memory_order_relaxed)) {
+          if (++spins > 64) std::this_thread::yield();
+        }
+      }
+    }
+    void unlock() { locked_.store(false, std::memory_order_release); }
+
+   private:
+    std::atomic<bool> locked_{false};
+  };
+  // The pool's lock held when the pool is synchronized; an empty lock otherwise.
+  std::unique_lock<SpinLock> Guard() const;
   Block AllocateLocked();
   void FreeLocked(void* address, uint16_t chunk_offset);
   void AddChunk();
@@ -82,7 +104,7 @@ class BlockPool {
   const size_t block_bytes_;
   const bool pooled_;
   const bool synchronized_;
-  mutable std::mutex mu_;  // held by a synchronized pool around the state below
+  mutable SpinLock mu_;  // held by a synchronized pool around the state below
   FreeBlock* free_ = nullptr;
   Chunk* chunks_ = nullptr;  // newest first; the newest is carved from next_ up to end_
   char* next_ = nullptr;

@@ -8,11 +8,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "core/block_pool.h"
 #include "tests/concurrency/workload.h"
 
 namespace {
@@ -82,3 +84,29 @@ TEST_CASE("concurrent readers never see half a transaction", "[concurrency]") {
 }
 
 }  // namespace
+
+TEST_CASE("a synchronized block pool hands each block to one holder while two threads allocate and free",
+          "[concurrency]") {
+  kin::BlockPool pool(32, /*synchronized=*/true);
+  std::atomic<bool> clash{false};
+  auto work = [&](unsigned char mark) {
+    std::vector<kin::BlockPool::Block> held;
+    for (int round = 0; round < 200; ++round) {
+      for (int i = 0; i < 100; ++i) {
+        held.push_back(pool.Allocate());
+        std::memset(held.back().address, mark, 32);
+      }
+      for (const auto& b : held) {  // another holder of the block would have overwritten the mark
+        const auto* bytes = static_cast<const unsigned char*>(b.address);
+        if (bytes[0] != mark || bytes[31] != mark) clash = true;
+      }
+      for (const auto& b : held) pool.Free(b.address, b.chunk_offset);
+      held.clear();
+    }
+  };
+  std::thread a(work, 0xAA), b(work, 0x55);
+  a.join();
+  b.join();
+  CHECK(!clash);
+  CHECK(pool.blocks_in_use() == 0);
+}
