@@ -97,7 +97,7 @@ Status RecordEditor::FillMissing(std::vector<Value>& values, const Given& given)
     if (given[p.slot.value] || p.implicit) continue;
     if (p.primary_key) {
       if (p.type != PropertyType::kId) return RequiredError(model_, p, "undefined");
-      values[0] = Value::Text(NewPrefixedId(p.prefix));
+      values[0] = Value::Text(NewPrefixedId(p.prefix, static_cast<uint64_t>(ctx_.now.ms)));
     } else if (p.default_value) {
       values[p.slot.value] = *p.default_value;
     } else if (p.type == PropertyType::kAutoincrement) {

@@ -71,9 +71,9 @@ bool Increment80(uint64_t& hi16, uint64_t& lo64) {
   return hi16 != 0;
 }
 
-// Fills ms/hi16/lo64 with the next id's parts under the generator's lock.
-void NextParts(uint64_t& ms, uint64_t& hi16, uint64_t& lo64) {
-  const uint64_t now = NowMs() & kMaxTimestamp;
+// Fills ms/hi16/lo64 with the next id's parts at time `now_ms` under the generator's lock.
+void NextParts(uint64_t now_ms, uint64_t& ms, uint64_t& hi16, uint64_t& lo64) {
+  const uint64_t now = now_ms & kMaxTimestamp;
   UlidState& s = State();
   std::lock_guard<std::mutex> lock(s.mu);
   if (!s.started || now > s.ms) {
@@ -138,15 +138,17 @@ std::string NewUlid() {
   uint64_t ms = 0;
   uint64_t hi16 = 0;
   uint64_t lo64 = 0;
-  NextParts(ms, hi16, lo64);
+  NextParts(NowMs(), ms, hi16, lo64);
   return EncodeUlid(ms, hi16, lo64);
 }
 
-std::string NewPrefixedId(std::string_view prefix) {
+std::string NewPrefixedId(std::string_view prefix) { return NewPrefixedId(prefix, NowMs()); }
+
+std::string NewPrefixedId(std::string_view prefix, uint64_t unix_ms) {
   uint64_t ms = 0;
   uint64_t hi16 = 0;
   uint64_t lo64 = 0;
-  NextParts(ms, hi16, lo64);
+  NextParts(unix_ms, ms, hi16, lo64);
   // One allocation for the whole id: prefix, separator, then the 26 characters.
   const std::size_t head = prefix.empty() ? 0 : prefix.size() + 1;
   std::string out(head + kUlidLength, '_');

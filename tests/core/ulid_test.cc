@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -96,6 +97,19 @@ TEST_CASE("a prefixed id is the prefix, an underscore and a ulid") {
   REQUIRE(id.size() == 5 + 26);
   CHECK(id.substr(0, 5) == "user_");
   CHECK(kin::IsUlid(id.substr(5)));
+}
+
+TEST_CASE("an id made at a given time carries that time, and ids stay increasing when the time goes back") {
+  // A second ahead of the clock: after every id made so far (later ids in this process
+  // share it for that second).
+  const auto clock = std::chrono::system_clock::now().time_since_epoch();
+  const uint64_t now = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(clock).count()) + 1000;
+  const std::string at = kin::NewPrefixedId("p", now);
+  CHECK(at.substr(2, 10) == kin::EncodeUlid(now, 0, 0).substr(0, 10));
+  const std::string earlier = kin::NewPrefixedId("p", now - 5000);
+  CHECK(at < earlier);  // the clock stepped back: the last id's time goes on
+  CHECK(earlier.substr(2, 10) == at.substr(2, 10));
+  CHECK(at < kin::NewPrefixedId("p", now + 1));
 }
 
 TEST_CASE("a prefixed id with an empty prefix is a bare ulid") {
