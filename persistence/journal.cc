@@ -30,6 +30,7 @@ Journal::Journal(std::string dir, JournalOptions options, uint64_t next_seq, Fil
       options_(options),
       fs_(fs),
       next_seq_(next_seq),
+      opened_after_(next_seq - 1),
       appended_(next_seq - 1),
       durable_(next_seq - 1) {}
 
@@ -86,11 +87,12 @@ Status Journal::BeforeAppend(size_t payload_size) {
 Result<uint64_t> Journal::WriteFrame(std::string_view frame) {
   const uint64_t seq = next_seq_;
   Status s = file_->Append(frame);
-  std::lock_guard l(mu_);
-  // A failed append may have left part of a frame: nothing may follow it.
-  if (!s.ok()) return Fail(s);
-  appended_ = seq;
-  ++stats_.records;
+  if (!s.ok()) {
+    // A failed append may have left part of a frame: nothing may follow it.
+    std::lock_guard l(mu_);
+    return Fail(s);
+  }
+  appended_.store(seq, std::memory_order_release);
   ++next_seq_;
   return seq;
 }
@@ -124,7 +126,7 @@ Status Journal::RotateLocked(std::unique_lock<std::mutex>& l) {
   if (file_->size() <= kSegmentHeaderSize) return Status::Ok();
   Status s = file_->Sync();
   if (s.ok()) {
-    durable_ = appended_;
+    durable_ = appended_.load(std::memory_order_relaxed);  // the appender's own, or writers are excluded
     s = StartSegment();
   }
   if (!s.ok()) (void)Fail(s);
@@ -145,13 +147,13 @@ Status Journal::SyncUpTo(uint64_t target) {
       continue;
     }
     syncing_ = true;
-    uint64_t covering = appended_;
+    uint64_t covering = appended_.load(std::memory_order_acquire);
     WritableFile* file = file_.get();
     l.unlock();
     Status s = file->Sync();
     l.lock();
     syncing_ = false;
-    ++stats_.syncs;
+    ++syncs_;
     if (!s.ok()) (void)Fail(s);  // never retried: the page cache may have dropped the data
     else durable_ = std::max(durable_, covering);
     synced_.notify_all();
@@ -169,12 +171,7 @@ Status Journal::WaitDurable(uint64_t seq) {
 }
 
 Status Journal::Sync() {
-  uint64_t target;
-  {
-    std::lock_guard l(mu_);
-    target = appended_;
-  }
-  return SyncUpTo(target);
+  return SyncUpTo(appended_.load(std::memory_order_acquire));
 }
 
 void Journal::IntervalLoop() {
@@ -182,7 +179,7 @@ void Journal::IntervalLoop() {
   while (!stopping_) {
     synced_.wait_for(l, std::chrono::milliseconds(options_.interval_ms), [this] { return stopping_; });
     if (stopping_) break;
-    uint64_t target = appended_;
+    uint64_t target = appended_.load(std::memory_order_acquire);
     if (durable_ >= target || !failure_.ok()) continue;
     l.unlock();
     (void)SyncUpTo(target);
@@ -191,8 +188,11 @@ void Journal::IntervalLoop() {
 }
 
 JournalStats Journal::stats() const {
+  JournalStats stats;
+  stats.records = appended_.load(std::memory_order_acquire) - opened_after_;
   std::lock_guard l(mu_);
-  return stats_;
+  stats.syncs = syncs_;
+  return stats;
 }
 
 Status Journal::RemoveSegmentsBefore(uint64_t seq) {

@@ -85,16 +85,20 @@ class Journal {
   FileSystem& fs_;
   std::unique_ptr<WritableFile> file_;  // the segment being appended
   uint64_t next_seq_;
+  const uint64_t opened_after_;  // the last seq before this journal appended any
   std::string frame_;  // the frame being appended, reused (Append runs one at a time)
+
+  // Last seq handed to the OS: stored by the appender (release) after its bytes are
+  // the OS's, so a sync that loads it (acquire) and then starts covers it.
+  std::atomic<uint64_t> appended_;
 
   mutable std::mutex mu_;  // guards the fields below
   std::condition_variable synced_;
-  uint64_t appended_ = 0;  // last seq handed to the OS
   uint64_t durable_ = 0;   // last seq known on disk
   bool syncing_ = false;
   Status failure_;         // set once; poisons the journal
   std::atomic<bool> failed_{false};  // !failure_.ok(), readable without mu_ (set under it)
-  JournalStats stats_;
+  uint64_t syncs_ = 0;
   bool stopping_ = false;
   std::thread interval_thread_;
 };
