@@ -34,14 +34,16 @@ using StringList = std::vector<std::string>;
 class Value {
  public:
   Value() = default;  // null
-  static Value Bool(bool b) { return Value(Storage(std::in_place_index<1>, b)); }
-  static Value Int(int64_t i) { return Value(Storage(std::in_place_index<2>, i)); }
-  static Value Float(double d) { return Value(Storage(std::in_place_index<3>, d)); }
-  static Value Text(std::string s) { return Value(Storage(std::in_place_index<4>, std::move(s))); }
-  static Value Time(Timestamp t) { return Value(Storage(std::in_place_index<5>, t)); }
-  static Value Dec(Decimal d) { return Value(Storage(std::in_place_index<6>, std::move(d))); }
-  static Value Json(JsonText j) { return Value(Storage(std::in_place_index<7>, std::move(j))); }
-  static Value List(StringList l) { return Value(Storage(std::in_place_index<8>, std::move(l))); }
+  static Value Bool(bool b) { return Value(std::in_place_index<1>, b); }
+  static Value Int(int64_t i) { return Value(std::in_place_index<2>, i); }
+  static Value Float(double d) { return Value(std::in_place_index<3>, d); }
+  static Value Text(std::string s) { return Value(std::in_place_index<4>, std::move(s)); }
+  // Text copied straight into the value (no std::string in between).
+  static Value Text(const char* data, size_t size) { return Value(std::in_place_index<4>, data, size); }
+  static Value Time(Timestamp t) { return Value(std::in_place_index<5>, t); }
+  static Value Dec(Decimal d) { return Value(std::in_place_index<6>, std::move(d)); }
+  static Value Json(JsonText j) { return Value(std::in_place_index<7>, std::move(j)); }
+  static Value List(StringList l) { return Value(std::in_place_index<8>, std::move(l)); }
 
   ValueType type() const { return static_cast<ValueType>(v_.index()); }
   bool is_null() const { return v_.index() == 0; }
@@ -70,7 +72,10 @@ class Value {
  private:
   using Storage = std::variant<std::monostate, bool, int64_t, double, std::string, Timestamp, Decimal, JsonText,
                                StringList>;
-  explicit Value(Storage v) : v_(std::move(v)) {}
+  // Builds the alternative in place: a factory's value is constructed once, in the
+  // Value it returns (no variant moved in between).
+  template <size_t I, typename... Args>
+  explicit Value(std::in_place_index_t<I> index, Args&&... args) : v_(index, std::forward<Args>(args)...) {}
   Storage v_;
 };
 

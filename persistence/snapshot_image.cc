@@ -90,7 +90,10 @@ class ImageReader {
       case ValueType::kBool: return Value::Bool(Get<uint8_t>() != 0);
       case ValueType::kInt: return Value::Int(Get<int64_t>());
       case ValueType::kFloat: return Value::Float(Get<double>());
-      case ValueType::kText: return Value::Text(String());
+      case ValueType::kText: {
+        uint64_t n = StringLength();
+        return Value::Text(Bytes(n), n);
+      }
       case ValueType::kDateTime: return Value::Time(Timestamp{Get<int64_t>()});
       case ValueType::kDecimal: return Value::Dec(Decimal{String()});
       case ValueType::kJson: return Value::Json(JsonText{String()});
