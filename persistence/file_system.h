@@ -30,6 +30,13 @@ class WritableFile {
   virtual uint64_t size() const = 0;
 };
 
+// A file's bytes in memory, read or mapped; they stay valid while the object lives.
+class FileContents {
+ public:
+  virtual ~FileContents() = default;
+  virtual std::string_view bytes() const = 0;
+};
+
 class FileSystem {
  public:
   virtual ~FileSystem() = default;
@@ -40,6 +47,19 @@ class FileSystem {
   virtual Result<std::unique_ptr<WritableFile>> OpenAppendable(const std::string& path, bool truncate) = 0;
   // The file's bytes, or nullopt when it does not exist.
   virtual Result<std::optional<std::string>> ReadFile(const std::string& path) = 0;
+  // The same bytes without a copy where they can be mapped read-only (the file must
+  // not be cut or rewritten in place meanwhile: snapshot files never are), or nullptr
+  // when the file does not exist. By default, what ReadFile reads.
+  virtual Result<std::unique_ptr<const FileContents>> ReadFileContents(const std::string& path) {
+    struct Read final : FileContents {
+      explicit Read(std::string b) : text(std::move(b)) {}
+      std::string_view bytes() const override { return text; }
+      std::string text;
+    };
+    KIN_ASSIGN_OR_RETURN(std::optional<std::string> read, ReadFile(path));
+    if (!read) return std::unique_ptr<const FileContents>();
+    return std::unique_ptr<const FileContents>(new Read(std::move(*read)));
+  }
   // Replaces `path` with `bytes` durably: temporary file, fsync, rename, directory fsync.
   virtual Status WriteFileAtomically(const std::string& path, const std::string& bytes) = 0;
   virtual Status SyncDirectory(const std::string& dir) = 0;

@@ -29,14 +29,14 @@ bool ParseSnapshotFileName(const std::string& name, uint64_t* seq) {
 struct SnapshotBytes {
   uint64_t seq;
   uint32_t version;
-  std::string file;
-  std::string_view payload() const { return std::string_view(file).substr(kSnapshotHeaderSize); }
+  std::unique_ptr<const FileContents> file;
+  std::string_view payload() const { return file->bytes().substr(kSnapshotHeaderSize); }
 };
 
 Result<SnapshotBytes> ReadChecked(const std::string& path, FileSystem& fs) {
-  KIN_ASSIGN_OR_RETURN(auto bytes, fs.ReadFile(path));
-  if (!bytes) return Status::DatabaseError("no snapshot " + path);
-  const std::string& b = *bytes;
+  KIN_ASSIGN_OR_RETURN(auto contents, fs.ReadFileContents(path));
+  if (!contents) return Status::DatabaseError("no snapshot " + path);
+  const std::string_view b = contents->bytes();
   if (b.size() < kSnapshotHeaderSize || std::memcmp(b.data(), kSnapshotMagic, 8) != 0)
     return Status::DatabaseError("corrupt snapshot " + path + " at offset 0: bad header");
   uint32_t version = DecodeFixed32(b.data() + 8);
@@ -57,7 +57,7 @@ Result<SnapshotBytes> ReadChecked(const std::string& path, FileSystem& fs) {
                                  " but " + std::to_string(b.size() - kSnapshotHeaderSize) + " bytes follow");
   if (Crc32c(b.data() + kSnapshotHeaderSize, length) != crc)
     return Status::DatabaseError("corrupt snapshot " + path + " at offset 40: checksum mismatch");
-  return SnapshotBytes{seq, version, std::move(*bytes)};
+  return SnapshotBytes{seq, version, std::move(contents)};
 }
 
 }  // namespace

@@ -59,7 +59,7 @@ std::string Sealed(const std::string& payload, uint32_t version = 2) {
 }
 
 Status Load(const std::string& file_bytes, Store& store, uint64_t parallel_from = persistence::kParallelLoadRecords) {
-  TempDir dir;
+  kin::testing::TempDir dir;
   WriteBytes(dir.Sub("s.snap"), file_bytes);
   return persistence::LoadSnapshot(dir.Sub("s.snap"), store, persistence::FileSystem::Posix(), parallel_from).status();
 }
@@ -226,3 +226,27 @@ TEST_CASE("an error while loading on two threads stops both and is a database_er
 }
 
 }  // namespace kin::testing
+
+TEST_CASE("a file's contents read through the mapping are its bytes; a missing file has none", "[persistence]") {
+  kin::testing::TempDir dir;
+  auto& fs = kin::persistence::FileSystem::Posix();
+  std::string bytes(3 * 4096 + 17, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 131 + 7);
+  REQUIRE(fs.WriteFileAtomically(dir.Sub("some.bin"), bytes).ok());
+  REQUIRE(fs.WriteFileAtomically(dir.Sub("empty.bin"), "").ok());
+
+  auto some = fs.ReadFileContents(dir.Sub("some.bin"));
+  REQUIRE(some.ok());
+  REQUIRE(some.value() != nullptr);
+  CHECK(some.value()->bytes() == bytes);
+  auto empty = fs.ReadFileContents(dir.Sub("empty.bin"));
+  REQUIRE(empty.ok());
+  REQUIRE(empty.value() != nullptr);
+  CHECK(empty.value()->bytes().empty());
+  auto missing = fs.ReadFileContents(dir.Sub("missing.bin"));
+  REQUIRE(missing.ok());
+  CHECK(missing.value() == nullptr);
+  // Removing the file leaves the mapped bytes readable (the mapping keeps it).
+  REQUIRE(fs.Remove(dir.Sub("some.bin")).ok());
+  CHECK(some.value()->bytes() == bytes);
+}
