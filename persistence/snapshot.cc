@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <thread>
 
 #include "persistence/checksum.h"
 #include "persistence/snapshot_image.h"
@@ -29,11 +30,18 @@ bool ParseSnapshotFileName(const std::string& name, uint64_t* seq) {
 struct SnapshotBytes {
   uint64_t seq;
   uint32_t version;
+  uint32_t crc;  // the header's checksum of the payload
   std::unique_ptr<const FileContents> file;
   std::string_view payload() const { return file->bytes().substr(kSnapshotHeaderSize); }
 };
 
-Result<SnapshotBytes> ReadChecked(const std::string& path, FileSystem& fs) {
+Status ChecksumMismatch(const std::string& path) {
+  return Status::DatabaseError("corrupt snapshot " + path + " at offset 40: checksum mismatch");
+}
+
+// The file with its header checked (magic, version, seq against the name, length);
+// the payload's checksum is the caller's to check.
+Result<SnapshotBytes> ReadFramed(const std::string& path, FileSystem& fs) {
   KIN_ASSIGN_OR_RETURN(auto contents, fs.ReadFileContents(path));
   if (!contents) return Status::DatabaseError("no snapshot " + path);
   const std::string_view b = contents->bytes();
@@ -55,10 +63,18 @@ Result<SnapshotBytes> ReadChecked(const std::string& path, FileSystem& fs) {
   if (length != b.size() - kSnapshotHeaderSize)
     return Status::DatabaseError("corrupt snapshot " + path + " at offset 24: length " + std::to_string(length) +
                                  " but " + std::to_string(b.size() - kSnapshotHeaderSize) + " bytes follow");
-  if (Crc32c(b.data() + kSnapshotHeaderSize, length) != crc)
-    return Status::DatabaseError("corrupt snapshot " + path + " at offset 40: checksum mismatch");
-  return SnapshotBytes{seq, version, std::move(contents)};
+  return SnapshotBytes{seq, version, crc, std::move(contents)};
 }
+
+Result<SnapshotBytes> ReadChecked(const std::string& path, FileSystem& fs) {
+  KIN_ASSIGN_OR_RETURN(SnapshotBytes b, ReadFramed(path, fs));
+  if (Crc32c(b.payload().data(), b.payload().size()) != b.crc) return ChecksumMismatch(path);
+  return b;
+}
+
+// Payloads of at least this many bytes are checksummed on a thread of their own
+// while they are decoded.
+constexpr size_t kParallelChecksumBytes = size_t{4} << 20;
 
 }  // namespace
 
@@ -111,10 +127,33 @@ Result<LoadedSnapshot> ReadSnapshotHeader(const std::string& path, FileSystem& f
   return LoadedSnapshot{b.seq, std::move(schema).value()};
 }
 
+// A large payload is decoded while another thread checksums it: the checksum runs
+// in the time the decoding threads leave a core idle (the appending thread waiting
+// for a batch, the single-threaded link pass). Nothing is returned before the
+// checksum matched: a mismatch is reported as such even when decoding failed first
+// (the decoder is safe on any bytes; it is fuzzed with resealed payloads), and the
+// store, partly filled, is the caller's to discard, as after any failed load.
 Result<LoadedSnapshot> LoadSnapshot(const std::string& path, Store& store, FileSystem& fs, uint64_t parallel_from) {
-  KIN_ASSIGN_OR_RETURN(SnapshotBytes b, ReadChecked(path, fs));
-  KIN_ASSIGN_OR_RETURN(std::string schema, DecodeSnapshotImage(b.version, b.payload(), store, path, parallel_from));
-  return LoadedSnapshot{b.seq, std::move(schema)};
+  KIN_ASSIGN_OR_RETURN(SnapshotBytes b, ReadFramed(path, fs));
+  const std::string_view payload = b.payload();
+  if (payload.size() < kParallelChecksumBytes) {
+    if (Crc32c(payload.data(), payload.size()) != b.crc) return ChecksumMismatch(path);
+    KIN_ASSIGN_OR_RETURN(std::string schema, DecodeSnapshotImage(b.version, payload, store, path, parallel_from));
+    return LoadedSnapshot{b.seq, std::move(schema)};
+  }
+  uint32_t crc = 0;
+  struct Joined {
+    std::thread thread;
+    ~Joined() { thread.join(); }  // also when decoding throws (out of memory)
+  };
+  Result<std::string> schema = std::string();
+  {
+    Joined checksum{std::thread([&crc, payload] { crc = Crc32c(payload.data(), payload.size()); })};
+    schema = DecodeSnapshotImage(b.version, payload, store, path, parallel_from);
+  }
+  if (crc != b.crc) return ChecksumMismatch(path);
+  if (!schema.ok()) return schema.status();
+  return LoadedSnapshot{b.seq, std::move(schema).value()};
 }
 
 }  // namespace kin::persistence

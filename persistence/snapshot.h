@@ -44,7 +44,8 @@ Result<LoadedSnapshot> ReadSnapshotHeader(const std::string& path, FileSystem& f
 // caller inserts them.
 constexpr uint64_t kParallelLoadRecords = 65536;
 
-// Loads a snapshot into an empty store built from the same schema.
+// Loads a snapshot into an empty store built from the same schema. On failure the
+// store may hold part of the image: discard it.
 Result<LoadedSnapshot> LoadSnapshot(const std::string& path, Store& store, FileSystem& fs = FileSystem::Posix(),
                                     uint64_t parallel_from = kParallelLoadRecords);
 

@@ -225,6 +225,34 @@ TEST_CASE("an error while loading on two threads stops both and is a database_er
   }
 }
 
+TEST_CASE("a large snapshot, checksummed while it is decoded, still refuses any changed byte", "[persistence]") {
+  auto db = Database::OpenInMemory(SeedSchema()).value();
+  Json batch = Json::array();
+  for (int i = 0; i < 1100; ++i)
+    batch.push_back({{"id", "p" + std::to_string(i)}, {"title", std::string(4000, static_cast<char>('a' + i % 26))}});
+  REQUIRE(db->Call("createProducts", Json::array({batch})).ok());
+  const std::string payload = [&] {
+    ReadView view = db->Read();
+    return persistence::EncodeSnapshot(view.store(), 9, SeedSchemaText()).substr(40);
+  }();
+  REQUIRE(payload.size() >= (size_t{4} << 20));  // past the size checksummed on a thread of its own
+  const std::string file = Sealed(payload);
+  {
+    Store store(SeedSchema());
+    CHECK(Load(file, store).ok());
+  }
+  std::string in_value = file;  // a byte of a title: the payload still decodes
+  in_value[file.size() / 2] ^= 0x01;
+  std::string in_header = file;  // a byte of the archive header: decoding fails as well
+  in_header[40 + 3] ^= 0x40;
+  for (const std::string* bad : {&in_value, &in_header}) {
+    Store store(SeedSchema());
+    Status s = Load(*bad, store);
+    CHECK(s.type() == ErrorType::kDatabaseError);
+    CHECK_THAT(s.message(), Contains("checksum mismatch"));
+  }
+}
+
 }  // namespace kin::testing
 
 TEST_CASE("a file's contents read through the mapping are its bytes; a missing file has none", "[persistence]") {
