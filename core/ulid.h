@@ -18,9 +18,9 @@ std::string EncodeUlid(uint64_t unix_ms, uint64_t random_hi16, uint64_t random_l
 
 // prefix + "_" + ULID, or the bare ULID when prefix is empty.
 std::string NewPrefixedId(std::string_view prefix);
-// The same with the time given (the caller read the clock already: a create's id and
-// its created_at then agree). Still strictly increasing: a time before the last
-// id's reuses that id's time.
+// The same with the time given (the caller read the clock already: a create's id
+// carries its created_at, or a later time when the clock stepped back). Still
+// strictly increasing: a time before the last id's reuses that id's time.
 std::string NewPrefixedId(std::string_view prefix, uint64_t unix_ms);
 
 // True when s is 26 Crockford base32 characters (upper case) whose first is 0-7.

@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #ifndef MADV_POPULATE_WRITE
@@ -79,6 +80,7 @@ class PageFaulter {
     }
     {
       std::lock_guard l(mu_);
+      ++generation_;  // a populate computed against the old mapping records nothing
       clamped_ = false;
       if (done_ < offset) done_ = offset;
     }
@@ -94,7 +96,14 @@ class PageFaulter {
       std::lock_guard l(mu_);
       want_ = asked_;
     }
-    if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
+    if (!thread_.joinable()) {
+      try {
+        thread_ = std::thread([this] { Run(); });
+      } catch (const std::system_error&) {
+        ahead_ = 0;  // no thread to be had: the appender faults its own pages
+        return;
+      }
+    }
     changed_.notify_one();
   }
 
@@ -105,7 +114,7 @@ class PageFaulter {
     for (;;) {
       changed_.wait(l, [&] { return stop_ || (want_ > done_ && !clamped_); });
       if (stop_) return;
-      const uint64_t from = done_ / page * page, want = want_;
+      const uint64_t from = done_ / page * page, want = want_, generation = generation_;
       l.unlock();
       uint64_t to;
       bool failed = false;
@@ -116,13 +125,15 @@ class PageFaulter {
           failed = ::madvise(base_ + (from - offset_), to - from, MADV_POPULATE_WRITE) != 0 && errno != EINTR;
       }
       l.lock();
-      if (failed) return;  // an old kernel, or no memory: the appender faults its own pages
+      // An old kernel, or no memory: from now on the appender faults its own pages.
+      if (failed) return;
+      if (generation != generation_) continue;  // the mapping changed meanwhile: look again
       done_ = std::max(done_, to);
       clamped_ = to < want;  // the rest waits for the mapping to grow
     }
   }
 
-  const uint64_t ahead_;
+  uint64_t ahead_;      // appender only after construction (0: off)
   uint64_t asked_ = 0;  // appender only
   std::thread thread_;  // started by the first Appended
   std::mutex map_mu_;   // held while the mapping is populated or changed
@@ -131,6 +142,7 @@ class PageFaulter {
   std::mutex mu_;  // guards what follows
   std::condition_variable changed_;
   uint64_t want_ = 0, done_ = 0;  // populate [done_, want_) within the mapping
+  uint64_t generation_ = 0;       // counts SetMapping calls
   bool clamped_ = false, stop_ = false;
 };
 

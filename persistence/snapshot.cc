@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <system_error>
 #include <thread>
 
 #include "persistence/checksum.h"
@@ -131,8 +132,9 @@ Result<LoadedSnapshot> ReadSnapshotHeader(const std::string& path, FileSystem& f
 // in the time the decoding threads leave a core idle (the appending thread waiting
 // for a batch, the single-threaded link pass). Nothing is returned before the
 // checksum matched: a mismatch is reported as such even when decoding failed first
-// (the decoder is safe on any bytes; it is fuzzed with resealed payloads), and the
-// store, partly filled, is the caller's to discard, as after any failed load.
+// (the decoder is safe on any bytes; it is fuzzed with resealed payloads, and what
+// it reserves is bounded by the payload's size), and the store, partly filled, is
+// the caller's to discard, as after any failed load.
 Result<LoadedSnapshot> LoadSnapshot(const std::string& path, Store& store, FileSystem& fs, uint64_t parallel_from) {
   KIN_ASSIGN_OR_RETURN(SnapshotBytes b, ReadFramed(path, fs));
   const std::string_view payload = b.payload();
@@ -144,11 +146,19 @@ Result<LoadedSnapshot> LoadSnapshot(const std::string& path, Store& store, FileS
   uint32_t crc = 0;
   struct Joined {
     std::thread thread;
-    ~Joined() { thread.join(); }  // also when decoding throws (out of memory)
+    ~Joined() {  // also when decoding throws (out of memory)
+      if (thread.joinable()) thread.join();
+    }
   };
   Result<std::string> schema = std::string();
+  std::thread thread;
+  try {
+    thread = std::thread([&crc, payload] { crc = Crc32c(payload.data(), payload.size()); });
+  } catch (const std::system_error&) {  // no thread to be had: checksum first, here
+    crc = Crc32c(payload.data(), payload.size());
+  }
   {
-    Joined checksum{std::thread([&crc, payload] { crc = Crc32c(payload.data(), payload.size()); })};
+    Joined checksum{std::move(thread)};
     schema = DecodeSnapshotImage(b.version, payload, store, path, parallel_from);
   }
   if (crc != b.crc) return ChecksumMismatch(path);

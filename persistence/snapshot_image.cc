@@ -309,7 +309,9 @@ void DecodeV2(ImageReader& in, Store& store, uint64_t parallel_from) {
   if (models != schema.models().size()) throw DecodeError("snapshot of a different schema");
   std::vector<std::vector<const Record*>> by_ordinal(models);
   for (const auto& m : schema.models()) {
-    uint64_t count = in.Count(m.properties.size(), "record");
+    // Each record takes at least its id (a text value: tag, 8-byte length, bytes)
+    // and a tag per other value: what is reserved below stays within the payload's size.
+    uint64_t count = in.Count(m.properties.size() + 8, "record");
     store.ReserveRecords(m.id, count);
     auto& ordinals = by_ordinal[m.id.value];
     ordinals.reserve(count);
