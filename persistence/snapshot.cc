@@ -138,29 +138,25 @@ Result<LoadedSnapshot> ReadSnapshotHeader(const std::string& path, FileSystem& f
 Result<LoadedSnapshot> LoadSnapshot(const std::string& path, Store& store, FileSystem& fs, uint64_t parallel_from) {
   KIN_ASSIGN_OR_RETURN(SnapshotBytes b, ReadFramed(path, fs));
   const std::string_view payload = b.payload();
-  if (payload.size() < kParallelChecksumBytes) {
-    if (Crc32c(payload.data(), payload.size()) != b.crc) return ChecksumMismatch(path);
-    KIN_ASSIGN_OR_RETURN(std::string schema, DecodeSnapshotImage(b.version, payload, store, path, parallel_from));
-    return LoadedSnapshot{b.seq, std::move(schema)};
-  }
   uint32_t crc = 0;
   struct Joined {
     std::thread thread;
     ~Joined() {  // also when decoding throws (out of memory)
       if (thread.joinable()) thread.join();
     }
-  };
-  Result<std::string> schema = std::string();
-  std::thread thread;
-  try {
-    thread = std::thread([&crc, payload] { crc = Crc32c(payload.data(), payload.size()); });
-  } catch (const std::system_error&) {  // no thread to be had: checksum first, here
+  } checksum;
+  if (payload.size() >= kParallelChecksumBytes) {
+    try {
+      checksum.thread = std::thread([&crc, payload] { crc = Crc32c(payload.data(), payload.size()); });
+    } catch (const std::system_error&) {  // no thread to be had: checksummed first, below
+    }
+  }
+  if (!checksum.thread.joinable()) {
     crc = Crc32c(payload.data(), payload.size());
+    if (crc != b.crc) return ChecksumMismatch(path);
   }
-  {
-    Joined checksum{std::move(thread)};
-    schema = DecodeSnapshotImage(b.version, payload, store, path, parallel_from);
-  }
+  Result<std::string> schema = DecodeSnapshotImage(b.version, payload, store, path, parallel_from);
+  if (checksum.thread.joinable()) checksum.thread.join();
   if (crc != b.crc) return ChecksumMismatch(path);
   if (!schema.ok()) return schema.status();
   return LoadedSnapshot{b.seq, std::move(schema).value()};
