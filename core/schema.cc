@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/naming.h"
+#include "core/record.h"
 
 namespace kin {
 
@@ -98,6 +99,7 @@ class SchemaResolver {
     for (auto& r : s_->relations_) KIN_RETURN_IF_ERROR(ResolveInverse(r));
     AddHiddenInverses();
     for (size_t m = 0; m < draft_.models.size(); ++m) {
+      KIN_RETURN_IF_ERROR(CheckRecordLayout(m));
       KIN_RETURN_IF_ERROR(ResolveCascades(m));
       KIN_RETURN_IF_ERROR(ResolveIndexes(m));
     }
@@ -377,6 +379,21 @@ class SchemaResolver {
       s_->relations_[i].inverse = back.id;
       s_->relations_.push_back(std::move(back));
     }
+  }
+
+  // A record of the model must fit Record's layout (core/record.h). Checked after
+  // AddHiddenInverses, whose lists live on the parent model's records.
+  Status CheckRecordLayout(size_t mi) {
+    const ModelDef& m = s_->models_[mi];
+    if (m.properties.size() > Record::kMaxValues)
+      return Status::InvalidArgument("The model " + m.name + " has " + std::to_string(m.properties.size()) +
+                                     " values (properties, foreign keys and timestamps); a model holds at most " +
+                                     std::to_string(Record::kMaxValues));
+    if (m.relations.size() > Record::kMaxLinkLists)
+      return Status::InvalidArgument("The model " + m.name + " has " + std::to_string(m.relations.size()) +
+                                     " relations (with one for each belongsTo pointing at it); a model holds at most " +
+                                     std::to_string(Record::kMaxLinkLists));
+    return Status::Ok();
   }
 
   Status ResolveCascades(size_t mi) {

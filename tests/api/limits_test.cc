@@ -14,6 +14,7 @@
 #include "api/json_lines.h"
 #include "api/limits.h"
 #include "api/query.h"
+#include "api/schema_builder.h"
 #include "test_util.h"
 
 namespace kin::testing {
@@ -309,6 +310,54 @@ TEST_CASE("a filter nested deeper than the limit is invalid_argument and changes
                          kFilterTooDeep);
   RequireInvalidArgument(Fails(*db, "softDeletePosts", Json::array({related})), kFilterTooDeep);
   CHECK(Dump(*db) == before);
+}
+
+// A model of id, `properties` nullable numbers and the three timestamps.
+SchemaBuilder WideModel(size_t properties) {
+  SchemaBuilder b;
+  auto& wide = b.Model("Wide");
+  wide.Id("id");
+  for (size_t i = 0; i < properties; ++i) wide.Number("n" + std::to_string(i)).Nullable();
+  return b;
+}
+
+// A model Hub and two models whose belongsTo relations point at it: `a` and `b`
+// of them. Each belongsTo gives Hub a list, declared or not.
+SchemaBuilder HubWithParents(size_t a, size_t b) {
+  SchemaBuilder s;
+  s.Model("Hub").Id("id");
+  for (auto [name, count] : {std::pair{"Left", a}, std::pair{"Right", b}}) {
+    auto& m = s.Model(name);
+    m.Id("id");
+    for (size_t i = 0; i < count; ++i) m.BelongsTo("hub" + std::to_string(i), "Hub").Nullable();
+  }
+  return s;
+}
+
+TEST_CASE("a model with more values than a record holds is a schema error", "[limits][schema]") {
+  // 1 id + 65,531 numbers + 3 timestamps = 65,535 values: the most a record holds.
+  auto at_limit = WideModel(65531).Build();
+  INFO(at_limit.status().ToString());
+  REQUIRE(at_limit.ok());
+  auto db = std::move(Database::OpenInMemory(at_limit.value())).value();
+  Ok(*db, "createWides", Json::array({{{"id", "w1"}, {"n65530", 7}}}));
+  CHECK(Ok(*db, "retrieveWide", Json::array({"w1", {{"select", {"n65530"}}}})) == R"({"id": "w1", "n65530": 7})"_j);
+
+  auto over = WideModel(65532).Build();
+  RequireInvalidArgument(over.status(),
+                         "The model Wide has 65536 values (properties, foreign keys and timestamps); "
+                         "a model holds at most 65535");
+}
+
+TEST_CASE("a model with more relations than a record holds is a schema error", "[limits][schema]") {
+  auto at_limit = HubWithParents(32768, 32767).Build();
+  INFO(at_limit.status().ToString());
+  REQUIRE(at_limit.ok());
+
+  auto over = HubWithParents(32768, 32768).Build();
+  RequireInvalidArgument(over.status(),
+                         "The model Hub has 65536 relations (with one for each belongsTo pointing at it); "
+                         "a model holds at most 65535");
 }
 
 }  // namespace kin::testing
