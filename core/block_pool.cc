@@ -4,6 +4,8 @@
 #include <cassert>
 #include <new>
 
+#include "core/prefaulter.h"
+
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
 // Free blocks and uncarved chunk space are poisoned, so AddressSanitizer still
@@ -19,14 +21,20 @@ namespace kin {
 
 static_assert(alignof(std::max_align_t) >= BlockPool::kAlignment);
 
-BlockPool::BlockPool(size_t block_bytes, bool synchronized)
+BlockPool::BlockPool(size_t block_bytes, bool synchronized, Prefaulter* prefaulter)
     : block_bytes_(RoundUp(block_bytes)),
       pooled_(block_bytes_ <= kMaxBlockBytes),
-      synchronized_(synchronized) {}
+      synchronized_(synchronized),
+      prefaulter_(prefaulter) {}
 
 BlockPool::~BlockPool() {
+  if (spare_) {
+    prefaulter_->Cancel(spare_);
+    ::operator delete(spare_);
+  }
   for (Chunk* c = chunks_; c;) {
     Chunk* next = c->next;
+    if (prefaulter_) prefaulter_->Cancel(c);  // a spare taken before it was populated
     KIN_UNPOISON(c, c->bytes);
     ::operator delete(c);
     c = next;
@@ -85,7 +93,7 @@ void BlockPool::AddChunk() {
   size_t blocks = std::min(next_chunk_blocks_, max_blocks);
   next_chunk_blocks_ = std::min(next_chunk_blocks_ * 2, max_blocks);
   size_t bytes = sizeof(Chunk) + blocks * block_bytes_;
-  auto* c = static_cast<Chunk*>(::operator new(bytes));
+  auto* c = static_cast<Chunk*>(NewChunkMemory(bytes));
   c->next = chunks_;
   c->pool = this;
   c->bytes = bytes;
@@ -96,6 +104,27 @@ void BlockPool::AddChunk() {
   next_ = reinterpret_cast<char*>(c + 1);
   end_ = reinterpret_cast<char*>(c) + bytes;
   KIN_POISON(next_, static_cast<size_t>(end_ - next_));
+  // Full-size chunks from now on: have the next one mapped in while this one is used.
+  if (prefaulter_ && blocks == max_blocks && !spare_) {
+    try {
+      spare_ = ::operator new(bytes);
+    } catch (const std::bad_alloc&) {
+      return;  // the next AddChunk tries again, and reports a lack of memory
+    }
+    spare_bytes_ = bytes;
+    reserved_ += bytes;
+    prefaulter_->Submit(spare_, bytes);
+  }
+}
+
+void* BlockPool::NewChunkMemory(size_t bytes) {
+  if (spare_ && spare_bytes_ == bytes) {
+    void* chunk = spare_;
+    spare_ = nullptr;
+    reserved_ -= bytes;  // counted again as a chunk
+    return chunk;
+  }
+  return ::operator new(bytes);
 }
 
 size_t BlockPool::chunk_count() const {

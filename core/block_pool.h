@@ -10,6 +10,11 @@
 // and Owner(address, offset) finds the pool from the chunk's header, so a holder of a
 // block (a Record) needs no pointer to the pool to free it.
 //
+// With a Prefaulter, a pool whose chunks have reached kMaxChunkBytes keeps one spare
+// chunk ahead, which the prefaulter's thread maps in while blocks are carved from
+// the current one: a pool that keeps growing (records created one after another)
+// then rarely stops for a page fault. The spare counts in reserved_bytes().
+//
 // Thread-safety: a pool made `synchronized` takes an internal lock in Allocate, Free
 // and the statistics, so blocks may be allocated on one thread and freed on another;
 // an unsynchronized pool must be used by one thread at a time (its owner's lock). The
@@ -26,6 +31,8 @@
 
 namespace kin {
 
+class Prefaulter;
+
 class BlockPool {
  public:
   // Larger blocks are not pooled (Serves is false): callers use operator new.
@@ -40,8 +47,9 @@ class BlockPool {
     uint16_t chunk_offset;  // distance from the chunk's start in kAlignment units; never 0
   };
 
-  // A pool of blocks of `block_bytes` (rounded up to kAlignment, at least 16).
-  BlockPool(size_t block_bytes, bool synchronized);
+  // A pool of blocks of `block_bytes` (rounded up to kAlignment, at least 16);
+  // `prefaulter`, when given, must outlive the pool.
+  BlockPool(size_t block_bytes, bool synchronized, Prefaulter* prefaulter = nullptr);
   ~BlockPool();
   BlockPool(const BlockPool&) = delete;
   BlockPool& operator=(const BlockPool&) = delete;
@@ -100,6 +108,8 @@ class BlockPool {
   Block AllocateLocked();
   void FreeLocked(void* address, uint16_t chunk_offset);
   void AddChunk();
+  // A chunk of `bytes`: the spare if it has that size, else a new one.
+  void* NewChunkMemory(size_t bytes);
 
   const size_t block_bytes_;
   const bool pooled_;
@@ -113,6 +123,9 @@ class BlockPool {
   size_t in_use_ = 0;
   size_t reserved_ = 0;
   size_t next_chunk_blocks_ = 8;  // doubles with each chunk up to kMaxChunkBytes
+  Prefaulter* const prefaulter_;
+  void* spare_ = nullptr;  // the next chunk, submitted to prefaulter_
+  size_t spare_bytes_ = 0;
 };
 
 // A stateful allocator that takes single objects of its pool's block size from the

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 
+#include "core/prefaulter.h"
 #include "core/table.h"
 
 namespace kin {
@@ -31,9 +32,10 @@ bool ContainsSorted(const LinkList& v, const Record* r) {
 
 }  // namespace
 
-Store::Store(std::shared_ptr<const Schema> schema) : schema_(std::move(schema)) {
+Store::Store(std::shared_ptr<const Schema> schema)
+    : schema_(std::move(schema)), prefaulter_(std::make_unique<Prefaulter>()) {
   for (const auto& m : schema_->models()) {
-    auto t = std::make_unique<Table>(m.properties.size(), m.relations.size());
+    auto t = std::make_unique<Table>(m.properties.size(), m.relations.size(), prefaulter_.get());
     t->indexes.resize(m.indexes.size());
     for (const auto& p : m.properties)
       if (p.type == PropertyType::kAutoincrement) t->autoincrement_slots.push_back(p.slot.value);

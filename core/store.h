@@ -1,7 +1,8 @@
 #pragma once
 // Store: every record of every model, their adjacency and secondary indexes.
 // Owns one table per model, and per model the pools its record blocks and container
-// nodes come from. Not internally synchronized: the owner (api::Database)
+// nodes come from, and a Prefaulter whose thread maps in the pools' next chunks once
+// a model has grown large (see BlockPool). Not internally synchronized: the owner (api::Database)
 // serializes Apply against readers; concurrent const access is safe. NewRecord (and
 // destroying its records) is safe on another thread alongside the bulk-loading calls.
 
@@ -21,6 +22,7 @@
 
 namespace kin {
 
+class Prefaulter;
 class Table;
 
 class Store {
@@ -129,6 +131,9 @@ class Store {
   void IndexErase(const ModelDef& model, const Record* r);
 
   std::shared_ptr<const Schema> schema_;
+  // Maps in the pools' next chunks ahead of the writer (see BlockPool); declared
+  // before the tables, whose pools use it until they are destroyed.
+  std::unique_ptr<Prefaulter> prefaulter_;
   std::vector<std::unique_ptr<Table>> tables_;
 };
 

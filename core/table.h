@@ -44,9 +44,10 @@ struct SecondaryIndex {
 
 class Table {
  public:
-  Table(size_t value_count, size_t link_count)
-      : record_blocks(Record::BlockBytes(value_count, link_count), /*synchronized=*/true),
-        nodes(sizeof(RecordContainer::final_node_type), /*synchronized=*/false),
+  // `prefaulter` (may be null) maps in the pools' next chunks; it outlives the table.
+  Table(size_t value_count, size_t link_count, Prefaulter* prefaulter)
+      : record_blocks(Record::BlockBytes(value_count, link_count), /*synchronized=*/true, prefaulter),
+        nodes(sizeof(RecordContainer::final_node_type), /*synchronized=*/false, prefaulter),
         records(RecordContainer::ctor_args_list(), PoolAllocator<RecordPtr>(&nodes)) {}
 
   // Declared before `records`, so they outlive every record and node.

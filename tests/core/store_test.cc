@@ -456,31 +456,6 @@ TEST_CASE("a record not made by the store is moved into its pool when appended",
   CHECK(loaded.Pools(product).records_in_use == 2);
 }
 
-TEST_CASE("a block pool reuses freed blocks and names its blocks' pool", "[core]") {
-  BlockPool pool(40, /*synchronized=*/false);
-  CHECK(pool.Serves(40));
-  CHECK(pool.Serves(37));  // rounded up to the alignment
-  CHECK(!pool.Serves(48));
-  std::vector<BlockPool::Block> blocks;
-  for (int i = 0; i < 1000; ++i) blocks.push_back(pool.Allocate());
-  for (const auto& b : blocks) {
-    CHECK(b.chunk_offset != 0);
-    CHECK(BlockPool::Owner(b.address, b.chunk_offset) == &pool);
-    CHECK(reinterpret_cast<uintptr_t>(b.address) % BlockPool::kAlignment == 0);
-  }
-  size_t chunks = pool.chunk_count();
-  CHECK(pool.blocks_in_use() == 1000);
-  for (const auto& b : blocks) pool.Free(b.address, b.chunk_offset);
-  CHECK(pool.blocks_in_use() == 0);
-  for (int i = 0; i < 1000; ++i) {
-    BlockPool::Block b = pool.Allocate();
-    CHECK(BlockPool::Owner(b.address, b.chunk_offset) == &pool);
-  }
-  CHECK(pool.chunk_count() == chunks);
-  CHECK(pool.reserved_bytes() < 1000 * 40 * 2);
-  CHECK(!BlockPool(BlockPool::kMaxBlockBytes + 8, false).Serves(BlockPool::kMaxBlockBytes + 8));
-}
-
 TEST_CASE("a step applied by move puts its values in the record; one said to be new refuses a taken id", "[core]") {
   Shop shop;
   const auto& s = shop.s;

@@ -1,0 +1,125 @@
+#include "core/prefaulter.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <system_error>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23  // Linux 5.14; older kernels answer EINVAL
+#endif
+#endif
+
+namespace kin {
+
+namespace {
+
+#if defined(__linux__)
+size_t PageSize() {
+  static const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  return page;
+}
+
+// 0 when populated (or nothing to do), else the errno of the failure.
+int Populate(char* begin, size_t bytes) {
+  const uintptr_t page = PageSize();
+  const uintptr_t from = (reinterpret_cast<uintptr_t>(begin) + page - 1) & ~(page - 1);
+  const uintptr_t to = (reinterpret_cast<uintptr_t>(begin) + bytes) & ~(page - 1);
+  if (to <= from) return 0;
+  for (;;) {
+    if (::madvise(reinterpret_cast<void*>(from), to - from, MADV_POPULATE_WRITE) == 0) return 0;
+    if (errno != EINTR) return errno;
+  }
+}
+#endif
+
+}  // namespace
+
+bool Prefaulter::Supported() {
+#if defined(__linux__)
+  // An empty range answers EINVAL for unknown advice and 0 for known advice.
+  static const bool supported = [] {
+    static char probe[1];
+    const uintptr_t page = PageSize();
+    void* at = reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(probe) & ~(page - 1));
+    return ::madvise(at, 0, MADV_POPULATE_WRITE) == 0;
+  }();
+  return supported;
+#else
+  return false;
+#endif
+}
+
+Prefaulter::~Prefaulter() {
+  {
+    std::lock_guard l(mu_);
+    stop_ = true;
+    queue_.clear();
+  }
+  changed_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Prefaulter::Submit(void* begin, size_t bytes) {
+  std::unique_lock l(mu_);
+  if (disabled_ || stop_) return;
+  if (!started_) {
+    started_ = true;
+    if (!Supported()) {
+      disabled_ = true;
+      return;
+    }
+    try {
+      thread_ = std::thread([this] { Run(); });
+    } catch (const std::system_error&) {  // no thread: writers fault their own pages
+      disabled_ = true;
+      return;
+    }
+  }
+  queue_.push_back({static_cast<char*>(begin), bytes});
+  l.unlock();
+  changed_.notify_all();
+}
+
+void Prefaulter::Cancel(const void* begin) {
+  std::unique_lock l(mu_);
+  auto it = std::find_if(queue_.begin(), queue_.end(), [&](const Range& r) { return r.begin == begin; });
+  if (it != queue_.end()) queue_.erase(it);
+  changed_.wait(l, [&] { return current_ != begin; });
+}
+
+uint64_t Prefaulter::populated() const {
+  std::lock_guard l(mu_);
+  return populated_;
+}
+
+void Prefaulter::Run() {
+  std::unique_lock l(mu_);
+  for (;;) {
+    changed_.wait(l, [&] { return stop_ || !queue_.empty(); });
+    if (stop_) return;
+    Range r = queue_.front();
+    queue_.pop_front();
+    current_ = r.begin;
+    l.unlock();
+#if defined(__linux__)
+    const int error = Populate(r.begin, r.bytes);
+#else
+    const int error = EINVAL;
+#endif
+    l.lock();
+    current_ = nullptr;
+    if (error == 0) ++populated_;
+    // No memory now is no reason to stop; anything else (an unknown advice) is.
+    if (error != 0 && error != ENOMEM && error != EAGAIN) {
+      disabled_ = true;
+      queue_.clear();
+    }
+    changed_.notify_all();
+    if (disabled_) return;
+  }
+}
+
+}  // namespace kin

@@ -1,0 +1,151 @@
+// Tests for core/block_pool and core/prefaulter: blocks carved from chunks and
+// reused, the pool a block names, and the spare chunk a prefaulter maps in ahead.
+
+#include "core/block_pool.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "core/prefaulter.h"
+
+namespace {
+
+using namespace kin;
+
+const size_t kPage = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+
+// Anonymous memory of `bytes` whose pages are not yet mapped in.
+struct FreshMemory {
+  explicit FreshMemory(size_t size)
+      : bytes(size),
+        data(static_cast<char*>(::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))) {
+    REQUIRE(data != MAP_FAILED);
+    ::madvise(data, size, MADV_NOHUGEPAGE);
+  }
+  ~FreshMemory() { ::munmap(data, bytes); }
+  // How many of the pages are mapped in.
+  size_t Resident() const {
+    std::vector<unsigned char> pages(bytes / kPage);
+    REQUIRE(::mincore(data, bytes, pages.data()) == 0);
+    size_t n = 0;
+    for (unsigned char p : pages) n += p & 1;
+    return n;
+  }
+  size_t bytes;
+  char* data;
+};
+
+// Waits (up to 30 s) until the prefaulter has populated `n` ranges.
+bool WaitPopulated(const Prefaulter& f, uint64_t n) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (f.populated() < n) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
+TEST_CASE("a block pool reuses freed blocks and names its blocks' pool", "[core]") {
+  BlockPool pool(40, /*synchronized=*/false);
+  CHECK(pool.Serves(40));
+  CHECK(pool.Serves(37));  // rounded up to the alignment
+  CHECK(!pool.Serves(48));
+  std::vector<BlockPool::Block> blocks;
+  for (int i = 0; i < 1000; ++i) blocks.push_back(pool.Allocate());
+  for (const auto& b : blocks) {
+    CHECK(b.chunk_offset != 0);
+    CHECK(BlockPool::Owner(b.address, b.chunk_offset) == &pool);
+    CHECK(reinterpret_cast<uintptr_t>(b.address) % BlockPool::kAlignment == 0);
+  }
+  size_t chunks = pool.chunk_count();
+  CHECK(pool.blocks_in_use() == 1000);
+  for (const auto& b : blocks) pool.Free(b.address, b.chunk_offset);
+  CHECK(pool.blocks_in_use() == 0);
+  for (int i = 0; i < 1000; ++i) {
+    BlockPool::Block b = pool.Allocate();
+    CHECK(BlockPool::Owner(b.address, b.chunk_offset) == &pool);
+  }
+  CHECK(pool.chunk_count() == chunks);
+  CHECK(pool.reserved_bytes() < 1000 * 40 * 2);
+  CHECK(!BlockPool(BlockPool::kMaxBlockBytes + 8, false).Serves(BlockPool::kMaxBlockBytes + 8));
+}
+
+TEST_CASE("the prefaulter maps in a submitted range without changing a byte", "[core]") {
+  if (!Prefaulter::Supported()) {
+    WARN("this system cannot populate memory without writing it; nothing to check");
+    return;
+  }
+  FreshMemory memory(256 * kPage);
+  std::memcpy(memory.data + 3 * kPage + 5, "kept", 4);  // written before: must survive
+  REQUIRE(memory.Resident() == 1);
+
+  Prefaulter prefaulter;
+  prefaulter.Submit(memory.data, memory.bytes);
+  REQUIRE(WaitPopulated(prefaulter, 1));
+  CHECK(memory.Resident() == 256);
+  CHECK(std::memcmp(memory.data + 3 * kPage + 5, "kept", 4) == 0);
+  size_t nonzero = 0;
+  for (size_t i = 0; i < memory.bytes; ++i) nonzero += memory.data[i] != 0;
+  CHECK(nonzero == 4);
+}
+
+TEST_CASE("a range cancelled before its turn is never mapped in", "[core]") {
+  if (!Prefaulter::Supported()) {
+    WARN("this system cannot populate memory without writing it; nothing to check");
+    return;
+  }
+  FreshMemory first(size_t{128} << 20);  // takes the prefaulter tens of milliseconds
+  FreshMemory second(64 * kPage);
+  Prefaulter prefaulter;
+  prefaulter.Submit(first.data, first.bytes);
+  prefaulter.Submit(second.data, second.bytes);
+  prefaulter.Cancel(second.data);
+  REQUIRE(WaitPopulated(prefaulter, 1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(prefaulter.populated() == 1);
+  CHECK(second.Resident() == 0);
+}
+
+TEST_CASE("a growing pool with a prefaulter keeps one spare chunk ahead and counts it", "[core]") {
+  const size_t block = 256;
+  const size_t count = 8 * BlockPool::kMaxChunkBytes / block;  // well past the growth to full-size chunks
+  Prefaulter prefaulter;
+  BlockPool plain(block, /*synchronized=*/false);
+  BlockPool ahead(block, /*synchronized=*/true, &prefaulter);
+  std::vector<BlockPool::Block> blocks;
+  for (size_t i = 0; i < count; ++i) {
+    plain.Allocate();
+    blocks.push_back(ahead.Allocate());
+    std::memset(blocks.back().address, 0xAB, block);
+  }
+  CHECK(ahead.chunk_count() == plain.chunk_count());
+  const size_t spare = ahead.reserved_bytes() - plain.reserved_bytes();
+  CHECK(spare > BlockPool::kMaxChunkBytes - block);
+  CHECK(spare <= BlockPool::kMaxChunkBytes);
+  for (const auto& b : blocks) CHECK(BlockPool::Owner(b.address, b.chunk_offset) == &ahead);
+  if (Prefaulter::Supported()) CHECK(WaitPopulated(prefaulter, 1));
+  // Blocks carved from a chunk that was populated meanwhile hold what was written.
+  size_t intact = 0;
+  for (const auto& b : blocks) intact += static_cast<unsigned char>(static_cast<char*>(b.address)[block - 1]) == 0xAB;
+  CHECK(intact == count);
+}
+
+TEST_CASE("a pool destroyed while its spare chunk waits to be mapped in frees it", "[core]") {
+  Prefaulter prefaulter;
+  FreshMemory busy(size_t{64} << 20);
+  prefaulter.Submit(busy.data, busy.bytes);  // keeps the thread busy: the spare waits in the queue
+  {
+    BlockPool pool(512, /*synchronized=*/false, &prefaulter);
+    for (size_t i = 0; i < 4 * BlockPool::kMaxChunkBytes / 512; ++i) pool.Allocate();
+  }  // AddressSanitizer reports the spare chunk if it leaked
+  if (Prefaulter::Supported()) CHECK(WaitPopulated(prefaulter, 1));
+}
+
+}  // namespace
