@@ -46,8 +46,15 @@ std::unique_lock<BlockPool::SpinLock> BlockPool::Guard() const {
 }
 
 BlockPool::Block BlockPool::Allocate() {
-  auto l = Guard();
-  return AllocateLocked();
+  Spare spare;
+  Block b;
+  {
+    auto l = Guard();
+    b = AllocateLocked(&spare);
+  }
+  // Outside the lock: the spare is freed only by the destructor, which cancels it.
+  if (spare.address) prefaulter_->Submit(spare.address, spare.bytes);
+  return b;
 }
 
 void BlockPool::Free(void* address, uint16_t chunk_offset) {
@@ -61,16 +68,17 @@ BlockPool* BlockPool::Owner(const void* address, uint16_t chunk_offset) {
   return chunk->pool;
 }
 
-BlockPool::Block BlockPool::AllocateLocked() {
+BlockPool::Block BlockPool::AllocateLocked(Spare* spare) {
   assert(pooled_);
-  ++in_use_;
   if (free_) {
     FreeBlock* b = free_;
     KIN_UNPOISON(b, block_bytes_);
     free_ = b->next;
+    ++in_use_;
     return {b, b->chunk_offset};
   }
-  if (static_cast<size_t>(end_ - next_) < block_bytes_) AddChunk();
+  if (static_cast<size_t>(end_ - next_) < block_bytes_) *spare = AddChunk();
+  ++in_use_;
   char* p = next_;
   next_ += block_bytes_;
   KIN_UNPOISON(p, block_bytes_);
@@ -88,7 +96,7 @@ void BlockPool::FreeLocked(void* address, uint16_t chunk_offset) {
   KIN_POISON(b, block_bytes_);
 }
 
-void BlockPool::AddChunk() {
+BlockPool::Spare BlockPool::AddChunk() {
   size_t max_blocks = (kMaxChunkBytes - sizeof(Chunk)) / block_bytes_;
   size_t blocks = std::min(next_chunk_blocks_, max_blocks);
   next_chunk_blocks_ = std::min(next_chunk_blocks_ * 2, max_blocks);
@@ -105,16 +113,17 @@ void BlockPool::AddChunk() {
   end_ = reinterpret_cast<char*>(c) + bytes;
   KIN_POISON(next_, static_cast<size_t>(end_ - next_));
   // Full-size chunks from now on: have the next one mapped in while this one is used.
-  if (prefaulter_ && blocks == max_blocks && !spare_) {
+  if (prefaulter_ && blocks == max_blocks && !spare_ && prefaulter_->enabled()) {
     try {
       spare_ = ::operator new(bytes);
     } catch (const std::bad_alloc&) {
-      return;  // the next AddChunk tries again, and reports a lack of memory
+      return {};  // the next AddChunk tries again, and reports a lack of memory
     }
     spare_bytes_ = bytes;
     reserved_ += bytes;
-    prefaulter_->Submit(spare_, bytes);
+    return {spare_, bytes};
   }
+  return {};
 }
 
 void* BlockPool::NewChunkMemory(size_t bytes) {

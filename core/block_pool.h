@@ -10,7 +10,7 @@
 // and Owner(address, offset) finds the pool from the chunk's header, so a holder of a
 // block (a Record) needs no pointer to the pool to free it.
 //
-// With a Prefaulter, a pool whose chunks have reached kMaxChunkBytes keeps one spare
+// With a Prefaulter that is enabled(), a pool whose chunks have reached kMaxChunkBytes keeps one spare
 // chunk ahead, which the prefaulter's thread maps in while blocks are carved from
 // the current one: a pool that keeps growing (records created one after another)
 // then rarely stops for a page fault. The spare counts in reserved_bytes().
@@ -18,9 +18,10 @@
 // Thread-safety: a pool made `synchronized` takes an internal lock in Allocate, Free
 // and the statistics, so blocks may be allocated on one thread and freed on another;
 // an unsynchronized pool must be used by one thread at a time (its owner's lock). The
-// lock is a spin lock: it is held for a pointer pop or push (a chunk allocation at
-// most), and a pool is all but never used by two threads at once (a snapshot being
-// decoded on one thread while another appends its records), so taking it costs one
+// lock is a spin lock: it is held for a pointer pop or push (at most the allocation
+// of a chunk and of its spare, which goes to the prefaulter after unlocking), and a
+// pool is all but never used by two threads at once (a snapshot being decoded on one
+// thread while another appends its records), so taking it costs one
 // atomic exchange where a mutex costs two locked operations and a call.
 
 #include <atomic>
@@ -105,9 +106,14 @@ class BlockPool {
   };
   // The pool's lock held when the pool is synchronized; an empty lock otherwise.
   std::unique_lock<SpinLock> Guard() const;
-  Block AllocateLocked();
+  // A spare chunk just allocated, for the caller to submit once the lock is released.
+  struct Spare {
+    void* address = nullptr;
+    size_t bytes = 0;
+  };
+  Block AllocateLocked(Spare* spare);
   void FreeLocked(void* address, uint16_t chunk_offset);
-  void AddChunk();
+  Spare AddChunk();
   // A chunk of `bytes`: the spare if it has that size, else a new one.
   void* NewChunkMemory(size_t bytes);
 

@@ -39,17 +39,24 @@ int Populate(char* begin, size_t bytes) {
 
 bool Prefaulter::Supported() {
 #if defined(__linux__)
-  // An empty range answers EINVAL for unknown advice and 0 for known advice.
+  // A kernel that knows the advice may still refuse it (a sandbox, an emulator):
+  // populate a page of our own to find out.
   static const bool supported = [] {
-    static char probe[1];
-    const uintptr_t page = PageSize();
-    void* at = reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(probe) & ~(page - 1));
-    return ::madvise(at, 0, MADV_POPULATE_WRITE) == 0;
+    void* page = ::mmap(nullptr, PageSize(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (page == MAP_FAILED) return false;
+    const bool ok = Populate(static_cast<char*>(page), PageSize()) == 0;
+    ::munmap(page, PageSize());
+    return ok;
   }();
   return supported;
 #else
   return false;
 #endif
+}
+
+bool Prefaulter::enabled() const {
+  std::lock_guard l(mu_);
+  return !disabled_ && !stop_ && Supported();
 }
 
 Prefaulter::~Prefaulter() {
@@ -62,7 +69,7 @@ Prefaulter::~Prefaulter() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Prefaulter::Submit(void* begin, size_t bytes) {
+void Prefaulter::Submit(void* begin, size_t bytes) noexcept {
   std::unique_lock l(mu_);
   if (disabled_ || stop_) return;
   if (!started_) {
@@ -73,12 +80,16 @@ void Prefaulter::Submit(void* begin, size_t bytes) {
     }
     try {
       thread_ = std::thread([this] { Run(); });
-    } catch (const std::system_error&) {  // no thread: writers fault their own pages
+    } catch (...) {  // no thread: writers fault their own pages
       disabled_ = true;
       return;
     }
   }
-  queue_.push_back({static_cast<char*>(begin), bytes});
+  try {
+    queue_.push_back({static_cast<char*>(begin), bytes});
+  } catch (...) {  // no memory for the queue: this range faults as it is written
+    return;
+  }
   l.unlock();
   changed_.notify_all();
 }
@@ -90,15 +101,33 @@ void Prefaulter::Cancel(const void* begin) {
   changed_.wait(l, [&] { return current_ != begin; });
 }
 
+void Prefaulter::Pause() {
+  std::lock_guard l(mu_);
+  paused_ = true;
+}
+
+void Prefaulter::Resume() {
+  {
+    std::lock_guard l(mu_);
+    paused_ = false;
+  }
+  changed_.notify_all();
+}
+
 uint64_t Prefaulter::populated() const {
   std::lock_guard l(mu_);
   return populated_;
 }
 
+size_t Prefaulter::pending() const {
+  std::lock_guard l(mu_);
+  return queue_.size() + (current_ != nullptr ? 1 : 0);
+}
+
 void Prefaulter::Run() {
   std::unique_lock l(mu_);
   for (;;) {
-    changed_.wait(l, [&] { return stop_ || !queue_.empty(); });
+    changed_.wait(l, [&] { return stop_ || (!paused_ && !queue_.empty()); });
     if (stop_) return;
     Range r = queue_.front();
     queue_.pop_front();

@@ -32,17 +32,26 @@ class Prefaulter {
   Prefaulter(const Prefaulter&) = delete;
   Prefaulter& operator=(const Prefaulter&) = delete;
 
-  // Whether this system can populate memory without writing it.
+  // Whether this system can populate memory without writing it (tried once on a
+  // page of its own).
   static bool Supported();
+  // Whether Submit queues ranges: the system supports populating and nothing has
+  // failed (a failed thread start or populate turns the prefaulter off for good).
+  bool enabled() const;
 
-  // Queues the whole pages inside [begin, begin + bytes) to be faulted in writable.
-  // The memory must stay allocated until it was populated or Cancel(begin) returned.
-  void Submit(void* begin, size_t bytes);
+  // Queues the whole pages inside [begin, begin + bytes) to be faulted in writable;
+  // does nothing when not enabled() or out of memory. The memory must stay allocated
+  // until it was populated or Cancel(begin) returned.
+  void Submit(void* begin, size_t bytes) noexcept;
   // Drops the range submitted at `begin` from the queue, or waits until it is
   // populated if that has begun: afterwards the memory may be freed.
   void Cancel(const void* begin);
-  // Ranges populated so far (and found unsupported: 0 then).
+  // Holds the thread before its next range until Resume (ranges still queue).
+  void Pause();
+  void Resume();
+  // Ranges populated so far, and ranges queued or being populated.
   uint64_t populated() const;
+  size_t pending() const;
 
  private:
   struct Range {
@@ -56,7 +65,7 @@ class Prefaulter {
   std::deque<Range> queue_;
   const void* current_ = nullptr;  // the range being populated
   uint64_t populated_ = 0;
-  bool started_ = false, disabled_ = false, stop_ = false;
+  bool started_ = false, disabled_ = false, paused_ = false, stop_ = false;
   std::thread thread_;
 };
 

@@ -99,7 +99,8 @@ class Store {
   void SetLastAutoincrement(ModelId model, SlotId slot, int64_t value);
 
   // The memory pools of a model: record blocks (chunks, blocks in use), the bytes
-  // of every chunk of both pools, and the container-node chunks.
+  // of every chunk of both pools (spare chunks included), and the container-node
+  // chunks.
   struct PoolStats {
     size_t record_chunks = 0;
     size_t records_in_use = 0;

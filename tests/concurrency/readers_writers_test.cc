@@ -15,6 +15,10 @@
 #include <vector>
 
 #include "core/block_pool.h"
+#include "core/prefaulter.h"
+#include "persistence/snapshot.h"
+#include "tests/core/core_test_util.h"
+#include "tests/persistence/persistence_test_util.h"
 #include "tests/concurrency/workload.h"
 
 namespace {
@@ -109,4 +113,46 @@ TEST_CASE("a synchronized block pool hands each block to one holder while two th
   b.join();
   CHECK(!clash);
   CHECK(pool.blocks_in_use() == 0);
+}
+
+TEST_CASE("pools past full-size chunks hand out blocks while the prefaulter maps in their spares",
+          "[concurrency]") {
+  kin::Prefaulter prefaulter;
+  kin::BlockPool pool(64, /*synchronized=*/true, &prefaulter);
+  const size_t per_thread = 3 * kin::BlockPool::kMaxChunkBytes / 64;  // several full-size chunks each
+  std::atomic<bool> clash{false};
+  auto work = [&](unsigned char mark) {
+    std::vector<kin::BlockPool::Block> held;
+    for (size_t i = 0; i < per_thread; ++i) {
+      held.push_back(pool.Allocate());
+      std::memset(held.back().address, mark, 64);
+    }
+    for (const auto& b : held) {
+      const auto* bytes = static_cast<const unsigned char*>(b.address);
+      if (bytes[0] != mark || bytes[63] != mark) clash = true;
+    }
+    for (const auto& b : held) pool.Free(b.address, b.chunk_offset);
+  };
+  std::thread a(work, 0xAA), b(work, 0x55);
+  a.join();
+  b.join();
+  CHECK(!clash);
+  CHECK(pool.blocks_in_use() == 0);
+}
+
+TEST_CASE("a snapshot decoded on a second thread into full-size pool chunks loads the same store",
+          "[concurrency]") {
+  using namespace kin::coretest;
+  auto schema = CommerceSchema();
+  kin::Store saved(schema);
+  for (int i = 0; i < 8000; ++i) Put(saved, "Product", "p" + std::to_string(100000 + i), {{"title", T("Title")}});
+  kin::testing::TempDir dir;
+  auto file = kin::persistence::WriteSnapshotFile(dir.path(), 1, kin::persistence::EncodeSnapshot(saved, 1, "{}"));
+  REQUIRE(file.ok());
+  kin::Store loaded(schema);
+  auto r = kin::persistence::LoadSnapshot(file.value().path, loaded, kin::persistence::FileSystem::Posix(),
+                                          /*parallel_from=*/16);
+  INFO(r.status().ToString());
+  REQUIRE(r.ok());
+  CHECK(Dump(loaded) == Dump(saved));
 }

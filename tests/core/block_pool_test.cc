@@ -101,15 +101,19 @@ TEST_CASE("a range cancelled before its turn is never mapped in", "[core]") {
     WARN("this system cannot populate memory without writing it; nothing to check");
     return;
   }
-  FreshMemory first(size_t{128} << 20);  // takes the prefaulter tens of milliseconds
-  FreshMemory second(64 * kPage);
+  FreshMemory first(16 * kPage), second(16 * kPage);
   Prefaulter prefaulter;
+  prefaulter.Pause();
   prefaulter.Submit(first.data, first.bytes);
   prefaulter.Submit(second.data, second.bytes);
+  CHECK(prefaulter.pending() == 2);
   prefaulter.Cancel(second.data);
+  CHECK(prefaulter.pending() == 1);
+  prefaulter.Resume();
   REQUIRE(WaitPopulated(prefaulter, 1));
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(prefaulter.pending() == 0);
   CHECK(prefaulter.populated() == 1);
+  CHECK(first.Resident() == 16);
   CHECK(second.Resident() == 0);
 }
 
@@ -137,15 +141,21 @@ TEST_CASE("a growing pool with a prefaulter keeps one spare chunk ahead and coun
   CHECK(intact == count);
 }
 
-TEST_CASE("a pool destroyed while its spare chunk waits to be mapped in frees it", "[core]") {
+TEST_CASE("a pool destroyed while its spare chunk waits to be mapped in takes it off the queue", "[core]") {
+  if (!Prefaulter::Supported()) {
+    WARN("this system cannot populate memory without writing it; nothing to check");
+    return;
+  }
   Prefaulter prefaulter;
-  FreshMemory busy(size_t{64} << 20);
-  prefaulter.Submit(busy.data, busy.bytes);  // keeps the thread busy: the spare waits in the queue
+  prefaulter.Pause();  // the spare waits in the queue
   {
     BlockPool pool(512, /*synchronized=*/false, &prefaulter);
     for (size_t i = 0; i < 4 * BlockPool::kMaxChunkBytes / 512; ++i) pool.Allocate();
+    CHECK(prefaulter.pending() > 0);  // each spare, taken or not, waits
   }  // AddressSanitizer reports the spare chunk if it leaked
-  if (Prefaulter::Supported()) CHECK(WaitPopulated(prefaulter, 1));
+  CHECK(prefaulter.pending() == 0);
+  prefaulter.Resume();
+  CHECK(prefaulter.populated() == 0);
 }
 
 }  // namespace
