@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <new>
+#include <utility>
 
 #include "core/prefaulter.h"
 
@@ -101,7 +102,15 @@ BlockPool::Spare BlockPool::AddChunk() {
   size_t blocks = std::min(next_chunk_blocks_, max_blocks);
   next_chunk_blocks_ = std::min(next_chunk_blocks_ * 2, max_blocks);
   size_t bytes = sizeof(Chunk) + blocks * block_bytes_;
-  auto* c = static_cast<Chunk*>(NewChunkMemory(bytes));
+  void* memory;
+  if (spare_) {  // made only once chunks are full-size: it has this chunk's size
+    assert(blocks == max_blocks);
+    memory = std::exchange(spare_, nullptr);
+    reserved_ -= bytes;  // counted again as a chunk below
+  } else {
+    memory = ::operator new(bytes);
+  }
+  auto* c = static_cast<Chunk*>(memory);
   c->next = chunks_;
   c->pool = this;
   c->bytes = bytes;
@@ -113,27 +122,16 @@ BlockPool::Spare BlockPool::AddChunk() {
   end_ = reinterpret_cast<char*>(c) + bytes;
   KIN_POISON(next_, static_cast<size_t>(end_ - next_));
   // Full-size chunks from now on: have the next one mapped in while this one is used.
-  if (prefaulter_ && blocks == max_blocks && !spare_ && prefaulter_->enabled()) {
+  if (prefaulter_ && blocks == max_blocks && prefaulter_->enabled()) {
     try {
       spare_ = ::operator new(bytes);
     } catch (const std::bad_alloc&) {
       return {};  // the next AddChunk tries again, and reports a lack of memory
     }
-    spare_bytes_ = bytes;
     reserved_ += bytes;
     return {spare_, bytes};
   }
   return {};
-}
-
-void* BlockPool::NewChunkMemory(size_t bytes) {
-  if (spare_ && spare_bytes_ == bytes) {
-    void* chunk = spare_;
-    spare_ = nullptr;
-    reserved_ -= bytes;  // counted again as a chunk
-    return chunk;
-  }
-  return ::operator new(bytes);
 }
 
 size_t BlockPool::chunk_count() const {

@@ -114,8 +114,6 @@ class BlockPool {
   Block AllocateLocked(Spare* spare);
   void FreeLocked(void* address, uint16_t chunk_offset);
   Spare AddChunk();
-  // A chunk of `bytes`: the spare if it has that size, else a new one.
-  void* NewChunkMemory(size_t bytes);
 
   const size_t block_bytes_;
   const bool pooled_;
@@ -130,8 +128,7 @@ class BlockPool {
   size_t reserved_ = 0;
   size_t next_chunk_blocks_ = 8;  // doubles with each chunk up to kMaxChunkBytes
   Prefaulter* const prefaulter_;
-  void* spare_ = nullptr;  // the next chunk, submitted to prefaulter_
-  size_t spare_bytes_ = 0;
+  void* spare_ = nullptr;  // the next full-size chunk, submitted to prefaulter_
 };
 
 // A stateful allocator that takes single objects of its pool's block size from the

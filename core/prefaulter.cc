@@ -4,9 +4,10 @@
 #include <cerrno>
 #include <system_error>
 
+#include <unistd.h>
+
 #if defined(__linux__)
 #include <sys/mman.h>
-#include <unistd.h>
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23  // Linux 5.14; older kernels answer EINVAL
 #endif
@@ -16,26 +17,33 @@ namespace kin {
 
 namespace {
 
-#if defined(__linux__)
 size_t PageSize() {
   static const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
   return page;
 }
 
-// 0 when populated (or nothing to do), else the errno of the failure.
+// Populates the whole pages inside [begin, begin + bytes): 0, or the errno.
 int Populate(char* begin, size_t bytes) {
   const uintptr_t page = PageSize();
   const uintptr_t from = (reinterpret_cast<uintptr_t>(begin) + page - 1) & ~(page - 1);
   const uintptr_t to = (reinterpret_cast<uintptr_t>(begin) + bytes) & ~(page - 1);
-  if (to <= from) return 0;
-  for (;;) {
-    if (::madvise(reinterpret_cast<void*>(from), to - from, MADV_POPULATE_WRITE) == 0) return 0;
-    if (errno != EINTR) return errno;
-  }
+  return to <= from ? 0 : PopulateWritable(reinterpret_cast<void*>(from), to - from);
 }
-#endif
 
 }  // namespace
+
+int PopulateWritable(void* begin, size_t bytes) {
+#if defined(__linux__)
+  for (;;) {
+    if (::madvise(begin, bytes, MADV_POPULATE_WRITE) == 0) return 0;
+    if (errno != EINTR) return errno;
+  }
+#else
+  (void)begin;
+  (void)bytes;
+  return EINVAL;
+#endif
+}
 
 bool Prefaulter::Supported() {
 #if defined(__linux__)
@@ -133,11 +141,7 @@ void Prefaulter::Run() {
     queue_.pop_front();
     current_ = r.begin;
     l.unlock();
-#if defined(__linux__)
     const int error = Populate(r.begin, r.bytes);
-#else
-    const int error = EINVAL;
-#endif
     l.lock();
     current_ = nullptr;
     if (error == 0) ++populated_;

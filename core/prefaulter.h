@@ -24,6 +24,12 @@
 
 namespace kin {
 
+// Faults in the pages of [begin, begin + bytes) writable without writing a byte
+// (Linux MADV_POPULATE_WRITE), retrying when interrupted. `begin` is page-aligned;
+// the range rounds up to whole pages. Returns 0, or the errno of the failure
+// (EINVAL where the system cannot do this).
+int PopulateWritable(void* begin, size_t bytes);
+
 class Prefaulter {
  public:
   Prefaulter() = default;

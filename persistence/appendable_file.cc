@@ -15,9 +15,7 @@
 #include <system_error>
 #include <thread>
 
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23  // Linux 5.14; older kernels refuse it (EINVAL) and nothing is faulted ahead
-#endif
+#include "core/prefaulter.h"
 
 namespace kin::persistence {
 
@@ -122,7 +120,7 @@ class PageFaulter {
         std::lock_guard m(map_mu_);
         to = std::min(want, end_);
         if (base_ != nullptr && to > from && from >= offset_)
-          failed = ::madvise(base_ + (from - offset_), to - from, MADV_POPULATE_WRITE) != 0 && errno != EINTR;
+          failed = PopulateWritable(base_ + (from - offset_), to - from) != 0;  // base_ is page-aligned
       }
       l.lock();
       // An old kernel, or no memory: from now on the appender faults its own pages.
