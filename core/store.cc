@@ -48,14 +48,14 @@ Store::~Store() = default;
 const Record* Store::Find(ModelId model, std::string_view id) const {
   if (model.value >= tables_.size()) return nullptr;
   const auto& idx = tables_[model.value]->records.get<ById>();
-  auto it = idx.find(id);
+  auto it = idx.find(IdLookup(id));
   return it == idx.end() ? nullptr : it->get();
 }
 
 size_t Store::Count(ModelId model) const { return tables_[model.value]->records.size(); }
 
 void Store::Scan(ModelId model, const std::function<bool(const Record&)>& visit) const {
-  for (const RecordPtr& r : tables_[model.value]->records.get<ByIdOrder>())
+  for (const StoredRecord& r : tables_[model.value]->records.get<ByIdOrder>())
     if (!visit(*r)) return;
 }
 
@@ -167,7 +167,7 @@ Status Store::ApplyPut(const PutStep& step, std::vector<Value>* take, bool known
   }
   Table& t = *tables_[step.model.value];
   auto& by_id = t.records.get<ById>();
-  auto it = known_new ? by_id.end() : by_id.find(step.values[0].as_text());
+  auto it = known_new ? by_id.end() : by_id.find(IdLookup(step.values[0].as_text()));
   const bool is_new = it == by_id.end();
   const Record* self;
   if (is_new) {
@@ -190,7 +190,7 @@ Status Store::ApplyPut(const PutStep& step, std::vector<Value>* take, bool known
       const auto& current = self->links(rel.local);
       if (!current.empty() && current[0] != parents[rel.local]) Detach(rel, self, current[0]);
     }
-    bool ok = by_id.modify(it, [&](RecordPtr& r) {
+    bool ok = by_id.modify(it, [&](StoredRecord& r) {
       if (take) r->MoveValues(*take);
       else r->SetValues(step.values);
       MarkLiveness(m, *r);
@@ -253,7 +253,8 @@ Result<const Record*> Store::Insert(const ModelDef& m, RecordPtr&& record, bool 
   if (!at_end && append_only)
     return Corrupt("records of " + m.name + " out of primary-key order at " + std::string(record->id()));
   size_t before = ordered.size();
-  auto it = at_end ? ordered.insert(ordered.end(), std::move(record)) : ordered.insert(std::move(record)).first;
+  StoredRecord element(std::move(record));
+  auto it = at_end ? ordered.insert(ordered.end(), std::move(element)) : ordered.insert(std::move(element)).first;
   if (ordered.size() == before) return Corrupt("duplicate " + m.name + " " + std::string((*it)->id()));
   const Record* self = it->get();
   NoteAutoincrement(m, *self);
@@ -291,7 +292,7 @@ Status Store::FinishLoad() {
       const RelationDef& rel = schema_->relation(rid);
       const RelationDef* inv = rel.inverse.valid() && rel.inverse != rel.id ? &schema_->relation(rel.inverse) : nullptr;
       if (rel.kind == RelationKind::kBelongsTo) {
-        for (const RecordPtr& child_ptr : tables_[m.id.value]->records.get<ByIdOrder>()) {
+        for (const StoredRecord& child_ptr : tables_[m.id.value]->records.get<ByIdOrder>()) {
           const Record& child = *child_ptr;
           const Value& fk = child.value(rel.foreign_key.value);
           if (fk.is_null()) continue;
@@ -302,14 +303,14 @@ Status Store::FinishLoad() {
           if (inv) parent->links_for_update(inv->local).push_back(&child);
         }
       } else if (rel.kind == RelationKind::kManyToMany && rel.owns_links && inv) {
-        for (const RecordPtr& owner : tables_[m.id.value]->records.get<ByIdOrder>())
+        for (const StoredRecord& owner : tables_[m.id.value]->records.get<ByIdOrder>())
           for (const Record* other : owner->links(rel.local)) other->links_for_update(inv->local).push_back(owner.get());
       }
     }
   }
   for (const auto& m : schema_->models()) {
     if (m.indexes.empty()) continue;
-    for (const RecordPtr& r : tables_[m.id.value]->records.get<ByIdOrder>()) IndexInsert(m, r.get());
+    for (const StoredRecord& r : tables_[m.id.value]->records.get<ByIdOrder>()) IndexInsert(m, r.get());
   }
   return Status::Ok();
 }
@@ -323,7 +324,7 @@ Status Store::ApplyDelete(const DeleteStep& step) {
   if (step.model.value >= tables_.size()) return Corrupt("unknown model");
   const ModelDef& m = schema_->model(step.model);
   auto& by_id = tables_[step.model.value]->records.get<ById>();
-  auto it = by_id.find(step.id);
+  auto it = by_id.find(IdLookup(step.id));
   if (it == by_id.end()) return Corrupt("delete of a missing " + m.name + " " + step.id);
   const Record* self = it->get();
   for (RelationId rid : m.relations) {

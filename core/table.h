@@ -23,19 +23,66 @@ namespace kin {
 struct ById {};
 struct ByIdOrder {};
 
+// One element of a table: the record and the hash of its primary key. The hash sits
+// in the container's node, next to the bucket links, so walking a bucket (a lookup,
+// an insert's uniqueness check, a rehash) compares hashes without touching any
+// record, and reads a record's id only when the hashes are equal. The primary key
+// never changes while the record is stored, so neither does the hash.
+class StoredRecord {
+ public:
+  explicit StoredRecord(RecordPtr record) : hash_(KeyHash()(record->id())), record_(std::move(record)) {}
+  Record* get() const { return record_.get(); }
+  Record* operator->() const { return record_.get(); }
+  Record& operator*() const { return *record_; }
+  size_t hash() const { return hash_; }
+
+ private:
+  size_t hash_;
+  RecordPtr record_;
+};
+
+// The hashed index's key of an element: a reference to it, so taking the key costs
+// nothing and the hash is read from the node.
+struct StoredIdRef {
+  const StoredRecord* element;
+};
+struct StoredIdKey {
+  using result_type = StoredIdRef;
+  StoredIdRef operator()(const StoredRecord& s) const { return {&s}; }
+};
+// What a lookup by id passes: the id and its hash, computed once.
+struct IdLookup {
+  explicit IdLookup(std::string_view s) : id(s), hash(KeyHash()(s)) {}
+  std::string_view id;
+  size_t hash;
+};
+struct StoredIdHash {
+  size_t operator()(StoredIdRef k) const { return k.element->hash(); }
+  size_t operator()(const IdLookup& k) const { return k.hash; }
+};
+struct StoredIdEqual {
+  bool operator()(StoredIdRef a, StoredIdRef b) const {
+    return a.element->hash() == b.element->hash() && (*a.element)->id() == (*b.element)->id();
+  }
+  bool operator()(const IdLookup& a, StoredIdRef b) const {
+    return a.hash == b.element->hash() && a.id == (*b.element)->id();
+  }
+  bool operator()(StoredIdRef a, const IdLookup& b) const { return (*this)(b, a); }
+};
+
 struct RecordIdKey {
   using result_type = std::string_view;
-  std::string_view operator()(const RecordPtr& r) const { return r->id(); }
+  std::string_view operator()(const StoredRecord& r) const { return r->id(); }
 };
 
 // Each element owns one record; the record's address is what the rest of the store
 // holds (a node's address is never handed out).
 using RecordContainer = boost::multi_index_container<
-    RecordPtr, boost::multi_index::indexed_by<
-                boost::multi_index::hashed_unique<boost::multi_index::tag<ById>, RecordIdKey,
-                                                  KeyHash>,
-                boost::multi_index::ordered_unique<boost::multi_index::tag<ByIdOrder>, RecordIdKey>>,
-    PoolAllocator<RecordPtr>>;
+    StoredRecord, boost::multi_index::indexed_by<
+                      boost::multi_index::hashed_unique<boost::multi_index::tag<ById>, StoredIdKey, StoredIdHash,
+                                                        StoredIdEqual>,
+                      boost::multi_index::ordered_unique<boost::multi_index::tag<ByIdOrder>, RecordIdKey>>,
+    PoolAllocator<StoredRecord>>;
 
 // Live records by index key (unique indexes hold at most one per key).
 struct SecondaryIndex {
@@ -48,7 +95,7 @@ class Table {
   Table(size_t value_count, size_t link_count, Prefaulter* prefaulter)
       : record_blocks(Record::BlockBytes(value_count, link_count), /*synchronized=*/true, prefaulter),
         nodes(sizeof(RecordContainer::final_node_type), /*synchronized=*/false, prefaulter),
-        records(RecordContainer::ctor_args_list(), PoolAllocator<RecordPtr>(&nodes)) {}
+        records(RecordContainer::ctor_args_list(), PoolAllocator<StoredRecord>(&nodes)) {}
 
   // Declared before `records`, so they outlive every record and node.
   BlockPool record_blocks;
