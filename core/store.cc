@@ -194,6 +194,7 @@ Status Store::ApplyPut(const PutStep& step, std::vector<Value>* take, bool known
       if (take) r->MoveValues(*take);
       else r->SetValues(step.values);
       MarkLiveness(m, *r);
+      assert(KeyHash()(r->id()) == r.hash() && "a put never changes the primary key");
     });
     assert(ok);
     (void)ok;

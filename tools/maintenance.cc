@@ -16,8 +16,9 @@
 //   $ kin restore shop/snapshots/snapshot-00000000000000000007.snap --db shop-at-9 --to 9
 //   restored shop-at-9 at record 9 (snapshot at 7, 2 journal records replayed)
 //
-// The memory estimate counts, per record: the Record itself, 48 bytes of container
-// node (the hashed and ordered index nodes and a bucket), its value slots
+// The memory estimate counts, per record: the Record itself, 56 bytes of container
+// node (the cached hash of the primary key, the hashed and ordered index links, a
+// bucket), its value slots
 // (sizeof(Value) each) plus the heap bytes of text, decimal, json and array values
 // longer than the small-string buffer, its link lists (a vector per relation and a
 // pointer per link); per live record and secondary index, the key bytes plus 64
@@ -68,7 +69,7 @@ FileUsage SnapshotUsage(const std::string& db) {
 
 // ---- memory estimate (see the file comment) ------------------------------------------
 
-constexpr uint64_t kNodeBytes = 48;
+constexpr uint64_t kNodeBytes = 56;
 constexpr uint64_t kIndexEntryBytes = 64;
 
 uint64_t HeapBytes(const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; }
