@@ -281,31 +281,33 @@ Status Store::LoadLinks(RelationId relation, const Record* owner, LinkList targe
   // A relation that is its own inverse keeps both directions in the same lists, as saved.
   if (rel.inverse != rel.id && std::adjacent_find(targets.begin(), targets.end()) != targets.end())
     return Corrupt("duplicate link through " + rel.name);
-  owner->links_for_update(rel.local) = std::move(targets);
+  LinkList& list = owner->links_for_update(rel.local);
+  list = std::move(targets);
+  if (rel.inverse.valid() && rel.inverse != rel.id) {
+    // Owners come in primary-key order, so each other side's list grows sorted.
+    const uint32_t inverse_local = schema_->relation(rel.inverse).local;
+    for (const Record* other : list) other->links_for_update(inverse_local).push_back(owner);
+  }
   return Status::Ok();
 }
 
 Status Store::FinishLoad() {
-  // Children and linked records are appended to the other side's lists in primary-key
-  // order of the appending side, so every list comes out sorted without a sort.
+  // Children are appended to their parents' lists in primary-key order, so every list
+  // comes out sorted without a sort (LoadLinks filled the manyToMany ones).
   for (const auto& m : schema_->models()) {
     for (RelationId rid : m.relations) {
       const RelationDef& rel = schema_->relation(rid);
-      const RelationDef* inv = rel.inverse.valid() && rel.inverse != rel.id ? &schema_->relation(rel.inverse) : nullptr;
-      if (rel.kind == RelationKind::kBelongsTo) {
-        for (const StoredRecord& child_ptr : tables_[m.id.value]->records.get<ByIdOrder>()) {
-          const Record& child = *child_ptr;
-          const Value& fk = child.value(rel.foreign_key.value);
-          if (fk.is_null()) continue;
-          const Record* parent = Find(rel.target, fk.as_text());
-          if (!parent)
-            return Corrupt(m.name + " " + std::string(child.id()) + " points at a missing parent " + fk.as_text());
-          child.links_for_update(rel.local).assign(1, parent);
-          if (inv) parent->links_for_update(inv->local).push_back(&child);
-        }
-      } else if (rel.kind == RelationKind::kManyToMany && rel.owns_links && inv) {
-        for (const StoredRecord& owner : tables_[m.id.value]->records.get<ByIdOrder>())
-          for (const Record* other : owner->links(rel.local)) other->links_for_update(inv->local).push_back(owner.get());
+      if (rel.kind != RelationKind::kBelongsTo) continue;
+      const RelationDef* inv = rel.inverse.valid() ? &schema_->relation(rel.inverse) : nullptr;
+      for (const StoredRecord& child_ptr : tables_[m.id.value]->records.get<ByIdOrder>()) {
+        const Record& child = *child_ptr;
+        const Value& fk = child.value(rel.foreign_key.value);
+        if (fk.is_null()) continue;
+        const Record* parent = Find(rel.target, fk.as_text());
+        if (!parent)
+          return Corrupt(m.name + " " + std::string(child.id()) + " points at a missing parent " + fk.as_text());
+        child.links_for_update(rel.local).assign(1, parent);
+        if (inv) parent->links_for_update(inv->local).push_back(&child);
       }
     }
   }

@@ -4,7 +4,9 @@
 // nodes come from, and a Prefaulter whose thread maps in the pools' next chunks once
 // a model has grown large (see BlockPool). Not internally synchronized: the owner (api::Database)
 // serializes Apply against readers; concurrent const access is safe. NewRecord (and
-// destroying its records) is safe on another thread alongside the bulk-loading calls.
+// destroying its records) and LoadLinks are safe on another thread alongside the
+// other bulk-loading calls (LoadLinks touches only the link lists of the records it
+// is given, which no other loading call reads or writes).
 
 #include <cassert>
 #include <functional>
@@ -72,9 +74,11 @@ class Store {
   // Bulk loading (snapshots, imports), only into an empty store. ReserveRecords sizes
   // a model's table. LoadRecord inserts a record without adjacency and returns it
   // (records in primary-key order go in without a search). LoadLinks sets the list
-  // of an automatic manyToMany's owning side for one loaded record. FinishLoad then
-  // builds foreign-key adjacency, the other side of loaded links and the indexes, in
-  // one pass. Links may also be applied as LinkSteps after FinishLoad.
+  // of an automatic manyToMany's owning side for one loaded record and adds the
+  // record to the other side's lists; it is called once per owner, in the owners'
+  // primary-key order for each relation, so those lists come out sorted. FinishLoad
+  // then builds foreign-key adjacency and the indexes, in one pass. Links may also be
+  // applied as LinkSteps after FinishLoad.
   void ReserveRecords(ModelId model, size_t count);
   // A record of `model` with null values and empty link lists, in a block from the
   // model's pool, to be filled through mutable_value() and handed to AppendRecord.
@@ -91,7 +95,8 @@ class Store {
   Result<const Record*> LoadRecord(ModelId model, std::span<Value> values);
   // AppendRecord takes a record built for `model` whose primary key is greater than
   // every loaded one (a database_error otherwise): the fastest way in, for a record
-  // from NewRecord (any other is first moved into a block of the model's pool).
+  // from NewRecord, which goes in at its address or, on a failure, stays with the
+  // caller (any other is first moved into a block of the model's pool).
   Result<const Record*> AppendRecord(ModelId model, RecordPtr&& record);
   Status LoadLinks(RelationId relation, const Record* owner, LinkList targets);
   Status FinishLoad();

@@ -40,8 +40,8 @@ struct LoadedSnapshot {
 // schema without loading records.
 Result<LoadedSnapshot> ReadSnapshotHeader(const std::string& path, FileSystem& fs = FileSystem::Posix());
 
-// Models of at least this many records are decoded on a second thread while the
-// caller inserts them.
+// From the first model of at least this many records on, a snapshot is read on a
+// second thread while the caller inserts the records.
 constexpr uint64_t kParallelLoadRecords = 65536;
 
 // Loads a snapshot into an empty store built from the same schema. On failure the

@@ -167,14 +167,18 @@ bool HasArchiveHeader(std::string_view payload) {
          payload.compare(8, kSignature.size(), kSignature) == 0;
 }
 
-void ReadCounters(ImageReader& in, Store& store, const ModelDef& m) {
+// A model's autoincrement counters: (slot, last value given).
+using Counters = std::vector<std::pair<SlotId, int64_t>>;
+Counters ReadCounters(ImageReader& in, const ModelDef& m) {
+  Counters counters;
   auto n = in.Get<uint32_t>();
   for (uint32_t i = 0; i < n; ++i) {
     auto slot = in.Get<uint32_t>();
     auto last = in.Get<int64_t>();
     if (slot >= m.properties.size()) throw DecodeError("bad autoincrement slot");
-    store.SetLastAutoincrement(m.id, SlotId(slot), last);
+    counters.emplace_back(SlotId(slot), last);
   }
+  return counters;
 }
 
 void Check(const Status& s) {
@@ -203,69 +207,6 @@ BOOST_CLASS_TRACKING(kin::Value, boost::serialization::track_never)
 namespace kin::persistence {
 namespace {
 
-// Large models load on two threads: one decodes records (values and their block)
-// while the calling thread appends them to the store's indexes; the two halves
-// cost about the same. Batches go through a short bounded queue. A decoding error
-// stops both sides and is rethrown here; so is an append error.
-constexpr size_t kPipelineDepth = 4;
-
-template <typename Decode, typename Append>
-void DecodeAndAppendInParallel(uint64_t count, uint64_t parallel_from, Decode& decode, Append& append) {
-  // Batches of 4096 at the default threshold; smaller with a lower one.
-  const size_t kPipelineBatch = static_cast<size_t>(std::clamp<uint64_t>(parallel_from / 16, 1, 4096));
-  std::mutex mu;
-  std::condition_variable changed;
-  std::deque<std::vector<RecordPtr>> ready;
-  bool done = false, stop = false;
-  std::string error;
-  std::thread decoder([&] {
-    std::vector<RecordPtr> batch;
-    try {
-      for (uint64_t i = 0; i < count; ++i) {
-        batch.push_back(decode());
-        if (batch.size() < kPipelineBatch && i + 1 < count) continue;
-        std::unique_lock l(mu);
-        changed.wait(l, [&] { return ready.size() < kPipelineDepth || stop; });
-        if (stop) break;
-        ready.push_back(std::move(batch));
-        batch = std::vector<RecordPtr>();
-        batch.reserve(kPipelineBatch);
-        changed.notify_all();
-      }
-    } catch (const std::exception& e) {
-      std::lock_guard l(mu);
-      error = e.what();
-    }
-    std::lock_guard l(mu);
-    done = true;
-    changed.notify_all();
-  });
-  try {
-    for (;;) {
-      std::vector<RecordPtr> batch;
-      {
-        std::unique_lock l(mu);
-        changed.wait(l, [&] { return !ready.empty() || done; });
-        if (ready.empty()) break;
-        batch = std::move(ready.front());
-        ready.pop_front();
-        changed.notify_all();
-      }
-      for (RecordPtr& r : batch) append(std::move(r));
-    }
-  } catch (...) {
-    {
-      std::lock_guard l(mu);
-      stop = true;
-      changed.notify_all();
-    }
-    decoder.join();
-    throw;
-  }
-  decoder.join();
-  if (!error.empty()) throw DecodeError(error);
-}
-
 void DecodeV1(ImageReader& in, Store& store) {
   const Schema& schema = store.schema();
   auto models = in.Get<uint32_t>();
@@ -287,7 +228,7 @@ void DecodeV1(ImageReader& in, Store& store) {
       }
       Check(store.LoadRecord(m.id, std::span<Value>(row)).status());
     }
-    ReadCounters(in, store, m);
+    for (const auto& [slot, last] : ReadCounters(in, m)) store.SetLastAutoincrement(m.id, slot, last);
   }
   Check(store.FinishLoad());
   uint64_t links = in.Count(24, "link");
@@ -302,59 +243,177 @@ void DecodeV1(ImageReader& in, Store& store) {
 }
 
 // Format 2: plain values; links per owning record as ordinals (positions in primary-
-// key order) of the target model, loaded before adjacency is built.
-void DecodeV2(ImageReader& in, Store& store, uint64_t parallel_from) {
-  const Schema& schema = store.schema();
-  auto models = in.Get<uint32_t>();
-  if (models != schema.models().size()) throw DecodeError("snapshot of a different schema");
-  std::vector<std::vector<const Record*>> by_ordinal(models);
-  for (const auto& m : schema.models()) {
-    // Each record takes at least its id (a text value: tag, 8-byte length, bytes)
-    // and a tag per other value: what is reserved below stays within the payload's size.
-    uint64_t count = in.Count(m.properties.size() + 8, "record");
-    store.ReserveRecords(m.id, count);
-    auto& ordinals = by_ordinal[m.id.value];
-    ordinals.reserve(count);
-    auto decode = [&in, &m, &store] {
-      return store.NewRecord(m.id, [&in](size_t) { return in.GetValue(); });
-    };
-    auto append = [&store, &m, &ordinals](RecordPtr&& record) {
-      auto r = store.AppendRecord(m.id, std::move(record));
-      Check(r.status());
-      ordinals.push_back(r.value());
-    };
-    if (count >= parallel_from) {
-      DecodeAndAppendInParallel(count, parallel_from, decode, append);
-    } else {
-      for (uint64_t i = 0; i < count; ++i) append(decode());
-    }
-    ReadCounters(in, store, m);
-  }
-  auto relations = in.Get<uint32_t>();
-  for (uint32_t i = 0; i < relations; ++i) {
-    auto rid = in.Get<uint32_t>();
-    if (rid >= schema.relations().size()) throw DecodeError("bad relation id");
-    const RelationDef& rel = schema.relation(RelationId(rid));
-    const auto& owners = by_ordinal[rel.model.value];
-    const auto& targets = by_ordinal[rel.target.value];
-    uint64_t owner_count = in.Count(16, "link owner");
-    std::vector<uint64_t> raw;
-    for (uint64_t k = 0; k < owner_count; ++k) {
-      auto owner = in.Get<uint64_t>();
-      if (owner >= owners.size()) throw DecodeError("link owner ordinal out of range");
-      uint64_t n = in.Count(8, "link");
-      raw.resize(n);
-      in.Array(raw.data(), n);
-      LinkList list(n);
-      for (uint64_t j = 0; j < n; ++j) {
-        if (raw[j] >= targets.size()) throw DecodeError("link target ordinal out of range");
-        list[j] = targets[raw[j]];
+// key order) of the target model, loaded after the records.
+//
+// From the first model of at least `parallel_from` records on, the image loads on
+// two threads: a reading thread decodes the rest of it (records, counters, then the
+// links, which it loads into the records itself: link lists are not part of the
+// containers), while the calling thread puts the records into their models'
+// containers in the order read, and applies the counters. The containers are the
+// bound, so the reader runs ahead without limit (what waits is only pointers to
+// records already built) and has the links loaded by the time the last record is
+// in. Every record handed over stays alive until the reader has stopped, also when
+// an insert fails. A failure on either side stops both and is rethrown here.
+class V2Loader {
+ public:
+  V2Loader(ImageReader& in, Store& store) : in_(in), store_(store), schema_(store.schema()) {}
+
+  void Load(uint64_t parallel_from) {
+    auto models = in_.Get<uint32_t>();
+    if (models != schema_.models().size()) throw DecodeError("snapshot of a different schema");
+    by_ordinal_.resize(models);
+    bool rest_in_parallel = false;
+    for (const auto& m : schema_.models()) {
+      uint64_t count = RecordCount(m);
+      if (count >= parallel_from) {
+        // Batches of 4096 at the default threshold; smaller with a lower one.
+        LoadRestInParallel(m.id.value, count, std::clamp<uint64_t>(parallel_from / 16, 1, 4096));
+        rest_in_parallel = true;
+        break;
       }
-      Check(store.LoadLinks(rel.id, owners[owner], std::move(list)));
+      store_.ReserveRecords(m.id, count);
+      for (uint64_t i = 0; i < count; ++i) Append(m.id, Decode(m));
+      for (const auto& [slot, last] : ReadCounters(in_, m)) store_.SetLastAutoincrement(m.id, slot, last);
+    }
+    if (!rest_in_parallel) ReadLinks();
+    Check(store_.FinishLoad());
+  }
+
+ private:
+  // Records of one model, in primary-key order, for the calling thread to insert.
+  struct Batch {
+    ModelId model;
+    uint64_t reserve = 0;  // the model's record count, on its first batch
+    std::vector<RecordPtr> records;
+    Counters counters;     // on its last batch
+  };
+
+  uint64_t RecordCount(const ModelDef& m) {
+    // Each record takes at least its id (a text value: tag, 8-byte length, bytes)
+    // and a tag per other value: what is reserved stays within the payload's size.
+    uint64_t count = in_.Count(m.properties.size() + 8, "record");
+    by_ordinal_[m.id.value].reserve(count);
+    return count;
+  }
+
+  // A record decoded and numbered (its ordinal is its position in the model).
+  RecordPtr Decode(const ModelDef& m) {
+    RecordPtr r = store_.NewRecord(m.id, [this](size_t) { return in_.GetValue(); });
+    by_ordinal_[m.id.value].push_back(r.get());
+    return r;
+  }
+
+  void Append(ModelId model, RecordPtr&& record) {
+    const Record* decoded = record.get();
+    auto stored = store_.AppendRecord(model, std::move(record));
+    Check(stored.status());
+    // A record from NewRecord goes in where it was built: the ordinals hold its address.
+    if (stored.value() != decoded) throw DecodeError("a loaded record moved");
+  }
+
+  // Owners come in primary-key order (ascending ordinals), as Store::LoadLinks needs.
+  void ReadLinks() {
+    auto relations = in_.Get<uint32_t>();
+    std::vector<uint64_t> raw;
+    for (uint32_t i = 0; i < relations; ++i) {
+      auto rid = in_.Get<uint32_t>();
+      if (rid >= schema_.relations().size()) throw DecodeError("bad relation id");
+      const RelationDef& rel = schema_.relation(RelationId(rid));
+      const auto& owners = by_ordinal_[rel.model.value];
+      const auto& targets = by_ordinal_[rel.target.value];
+      uint64_t owner_count = in_.Count(16, "link owner");
+      uint64_t next_owner = 0;
+      for (uint64_t k = 0; k < owner_count; ++k) {
+        auto owner = in_.Get<uint64_t>();
+        if (owner >= owners.size()) throw DecodeError("link owner ordinal out of range");
+        if (owner < next_owner) throw DecodeError("link owners out of order");
+        next_owner = owner + 1;
+        uint64_t n = in_.Count(8, "link");
+        raw.resize(n);
+        in_.Array(raw.data(), n);
+        LinkList list(n);
+        for (uint64_t j = 0; j < n; ++j) {
+          if (raw[j] >= targets.size()) throw DecodeError("link target ordinal out of range");
+          list[j] = targets[raw[j]];
+        }
+        Check(store_.LoadLinks(rel.id, owners[owner], std::move(list)));
+      }
     }
   }
-  Check(store.FinishLoad());
-}
+
+  void LoadRestInParallel(size_t first_model, uint64_t first_count, uint64_t batch_records) {
+    std::mutex mu;
+    std::condition_variable changed;
+    std::deque<Batch> ready;
+    bool done = false, stop = false;
+    std::string error;
+    auto push = [&](Batch&& b) {
+      std::lock_guard l(mu);
+      if (stop) return false;
+      ready.push_back(std::move(b));
+      changed.notify_all();
+      return true;
+    };
+    std::thread reader([&] {
+      try {
+        const auto& models = schema_.models();
+        for (size_t k = first_model; k < models.size(); ++k) {
+          const ModelDef& m = models[k];
+          uint64_t count = k == first_model ? first_count : RecordCount(m);
+          Batch batch{m.id, count, {}, {}};
+          for (uint64_t i = 0; i < count; ++i) {
+            if (batch.records.empty()) batch.records.reserve(std::min(count - i, batch_records));
+            batch.records.push_back(Decode(m));
+            if (batch.records.size() == batch_records && i + 1 < count) {
+              if (!push(std::move(batch))) return;
+              batch = Batch{m.id, 0, {}, {}};
+            }
+          }
+          batch.counters = ReadCounters(in_, m);
+          if (!push(std::move(batch))) return;
+        }
+        ReadLinks();
+      } catch (const std::exception& e) {
+        std::lock_guard l(mu);
+        error = e.what();
+      }
+      std::lock_guard l(mu);
+      done = true;
+      changed.notify_all();
+    });
+    Batch batch;  // outside the try: its records outlive the reader (see above)
+    try {
+      for (;;) {
+        {
+          std::unique_lock l(mu);
+          changed.wait(l, [&] { return !ready.empty() || done; });
+          if (ready.empty()) break;
+          batch = std::move(ready.front());
+          ready.pop_front();
+        }
+        if (batch.reserve != 0) store_.ReserveRecords(batch.model, batch.reserve);
+        for (RecordPtr& r : batch.records) Append(batch.model, std::move(r));
+        for (const auto& [slot, last] : batch.counters) store_.SetLastAutoincrement(batch.model, slot, last);
+      }
+    } catch (...) {
+      {
+        std::lock_guard l(mu);
+        stop = true;
+      }
+      reader.join();
+      throw;
+    }
+    reader.join();
+    if (!error.empty()) throw DecodeError(error);
+  }
+
+  ImageReader& in_;
+  Store& store_;
+  const Schema& schema_;
+  std::vector<std::vector<const Record*>> by_ordinal_;  // per model, its records in key order
+};
+
+void DecodeV2(ImageReader& in, Store& store, uint64_t parallel_from) { V2Loader(in, store).Load(parallel_from); }
 
 }  // namespace
 

@@ -18,9 +18,10 @@ std::string EncodeSnapshotImage(const Store& store, const std::string& schema_js
 Result<std::string> DecodeSnapshotSchema(std::string_view payload);
 
 // Loads a payload of format `version` into an empty store built from the same schema
-// and returns the schema text it starts with; format-2 models of at least
-// `parallel_from` records decode on a second thread. Errors are database_error
-// naming `path`.
+// and returns the schema text it starts with; in format 2, from the first model of at
+// least `parallel_from` records on, the rest of the image is read on a second thread
+// while the calling thread inserts the records. Errors are database_error naming
+// `path`.
 Result<std::string> DecodeSnapshotImage(uint32_t version, std::string_view payload, Store& store,
                                         const std::string& path, uint64_t parallel_from);
 

@@ -142,10 +142,15 @@ TEST_CASE("pools past full-size chunks hand out blocks while the prefaulter maps
 
 TEST_CASE("a snapshot decoded on a second thread into full-size pool chunks loads the same store",
           "[concurrency]") {
+  // The reading thread decodes products, then orders (a later model, with its
+  // counter), then loads the links into both sides, while this thread inserts.
   using namespace kin::coretest;
   auto schema = CommerceSchema();
   kin::Store saved(schema);
   for (int i = 0; i < 8000; ++i) Put(saved, "Product", "p" + std::to_string(100000 + i), {{"title", T("Title")}});
+  for (int i = 0; i < 50; ++i) Put(saved, "Order", "o" + std::to_string(100 + i), {{"status", T("new")}, {"number", kin::Value::Int(i + 1)}});
+  for (int i = 0; i < 8000; i += 3)
+    Link(saved, "Product", "orders", "p" + std::to_string(100000 + i), "o" + std::to_string(100 + i % 50));
   kin::testing::TempDir dir;
   auto file = kin::persistence::WriteSnapshotFile(dir.path(), 1, kin::persistence::EncodeSnapshot(saved, 1, "{}"));
   REQUIRE(file.ok());
@@ -155,4 +160,6 @@ TEST_CASE("a snapshot decoded on a second thread into full-size pool chunks load
   INFO(r.status().ToString());
   REQUIRE(r.ok());
   CHECK(Dump(loaded) == Dump(saved));
+  const kin::Schema& s = loaded.schema();
+  CHECK(loaded.LastAutoincrement(M(s, "Order"), S(s, "Order", "number")) == 50);
 }

@@ -106,6 +106,16 @@ TEST_CASE("a format-2 link ordinal past the target model is a database_error", "
   CHECK_THAT(s.message(), Contains("ordinal"));
 }
 
+TEST_CASE("format-2 link owners out of primary-key order are a database_error", "[persistence]") {
+  std::string payload = SmallPayload();
+  // The links end with owner 2 (p3), one link; naming owner 0 (p1) again goes back.
+  payload.replace(payload.size() - 24, 8, std::string("\0\0\0\0\0\0\0\0", 8));
+  Store store(SeedSchema());
+  Status s = Load(Sealed(payload), store);
+  REQUIRE(s.type() == ErrorType::kDatabaseError);
+  CHECK_THAT(s.message(), Contains("link owners out of order"));
+}
+
 TEST_CASE("format-2 records out of primary-key order are a database_error", "[persistence]") {
   std::string payload = SmallPayload();
   // p1 p2 p3 in order; renaming p3 to p0 breaks the order without changing a length.
@@ -179,7 +189,7 @@ std::unique_ptr<Store> LargeStore(size_t n) {
 
 // The two-thread threshold is lowered to 160 (batches of 10) so that the sanitizer
 // build, whose Boost.MultiIndex invariant checks make each insert linear, stays
-// fast; 1000 records make 100 batches through the queue of 4.
+// fast; 1000 records make many batches through the queue.
 constexpr uint64_t kParallelFrom = 160;
 
 TEST_CASE("a snapshot of a model large enough to load on two threads loads every record and link", "[persistence]") {
@@ -200,6 +210,48 @@ TEST_CASE("a snapshot of a model large enough to load on two threads loads every
   const Record* last = loaded.Find(product.id, "p000999");
   REQUIRE(last != nullptr);
   CHECK(last->links(s.relation(product.FindRelation("orders")).local).front()->id() == "o0");
+}
+
+TEST_CASE("on two threads, the models after the first large one load with their counters and links",
+          "[persistence]") {
+  // Item is large enough for two threads; Ticket, after it, comes through the reading
+  // thread with its autoincrement counter, and its links to items in both directions.
+  auto schema = api::SchemaFromText(R"({"models": {
+    "Item": {"properties": {"id": {"type": "id", "primaryKey": true},
+                            "tickets": {"type": "manyToMany", "model": "Ticket", "mappedBy": "items"}}},
+    "Ticket": {"properties": {"id": {"type": "id", "primaryKey": true}, "number": {"type": "autoincrement"},
+                              "items": {"type": "manyToMany", "model": "Item", "mappedBy": "tickets"}}}}})");
+  REQUIRE(schema.ok());
+  auto db = Database::OpenInMemory(schema.value()).value();
+  Json items = Json::array();
+  for (int i = 0; i < 400; ++i) items.push_back({{"id", "i" + std::to_string(1000 + i)}});
+  REQUIRE(db->Call("createItems", Json::array({items})).ok());
+  for (int t = 0; t < 4; ++t) {
+    Json linked = Json::array();
+    for (int i = t; i < 400; i += 4) linked.push_back("i" + std::to_string(1000 + i));
+    REQUIRE(db->Call("createTickets", Json::array({{{"id", "t" + std::to_string(t)}, {"items", linked}}})).ok());
+  }
+  REQUIRE(db->Call("deleteTickets", Json::array({"t3"})).ok());  // the counter stays at 4
+  std::string file;
+  {
+    ReadView view = db->Read();
+    file = persistence::EncodeSnapshot(view.store(), 9, "{}");
+  }
+  Store loaded(schema.value());
+  REQUIRE(Load(file, loaded, kParallelFrom).ok());
+  const Schema& s = loaded.schema();
+  const ModelDef& item = s.model(s.FindModel("Item"));
+  const ModelDef& ticket = s.model(s.FindModel("Ticket"));
+  CHECK(loaded.Count(item.id) == 400);
+  CHECK(loaded.Count(ticket.id) == 3);
+  CHECK(loaded.LastAutoincrement(ticket.id, ticket.FindProperty("number")->slot) == 4);
+  const LinkList& of_t1 = loaded.Find(ticket.id, "t1")->links(s.relation(ticket.FindRelation("items")).local);
+  REQUIRE(of_t1.size() == 100);
+  CHECK(of_t1.front()->id() == "i1001");
+  CHECK(std::is_sorted(of_t1.begin(), of_t1.end(), RecordIdLess()));
+  const uint32_t tickets = s.relation(item.FindRelation("tickets")).local;
+  CHECK(loaded.Find(item.id, "i1002")->links(tickets).front()->id() == "t2");
+  CHECK(loaded.Find(item.id, "i1003")->links(tickets).empty());  // t3 was deleted
 }
 
 TEST_CASE("an error while loading on two threads stops both and is a database_error", "[persistence]") {
