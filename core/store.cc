@@ -239,8 +239,12 @@ Result<const Record*> Store::AppendRecord(ModelId model, RecordPtr&& record) {
   if (!record || record->values().size() != m.properties.size() || record->link_count() != m.relations.size() ||
       record->value(0).type() != ValueType::kText)
     return Corrupt("record of " + m.name + " has the wrong shape");
+  // Where NewRecord puts a record of this model: the pool, unless its block is too
+  // large for one (then operator new, as here).
   BlockPool* pool = RecordBlocks(model);
-  if (record->pool() != pool) return Insert(m, RecordPtr(std::move(record), pool), true);
+  const BlockPool* home =
+      pool->Serves(Record::BlockBytes(m.properties.size(), m.relations.size())) ? pool : nullptr;
+  if (record->pool() != home) return Insert(m, RecordPtr(std::move(record), pool), true);
   return Insert(m, std::move(record), true);
 }
 
@@ -255,7 +259,15 @@ Result<const Record*> Store::Insert(const ModelDef& m, RecordPtr&& record, bool 
     return Corrupt("records of " + m.name + " out of primary-key order at " + std::string(record->id()));
   size_t before = ordered.size();
   StoredRecord element(std::move(record));
-  auto it = at_end ? ordered.insert(ordered.end(), std::move(element)) : ordered.insert(std::move(element)).first;
+  RecordContainer::index<ByIdOrder>::type::iterator it;
+  try {
+    it = at_end ? ordered.insert(ordered.end(), std::move(element)) : ordered.insert(std::move(element)).first;
+  } catch (...) {
+    // A node could not be had (out of memory): the element was not moved from, and
+    // the record goes back to the caller, which may still hold its address.
+    record = element.Release();
+    throw;
+  }
   if (ordered.size() == before) return Corrupt("duplicate " + m.name + " " + std::string((*it)->id()));
   const Record* self = it->get();
   NoteAutoincrement(m, *self);

@@ -35,6 +35,8 @@ class StoredRecord {
   Record* operator->() const { return record_.get(); }
   Record& operator*() const { return *record_; }
   size_t hash() const { return hash_; }
+  // The record, no longer held here.
+  RecordPtr Release() { return std::move(record_); }
 
  private:
   size_t hash_;

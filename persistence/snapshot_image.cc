@@ -315,9 +315,13 @@ class V2Loader {
   void ReadLinks() {
     auto relations = in_.Get<uint32_t>();
     std::vector<uint64_t> raw;
+    std::vector<bool> seen(schema_.relations().size());
     for (uint32_t i = 0; i < relations; ++i) {
       auto rid = in_.Get<uint32_t>();
       if (rid >= schema_.relations().size()) throw DecodeError("bad relation id");
+      // Each owner's links load once: the other side's lists are appended to.
+      if (seen[rid]) throw DecodeError("relation " + std::to_string(rid) + " listed twice");
+      seen[rid] = true;
       const RelationDef& rel = schema_.relation(RelationId(rid));
       const auto& owners = by_ordinal_[rel.model.value];
       const auto& targets = by_ordinal_[rel.target.value];

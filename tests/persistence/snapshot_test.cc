@@ -116,6 +116,52 @@ TEST_CASE("format-2 link owners out of primary-key order are a database_error", 
   CHECK_THAT(s.message(), Contains("link owners out of order"));
 }
 
+TEST_CASE("a format-2 relation whose links are listed twice is a database_error", "[persistence]") {
+  std::string payload = SmallPayload();
+  // The image ends with the links section: a u32 count (1), then the one relation's
+  // 68 bytes (id, owner count 2, p1 with 2 links, p3 with 1). List it twice.
+  const std::string block = payload.substr(payload.size() - 68);
+  REQUIRE(payload.compare(payload.size() - 72, 4, std::string("\x01\0\0\0", 4)) == 0);
+  payload.replace(payload.size() - 72, 4, std::string("\x02\0\0\0", 4));
+  payload += block;
+  Store store(SeedSchema());
+  Status s = Load(Sealed(payload), store);
+  REQUIRE(s.type() == ErrorType::kDatabaseError);
+  CHECK_THAT(s.message(), Contains("listed twice"));
+}
+
+TEST_CASE("a snapshot of records too large for a pool block loads, on one thread or two", "[persistence]") {
+  // 500 numbers make a record block of about 20 KiB, past what a pool serves: such
+  // records live in blocks of their own, and load where they were decoded.
+  std::string text = R"({"models": {"Wide": {"properties": {"id": {"type": "id", "primaryKey": true})";
+  for (int i = 0; i < 500; ++i) text += ", \"n" + std::to_string(i) + "\": {\"type\": \"number\", \"nullable\": true}";
+  text += "}}}}";
+  auto schema = api::SchemaFromText(text);
+  INFO(schema.status().ToString());
+  REQUIRE(schema.ok());
+  auto db = Database::OpenInMemory(schema.value()).value();
+  Json rows = Json::array();
+  for (int i = 0; i < 200; ++i) rows.push_back({{"id", "w" + std::to_string(1000 + i)}, {"n499", i}});
+  REQUIRE(db->Call("createWides", Json::array({rows})).ok());
+  std::string file;
+  {
+    ReadView view = db->Read();
+    file = persistence::EncodeSnapshot(view.store(), 9, "{}");
+  }
+  for (uint64_t parallel_from : {persistence::kParallelLoadRecords, uint64_t{160}}) {
+    INFO("parallel_from " << parallel_from);
+    Store loaded(schema.value());
+    Status st = Load(file, loaded, parallel_from);
+    INFO(st.ToString());
+    REQUIRE(st.ok());
+    const ModelDef& wide = loaded.schema().model(loaded.schema().FindModel("Wide"));
+    CHECK(loaded.Count(wide.id) == 200);
+    const Record* last = loaded.Find(wide.id, "w1199");
+    REQUIRE(last != nullptr);
+    CHECK(last->value(wide.FindProperty("n499")->slot.value).AsNumber() == 199.0);
+  }
+}
+
 TEST_CASE("format-2 records out of primary-key order are a database_error", "[persistence]") {
   std::string payload = SmallPayload();
   // p1 p2 p3 in order; renaming p3 to p0 breaks the order without changing a length.
