@@ -10,10 +10,11 @@
 // and Owner(address, offset) finds the pool from the chunk's header, so a holder of a
 // block (a Record) needs no pointer to the pool to free it.
 //
-// With a Prefaulter that is enabled(), a pool whose chunks have reached kMaxChunkBytes keeps one spare
-// chunk ahead, which the prefaulter's thread maps in while blocks are carved from
-// the current one: a pool that keeps growing (records created one after another)
-// then rarely stops for a page fault. The spare counts in reserved_bytes().
+// With a Prefaulter that is enabled(), a pool whose chunks have reached
+// kMaxChunkBytes keeps one spare chunk ahead, which the prefaulter's thread maps in
+// while blocks are carved from the current one: a pool that keeps growing (records
+// created one after another) then rarely stops for a page fault. The spare counts
+// in reserved_bytes().
 //
 // Thread-safety: a pool made `synchronized` takes an internal lock in Allocate, Free
 // and the statistics, so blocks may be allocated on one thread and freed on another;

@@ -259,7 +259,7 @@ Result<const Record*> Store::Insert(const ModelDef& m, RecordPtr&& record, bool 
     return Corrupt("records of " + m.name + " out of primary-key order at " + std::string(record->id()));
   size_t before = ordered.size();
   StoredRecord element(std::move(record));
-  RecordContainer::index<ByIdOrder>::type::iterator it;
+  decltype(ordered.end()) it;
   try {
     it = at_end ? ordered.insert(ordered.end(), std::move(element)) : ordered.insert(std::move(element)).first;
   } catch (...) {

@@ -2,8 +2,8 @@
 // Store: every record of every model, their adjacency and secondary indexes.
 // Owns one table per model, and per model the pools its record blocks and container
 // nodes come from, and a Prefaulter whose thread maps in the pools' next chunks once
-// a model has grown large (see BlockPool). Not internally synchronized: the owner (api::Database)
-// serializes Apply against readers; concurrent const access is safe. NewRecord (and
+// a model has grown large (see BlockPool). Not internally synchronized: the owner
+// (api::Database) serializes Apply against readers; concurrent const access is safe. NewRecord (and
 // destroying its records) and LoadLinks are safe on another thread alongside the
 // other bulk-loading calls (LoadLinks touches only the link lists of the records it
 // is given, which no other loading call reads or writes).

@@ -24,9 +24,9 @@ struct ById {};
 struct ByIdOrder {};
 
 // One element of a table: the record and the hash of its primary key. The hash sits
-// in the container's node, so walking a bucket (a lookup,
-// an insert's uniqueness check, a rehash) compares hashes without touching any
-// record, and reads a record's id only when the hashes are equal. The primary key
+// in the container's node, so walking a bucket (a lookup, an insert's uniqueness
+// check, a rehash) compares hashes without touching any record, and reads a
+// record's id only when the hashes are equal. The primary key
 // never changes while the record is stored, so neither does the hash.
 class StoredRecord {
  public:

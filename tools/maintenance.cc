@@ -18,11 +18,11 @@
 //
 // The memory estimate counts, per record: the Record itself, 56 bytes of container
 // node (the cached hash of the primary key, the hashed and ordered index links, a
-// bucket), its value slots
-// (sizeof(Value) each) plus the heap bytes of text, decimal, json and array values
-// longer than the small-string buffer, its link lists (a vector per relation and a
-// pointer per link); per live record and secondary index, the key bytes plus 64
-// bytes of hash entry. Allocator overhead is not counted.
+// bucket), its value slots (sizeof(Value) each) plus the heap bytes of text,
+// decimal, json and array values longer than the small-string buffer, its link
+// lists (a vector per relation and a pointer per link); per live record and
+// secondary index, the key bytes plus 64 bytes of hash entry. Allocator overhead is
+// not counted.
 
 #include <cstdio>
 #include <filesystem>

@@ -148,7 +148,8 @@ TEST_CASE("a snapshot decoded on a second thread into full-size pool chunks load
   auto schema = CommerceSchema();
   kin::Store saved(schema);
   for (int i = 0; i < 8000; ++i) Put(saved, "Product", "p" + std::to_string(100000 + i), {{"title", T("Title")}});
-  for (int i = 0; i < 50; ++i) Put(saved, "Order", "o" + std::to_string(100 + i), {{"status", T("new")}, {"number", kin::Value::Int(i + 1)}});
+  for (int i = 0; i < 50; ++i)
+    Put(saved, "Order", "o" + std::to_string(100 + i), {{"status", T("new")}, {"number", kin::Value::Int(i + 1)}});
   for (int i = 0; i < 8000; i += 3)
     Link(saved, "Product", "orders", "p" + std::to_string(100000 + i), "o" + std::to_string(100 + i % 50));
   kin::testing::TempDir dir;
