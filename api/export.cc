@@ -25,7 +25,7 @@ std::string RelationName(const Schema& schema, const RelationDef& rel) {
 
 // The export form of a value: ValueToJson's, but a bigNumber as its exact text.
 Json ExportValue(const Value& v) {
-  if (v.type() == ValueType::kDecimal) return v.as_decimal().text;
+  if (v.type() == ValueType::kDecimal) return v.as_decimal();
   return ValueToJson(v);
 }
 

@@ -59,8 +59,8 @@ size_t ValueBytes(const Value& value) {
   switch (value.type()) {
     case ValueType::kNull: return 0;
     case ValueType::kText: return value.as_text().size();
-    case ValueType::kDecimal: return value.as_decimal().text.size();
-    case ValueType::kJson: return value.as_json().text.size();
+    case ValueType::kDecimal: return value.as_decimal().size();
+    case ValueType::kJson: return value.as_json().size();
     case ValueType::kStringList: {
       size_t n = 0;
       for (const auto& s : value.as_list()) n += s.size();
@@ -82,7 +82,7 @@ Status CheckRecordSize(const ModelDef& model, const std::vector<Value>& values) 
     total += bytes;
   }
   if (total <= kMaxRecordBytes) return Status::Ok();
-  std::string id = values.empty() || values[0].type() != ValueType::kText ? "" : values[0].as_text();
+  std::string id(values.empty() || values[0].type() != ValueType::kText ? std::string_view() : values[0].as_text());
   if (id.size() > 60) id = id.substr(0, 57) + "...";
   return Status::InvalidArgument("The " + model.name + " record \"" + id + "\" is larger than " +
                                  std::to_string(kMaxRecordBytes) + " bytes");

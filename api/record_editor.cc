@@ -9,8 +9,9 @@
 
 namespace kin::api {
 
-Status MissingRelated(const std::string& column, const std::string& id) {
-  return Status::NotFound("You tried to set relationship " + column + ": " + id + ", but such entity does not exist");
+Status MissingRelated(const std::string& column, std::string_view id) {
+  return Status::NotFound("You tried to set relationship " + column + ": " + std::string(id) +
+                          ", but such entity does not exist");
 }
 
 std::optional<std::string> RelatedId(const ModelDef& target, const Json& j) {
@@ -97,7 +98,9 @@ Status RecordEditor::FillMissing(std::vector<Value>& values, const Given& given)
     if (given[p.slot.value] || p.implicit) continue;
     if (p.primary_key) {
       if (p.type != PropertyType::kId) return RequiredError(model_, p, "undefined");
-      values[0] = Value::Text(NewPrefixedId(p.prefix, static_cast<uint64_t>(ctx_.now.ms)));
+      values[0] = Value::TextWith(PrefixedIdSize(p.prefix), [&](char* out) {
+        WritePrefixedId(p.prefix, static_cast<uint64_t>(ctx_.now.ms), out);
+      });
     } else if (p.default_value) {
       values[p.slot.value] = *p.default_value;
     } else if (p.type == PropertyType::kAutoincrement) {
@@ -161,7 +164,7 @@ Result<std::string> RecordEditor::Insert(std::vector<Value> values, const Given&
   KIN_RETURN_IF_ERROR(FillMissing(values, given));
   values[model_.created_at.value] = Value::Time(ctx_.now);
   values[model_.updated_at.value] = Value::Time(ctx_.now);
-  std::string id = values[0].as_text();
+  std::string id(values[0].as_text());
   if (ctx_.store.Find(model_.id, id))
     return Status::InvalidData(model_.words + " with " + model_.primary_key().name + ": " + id + ", already exists.");
   KIN_RETURN_IF_ERROR(CheckRecordSize(model_, values));

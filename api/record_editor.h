@@ -56,7 +56,7 @@ class RecordEditor {
 Status CheckUnique(const CallContext& ctx, const ModelDef& model, const std::vector<Value>& values,
                    std::string_view self_id);
 // "You tried to set relationship store_id: s9, but such entity does not exist"
-Status MissingRelated(const std::string& column, const std::string& id);
+Status MissingRelated(const std::string& column, std::string_view id);
 // The id named by a relation value: "id" or {"id": "..."}; nullopt otherwise.
 std::optional<std::string> RelatedId(const ModelDef& target, const Json& j);
 

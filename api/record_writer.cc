@@ -18,12 +18,12 @@ void WriteValue(Out& out, const Value& v) {
       break;
     }
     case ValueType::kDecimal: {
-      const std::string& s = v.as_decimal().text;
+      std::string_view s = v.as_decimal();
       out.RawValue(s.data(), s.size(), rapidjson::kNumberType);
       break;
     }
     case ValueType::kJson: {
-      const std::string& s = v.as_json().text;
+      std::string_view s = v.as_json();
       out.RawValue(s.data(), s.size(), rapidjson::kObjectType);
       break;
     }
@@ -53,7 +53,7 @@ void RecordWriter<Out>::WriteFields(const ModelDef& model, const Record& r, cons
       } else {
         out_.StartObject();
         out_.Key("value");
-        out_.String(v.as_decimal().text.data(), static_cast<rapidjson::SizeType>(v.as_decimal().text.size()));
+        out_.String(v.as_decimal().data(), static_cast<rapidjson::SizeType>(v.as_decimal().size()));
         out_.Key("precision");
         out_.Int(20);
         out_.EndObject();

@@ -141,7 +141,7 @@ Status CheckValue(const ModelDef& m, const PropertyDef& p, Value* value) {
       return Status::Ok();
     case PropertyType::kBigNumber: {
       std::optional<Decimal> d;
-      if (t == ValueType::kDecimal) d = ParseDecimal(v.as_decimal().text);
+      if (t == ValueType::kDecimal) d = ParseDecimal(v.as_decimal());
       else if (t == ValueType::kInt || t == ValueType::kFloat) d = ParseDecimal(v.ToDisplay());
       if (!d) return expected("a bigNumber of at most 100 digits");
       v = Value::Dec(std::move(*d));
@@ -155,9 +155,9 @@ Status CheckValue(const ModelDef& m, const PropertyDef& p, Value* value) {
       return Status::Ok();
     case PropertyType::kJson: {
       if (t != ValueType::kJson) return expected("a JSON object or array");
-      const std::string& text = v.as_json().text;
+      std::string_view text = v.as_json();
       if (text.size() > kMaxValueBytes) return ValueTooLong(m, p);
-      KIN_RETURN_IF_ERROR(CheckJsonDepth(std::string_view(text)));  // before the parse below
+      KIN_RETURN_IF_ERROR(CheckJsonDepth(text));  // before the parse below
       Json parsed = Json::parse(text, nullptr, false);  // no exceptions: discarded on error
       if (!parsed.is_object() && !parsed.is_array()) return expected("a JSON object or array");
       v = Value::Json(JsonText{parsed.dump()});  // stored compact, as the JSON path stores it
@@ -188,15 +188,15 @@ Json ValueToJson(const Value& v) {
     case ValueType::kFloat: return v.as_float();
     case ValueType::kText: return v.as_text();
     case ValueType::kDateTime: return FormatTimestamp(v.as_time());
-    case ValueType::kDecimal: return Json::parse(v.as_decimal().text);
-    case ValueType::kJson: return Json::parse(v.as_json().text);
+    case ValueType::kDecimal: return Json::parse(v.as_decimal());
+    case ValueType::kJson: return Json::parse(v.as_json());
     case ValueType::kStringList: return v.as_list();
   }
   return nullptr;
 }
 
 Value MergeMetadata(const Value& current, const Json& patch) {
-  Json base = current.type() == ValueType::kJson ? Json::parse(current.as_json().text) : Json::object();
+  Json base = current.type() == ValueType::kJson ? Json::parse(current.as_json()) : Json::object();
   if (!base.is_object() || !patch.is_object()) return Value::Json(JsonText{patch.dump()});
   for (const auto& [key, value] : patch.items()) {
     if (value.is_string() && value.get_ref<const std::string&>().empty()) base.erase(key);

@@ -158,11 +158,11 @@ void RetrieveFixture::Build() {
     raw_orders.reserve(kOrders);
     raw_products.reserve(kProducts);
     view.ForEach(order_model, [&](RecordRef r) {
-      raw_orders.emplace(std::string(r.id()), RawRecord{std::string(r.id()), r.Get(order_reference).as_text(), {}});
+      raw_orders.emplace(std::string(r.id()), RawRecord{std::string(r.id()), std::string(r.Get(order_reference).as_text()), {}});
       return true;
     });
     view.ForEach(product_model, [&](RecordRef r) {
-      raw_products.emplace(std::string(r.id()), RawRecord{std::string(r.id()), r.Get(product_title).as_text(), {}});
+      raw_products.emplace(std::string(r.id()), RawRecord{std::string(r.id()), std::string(r.Get(product_title).as_text()), {}});
       return true;
     });
     heap1 = HeapInUse();
@@ -202,7 +202,8 @@ void RetrieveFixture::Build() {
         std::string created = FormatTimestamp(r.Get(m.created_at).as_time());
         std::string updated = FormatTimestamp(r.Get(m.updated_at).as_time());
         sqlite3_bind_text(st, 1, r.id().data(), static_cast<int>(r.id().size()), SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 2, r.Get(text).as_text().c_str(), -1, SQLITE_TRANSIENT);
+        std::string_view value = r.Get(text).as_text();
+        sqlite3_bind_text(st, 2, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 3, created.c_str(), -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 4, updated.c_str(), -1, SQLITE_TRANSIENT);
         CheckSql(sqlite3_step(st), sql, "insert");

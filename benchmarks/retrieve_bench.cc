@@ -79,7 +79,7 @@ void RetrieveKinCopy(benchmark::State& state) {
       row.id = product->id();
       row.title = product->Get(f.product_title).as_text();
       product->ForEachRelated(f.product_orders, [&](RecordRef order) {
-        row.orders.push_back(OrderRow{std::string(order.id()), order.Get(f.order_reference).as_text()});
+        row.orders.push_back(OrderRow{std::string(order.id()), std::string(order.Get(f.order_reference).as_text())});
       });
     }
     rows += row.orders.size();

@@ -122,7 +122,7 @@ bool Filter::CompareMatches(const Value& v) const {
     case CompareOp::kILike:
       return v.type() == ValueType::kText && value_.type() == ValueType::kText &&
              LikeMatch(v.as_text(), value_.as_text(), op_ == CompareOp::kILike);
-    case CompareOp::kRe: return v.type() == ValueType::kText && re_ && std::regex_search(v.as_text(), *re_);
+    case CompareOp::kRe: return v.type() == ValueType::kText && re_ && std::regex_search(v.as_text().begin(), v.as_text().end(), *re_);
     case CompareOp::kExists: return v.is_null() != value_.as_bool();
   }
   return false;

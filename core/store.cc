@@ -162,8 +162,8 @@ Status Store::ApplyPut(const PutStep& step, std::vector<Value>* take, bool known
     if (fk.type() != ValueType::kText) return Corrupt(m.name + "." + rel.name + " is not an id");
     parents[rel.local] = Find(rel.target, fk.as_text());
     if (!parents[rel.local])
-      return Corrupt(m.name + " " + step.values[0].as_text() + " points at a missing " +
-                     schema_->model(rel.target).name + " " + fk.as_text());
+      return Corrupt(m.name + " " + std::string(step.values[0].as_text()) + " points at a missing " +
+                     schema_->model(rel.target).name + " " + std::string(fk.as_text()));
   }
   Table& t = *tables_[step.model.value];
   auto& by_id = t.records.get<ById>();
@@ -317,7 +317,7 @@ Status Store::FinishLoad() {
         if (fk.is_null()) continue;
         const Record* parent = Find(rel.target, fk.as_text());
         if (!parent)
-          return Corrupt(m.name + " " + std::string(child.id()) + " points at a missing parent " + fk.as_text());
+          return Corrupt(m.name + " " + std::string(child.id()) + " points at a missing parent " + std::string(fk.as_text()));
         child.links_for_update(rel.local).assign(1, parent);
         if (inv) parent->links_for_update(inv->local).push_back(&child);
       }

@@ -145,16 +145,25 @@ std::string NewUlid() {
 std::string NewPrefixedId(std::string_view prefix) { return NewPrefixedId(prefix, NowMs()); }
 
 std::string NewPrefixedId(std::string_view prefix, uint64_t unix_ms) {
+  // One allocation for the whole id: prefix, separator, then the 26 characters.
+  std::string out(PrefixedIdSize(prefix), '_');
+  WritePrefixedId(prefix, unix_ms, out.data());
+  return out;
+}
+
+size_t PrefixedIdSize(std::string_view prefix) { return (prefix.empty() ? 0 : prefix.size() + 1) + kUlidLength; }
+
+void WritePrefixedId(std::string_view prefix, uint64_t unix_ms, char* out) {
   uint64_t ms = 0;
   uint64_t hi16 = 0;
   uint64_t lo64 = 0;
   NextParts(unix_ms, ms, hi16, lo64);
-  // One allocation for the whole id: prefix, separator, then the 26 characters.
-  const std::size_t head = prefix.empty() ? 0 : prefix.size() + 1;
-  std::string out(head + kUlidLength, '_');
-  prefix.copy(out.data(), prefix.size());
-  WriteUlid(out.data() + head, ms, hi16, lo64);
-  return out;
+  if (!prefix.empty()) {
+    prefix.copy(out, prefix.size());
+    out += prefix.size();
+    *out++ = '_';
+  }
+  WriteUlid(out, ms, hi16, lo64);
 }
 
 bool IsUlid(std::string_view s) {

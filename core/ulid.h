@@ -23,6 +23,10 @@ std::string NewPrefixedId(std::string_view prefix);
 // strictly increasing: a time before the last id's reuses that id's time.
 std::string NewPrefixedId(std::string_view prefix, uint64_t unix_ms);
 
+// The same id written to `out`, which has room for PrefixedIdSize(prefix) characters.
+size_t PrefixedIdSize(std::string_view prefix);
+void WritePrefixedId(std::string_view prefix, uint64_t unix_ms, char* out);
+
 // True when s is 26 Crockford base32 characters (upper case) whose first is 0-7.
 bool IsUlid(std::string_view s);
 

@@ -11,18 +11,75 @@
 
 namespace kin {
 
+Value Value::List(StringList l) {
+  Value v;
+  v.Store<StringList*>(0, new StringList(std::move(l)));
+  v.raw_[kTypeByte] = static_cast<unsigned char>(ValueType::kStringList);
+  return v;
+}
+
+char* Value::AllocateText(ValueType type, size_t size) {
+  char* out;
+  if (size <= kInlineText) {
+    raw_[kSizeByte] = static_cast<unsigned char>(size);
+    out = reinterpret_cast<char*>(raw_);
+  } else {
+    out = static_cast<char*>(::operator new(size));
+    Store<char*>(0, out);
+    Store<size_t>(8, size);
+    raw_[kSizeByte] = kHeapText;
+  }
+  raw_[kTypeByte] = static_cast<unsigned char>(type);
+  return out;
+}
+
+void Value::CopyFrom(const Value& other) {
+  const ValueType t = other.type();
+  if (IsText(t) && other.raw_[kSizeByte] == kHeapText) {
+    raw_[kTypeByte] = 0;  // null until the copy is made (operator new may throw)
+    std::string_view text = other.TextView();
+    std::memcpy(AllocateText(t, text.size()), text.data(), text.size());
+  } else if (t == ValueType::kStringList) {
+    Store<StringList*>(0, new StringList(other.as_list()));
+    raw_[kTypeByte] = other.raw_[kTypeByte];
+  } else {
+    std::memcpy(raw_, other.raw_, sizeof raw_);
+  }
+}
+
+void Value::ReleaseHeap() noexcept {
+  if (type() == ValueType::kStringList) delete Load<StringList*>(0);
+  else ::operator delete(Load<char*>(0));
+}
+
+bool operator==(const Value& a, const Value& b) {
+  if (a.type() != b.type()) return false;
+  switch (a.type()) {
+    case ValueType::kNull: return true;
+    case ValueType::kBool:
+    case ValueType::kInt:
+    case ValueType::kDateTime: return a.Load<int64_t>(0) == b.Load<int64_t>(0);
+    case ValueType::kFloat: return a.Load<double>(0) == b.Load<double>(0);
+    case ValueType::kText:
+    case ValueType::kDecimal:
+    case ValueType::kJson: return a.TextView() == b.TextView();
+    case ValueType::kStringList: return a.as_list() == b.as_list();
+  }
+  return false;
+}
+
 std::optional<double> Value::AsNumber() const {
   switch (type()) {
     case ValueType::kInt: return static_cast<double>(as_int());
     case ValueType::kFloat: return as_float();
-    case ValueType::kDecimal: return std::strtod(as_decimal().text.c_str(), nullptr);
+    case ValueType::kDecimal: return std::strtod(std::string(as_decimal()).c_str(), nullptr);
     case ValueType::kDateTime: return static_cast<double>(as_time().ms);
     default: return std::nullopt;
   }
 }
 
 void Value::AppendKey(std::string* out) const {
-  out->push_back(static_cast<char>('0' + v_.index()));
+  out->push_back(static_cast<char>('0' + static_cast<int>(type())));
   auto append_sized = [out](std::string_view s) {
     out->append(std::to_string(s.size()));
     out->push_back(':');
@@ -41,8 +98,8 @@ void Value::AppendKey(std::string* out) const {
     }
     case ValueType::kText: append_sized(as_text()); break;
     case ValueType::kDateTime: append_sized(std::to_string(as_time().ms)); break;
-    case ValueType::kDecimal: append_sized(as_decimal().text); break;
-    case ValueType::kJson: append_sized(as_json().text); break;
+    case ValueType::kDecimal: append_sized(as_decimal()); break;
+    case ValueType::kJson: append_sized(as_json()); break;
     case ValueType::kStringList:
       // The count is terminated: "1" + "150:" must not read as "11" + "50:".
       out->append(std::to_string(as_list().size()));
@@ -63,10 +120,10 @@ std::string Value::ToDisplay() const {
       auto r = std::to_chars(buf, buf + sizeof buf, as_float());
       return std::string(buf, r.ptr - buf);
     }
-    case ValueType::kText: return as_text();
+    case ValueType::kText: return std::string(as_text());
     case ValueType::kDateTime: return FormatTimestamp(as_time());
-    case ValueType::kDecimal: return as_decimal().text;
-    case ValueType::kJson: return as_json().text;
+    case ValueType::kDecimal: return std::string(as_decimal());
+    case ValueType::kJson: return std::string(as_json());
     case ValueType::kStringList: {
       std::string s;
       for (const auto& e : as_list()) s += (s.empty() ? "" : ",") + e;
@@ -115,7 +172,7 @@ std::optional<int> CompareDecimalText(std::string_view a, std::string_view b) {
 // The exact decimal text of an int or decimal value, or empty.
 std::string DecimalText(const Value& v) {
   if (v.type() == ValueType::kInt) return std::to_string(v.as_int());
-  if (v.type() == ValueType::kDecimal) return v.as_decimal().text;
+  if (v.type() == ValueType::kDecimal) return std::string(v.as_decimal());
   return std::string();
 }
 }  // namespace
@@ -131,9 +188,9 @@ int CompareValues(const Value& a, const Value& b) {
   if (a.type() != b.type()) return Cmp(static_cast<int>(a.type()), static_cast<int>(b.type()));
   switch (a.type()) {
     case ValueType::kBool: return Cmp(a.as_bool(), b.as_bool());
-    case ValueType::kText: return a.as_text().compare(b.as_text()) < 0 ? -1 : (a.as_text() == b.as_text() ? 0 : 1);
+    case ValueType::kText: return Cmp(a.as_text(), b.as_text());
     case ValueType::kDateTime: return Cmp(a.as_time().ms, b.as_time().ms);
-    case ValueType::kJson: return Cmp(a.as_json().text, b.as_json().text);
+    case ValueType::kJson: return Cmp(a.as_json(), b.as_json());
     case ValueType::kStringList: return Cmp(a.as_list(), b.as_list());
     default: return 0;
   }

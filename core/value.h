@@ -1,13 +1,18 @@
 #pragma once
 // Value: one property value of a record, a small tagged union over the property
-// types of SPEC.md section 1.1. Values are plain data: copyable, thread-safe to share
-// const, and totally ordered within one type (nulls first).
+// types of SPEC.md section 1.1, in 40 bytes. Text (text, bigNumber and json values)
+// of up to 38 bytes is kept inside the value, so a prefixed ULID id or a short
+// title costs no allocation and is read from the record's own cache lines; longer
+// text is one heap block of its exact size. Moving a value copies its 40 bytes.
+// Values are plain data: copyable, thread-safe to share const, and totally ordered
+// within one type (nulls first).
 
+#include <cassert>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 namespace kin {
@@ -33,34 +38,68 @@ using StringList = std::vector<std::string>;
 
 class Value {
  public:
-  Value() = default;  // null
-  static Value Bool(bool b) { return Value(std::in_place_index<1>, b); }
-  static Value Int(int64_t i) { return Value(std::in_place_index<2>, i); }
-  static Value Float(double d) { return Value(std::in_place_index<3>, d); }
-  static Value Text(std::string s) { return Value(std::in_place_index<4>, std::move(s)); }
-  // Text copied straight into the value (no std::string in between).
-  static Value Text(const char* data, size_t size) { return Value(std::in_place_index<4>, data, size); }
-  static Value Time(Timestamp t) { return Value(std::in_place_index<5>, t); }
-  static Value Dec(Decimal d) { return Value(std::in_place_index<6>, std::move(d)); }
-  static Value Json(JsonText j) { return Value(std::in_place_index<7>, std::move(j)); }
-  static Value List(StringList l) { return Value(std::in_place_index<8>, std::move(l)); }
+  // Text of up to this many bytes (text, decimal and json values) is kept inside
+  // the value; longer text is one heap block of its exact size.
+  static constexpr size_t kInlineText = 38;
 
-  ValueType type() const { return static_cast<ValueType>(v_.index()); }
-  bool is_null() const { return v_.index() == 0; }
+  Value() noexcept { raw_[kSizeByte] = 0, raw_[kTypeByte] = 0; }  // null
+  static Value Bool(bool b) { return Scalar(ValueType::kBool, int64_t{b}); }
+  static Value Int(int64_t i) { return Scalar(ValueType::kInt, i); }
+  static Value Float(double d) { return Scalar(ValueType::kFloat, d); }
+  static Value Text(std::string_view s) { return OfText(ValueType::kText, s.data(), s.size()); }
+  static Value Text(const char* data, size_t size) { return OfText(ValueType::kText, data, size); }
+  // Text of `size` bytes written in place by write(char* out) (no string in between).
+  template <typename Write>
+  static Value TextWith(size_t size, Write&& write) {
+    Value v;
+    write(v.AllocateText(ValueType::kText, size));
+    return v;
+  }
+  static Value Time(Timestamp t) { return Scalar(ValueType::kDateTime, t.ms); }
+  static Value Dec(const Decimal& d) { return OfText(ValueType::kDecimal, d.text.data(), d.text.size()); }
+  static Value Json(const JsonText& j) { return OfText(ValueType::kJson, j.text.data(), j.text.size()); }
+  static Value List(StringList l);
 
-  bool as_bool() const { return std::get<1>(v_); }
-  int64_t as_int() const { return std::get<2>(v_); }
-  double as_float() const { return std::get<3>(v_); }
-  const std::string& as_text() const { return std::get<4>(v_); }
-  Timestamp as_time() const { return std::get<5>(v_); }
-  const Decimal& as_decimal() const { return std::get<6>(v_); }
-  const JsonText& as_json() const { return std::get<7>(v_); }
-  const StringList& as_list() const { return std::get<8>(v_); }
+  Value(const Value& other) { CopyFrom(other); }
+  Value(Value&& other) noexcept { TakeFrom(other); }
+  Value& operator=(const Value& other) {
+    if (this != &other) {
+      Value copy(other);  // may throw: *this is untouched then
+      Release();
+      TakeFrom(copy);
+    }
+    return *this;
+  }
+  Value& operator=(Value&& other) noexcept {
+    if (this != &other) {
+      Release();
+      TakeFrom(other);
+    }
+    return *this;
+  }
+  ~Value() { Release(); }
+
+  ValueType type() const { return static_cast<ValueType>(raw_[kTypeByte]); }
+  bool is_null() const { return raw_[kTypeByte] == 0; }
+
+  // Each accessor is for values of its type only (asserted).
+  bool as_bool() const { return assert(Is(ValueType::kBool)), Load<int64_t>(0) != 0; }
+  int64_t as_int() const { return assert(Is(ValueType::kInt)), Load<int64_t>(0); }
+  double as_float() const { return assert(Is(ValueType::kFloat)), Load<double>(0); }
+  Timestamp as_time() const { return assert(Is(ValueType::kDateTime)), Timestamp{Load<int64_t>(0)}; }
+  // The text of a text value: valid while the value lives unchanged at its place
+  // (short text is inside the value, so a moved value's old view dangles).
+  std::string_view as_text() const { return assert(Is(ValueType::kText)), TextView(); }
+  // The canonical decimal text of a bigNumber value.
+  std::string_view as_decimal() const { return assert(Is(ValueType::kDecimal)), TextView(); }
+  // The compact JSON text of a json value.
+  std::string_view as_json() const { return assert(Is(ValueType::kJson)), TextView(); }
+  const StringList& as_list() const { return assert(Is(ValueType::kStringList)), *Load<StringList*>(0); }
 
   // A number view of int, float, decimal and timestamp values (for comparisons).
   std::optional<double> AsNumber() const;
 
-  friend bool operator==(const Value&, const Value&) = default;
+  friend bool operator==(const Value& a, const Value& b);
 
   // Appends an encoding that is equal for equal values and distinct otherwise
   // (the key of unique and plain indexes).
@@ -70,14 +109,63 @@ class Value {
   std::string ToDisplay() const;
 
  private:
-  using Storage = std::variant<std::monostate, bool, int64_t, double, std::string, Timestamp, Decimal, JsonText,
-                               StringList>;
-  // Builds the alternative in place: a factory's value is constructed once, in the
-  // Value it returns (no variant moved in between).
-  template <size_t I, typename... Args>
-  explicit Value(std::in_place_index_t<I> index, Args&&... args) : v_(index, std::forward<Args>(args)...) {}
-  Storage v_;
+  // 40 bytes: the payload in raw_[0, 38) (a number, a list pointer, inline text, or
+  // a heap text's pointer and size), the inline text's size (kHeapText when the
+  // text is on the heap), and the type.
+  static constexpr size_t kSizeByte = kInlineText, kTypeByte = kInlineText + 1;
+  static constexpr unsigned char kHeapText = 0xFF;
+  static_assert(kInlineText < kHeapText);
+
+  bool Is(ValueType t) const { return type() == t; }
+  static bool IsText(ValueType t) { return t == ValueType::kText || t == ValueType::kDecimal || t == ValueType::kJson; }
+  template <typename T>
+  T Load(size_t at) const {
+    T v;
+    std::memcpy(&v, raw_ + at, sizeof v);
+    return v;
+  }
+  template <typename T>
+  void Store(size_t at, T v) {
+    std::memcpy(raw_ + at, &v, sizeof v);
+  }
+  template <typename T>
+  static Value Scalar(ValueType type, T v) {
+    Value out;
+    out.Store<T>(0, v);
+    out.raw_[kTypeByte] = static_cast<unsigned char>(type);
+    return out;
+  }
+  static Value OfText(ValueType type, const char* data, size_t size) {
+    Value v;
+    if (size != 0) std::memcpy(v.AllocateText(type, size), data, size);
+    else v.AllocateText(type, 0);
+    return v;
+  }
+  // Makes this null value a `type` value of `size` bytes of text; returns where
+  // they go.
+  char* AllocateText(ValueType type, size_t size);
+  std::string_view TextView() const {
+    const unsigned char n = raw_[kSizeByte];
+    if (n != kHeapText) return {reinterpret_cast<const char*>(raw_), n};
+    return {Load<const char*>(0), Load<size_t>(8)};
+  }
+  void CopyFrom(const Value& other);
+  // Takes other's payload; other becomes null.
+  void TakeFrom(Value& other) noexcept {
+    std::memcpy(raw_, other.raw_, sizeof raw_);
+    other.raw_[kTypeByte] = 0;
+  }
+  // Frees what the value owns on the heap (it is left unchanged: the caller
+  // overwrites it or is its destructor).
+  void Release() noexcept {
+    const auto t = type();
+    if (IsText(t) ? raw_[kSizeByte] == kHeapText : t == ValueType::kStringList) ReleaseHeap();
+  }
+  void ReleaseHeap() noexcept;
+
+  alignas(8) unsigned char raw_[kInlineText + 2];
 };
+static_assert(sizeof(Value) == 40);
 
 // Three-way comparison for ordering and range filters: nulls first; numbers (int,
 // float, decimal) compare numerically with each other; text by bytes; otherwise by type.

@@ -87,8 +87,8 @@ size_t EncodedSize(const Value& v) {
     case ValueType::kFloat:
     case ValueType::kDateTime: return 1 + 8;
     case ValueType::kText: return 1 + EncodedSize(v.as_text());
-    case ValueType::kDecimal: return 1 + EncodedSize(v.as_decimal().text);
-    case ValueType::kJson: return 1 + EncodedSize(v.as_json().text);
+    case ValueType::kDecimal: return 1 + EncodedSize(v.as_decimal());
+    case ValueType::kJson: return 1 + EncodedSize(v.as_json());
     case ValueType::kStringList: {
       size_t n = 1 + 8;
       for (const auto& s : v.as_list()) n += EncodedSize(s);
@@ -147,8 +147,8 @@ class PayloadWriter {
       case ValueType::kFloat: Fixed(v.as_float()); break;
       case ValueType::kText: String(v.as_text()); break;
       case ValueType::kDateTime: Fixed(v.as_time().ms); break;
-      case ValueType::kDecimal: String(v.as_decimal().text); break;
-      case ValueType::kJson: String(v.as_json().text); break;
+      case ValueType::kDecimal: String(v.as_decimal()); break;
+      case ValueType::kJson: String(v.as_json()); break;
       case ValueType::kStringList:
         Fixed(static_cast<uint64_t>(v.as_list().size()));
         for (const auto& s : v.as_list()) String(s);

@@ -146,8 +146,8 @@ class ImageWriter {
       case ValueType::kFloat: Put<double>(v.as_float()); break;
       case ValueType::kText: String(v.as_text()); break;
       case ValueType::kDateTime: Put<int64_t>(v.as_time().ms); break;
-      case ValueType::kDecimal: String(v.as_decimal().text); break;
-      case ValueType::kJson: String(v.as_json().text); break;
+      case ValueType::kDecimal: String(v.as_decimal()); break;
+      case ValueType::kJson: String(v.as_json()); break;
       case ValueType::kStringList:
         Put<uint64_t>(v.as_list().size());
         for (const auto& s : v.as_list()) String(s);

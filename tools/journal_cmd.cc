@@ -67,7 +67,7 @@ namespace {
 
 // A value as the dump shows it: JSON, with a bigNumber as its decimal text.
 std::string ValueText(const Value& v) {
-  if (v.type() == ValueType::kDecimal) return v.as_decimal().text;
+  if (v.type() == ValueType::kDecimal) return std::string(v.as_decimal());
   return api::ValueToJson(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -106,7 +106,7 @@ OJson StepJson(const Schema& schema, const ChangeStep& step) {
           OJson values = OJson::object();
           for (const auto& p : m.properties)
             values[p.name] = s.values[p.slot.value].type() == ValueType::kDecimal
-                                 ? OJson(s.values[p.slot.value].as_decimal().text)
+                                 ? OJson(s.values[p.slot.value].as_decimal())
                                  : OJson(api::ValueToJson(s.values[p.slot.value]));
           return {{"op", "put"}, {"model", m.name}, {"values", std::move(values)}};
         } else if constexpr (std::is_same_v<T, DeleteStep>) {

@@ -19,7 +19,7 @@
 // The memory estimate counts, per record: the Record itself, 56 bytes of container
 // node (the cached hash of the primary key, the hashed and ordered index links, a
 // bucket), its value slots (sizeof(Value) each) plus the heap bytes of text,
-// decimal, json and array values longer than the small-string buffer, its link
+// decimal and json values longer than Value::kInlineText and of array values, its link
 // lists (a vector per relation and a pointer per link); per live record and
 // secondary index, the key bytes plus 64 bytes of hash entry. Allocator overhead is
 // not counted.
@@ -73,12 +73,13 @@ constexpr uint64_t kNodeBytes = 56;
 constexpr uint64_t kIndexEntryBytes = 64;
 
 uint64_t HeapBytes(const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; }
+uint64_t HeapBytes(std::string_view text) { return text.size() > Value::kInlineText ? text.size() : 0; }
 
 uint64_t ValueHeapBytes(const Value& v) {
   switch (v.type()) {
     case ValueType::kText: return HeapBytes(v.as_text());
-    case ValueType::kDecimal: return HeapBytes(v.as_decimal().text);
-    case ValueType::kJson: return HeapBytes(v.as_json().text);
+    case ValueType::kDecimal: return HeapBytes(v.as_decimal());
+    case ValueType::kJson: return HeapBytes(v.as_json());
     case ValueType::kStringList: {
       uint64_t n = v.as_list().capacity() * sizeof(std::string);
       for (const auto& s : v.as_list()) n += HeapBytes(s);

@@ -70,10 +70,11 @@ void CheckRelation(const Store& store, const ModelDef& m, const Record& r, const
       ++counts->links;
       const Record* parent = store.Find(rel.target, fk.as_text());
       const std::string target = schema.model(rel.target).name;
+      const std::string fk_text(fk.as_text());
       if (!parent)
-        problems->push_back(where + ": dangling reference: " + fk_prop.name + " = " + fk.as_text() + " names no " + target);
+        problems->push_back(where + ": dangling reference: " + fk_prop.name + " = " + fk_text + " names no " + target);
       else if (list.size() != 1 || list[0] != parent)
-        problems->push_back(where + ": " + fk_prop.name + " = " + fk.as_text() + " but the link points at " +
+        problems->push_back(where + ": " + fk_prop.name + " = " + fk_text + " but the link points at " +
                             (list.empty() ? std::string("nothing") : target + " " + std::string(list[0]->id())));
     }
   }

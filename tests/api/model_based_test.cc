@@ -286,7 +286,7 @@ PlainJson FromValue(const kin::Value& v) {
     case ValueType::kBool: return v.as_bool();
     case ValueType::kInt: return v.as_int();
     case ValueType::kText: return v.as_text();
-    case ValueType::kJson: return PlainJson::parse(v.as_json().text);
+    case ValueType::kJson: return PlainJson::parse(v.as_json());
     default: return "(a value of type " + std::to_string(static_cast<int>(v.type())) + ")";
   }
 }

@@ -70,8 +70,8 @@ size_t CheckView(const Database& db, const Ids& ids, Problems& problems, const c
     int stores = 0;
     p.ForEachRelated(ids.product_store, [&](const RecordRef& s) {
       ++stores;
-      if (fk.is_null() || fk.as_text() != s.id())
-        fail("product " + std::string(p.id()) + " has store_id " + (fk.is_null() ? "null" : fk.as_text()) +
+      if (fk.is_null() || std::string(fk.as_text()) != s.id())
+        fail("product " + std::string(p.id()) + " has store_id " + (fk.is_null() ? "null" : std::string(fk.as_text())) +
              " but its store relation is " + std::string(s.id()));
       bool listed = false;
       s.ForEachRelated(ids.store_products, [&](const RecordRef& q) { listed |= q.id() == p.id(); });
@@ -79,7 +79,7 @@ size_t CheckView(const Database& db, const Ids& ids, Problems& problems, const c
     });
     if (stores > 1) fail("product " + std::string(p.id()) + " has " + std::to_string(stores) + " stores");
     if (!fk.is_null() && stores == 0)
-      fail("live product " + std::string(p.id()) + " points at store " + fk.as_text() + ", which is not live");
+      fail("live product " + std::string(p.id()) + " points at store " + std::string(fk.as_text()) + ", which is not live");
     if (StartsWith(p.Get(ids.product_title), "batch-")) ++batch_products;
     return true;
   });
@@ -104,9 +104,9 @@ size_t CheckView(const Database& db, const Ids& ids, Problems& problems, const c
     s.ForEachRelated(ids.store_products, [&](const RecordRef& p) {
       ++n;
       const Value& fk = p.Get(ids.product_store_id);
-      if (fk.is_null() || fk.as_text() != s.id())
+      if (fk.is_null() || std::string(fk.as_text()) != s.id())
         fail("store " + std::string(s.id()) + " lists product " + std::string(p.id()) + " whose store_id is " +
-             (fk.is_null() ? "null" : fk.as_text()));
+             (fk.is_null() ? "null" : std::string(fk.as_text())));
     });
     if (StartsWith(s.Get(ids.store_name), "batch-")) {
       ++batch_stores;
@@ -124,9 +124,9 @@ size_t CheckView(const Database& db, const Ids& ids, Problems& problems, const c
     u.ForEachRelated(ids.user_email, [&](const RecordRef& e) {
       ++n;
       const Value& fk = e.Get(ids.email_user_id);
-      if (fk.is_null() || fk.as_text() != u.id())
+      if (fk.is_null() || std::string(fk.as_text()) != u.id())
         fail("user " + std::string(u.id()) + " has email " + std::string(e.id()) + " whose user_id is " +
-             (fk.is_null() ? "null" : fk.as_text()));
+             (fk.is_null() ? "null" : std::string(fk.as_text())));
     });
     if (n > 1) fail("user " + std::string(u.id()) + " has " + std::to_string(n) + " emails");
     return true;
@@ -134,14 +134,14 @@ size_t CheckView(const Database& db, const Ids& ids, Problems& problems, const c
   view.ForEach(ids.email, [&](const RecordRef& e) {
     const Value& fk = e.Get(ids.email_user_id);
     if (fk.is_null()) return true;
-    auto user = view.Find(ids.user, fk.as_text());
+    auto user = view.Find(ids.user, std::string(fk.as_text()));
     if (!user) {
-      fail("email " + std::string(e.id()) + " points at missing user " + fk.as_text());
+      fail("email " + std::string(e.id()) + " points at missing user " + std::string(fk.as_text()));
       return true;
     }
     bool listed = false;
     user->ForEachRelated(ids.user_email, [&](const RecordRef& x) { listed |= x.id() == e.id(); });
-    if (!listed) fail("user " + fk.as_text() + " does not list its email " + std::string(e.id()));
+    if (!listed) fail("user " + std::string(fk.as_text()) + " does not list its email " + std::string(e.id()));
     return true;
   });
   return from_products.size();

@@ -112,6 +112,18 @@ TEST_CASE("an id made at a given time carries that time, and ids stay increasing
   CHECK(at < kin::NewPrefixedId("p", now + 1));
 }
 
+TEST_CASE("a prefixed id written in place fills exactly the size given for it") {
+  CHECK(kin::PrefixedIdSize("prod") == 5 + 26);
+  CHECK(kin::PrefixedIdSize("") == 26);
+  std::string buffer(40, '#');
+  kin::WritePrefixedId("prod", 0, buffer.data());
+  CHECK(buffer.substr(0, 5) == "prod_");
+  CHECK(kin::IsUlid(buffer.substr(5, 26)));
+  CHECK(buffer.substr(31) == std::string(9, '#'));  // nothing written past it
+  kin::WritePrefixedId("", 0, buffer.data());
+  CHECK(kin::IsUlid(buffer.substr(0, 26)));
+}
+
 TEST_CASE("a prefixed id with an empty prefix is a bare ulid") {
   CHECK(kin::IsUlid(kin::NewPrefixedId("")));
 }

@@ -88,10 +88,10 @@ std::string CerealEncoding(const ChangeSet& cs) {
         case ValueType::kBool: ar(static_cast<uint8_t>(v.as_bool())); break;
         case ValueType::kInt: ar(v.as_int()); break;
         case ValueType::kFloat: ar(v.as_float()); break;
-        case ValueType::kText: ar(v.as_text()); break;
+        case ValueType::kText: ar(std::string(v.as_text())); break;
         case ValueType::kDateTime: ar(v.as_time().ms); break;
-        case ValueType::kDecimal: ar(v.as_decimal().text); break;
-        case ValueType::kJson: ar(v.as_json().text); break;
+        case ValueType::kDecimal: ar(std::string(v.as_decimal())); break;
+        case ValueType::kJson: ar(std::string(v.as_json())); break;
         case ValueType::kStringList:
           ar(static_cast<uint64_t>(v.as_list().size()));
           for (const auto& s : v.as_list()) ar(s);
