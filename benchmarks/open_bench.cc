@@ -1,8 +1,13 @@
-// Open/<from>: opening an on-disk database of N products (each created by its own
-// call, so the journal holds N records) with one link each to 1000 orders, from the
-// journal alone vs from a snapshot of the same state. N is 1M unless the
-// environment variable KIN_BENCH_OPEN_RECORDS says otherwise. The snapshot write
-// time is reported as a counter of Open/snapshot.
+// Recovery and the directory tools on an on-disk database of N products (each
+// created by its own call, so the journal holds N records) with one link each to
+// 1000 orders; N is 1M unless the environment variable KIN_BENCH_OPEN_RECORDS says
+// otherwise.
+//   Open/<from>: opening it from the journal alone vs from a snapshot of the same
+//     state (closing is not timed).
+//   Snapshot/<where>: writing a snapshot of it, in a forked child (the default) or
+//     in-process; the call returns once the file and its directory are synced.
+//   Export/json, Import/json: the export document of it, and a new database
+//     directory built from that document (snapshot written, opened once to check).
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -12,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "api/export.h"
 #include "benchmarks/fixture.h"
 
 namespace kin::bench {
@@ -32,9 +38,10 @@ struct OpenFixture {
     return f;
   }
 
-  static std::unique_ptr<Database> Open(const std::string& dir) {
+  static std::unique_ptr<Database> Open(const std::string& dir, bool snapshot_in_child = true) {
     Options options;
     options.sync = SyncPolicy::kNone;
+    options.snapshot_in_child = snapshot_in_child;
     auto db = Database::Open(dir, &ProductOrderSchemaText(), options);
     if (!db.ok()) Die("open " + dir + ": " + db.status().ToString());
     return std::move(db).value();
@@ -96,6 +103,80 @@ BENCHMARK_CAPTURE(OpenFrom, snapshot, true)
     ->Iterations(2)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
+
+// The database of the snapshot directory is opened once (not timed); each iteration
+// writes a full snapshot of the same state (the file of the same position is
+// replaced atomically).
+void SnapshotWrite(benchmark::State& state, bool in_child) {
+  OpenFixture& f = OpenFixture::Get();
+  auto db = OpenFixture::Open(f.snapshot_dir->path(), in_child);
+  for (auto _ : state) {
+    Status s = db->Snapshot();
+    if (!s.ok()) state.SkipWithError(s.ToString().c_str());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * f.records);
+  state.counters["records"] = static_cast<double>(f.records);
+}
+BENCHMARK_CAPTURE(SnapshotWrite, child, true)
+    ->Name("Snapshot/child")
+    ->Iterations(2)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(SnapshotWrite, inprocess, false)
+    ->Name("Snapshot/inprocess")
+    ->Iterations(2)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+// The export document, kept for Import/json (made once, by Export/json or on first use).
+std::string& ExportText() {
+  static std::string text;
+  return text;
+}
+
+void ExportJson(benchmark::State& state) {
+  OpenFixture& f = OpenFixture::Get();
+  auto db = OpenFixture::Open(f.snapshot_dir->path());
+  for (auto _ : state) {
+    auto text = api::ExportJson(*db);
+    if (!text.ok()) {
+      state.SkipWithError(text.status().ToString().c_str());
+      break;
+    }
+    ExportText() = std::move(text).value();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * f.records);
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * ExportText().size()));
+  state.counters["records"] = static_cast<double>(f.records);
+}
+BENCHMARK(ExportJson)->Name("Export/json")->Iterations(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+void ImportJson(benchmark::State& state) {
+  OpenFixture& f = OpenFixture::Get();
+  if (ExportText().empty()) {
+    auto db = OpenFixture::Open(f.snapshot_dir->path());
+    auto text = api::ExportJson(*db);
+    if (!text.ok()) Die("export: " + text.status().ToString());
+    ExportText() = std::move(text).value();
+  }
+  Options options;
+  options.sync = SyncPolicy::kNone;
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto dir = std::make_unique<TempDir>("import");
+    std::string target = dir->path() + "/db";
+    state.ResumeTiming();
+    Status s = api::ImportJson(target, ExportText(), options);
+    if (!s.ok()) state.SkipWithError(s.ToString().c_str());
+    state.PauseTiming();
+    dir.reset();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * f.records);
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * ExportText().size()));
+  state.counters["records"] = static_cast<double>(f.records);
+}
+BENCHMARK(ImportJson)->Name("Import/json")->Iterations(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace kin::bench

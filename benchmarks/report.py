@@ -117,7 +117,14 @@ def main():
         rows.append((f"Open/snapshot: records per second ({snap.get('records', 0):,.0f} records)", f"{rate:,.0f}/s",
                      ">= 2M/s", "met" if rate >= 2e6 else "MISSED"))
         rows.append(("Open/journal: records per second", f"{per_second(runs['Open/journal']):,.0f}/s", "", ""))
-        rows.append(("snapshot write time", fmt_time(snap.get("snapshot_write_s", 0)), "", ""))
+    for name, what in (("Snapshot/child", "snapshot write, forked child (default)"),
+                       ("Snapshot/inprocess", "snapshot write, in-process"),
+                       ("Export/json", "export to JSON"),
+                       ("Import/json", "import from JSON (new database, checked by opening)")):
+        b = runs.get(name)
+        if b:
+            rows.append((f"{what}: time ({b.get('records', 0):,.0f} records)", fmt_time(seconds(b)), "", ""))
+            rows.append((f"{what}: records per second", f"{per_second(b):,.0f}/s", "", ""))
 
     for what in ("record", "link"):
         k, r = runs.get("Memory/kin"), runs.get("Memory/raw")

@@ -30,7 +30,9 @@ int Measure(int n, bool in_child) {
   for (int base = 0; base < n; base += 10000) {
     kin::Json batch = kin::Json::array();
     for (int i = base; i < std::min(n, base + 10000); ++i)
-      batch.push_back({{"id", "i" + std::to_string(i)}, {"name", "item " + std::to_string(i)}, {"n", i}});
+      batch.push_back({{"id", std::string("i").append(std::to_string(i))},  // not "i" + ...: GCC 12 -Wrestrict
+                       {"name", std::string("item ").append(std::to_string(i))},
+                       {"n", i}});
     if (!db->CallText("createItems", kin::Json::array({batch})).ok()) return 1;
   }
   double load_s = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -42,7 +44,7 @@ int Measure(int n, bool in_child) {
     while (!stop) {
       auto s = Clock::now();
       bool in_snapshot = snapshotting;
-      auto r = db->CallText("createItems", kin::Json::array({{{"id", "w" + std::to_string(i++)}, {"name", "w"}, {"n", 1}}}));
+      auto r = db->CallText("createItems", kin::Json::array({{{"id", std::string("w").append(std::to_string(i++))}, {"name", "w"}, {"n", 1}}}));
       double us = std::chrono::duration<double, std::micro>(Clock::now() - s).count();
       ((in_snapshot || snapshotting) ? during : outside).push_back(us);
       if (!r.ok()) return;
