@@ -1,7 +1,10 @@
 #include "api/limits.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
+
+#include "core/record.h"
 
 namespace kin::api {
 
@@ -75,6 +78,10 @@ size_t ValueBytes(const Value& value) {
 }
 
 Status CheckRecordSize(const ModelDef& model, const std::vector<Value>& values) {
+  // Values that keep nothing on the heap hold a few bytes each: a record of them
+  // (at most Record::kMaxValues) is within both limits.
+  static_assert(Value::kInlineText <= kMaxValueBytes && Record::kMaxValues * Value::kInlineText <= kMaxRecordBytes);
+  if (std::none_of(values.begin(), values.end(), [](const Value& v) { return v.owns_heap(); })) return Status::Ok();
   size_t total = 0;
   for (size_t i = 0; i < values.size(); ++i) {
     size_t bytes = ValueBytes(values[i]);

@@ -127,7 +127,7 @@ Status RecordEditor::CheckParents(const std::vector<Value>& values, const std::v
 }
 
 Result<std::string> RecordEditor::Create(const Json& data) {
-  std::vector<Value> values(model_.properties.size());
+  std::vector<Value> values = ctx_.mutation->NewValues(model_.properties.size());
   Given given(model_.properties.size(), false);
   Deferred deferred;
   KIN_RETURN_IF_ERROR(ReadFields(data, true, values, given, deferred));
@@ -135,7 +135,7 @@ Result<std::string> RecordEditor::Create(const Json& data) {
 }
 
 Result<std::string> RecordEditor::Create(std::span<const FieldValue> fields) {
-  std::vector<Value> values(model_.properties.size());
+  std::vector<Value> values = ctx_.mutation->NewValues(model_.properties.size());
   Given given(model_.properties.size(), false);
   for (const FieldValue& f : fields) {
     const PropertyDef* p = model_.FindProperty(f.name);

@@ -52,7 +52,14 @@ Status Mutation::Apply(ChangeStep&& step, size_t inverse_begin, bool erase_put) 
     sink_->Add(step);
     back.sunk = true;
     // A put that creates a record was looked up (by Put, or by Insert's caller).
-    s = erase_put ? store_.ApplyNew(std::get<PutStep>(std::move(step))) : store_.Apply(std::move(step));
+    if (erase_put) {
+      auto& put = std::get<PutStep>(step);
+      s = store_.ApplyNew(std::move(put));
+      // The values moved into the record: the buffer serves the next NewValues.
+      if (s.ok() && put.values.capacity() <= kKeptSteps) spare_values_ = std::move(put.values);
+    } else {
+      s = store_.Apply(std::move(step));
+    }
   } else {
     done_.steps.push_back(std::move(step));
     back.kept = true;

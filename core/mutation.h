@@ -38,6 +38,16 @@ class Mutation {
   Status Link(RelationId relation, std::string_view from, std::string_view to);
   Status Unlink(RelationId relation, std::string_view from, std::string_view to);
 
+  // A vector of `n` null values for the values of a new record, with the memory of
+  // one a put before this gave back (creates reuse one buffer instead of
+  // allocating one per record).
+  std::vector<Value> NewValues(size_t n) {
+    std::vector<Value> v = std::move(spare_values_);
+    v.clear();
+    v.resize(n);
+    return v;
+  }
+
   const Store& store() const { return store_; }
   bool empty() const { return undo_.empty(); }
   // The steps applied so far, in order (only without a sink: the sink has them).
@@ -79,6 +89,7 @@ class Mutation {
   std::vector<Undo> undo_;             // one per applied step
   std::string ids_;                    // the ids Undo entries name
   std::vector<ChangeStep> inverse_;    // the inverse steps of every step, in step order
+  std::vector<Value> spare_values_;    // a put's emptied values, for NewValues
 };
 
 }  // namespace kin

@@ -96,6 +96,13 @@ class Value {
   std::string_view as_json() const { return assert(Is(ValueType::kJson)), TextView(); }
   const StringList& as_list() const { return assert(Is(ValueType::kStringList)), *Load<StringList*>(0); }
 
+  // Whether the value keeps anything on the heap: text longer than kInlineText, or
+  // a string list. A value that does not holds at most kInlineText bytes of text.
+  bool owns_heap() const {
+    const auto t = type();
+    return IsText(t) ? raw_[kSizeByte] == kHeapText : t == ValueType::kStringList;
+  }
+
   // A number view of int, float, decimal and timestamp values (for comparisons).
   std::optional<double> AsNumber() const;
 
@@ -158,8 +165,7 @@ class Value {
   // Frees what the value owns on the heap (it is left unchanged: the caller
   // overwrites it or is its destructor).
   void Release() noexcept {
-    const auto t = type();
-    if (IsText(t) ? raw_[kSizeByte] == kHeapText : t == ValueType::kStringList) ReleaseHeap();
+    if (owns_heap()) ReleaseHeap();
   }
   void ReleaseHeap() noexcept;
 
