@@ -8,6 +8,24 @@
 
 namespace kin {
 
+ValueType StoredValueType(PropertyType t) {
+  switch (t) {
+    case PropertyType::kId:
+    case PropertyType::kText:
+    case PropertyType::kEnum:
+    case PropertyType::kForeignKey: return ValueType::kText;
+    case PropertyType::kNumber:
+    case PropertyType::kAutoincrement: return ValueType::kInt;
+    case PropertyType::kFloat: return ValueType::kFloat;
+    case PropertyType::kBigNumber: return ValueType::kDecimal;
+    case PropertyType::kBoolean: return ValueType::kBool;
+    case PropertyType::kDateTime: return ValueType::kDateTime;
+    case PropertyType::kJson: return ValueType::kJson;
+    case PropertyType::kArray: return ValueType::kStringList;
+  }
+  return ValueType::kNull;
+}
+
 const char* PropertyTypeName(PropertyType t) {
   switch (t) {
     case PropertyType::kId: return "id";

@@ -58,6 +58,9 @@ enum class PropertyType : uint8_t {
   kForeignKey,  // `{relation}_id` of a belongsTo: a text id or null
 };
 const char* PropertyTypeName(PropertyType t);
+// The type of the values a property of type `t` holds when not null (an id, enum or
+// foreign key is text, a bigNumber a decimal, an array a string list, ...).
+ValueType StoredValueType(PropertyType t);
 // The scalar type of a JSON type word ("text", "number", ...), or nullopt.
 std::optional<PropertyType> ParseScalarType(std::string_view word);
 

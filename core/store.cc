@@ -139,11 +139,25 @@ Status Store::Apply(ChangeStep&& step) {
 
 Status Store::ApplyNew(PutStep&& step) { return ApplyPut(step, &step.values, true); }
 
+Status Store::CheckValueTypes(const ModelDef& m, std::span<const Value> values) {
+  for (size_t i = 0; i < values.size() && i < m.properties.size(); ++i) {
+    const Value& v = values[i];
+    const PropertyDef& p = m.properties[i];
+    if (v.is_null() ? p.primary_key : v.type() != StoredValueType(p.type)) {
+      std::string id = values[0].type() == ValueType::kText ? std::string(values[0].as_text()) : v.ToDisplay();
+      return Corrupt(m.name + " " + id + ": " + p.name + " is not a " + PropertyTypeName(p.type) + " value (" +
+                     (v.is_null() ? std::string("null") : v.ToDisplay()) + ")");
+    }
+  }
+  return Status::Ok();
+}
+
 Status Store::ApplyPut(const PutStep& step, std::vector<Value>* take, bool known_new) {
   if (step.model.value >= tables_.size()) return Corrupt("unknown model");
   const ModelDef& m = schema_->model(step.model);
   if (step.values.size() != m.properties.size() || step.values[0].type() != ValueType::kText)
     return Corrupt("record of " + m.name + " has the wrong shape");
+  KIN_RETURN_IF_ERROR(CheckValueTypes(m, step.values));
   // Resolve every parent first, so a failure changes nothing. The parents of a model
   // of a usual number of relations are kept on the stack, sparing a heap buffer.
   constexpr size_t kInlineRelations = 16;
@@ -230,6 +244,7 @@ Result<const Record*> Store::LoadRecord(ModelId model, std::span<Value> values) 
   const ModelDef& m = schema_->model(model);
   if (values.size() != m.properties.size() || values[0].type() != ValueType::kText)
     return Corrupt("record of " + m.name + " has the wrong shape");
+  KIN_RETURN_IF_ERROR(CheckValueTypes(m, values));
   return Insert(m, RecordPtr(values, m.relations.size(), RecordBlocks(model)), false);
 }
 
@@ -315,6 +330,7 @@ Status Store::FinishLoad() {
         const Record& child = *child_ptr;
         const Value& fk = child.value(rel.foreign_key.value);
         if (fk.is_null()) continue;
+        if (fk.type() != ValueType::kText) return Corrupt(m.name + " " + std::string(child.id()) + ": " + rel.name + " is not an id");
         const Record* parent = Find(rel.target, fk.as_text());
         if (!parent)
           return Corrupt(m.name + " " + std::string(child.id()) + " points at a missing parent " + std::string(fk.as_text()));

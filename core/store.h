@@ -56,9 +56,15 @@ class Store {
     return !r.marked_deleted();
   }
 
+  // Every stored value is null or of its property's StoredValueType: puts and loads
+  // of any other are refused (database_error), so readers may rely on the types.
+  // database_error naming the model, record and property when a value is not.
+  static Status CheckValueTypes(const ModelDef& model, std::span<const Value> values);
+
   // Applies one step. A step whose preconditions do not hold (a missing record, a
-  // foreign key naming no record, a record still referenced, a duplicate link)
-  // returns database_error and changes nothing; a validated step cannot fail.
+  // value not of its property's type, a foreign key naming no record, a record still
+  // referenced, a duplicate link) returns database_error and changes nothing; a
+  // validated step cannot fail.
   Status Apply(const ChangeStep& step);
   // The same, free to take the step's values: those of a put go into the record by
   // move, not copy (the step is left with moved-from values when it applies, and is
@@ -96,7 +102,9 @@ class Store {
   // AppendRecord takes a record built for `model` whose primary key is greater than
   // every loaded one (a database_error otherwise): the fastest way in, for a record
   // from NewRecord, which goes in at its address or, on a failure, stays with the
-  // caller (any other is first moved into a block of the model's pool).
+  // caller (any other is first moved into a block of the model's pool). It does not
+  // read the values past the id and deleted_at: the caller has checked them with
+  // CheckValueTypes (a loader does so on the thread that decodes them).
   Result<const Record*> AppendRecord(ModelId model, RecordPtr&& record);
   Status LoadLinks(RelationId relation, const Record* owner, LinkList targets);
   Status FinishLoad();

@@ -72,7 +72,12 @@ std::optional<double> Value::AsNumber() const {
   switch (type()) {
     case ValueType::kInt: return static_cast<double>(as_int());
     case ValueType::kFloat: return as_float();
-    case ValueType::kDecimal: return std::strtod(std::string(as_decimal()).c_str(), nullptr);
+    case ValueType::kDecimal: {
+      std::string_view text = as_decimal();
+      double d = 0;
+      std::from_chars(text.data(), text.data() + text.size(), d);
+      return d;
+    }
     case ValueType::kDateTime: return static_cast<double>(as_time().ms);
     default: return std::nullopt;
   }

@@ -299,6 +299,7 @@ class V2Loader {
   // A record decoded and numbered (its ordinal is its position in the model).
   RecordPtr Decode(const ModelDef& m) {
     RecordPtr r = store_.NewRecord(m.id, [this](size_t) { return in_.GetValue(); });
+    Check(Store::CheckValueTypes(m, r->values()));  // here, while the record is in this thread's cache
     by_ordinal_[m.id.value].push_back(r.get());
     return r;
   }

@@ -19,7 +19,8 @@
 // The memory estimate counts, per record: the Record itself, 56 bytes of container
 // node (the cached hash of the primary key, the hashed and ordered index links, a
 // bucket), its value slots (sizeof(Value) each) plus the heap bytes of text,
-// decimal and json values longer than Value::kInlineText and of array values, its link
+// decimal and json values longer than Value::kInlineText and of array values (the
+// list and its strings), its link
 // lists (a vector per relation and a pointer per link); per live record and
 // secondary index, the key bytes plus 64 bytes of hash entry. Allocator overhead is
 // not counted.
@@ -81,7 +82,7 @@ uint64_t ValueHeapBytes(const Value& v) {
     case ValueType::kDecimal: return HeapBytes(v.as_decimal());
     case ValueType::kJson: return HeapBytes(v.as_json());
     case ValueType::kStringList: {
-      uint64_t n = v.as_list().capacity() * sizeof(std::string);
+      uint64_t n = sizeof(StringList) + v.as_list().capacity() * sizeof(std::string);
       for (const auto& s : v.as_list()) n += HeapBytes(s);
       return n;
     }

@@ -242,6 +242,28 @@ TEST_CASE("a put of the wrong shape fails and changes nothing", "[core]") {
   CHECK(Dump(shop.store) == before);
 }
 
+TEST_CASE("a put or a load of a value not of its property's type fails and changes nothing", "[core]") {
+  Shop shop;
+  const std::string before = Dump(shop.store);
+  // price is a number, title text; a bigNumber would be a decimal, an array a list.
+  for (const Value& bad : {T("30"), Value::Float(30.5), Value::Dec(Decimal{"30"}), Value::Bool(true)}) {
+    Status put = shop.store.Apply(PutStep{M(shop.s, "Product"), Row(shop.s, "Product", "p9", {{"price", bad}})});
+    REQUIRE_FALSE(put.ok());
+    CHECK(put.type() == ErrorType::kDatabaseError);
+    CHECK_THAT(put.message(), Catch::Contains("Product p9: price is not a number value"));
+    std::vector<Value> row = Row(shop.s, "Product", "p1", {{"price", bad}});  // an update of p1 too
+    CHECK_FALSE(shop.store.Apply(PutStep{M(shop.s, "Product"), row}).ok());
+  }
+  CHECK_FALSE(shop.store.Apply(PutStep{M(shop.s, "Product"), Row(shop.s, "Product", "p9", {{"title", Value::Int(1)}})})
+                  .ok());
+  CHECK(Dump(shop.store) == before);
+  Store empty(shop.schema);
+  std::vector<Value> row = Row(shop.s, "Product", "p9", {{"price", T("30")}});
+  CHECK_FALSE(empty.LoadRecord(M(shop.s, "Product"), std::span<Value>(row)).ok());
+  CHECK(empty.Count(M(shop.s, "Product")) == 0);
+  CHECK(Store::CheckValueTypes(shop.s.model(M(shop.s, "Product")), Row(shop.s, "Product", "p9")).ok());
+}
+
 TEST_CASE("a unique index holds live records by value", "[core]") {
   Shop shop;
   CHECK(IndexIds(shop.store, "Email", "address", T("ann@x.io")) == Ids{"e1"});

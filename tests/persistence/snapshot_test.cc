@@ -88,6 +88,29 @@ TEST_CASE("a format-2 snapshot loads the same records and links in both directio
   CHECK(ids(store.Find(order.id, "o1")->links(products)) == std::vector<std::string>{"p1"});
 }
 
+TEST_CASE("a snapshot value not of its property's type is a database_error, on one thread or two", "[persistence]") {
+  auto db = SmallDatabase();
+  REQUIRE(db->Call("updateProducts", Json::array({{{"id", "p2"}, {"title", "Anvil"}}})).ok());
+  std::string payload;
+  {
+    ReadView view = db->Read();
+    payload = persistence::EncodeSnapshot(view.store(), 9, SeedSchemaText()).substr(40);
+  }
+  // The same image read with a schema whose Product.title is a number.
+  std::string text = SeedSchemaText();
+  const std::string title = R"("title": { "type": "text")";
+  REQUIRE(text.find(title) != std::string::npos);
+  text.replace(text.find(title), title.size(), R"("title": { "type": "number")");
+  auto numbered = api::SchemaFromText(text);
+  REQUIRE(numbered.ok());
+  for (uint64_t parallel_from : {persistence::kParallelLoadRecords, uint64_t{1}}) {
+    Store store(numbered.value());
+    Status s = Load(Sealed(payload), store, parallel_from);
+    REQUIRE(s.type() == ErrorType::kDatabaseError);
+    CHECK_THAT(s.message(), Contains("Product p2: title is not a number value (Anvil)"));
+  }
+}
+
 TEST_CASE("a format-2 link ordinal past the target model is a database_error", "[persistence]") {
   std::string payload = SmallPayload();
   // The image ends with the last owner's last target ordinal (p3 -> o2).
