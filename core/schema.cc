@@ -233,6 +233,7 @@ class SchemaResolver {
     m.property_by_name_[d.name] = d.slot.value;
     if (d.searchable) m.searchable.push_back(d.slot);
     if (d.unique || d.index) m.indexes.push_back(IndexDef{{d.slot}, d.unique});
+    m.value_types.push_back(StoredValueType(d.type));
     m.properties.push_back(std::move(d));
   }
 

@@ -116,6 +116,7 @@ struct ModelDef {
   std::string words;  // "Order product"
   ModelId id;
   std::vector<PropertyDef> properties;  // slot order
+  std::vector<ValueType> value_types;   // per slot: StoredValueType of its property
   std::vector<RelationId> relations;    // local order
   std::vector<IndexDef> indexes;        // unique/index modifiers and declared indexes
   SlotId created_at, updated_at, deleted_at;

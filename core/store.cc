@@ -140,14 +140,15 @@ Status Store::Apply(ChangeStep&& step) {
 Status Store::ApplyNew(PutStep&& step) { return ApplyPut(step, &step.values, true); }
 
 Status Store::CheckValueTypes(const ModelDef& m, std::span<const Value> values) {
-  for (size_t i = 0; i < values.size() && i < m.properties.size(); ++i) {
+  const size_t n = std::min(values.size(), m.value_types.size());
+  for (size_t i = 0; i < n; ++i) {
+    const ValueType t = values[i].type();
+    if (t == m.value_types[i] || (t == ValueType::kNull && i != 0)) continue;  // slot 0: the id
     const Value& v = values[i];
     const PropertyDef& p = m.properties[i];
-    if (v.is_null() ? p.primary_key : v.type() != StoredValueType(p.type)) {
-      std::string id = values[0].type() == ValueType::kText ? std::string(values[0].as_text()) : v.ToDisplay();
-      return Corrupt(m.name + " " + id + ": " + p.name + " is not a " + PropertyTypeName(p.type) + " value (" +
-                     (v.is_null() ? std::string("null") : v.ToDisplay()) + ")");
-    }
+    std::string id = values[0].type() == ValueType::kText ? std::string(values[0].as_text()) : v.ToDisplay();
+    return Corrupt(m.name + " " + id + ": " + p.name + " is not a " + PropertyTypeName(p.type) + " value (" +
+                   (v.is_null() ? std::string("null") : v.ToDisplay()) + ")");
   }
   return Status::Ok();
 }
@@ -261,6 +262,19 @@ Result<const Record*> Store::AppendRecord(ModelId model, RecordPtr&& record) {
       pool->Serves(Record::BlockBytes(m.properties.size(), m.relations.size())) ? pool : nullptr;
   if (record->pool() != home) return Insert(m, RecordPtr(std::move(record), pool), true);
   return Insert(m, std::move(record), true);
+}
+
+void Store::PrefetchAppend(ModelId model, const Record* record, size_t id_hash) const {
+  const char* bytes = reinterpret_cast<const char*>(record);
+  const ModelDef& m = schema_->model(model);
+  __builtin_prefetch(bytes);
+  __builtin_prefetch(bytes + 63);
+  __builtin_prefetch(&record->value(m.deleted_at.value));
+  const auto& by_id = tables_[model.value]->records.get<ById>();
+  const StoredRecord probe = StoredRecord::Probe(id_hash);
+  auto n = by_id.bucket(StoredIdRef{&probe});
+  auto first = by_id.begin(n);
+  if (first != by_id.end(n)) __builtin_prefetch(&*first);
 }
 
 Result<const Record*> Store::Insert(const ModelDef& m, RecordPtr&& record, bool append_only) {

@@ -31,6 +31,8 @@ struct ByIdOrder {};
 class StoredRecord {
  public:
   explicit StoredRecord(RecordPtr record) : hash_(KeyHash()(record->id())), record_(std::move(record)) {}
+  // No record, only a hash: a probe for a bucket's position.
+  static StoredRecord Probe(size_t hash) { return StoredRecord(hash); }
   Record* get() const { return record_.get(); }
   Record* operator->() const { return record_.get(); }
   Record& operator*() const { return *record_; }
@@ -39,6 +41,7 @@ class StoredRecord {
   RecordPtr Release() { return std::move(record_); }
 
  private:
+  explicit StoredRecord(size_t hash) : hash_(hash) {}
   size_t hash_;
   RecordPtr record_;
 };

@@ -15,6 +15,7 @@
 #include <streambuf>
 #include <unordered_map>
 
+#include "core/key_hash.h"
 #include "persistence/checksum.h"
 
 namespace kin::persistence {
@@ -285,6 +286,7 @@ class V2Loader {
     ModelId model;
     uint64_t reserve = 0;  // the model's record count, on its first batch
     std::vector<RecordPtr> records;
+    std::vector<size_t> hashes;  // of the records' ids (KeyHash), for Store::PrefetchAppend
     Counters counters;     // on its last batch
   };
 
@@ -365,13 +367,17 @@ class V2Loader {
         for (size_t k = first_model; k < models.size(); ++k) {
           const ModelDef& m = models[k];
           uint64_t count = k == first_model ? first_count : RecordCount(m);
-          Batch batch{m.id, count, {}, {}};
+          Batch batch{m.id, count, {}, {}, {}};
           for (uint64_t i = 0; i < count; ++i) {
-            if (batch.records.empty()) batch.records.reserve(std::min(count - i, batch_records));
+            if (batch.records.empty()) {
+              batch.records.reserve(std::min(count - i, batch_records));
+              batch.hashes.reserve(batch.records.capacity());
+            }
             batch.records.push_back(Decode(m));
+            batch.hashes.push_back(KeyHash()(batch.records.back()->id()));  // the id is in this thread's cache
             if (batch.records.size() == batch_records && i + 1 < count) {
               if (!push(std::move(batch))) return;
-              batch = Batch{m.id, 0, {}, {}};
+              batch = Batch{m.id, 0, {}, {}, {}};
             }
           }
           batch.counters = ReadCounters(in_, m);
@@ -397,7 +403,16 @@ class V2Loader {
           ready.pop_front();
         }
         if (batch.reserve != 0) store_.ReserveRecords(batch.model, batch.reserve);
-        for (RecordPtr& r : batch.records) Append(batch.model, std::move(r));
+        // The appends are bound by cache misses (the record, its hash bucket, the
+        // bucket's first node): each starts those of the one kAhead records on.
+        constexpr size_t kAhead = 8;
+        const size_t n = batch.records.size();
+        for (size_t i = 0; i < std::min(n, kAhead); ++i)
+          store_.PrefetchAppend(batch.model, batch.records[i].get(), batch.hashes[i]);
+        for (size_t i = 0; i < n; ++i) {
+          if (i + kAhead < n) store_.PrefetchAppend(batch.model, batch.records[i + kAhead].get(), batch.hashes[i + kAhead]);
+          Append(batch.model, std::move(batch.records[i]));
+        }
         for (const auto& [slot, last] : batch.counters) store_.SetLastAutoincrement(batch.model, slot, last);
       }
     } catch (...) {
