@@ -14,36 +14,33 @@ namespace kin {
 Value Value::List(StringList l) {
   Value v;
   v.Store<StringList*>(0, new StringList(std::move(l)));
-  v.raw_[kTypeByte] = static_cast<unsigned char>(ValueType::kStringList);
+  v.raw_[kTagByte] = static_cast<unsigned char>(ValueType::kStringList);
   return v;
 }
 
 char* Value::AllocateText(ValueType type, size_t size) {
-  char* out;
   if (size <= kInlineText) {
-    raw_[kSizeByte] = static_cast<unsigned char>(size);
-    out = reinterpret_cast<char*>(raw_);
-  } else {
-    out = static_cast<char*>(::operator new(size));
-    Store<char*>(0, out);
-    Store<size_t>(8, size);
-    raw_[kSizeByte] = kHeapText;
+    const int kind = type == ValueType::kText ? 0 : type == ValueType::kDecimal ? 1 : 2;
+    raw_[kTagByte] = static_cast<unsigned char>(kInlineTag + 32 * kind + static_cast<int>(size));
+    return reinterpret_cast<char*>(raw_);
   }
-  raw_[kTypeByte] = static_cast<unsigned char>(type);
+  char* out = static_cast<char*>(::operator new(size));
+  Store<char*>(0, out);
+  Store<size_t>(8, size);
+  raw_[kTagByte] = static_cast<unsigned char>(type);
   return out;
 }
 
 void Value::CopyFrom(const Value& other) {
-  const ValueType t = other.type();
-  if (IsText(t) && other.raw_[kSizeByte] == kHeapText) {
-    raw_[kTypeByte] = 0;  // null until the copy is made (operator new may throw)
-    std::string_view text = other.TextView();
-    std::memcpy(AllocateText(t, text.size()), text.data(), text.size());
-  } else if (t == ValueType::kStringList) {
-    Store<StringList*>(0, new StringList(other.as_list()));
-    raw_[kTypeByte] = other.raw_[kTypeByte];
-  } else {
+  if (!other.owns_heap()) {
     std::memcpy(raw_, other.raw_, sizeof raw_);
+  } else if (other.type() == ValueType::kStringList) {
+    Store<StringList*>(0, new StringList(other.as_list()));
+    raw_[kTagByte] = other.raw_[kTagByte];
+  } else {
+    raw_[kTagByte] = 0;  // null until the copy is made (operator new may throw)
+    std::string_view text = other.TextView();
+    std::memcpy(AllocateText(other.type(), text.size()), text.data(), text.size());
   }
 }
 

@@ -1,9 +1,9 @@
 #pragma once
 // Value: one property value of a record, a small tagged union over the property
-// types of SPEC.md section 1.1, in 40 bytes. Text (text, bigNumber and json values)
-// of up to 38 bytes is kept inside the value, so a prefixed ULID id or a short
+// types of SPEC.md section 1.1, in 32 bytes. Text (text, bigNumber and json values)
+// of up to 31 bytes is kept inside the value, so a prefixed ULID id or a short
 // title costs no allocation and is read from the record's own cache lines; longer
-// text is one heap block of its exact size. Moving a value copies its 40 bytes.
+// text is one heap block of its exact size. Moving a value copies its 32 bytes.
 // Values are plain data: copyable, thread-safe to share const, and totally ordered
 // within one type (nulls first).
 
@@ -40,9 +40,9 @@ class Value {
  public:
   // Text of up to this many bytes (text, decimal and json values) is kept inside
   // the value; longer text is one heap block of its exact size.
-  static constexpr size_t kInlineText = 38;
+  static constexpr size_t kInlineText = 31;
 
-  Value() noexcept { raw_[kSizeByte] = 0, raw_[kTypeByte] = 0; }  // null
+  Value() noexcept { raw_[kTagByte] = 0; }  // null
   static Value Bool(bool b) { return Scalar(ValueType::kBool, int64_t{b}); }
   static Value Int(int64_t i) { return Scalar(ValueType::kInt, i); }
   static Value Float(double d) { return Scalar(ValueType::kFloat, d); }
@@ -79,8 +79,11 @@ class Value {
   }
   ~Value() { Release(); }
 
-  ValueType type() const { return static_cast<ValueType>(raw_[kTypeByte]); }
-  bool is_null() const { return raw_[kTypeByte] == 0; }
+  ValueType type() const {
+    const unsigned char tag = raw_[kTagByte];
+    return tag < kInlineTag ? static_cast<ValueType>(tag) : kInlineTypes[(tag - kInlineTag) >> 5];
+  }
+  bool is_null() const { return raw_[kTagByte] == 0; }
 
   // Each accessor is for values of its type only (asserted).
   bool as_bool() const { return assert(Is(ValueType::kBool)), Load<int64_t>(0) != 0; }
@@ -99,8 +102,8 @@ class Value {
   // Whether the value keeps anything on the heap: text longer than kInlineText, or
   // a string list. A value that does not holds at most kInlineText bytes of text.
   bool owns_heap() const {
-    const auto t = type();
-    return IsText(t) ? raw_[kSizeByte] == kHeapText : t == ValueType::kStringList;
+    const unsigned char tag = raw_[kTagByte];
+    return tag < kInlineTag && ((kHeapTags >> tag) & 1) != 0;
   }
 
   // A number view of int, float, decimal and timestamp values (for comparisons).
@@ -116,12 +119,21 @@ class Value {
   std::string ToDisplay() const;
 
  private:
-  // 40 bytes: the payload in raw_[0, 38) (a number, a list pointer, inline text, or
-  // a heap text's pointer and size), the inline text's size (kHeapText when the
-  // text is on the heap), and the type.
-  static constexpr size_t kSizeByte = kInlineText, kTypeByte = kInlineText + 1;
-  static constexpr unsigned char kHeapText = 0xFF;
-  static_assert(kInlineText < kHeapText);
+  // 32 bytes: the payload in raw_[0, 31) (a number, a list pointer, inline text, or
+  // a heap text's pointer and size), then a tag byte. The tag of a number, a list,
+  // a null or text on the heap is its ValueType; that of inline text is
+  // kInlineTag + 32 * kind + size, kind 0, 1, 2 for text, decimal, json (so the
+  // size takes no byte of its own).
+  static constexpr size_t kTagByte = kInlineText;
+  static constexpr unsigned char kInlineTag = 0x40;
+  static constexpr ValueType kInlineTypes[3] = {ValueType::kText, ValueType::kDecimal, ValueType::kJson};
+  // Tags (as bits) of values that own heap memory: text, decimal and json on the
+  // heap, and lists.
+  static constexpr unsigned kHeapTags = (1u << static_cast<int>(ValueType::kText)) |
+                                        (1u << static_cast<int>(ValueType::kDecimal)) |
+                                        (1u << static_cast<int>(ValueType::kJson)) |
+                                        (1u << static_cast<int>(ValueType::kStringList));
+  static_assert(kInlineText < 32 && static_cast<int>(ValueType::kStringList) < kInlineTag);
 
   bool Is(ValueType t) const { return type() == t; }
   static bool IsText(ValueType t) { return t == ValueType::kText || t == ValueType::kDecimal || t == ValueType::kJson; }
@@ -139,7 +151,7 @@ class Value {
   static Value Scalar(ValueType type, T v) {
     Value out;
     out.Store<T>(0, v);
-    out.raw_[kTypeByte] = static_cast<unsigned char>(type);
+    out.raw_[kTagByte] = static_cast<unsigned char>(type);
     return out;
   }
   static Value OfText(ValueType type, const char* data, size_t size) {
@@ -152,15 +164,15 @@ class Value {
   // they go.
   char* AllocateText(ValueType type, size_t size);
   std::string_view TextView() const {
-    const unsigned char n = raw_[kSizeByte];
-    if (n != kHeapText) return {reinterpret_cast<const char*>(raw_), n};
+    const unsigned char tag = raw_[kTagByte];
+    if (tag >= kInlineTag) return {reinterpret_cast<const char*>(raw_), static_cast<size_t>(tag & 31)};
     return {Load<const char*>(0), Load<size_t>(8)};
   }
   void CopyFrom(const Value& other);
   // Takes other's payload; other becomes null.
   void TakeFrom(Value& other) noexcept {
     std::memcpy(raw_, other.raw_, sizeof raw_);
-    other.raw_[kTypeByte] = 0;
+    other.raw_[kTagByte] = 0;
   }
   // Frees what the value owns on the heap (it is left unchanged: the caller
   // overwrites it or is its destructor).
@@ -169,9 +181,9 @@ class Value {
   }
   void ReleaseHeap() noexcept;
 
-  alignas(8) unsigned char raw_[kInlineText + 2];
+  alignas(8) unsigned char raw_[kInlineText + 1];
 };
-static_assert(sizeof(Value) == 40);
+static_assert(sizeof(Value) == 32);
 
 // Three-way comparison for ordering and range filters: nulls first; numbers (int,
 // float, decimal) compare numerically with each other; text by bytes; otherwise by type.
