@@ -1,7 +1,11 @@
 #include "api/export.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <string_view>
+#include <vector>
 
+#include "api/record_writer.h"
 #include "api/schema_json.h"
 #include "api/value_json.h"
 #include "persistence/change_set_codec.h"
@@ -15,32 +19,10 @@ using OJson = nlohmann::ordered_json;
 
 namespace {
 
-constexpr const char* kFormat = "kin-export";
-constexpr int kVersion = 1;
-
 // "Product.orders"
 std::string RelationName(const Schema& schema, const RelationDef& rel) {
   return schema.model(rel.model).name + "." + rel.name;
 }
-
-// The export form of a value: ValueToJson's, but a bigNumber as its exact text.
-Json ExportValue(const Value& v) {
-  if (v.type() == ValueType::kDecimal) return v.as_decimal();
-  return ValueToJson(v);
-}
-
-// Appends `items` as the lines of a JSON array (one item a line).
-void AppendLines(std::string* out, const std::vector<std::string>& items) {
-  if (items.empty()) {
-    *out += "[]";
-    return;
-  }
-  *out += "[\n";
-  for (size_t i = 0; i < items.size(); ++i) *out += items[i] + (i + 1 < items.size() ? ",\n" : "\n");
-  *out += "]";
-}
-
-Status Bad(const std::string& message) { return Status::InvalidArgument("not a kin export: " + message); }
 
 }  // namespace
 
@@ -130,187 +112,181 @@ Status WriteNewDatabase(const std::string& dir, const Store& store, uint64_t seq
 
 // ---- export -------------------------------------------------------------------------
 
+namespace {
+
+Status CannotWrite(const std::string& why) { return Status::DatabaseError("cannot write the export: " + why); }
+
+// Writes the export document into a string: the layout by hand, each record and
+// link through RapidJSON's Writer, each value as the text nlohmann's dump() gives
+// ValueToJson(v) (a bigNumber: its exact decimal text as a string). Integers,
+// nulls, booleans and printable ASCII strings are the same text from both writers;
+// floats, keys and other strings are written as dump() writes them; a json value is
+// its stored text, which every write path stores as dump() made it. Owns its
+// scratch space; one per export; not thread-safe.
+class ExportWriter {
+ public:
+  explicit ExportWriter(std::string& out) : stream_(out), writer_(stream_) {}
+
+  void Raw(std::string_view text) {
+    stream_.Reserve(text.size());
+    stream_.PutUnchecked(text.data(), text.size());
+  }
+  // Opens the next line of an array of lines.
+  void NextLine(bool first) { Raw(first ? "[\n" : ",\n"); }
+  // Closes an array of lines.
+  void EndLines(bool empty) { Raw(empty ? "[]" : "\n]"); }
+
+  // `keys` are the properties' names as JSON strings, by slot. False (see error())
+  // at text that is not UTF-8.
+  bool WriteRecord(const ModelDef& m, const Record& r, const std::vector<std::string>& keys) {
+    writer_.Reset(stream_);
+    writer_.StartObject();
+    for (const auto& p : m.properties) {
+      const std::string& key = keys[p.slot.value];
+      writer_.RawValue(key.data(), key.size(), rapidjson::kStringType);
+      if (!WriteValue(r.values()[p.slot.value])) return false;
+    }
+    writer_.EndObject();
+    return true;
+  }
+
+  // `relation` is the relation's name as a JSON string.
+  bool WriteLink(const std::string& relation, std::string_view from, std::string_view to) {
+    writer_.Reset(stream_);
+    writer_.StartObject();
+    writer_.Key("relation");
+    writer_.RawValue(relation.data(), relation.size(), rapidjson::kStringType);
+    writer_.Key("from");
+    if (!WriteText(from)) return false;
+    writer_.Key("to");
+    if (!WriteText(to)) return false;
+    writer_.EndObject();
+    return true;
+  }
+
+  const Status& error() const { return error_; }
+
+ private:
+  bool WriteValue(const Value& v) {
+    switch (v.type()) {
+      case ValueType::kNull: writer_.Null(); return true;
+      case ValueType::kBool: writer_.Bool(v.as_bool()); return true;
+      case ValueType::kInt: writer_.Int64(v.as_int()); return true;
+      case ValueType::kFloat: {
+        char text[kJsonFloatBufferSize];
+        writer_.RawValue(text, FormatJsonFloat(v.as_float(), text), rapidjson::kNumberType);
+        return true;
+      }
+      case ValueType::kText: return WriteText(v.as_text());
+      case ValueType::kDateTime: {
+        char text[kTimestampBufferSize];
+        return WriteText({text, FormatTimestamp(v.as_time(), text)});
+      }
+      case ValueType::kDecimal: return WriteText(v.as_decimal());  // its exact text, as a string
+      case ValueType::kJson: {
+        std::string_view text = v.as_json();
+        writer_.RawValue(text.data(), text.size(), rapidjson::kObjectType);
+        return true;
+      }
+      case ValueType::kStringList:
+        writer_.StartArray();
+        for (const auto& s : v.as_list())
+          if (!WriteText(s)) return false;
+        writer_.EndArray();
+        return true;
+    }
+    return true;
+  }
+
+  bool WriteText(std::string_view s) {
+    // Printable ASCII: RapidJSON escapes '"' and '\\' as dump() does, and nothing else.
+    if (std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7F; })) {
+      writer_.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+      return true;
+    }
+    scratch_.clear();
+    if (!AppendJsonString(s, &scratch_)) {
+      error_ = Utf8Error(s);
+      return false;
+    }
+    writer_.RawValue(scratch_.data(), scratch_.size(), rapidjson::kStringType);
+    return true;
+  }
+
+  // dump()'s error for text that is not UTF-8.
+  static Status Utf8Error(std::string_view s) {
+    try {
+      (void)Json(std::string(s)).dump();
+    } catch (const nlohmann::json::exception& e) {
+      return CannotWrite(e.what());
+    }
+    return CannotWrite("text that is not UTF-8");  // not reached: dump() refuses what AppendJsonString does
+  }
+
+  StringOutput stream_;  // destroyed after writer_, before the string is read
+  JsonTextWriter writer_;
+  std::string scratch_;  // an escaped string
+  Status error_;
+};
+
+}  // namespace
+
 Result<std::string> ExportStoreJson(const Store& store, const ProgressFn& progress) {
   const Schema& schema = store.schema();
   uint64_t total = 0, done = 0;
   for (const auto& m : schema.models()) total += store.Count(m.id);
+  std::string out;
   try {
-    std::string out = std::string("{\"format\":\"") + kFormat + "\",\"version\":" + std::to_string(kVersion) + ",\n";
-    out += "\"schema\":" + SchemaDraftToJson(schema.draft()).dump() + ",\n\"models\":[\n";
+    ExportWriter w(out);
+    w.Raw("{\"format\":\"" + std::string(kExportFormat) + "\",\"version\":" + std::to_string(kExportVersion) + ",\n");
+    w.Raw("\"schema\":" + SchemaDraftToJson(schema.draft()).dump() + ",\n\"models\":[\n");
+    std::vector<std::string> keys;
     for (const auto& m : schema.models()) {
       OJson counters = OJson::object();
-      for (const auto& p : m.properties)
+      keys.assign(m.properties.size(), {});
+      for (const auto& p : m.properties) {
         if (p.type == PropertyType::kAutoincrement) counters[p.name] = store.LastAutoincrement(m.id, p.slot);
-      std::vector<std::string> records;
-      records.reserve(store.Count(m.id));
+        keys[p.slot.value] = OJson(p.name).dump();
+      }
+      w.Raw("{\"name\":" + OJson(m.name).dump() + ",\"autoincrement\":" + counters.dump() + ",\"records\":");
+      bool ok = true, first = true;
       store.Scan(m.id, [&](const Record& r) {
-        OJson row = OJson::object();
-        for (const auto& p : m.properties) row[p.name] = ExportValue(r.values()[p.slot.value]);
-        records.push_back(row.dump());
-        if (progress) progress(++done, total);
-        return true;
+        w.NextLine(first);
+        first = false;
+        ok = w.WriteRecord(m, r, keys);
+        if (ok && progress) progress(++done, total);
+        return ok;
       });
-      out += "{\"name\":" + OJson(m.name).dump() + ",\"autoincrement\":" + counters.dump() + ",\"records\":";
-      AppendLines(&out, records);
-      out += m.id.value + 1 < schema.models().size() ? "},\n" : "}\n";
+      if (!ok) return w.error();
+      w.EndLines(first);
+      w.Raw(m.id.value + 1 < schema.models().size() ? "},\n" : "}\n");
     }
-    out += "],\n\"links\":";
-    std::vector<std::string> links;
+    w.Raw("],\n\"links\":");
+    bool ok = true, first = true;
     for (const auto& rel : schema.relations()) {
       if (!rel.owns_links) continue;
-      const std::string name = RelationName(schema, rel);
+      const std::string name = OJson(RelationName(schema, rel)).dump();
       store.Scan(rel.model, [&](const Record& r) {
-        for (const Record* other : r.links(rel.local))
-          links.push_back(OJson{{"relation", name}, {"from", std::string(r.id())}, {"to", std::string(other->id())}}.dump());
+        for (const Record* other : r.links(rel.local)) {
+          w.NextLine(first);
+          first = false;
+          if (!(ok = w.WriteLink(name, r.id(), other->id()))) return false;
+        }
         return true;
       });
+      if (!ok) return w.error();
     }
-    AppendLines(&out, links);
-    return out + "}\n";
+    w.EndLines(first);
+    w.Raw("}\n");
   } catch (const nlohmann::json::exception& e) {
-    return Status::DatabaseError(std::string("cannot write the export: ") + e.what());
+    return CannotWrite(e.what());
   }
+  return out;
 }
 
 Result<std::string> ExportJson(const Database& db, const ProgressFn& progress) {
   ReadView view = db.Read();
   return ExportStoreJson(view.store(), progress);
-}
-
-// ---- import -------------------------------------------------------------------------
-
-namespace {
-
-// The values of one exported record of `m`, in slot order.
-Result<std::vector<Value>> RecordValues(const ModelDef& m, const OJson& row, size_t index) {
-  const std::string where = m.name + " record #" + std::to_string(index + 1);
-  if (!row.is_object()) return Bad(where + " is not an object");
-  std::vector<Value> values;
-  values.reserve(m.properties.size());
-  for (const auto& p : m.properties) {
-    auto it = row.find(p.name);
-    if (it == row.end()) return Bad(where + " has no \"" + p.name + "\"");
-    auto v = ValueFromJson(m, p, Json(*it));
-    if (!v.ok()) return Bad(where + ": " + v.status().message());
-    if (p.primary_key && v->is_null()) return Bad(where + " has a null primary key");
-    values.push_back(std::move(v).value());
-  }
-  if (row.size() != m.properties.size()) {
-    for (const auto& [key, value] : row.items())
-      if (!m.FindProperty(key)) return Bad(where + " has an unknown property \"" + key + "\"");
-  }
-  return values;
-}
-
-Status LoadModel(Store& store, const ModelDef& m, const OJson& entry, uint64_t* done, uint64_t total,
-                 const ProgressFn& progress) {
-  auto records = entry.find("records");
-  if (records == entry.end() || !records->is_array()) return Bad("model " + m.name + " has no \"records\" array");
-  for (size_t i = 0; i < records->size(); ++i) {
-    KIN_ASSIGN_OR_RETURN(std::vector<Value> values, RecordValues(m, (*records)[i], i));
-    KIN_RETURN_IF_ERROR(store.LoadRecord(m.id, std::span<Value>(values)).status());
-    if (progress) progress(++*done, total);
-  }
-  auto counters = entry.find("autoincrement");
-  if (counters == entry.end()) return Status::Ok();
-  if (!counters->is_object()) return Bad("\"autoincrement\" of " + m.name + " is not an object");
-  for (const auto& [name, last] : counters->items()) {
-    const PropertyDef* p = m.FindProperty(name);
-    if (!p || p->type != PropertyType::kAutoincrement || !last.is_number_integer())
-      return Bad("bad autoincrement counter \"" + name + "\" of " + m.name);
-    store.SetLastAutoincrement(m.id, p->slot, last.get<int64_t>());
-  }
-  return Status::Ok();
-}
-
-Status LoadLinks(Store& store, const OJson& links) {
-  const Schema& schema = store.schema();
-  if (!links.is_array()) return Bad("\"links\" is not an array");
-  for (const auto& link : links) {
-    if (!link.is_object() || !link.contains("relation") || !link["relation"].is_string() || !link.contains("from") ||
-        !link["from"].is_string() || !link.contains("to") || !link["to"].is_string())
-      return Bad("a link needs \"relation\", \"from\" and \"to\" strings: " + link.dump());
-    const std::string name = link["relation"].get<std::string>();
-    size_t dot = name.find('.');
-    ModelId model = schema.FindModel(name.substr(0, dot));
-    RelationId rel = model.valid() && dot != std::string::npos ? schema.model(model).FindRelation(name.substr(dot + 1))
-                                                              : RelationId();
-    if (!rel.valid() || schema.relation(rel).kind != RelationKind::kManyToMany || schema.relation(rel).through_pivot())
-      return Bad("\"" + name + "\" is not an automatic manyToMany relation");
-    KIN_RETURN_IF_ERROR(store.Apply(LinkStep{rel, link["from"].get<std::string>(), link["to"].get<std::string>()}));
-  }
-  return Status::Ok();
-}
-
-// Bulk loading does not enforce unique indexes: no two live records may share a key.
-Status CheckUnique(const Store& store) {
-  std::string key;
-  Status result;
-  for (const auto& m : store.schema().models()) {
-    for (size_t i = 0; i < m.indexes.size() && result.ok(); ++i) {
-      if (!m.indexes[i].unique) continue;
-      store.Scan(m.id, [&](const Record& r) {
-        if (!store.IsLive(m, r) || !Store::IndexKey(m.indexes[i], r.values(), &key)) return true;
-        auto holders = store.IndexLookup(m.id, i, key);
-        if (holders.size() < 2) return true;
-        result = Status::InvalidArgument("not a consistent database: " + m.name + " " + std::string(holders[0]->id()) +
-                                         " and " + std::string(holders[1]->id()) + " share a unique key");
-        return false;
-      });
-    }
-  }
-  return result;
-}
-
-}  // namespace
-
-Result<std::unique_ptr<Store>> StoreFromExport(const std::string& json, const ProgressFn& progress) {
-  OJson doc;
-  try {
-    doc = OJson::parse(json);
-  } catch (const nlohmann::json::exception& e) {
-    return Bad(std::string("invalid JSON: ") + e.what());
-  }
-  try {
-    if (!doc.is_object() || doc.value("format", "") != kFormat) return Bad("no \"format\": \"kin-export\"");
-    if (!doc.contains("version") || doc["version"] != kVersion)
-      return Bad("unsupported version " + (doc.contains("version") ? doc["version"].dump() : std::string("(none)")));
-    if (!doc.contains("schema")) return Bad("no \"schema\"");
-    KIN_ASSIGN_OR_RETURN(SchemaDraft draft, SchemaDraftFromJson(doc["schema"]));
-    KIN_ASSIGN_OR_RETURN(std::shared_ptr<const Schema> schema, Schema::Build(draft));
-    auto store = std::make_unique<Store>(schema);
-    const OJson& models = doc["models"];
-    if (!models.is_array()) return Bad("\"models\" is not an array");
-    uint64_t total = 0, done = 0;
-    for (const auto& entry : models)
-      if (entry.is_object() && entry.contains("records") && entry["records"].is_array()) total += entry["records"].size();
-    std::vector<bool> seen(schema->models().size());
-    for (const auto& entry : models) {
-      ModelId id = entry.is_object() && entry.contains("name") && entry["name"].is_string()
-                       ? schema->FindModel(entry["name"].get<std::string>())
-                       : ModelId();
-      if (!id.valid()) return Bad("a model entry names no model of the schema: " + entry.dump().substr(0, 80));
-      if (seen[id.value]) return Bad("model " + schema->model(id).name + " appears twice");
-      seen[id.value] = true;
-      KIN_RETURN_IF_ERROR(LoadModel(*store, schema->model(id), entry, &done, total, progress));
-    }
-    KIN_RETURN_IF_ERROR(store->FinishLoad());
-    if (doc.contains("links")) KIN_RETURN_IF_ERROR(LoadLinks(*store, doc["links"]));
-    KIN_RETURN_IF_ERROR(CheckUnique(*store));
-    return store;
-  } catch (const nlohmann::json::exception& e) {
-    return Bad(e.what());
-  }
-}
-
-Status ImportJson(const std::string& dir, const std::string& json, const Options& options,
-                  const ProgressFn& progress) {
-  if (HoldsDatabase(dir)) return Status::InvalidArgument(dir + " already holds a database; give a new directory");
-  KIN_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, StoreFromExport(json, progress));
-  KIN_RETURN_IF_ERROR(WriteNewDatabase(dir, *store, 0));
-  KIN_ASSIGN_OR_RETURN(auto db, Database::Open(dir, nullptr, options));  // reads back what was written
-  (void)db;
-  return Status::Ok();
 }
 
 }  // namespace kin::api

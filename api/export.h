@@ -30,6 +30,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "api/database.h"
 #include "core/store.h"
@@ -77,6 +78,10 @@ bool HoldsDatabase(const std::string& dir);
 // schema.json, a snapshot at `seq` and an empty journal, all synced. Refuses a
 // directory that already holds a database (invalid_argument).
 Status WriteNewDatabase(const std::string& dir, const Store& store, uint64_t seq);
+
+// The "format" and "version" of an export document.
+inline constexpr std::string_view kExportFormat = "kin-export";
+inline constexpr int kExportVersion = 1;
 
 // The export document of a store, or of a database (under its read lock).
 Result<std::string> ExportStoreJson(const Store& store, const ProgressFn& progress = {});

@@ -1,7 +1,10 @@
 #include "api/value_json.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <cmath>
+#include <cstring>
 
 #include "api/limits.h"
 
@@ -203,6 +206,76 @@ Value MergeMetadata(const Value& current, const Json& patch) {
     else base[key] = value;
   }
   return Value::Json(JsonText{base.dump()});
+}
+
+// ---- nlohmann's text without nlohmann's DOM ----------------------------------------
+
+namespace {
+
+// The length of the well-formed UTF-8 sequence of a non-ASCII character at p[0]
+// (Unicode's table 3-7, which nlohmann's decoder accepts exactly), or 0.
+size_t Utf8SequenceLength(const unsigned char* p, size_t left) {
+  auto in = [](unsigned char c, unsigned char lo, unsigned char hi) { return c >= lo && c <= hi; };
+  const unsigned char c = p[0];
+  if (in(c, 0xC2, 0xDF)) return left >= 2 && in(p[1], 0x80, 0xBF) ? 2 : 0;
+  if (in(c, 0xE0, 0xEF)) {
+    const unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    return left >= 3 && in(p[1], lo, hi) && in(p[2], 0x80, 0xBF) ? 3 : 0;
+  }
+  if (in(c, 0xF0, 0xF4)) {
+    const unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    return left >= 4 && in(p[1], lo, hi) && in(p[2], 0x80, 0xBF) && in(p[3], 0x80, 0xBF) ? 4 : 0;
+  }
+  return 0;
+}
+
+}  // namespace
+
+bool AppendJsonString(std::string_view s, std::string* out) {
+  static const char kHex[] = "0123456789abcdef";
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  out->push_back('"');
+  size_t i = 0;
+  while (i < n) {
+    const size_t run = i;  // characters copied as they are
+    while (i < n && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\') ++i;
+    out->append(s.data() + run, i - run);
+    if (i == n) break;
+    const unsigned char c = p[i];
+    if (c >= 0x80) {
+      const size_t len = Utf8SequenceLength(p + i, n - i);
+      if (len == 0) return false;
+      out->append(s.data() + i, len);
+      i += len;
+      continue;
+    }
+    switch (c) {
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\b': out->append("\\b"); break;
+      case '\t': out->append("\\t"); break;
+      case '\n': out->append("\\n"); break;
+      case '\f': out->append("\\f"); break;
+      case '\r': out->append("\\r"); break;
+      default: {
+        const char escape[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
+        out->append(escape, sizeof escape);
+      }
+    }
+    ++i;
+  }
+  out->push_back('"');
+  return true;
+}
+
+size_t FormatJsonFloat(double d, char (&out)[kJsonFloatBufferSize]) {
+  if (!std::isfinite(d)) {
+    std::memcpy(out, "null", 4);
+    return 4;
+  }
+  // The function dump() formats doubles with (nlohmann's Grisu2 and layout).
+  return static_cast<size_t>(nlohmann::detail::to_chars(out, out + kJsonFloatBufferSize, d) - out);
 }
 
 }  // namespace kin::api

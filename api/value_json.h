@@ -2,6 +2,10 @@
 // Conversions between JSON values (nlohmann, the API edge) and property Values,
 // with SPEC.md section 7's invalid_data messages. Stateless; thread-safe.
 
+#include <cstddef>
+#include <string>
+#include <string_view>
+
 #include <nlohmann/json.hpp>
 
 #include "core/schema.h"
@@ -39,5 +43,20 @@ Json ValueToJson(const Value& v);
 // `metadata` update rule: merge `patch` one level deep into `current`; a key set
 // to "" is removed.
 Value MergeMetadata(const Value& current, const Json& patch);
+
+// ---- nlohmann's text without nlohmann's DOM ----------------------------------------
+// The export document is the text nlohmann's dump() writes, byte for byte; these
+// write parts of that text without building nlohmann values (the export writer).
+
+// Appends `s` as a JSON string exactly as dump() writes it: '"' and '\\' escaped,
+// the control characters as \b \t \n \f \r or \u00xx (lower-case hex), every other
+// byte as it is. False when `s` is not UTF-8 (dump() throws there); *out then
+// holds part of the string.
+bool AppendJsonString(std::string_view s, std::string* out);
+
+// A double as dump() writes it: the shortest text that reads back the same
+// ("0.1", "1e+20", "-0.0", "1.0"), "null" when not finite. Returns its length.
+constexpr size_t kJsonFloatBufferSize = 64;
+size_t FormatJsonFloat(double d, char (&out)[kJsonFloatBufferSize]);
 
 }  // namespace kin::api
