@@ -11,15 +11,21 @@ SUFFIX = re.compile(r"/(iterations|min_time|real_time|threads|repeats|manual_tim
 def load(path):
     with open(path) as f:
         data = json.load(f)
-    runs = {}
+    runs, medians = {}, {}
     for b in data.get("benchmarks", []):
-        if b.get("run_type") == "aggregate" or b.get("error_occurred"):
+        if b.get("error_occurred"):
+            continue
+        if b.get("run_type") == "aggregate":
+            # A repeated benchmark counts by its median over the repetitions.
+            if b.get("aggregate_name") == "median":
+                medians[SUFFIX.sub("", b["run_name"])] = b
             continue
         name = SUFFIX.sub("", b["name"])
         threads = b.get("threads", 1)
         if name == "GroupCommit":
             name = f"GroupCommit/{threads}"
         runs[name] = b
+    runs.update(medians)
     return data.get("context", {}), runs
 
 
