@@ -149,4 +149,19 @@ size_t BlockPool::reserved_bytes() const {
   return reserved_;
 }
 
+void BlockPool::NoteArray(const void* address, size_t bytes) {
+  auto l = Guard();
+  newest_array_ = {address, bytes};
+}
+
+void BlockPool::ForgetArray(const void* address) {
+  auto l = Guard();
+  if (newest_array_.address == address) newest_array_ = {};
+}
+
+BlockPool::Array BlockPool::newest_array() const {
+  auto l = Guard();
+  return newest_array_;
+}
+
 }  // namespace kin

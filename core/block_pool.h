@@ -74,6 +74,17 @@ class BlockPool {
   // Bytes of every chunk (what the pool holds from the system).
   size_t reserved_bytes() const;
 
+  // The newest array a PoolAllocator of this pool took from operator new (the bucket
+  // array of a container's hashed index), until it is freed: where to prefetch a
+  // bucket from (Store::PrefetchBucket). Only a hint, never read through here.
+  struct Array {
+    const void* address = nullptr;
+    size_t bytes = 0;
+  };
+  void NoteArray(const void* address, size_t bytes);
+  void ForgetArray(const void* address);
+  Array newest_array() const;
+
  private:
   struct Chunk {
     Chunk* next;
@@ -128,13 +139,14 @@ class BlockPool {
   size_t in_use_ = 0;
   size_t reserved_ = 0;
   size_t next_chunk_blocks_ = 8;  // doubles with each chunk up to kMaxChunkBytes
+  Array newest_array_;
   Prefaulter* const prefaulter_;
   void* spare_ = nullptr;  // the next full-size chunk, submitted to prefaulter_
 };
 
 // A stateful allocator that takes single objects of its pool's block size from the
-// pool and everything else (arrays, other sizes) from operator new: the node allocator
-// of a Boost.MultiIndex container. Copies (and rebinds) share the pool; the pool must
+// pool and everything else (arrays, other sizes) from operator new, noting the newest
+// array in the pool: the node allocator of a Boost.MultiIndex container. Copies (and rebinds) share the pool; the pool must
 // outlive every container using it. Same thread-safety as the pool.
 template <typename T>
 class PoolAllocator {
@@ -147,11 +159,17 @@ class PoolAllocator {
 
   T* allocate(size_t n) {
     if (Pooled(n)) return static_cast<T*>(pool_->Allocate().address);
-    return static_cast<T*>(::operator new(n * sizeof(T)));
+    T* array = static_cast<T*>(::operator new(n * sizeof(T)));
+    pool_->NoteArray(array, n * sizeof(T));
+    return array;
   }
   void deallocate(T* p, size_t n) {
-    if (Pooled(n)) pool_->Free(p, 0);  // nodes never ask for their pool
-    else ::operator delete(p);
+    if (Pooled(n)) {
+      pool_->Free(p, 0);  // nodes never ask for their pool
+    } else {
+      pool_->ForgetArray(p);
+      ::operator delete(p);
+    }
   }
 
   BlockPool* pool() const { return pool_; }

@@ -279,6 +279,18 @@ void Store::PrefetchAppend(ModelId model, const Record* record, size_t id_hash) 
   if (first != by_id.end(n)) __builtin_prefetch(&*first);
 }
 
+void Store::PrefetchBucket(ModelId model, size_t id_hash) const {
+  // Boost.MultiIndex gives no bucket's address; its bucket array is the newest
+  // array the node pool's allocator handed out, one pointer per bucket and one for
+  // the end. (Were that not so, this would prefetch a useless line, no more.)
+  const Table& t = *tables_[model.value];
+  const auto& by_id = t.records.get<ById>();
+  const BlockPool::Array buckets = t.nodes.newest_array();
+  if (buckets.bytes != (by_id.bucket_count() + 1) * sizeof(void*)) return;
+  const StoredRecord probe = StoredRecord::Probe(id_hash);
+  __builtin_prefetch(static_cast<const char*>(buckets.address) + by_id.bucket(StoredIdRef{&probe}) * sizeof(void*));
+}
+
 Result<const Record*> Store::Insert(const ModelDef& m, RecordPtr&& record, bool append_only) {
   Table& t = *tables_[m.id.value];
   MarkLiveness(m, *record);

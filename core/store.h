@@ -112,6 +112,10 @@ class Store {
   // bucket and the bucket's first node), so appends a few records apart overlap
   // their cache misses. Changes nothing.
   void PrefetchAppend(ModelId model, const Record* record, size_t id_hash) const;
+  // An earlier hint of the same kind: starts loading only the hash bucket, without
+  // reading anything, so that PrefetchAppend, some records later, reads the bucket
+  // from the cache. Changes nothing.
+  void PrefetchBucket(ModelId model, size_t id_hash) const;
   Status FinishLoad();
   // Autoincrement counters: saved in snapshots so values are never reused.
   void SetLastAutoincrement(ModelId model, SlotId slot, int64_t value);

@@ -404,12 +404,16 @@ class V2Loader {
         }
         if (batch.reserve != 0) store_.ReserveRecords(batch.model, batch.reserve);
         // The appends are bound by cache misses (the record, its hash bucket, the
-        // bucket's first node): each starts those of the one kAhead records on.
+        // bucket's first node): each starts loading the bucket of the record
+        // 2 * kAhead on, then the rest for the one kAhead on (which reads that
+        // bucket, by then in the cache).
         constexpr size_t kAhead = 8;
         const size_t n = batch.records.size();
+        for (size_t i = 0; i < std::min(n, 2 * kAhead); ++i) store_.PrefetchBucket(batch.model, batch.hashes[i]);
         for (size_t i = 0; i < std::min(n, kAhead); ++i)
           store_.PrefetchAppend(batch.model, batch.records[i].get(), batch.hashes[i]);
         for (size_t i = 0; i < n; ++i) {
+          if (i + 2 * kAhead < n) store_.PrefetchBucket(batch.model, batch.hashes[i + 2 * kAhead]);
           if (i + kAhead < n) store_.PrefetchAppend(batch.model, batch.records[i + kAhead].get(), batch.hashes[i + kAhead]);
           Append(batch.model, std::move(batch.records[i]));
         }

@@ -158,4 +158,23 @@ TEST_CASE("a pool destroyed while its spare chunk waits to be mapped in takes it
   CHECK(prefaulter.populated() == 0);
 }
 
+TEST_CASE("a pool notes the newest array its allocator hands out, until that array is freed", "[core]") {
+  BlockPool pool(sizeof(uint64_t), /*synchronized=*/false);
+  PoolAllocator<uint64_t> alloc(&pool);
+  CHECK(pool.newest_array().address == nullptr);
+  uint64_t* single = alloc.allocate(1);  // a node: from the pool, not noted
+  CHECK(pool.newest_array().address == nullptr);
+  uint64_t* old_buckets = alloc.allocate(100);
+  CHECK(pool.newest_array().address == old_buckets);
+  CHECK(pool.newest_array().bytes == 100 * sizeof(uint64_t));
+  uint64_t* new_buckets = alloc.allocate(400);  // a rehash allocates before it frees
+  alloc.deallocate(old_buckets, 100);
+  CHECK(pool.newest_array().address == new_buckets);
+  CHECK(pool.newest_array().bytes == 400 * sizeof(uint64_t));
+  alloc.deallocate(new_buckets, 400);
+  CHECK(pool.newest_array().address == nullptr);
+  CHECK(pool.newest_array().bytes == 0);
+  alloc.deallocate(single, 1);
+}
+
 }  // namespace
