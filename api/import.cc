@@ -17,24 +17,24 @@ namespace {
 
 Status Bad(const std::string& message) { return Status::InvalidArgument("not a kin export: " + message); }
 
-
 // The values of one exported record of `m`, in slot order.
 Result<std::vector<Value>> RecordValues(const ModelDef& m, const OJson& row, size_t index) {
-  const std::string where = m.name + " record #" + std::to_string(index + 1);
-  if (!row.is_object()) return Bad(where + " is not an object");
+  // Named only in an error: a record that loads builds no string for it.
+  auto where = [&] { return m.name + " record #" + std::to_string(index + 1); };
+  if (!row.is_object()) return Bad(where() + " is not an object");
   std::vector<Value> values;
   values.reserve(m.properties.size());
   for (const auto& p : m.properties) {
     auto it = row.find(p.name);
-    if (it == row.end()) return Bad(where + " has no \"" + p.name + "\"");
+    if (it == row.end()) return Bad(where() + " has no \"" + p.name + "\"");
     auto v = ValueFromJson(m, p, Json(*it));
-    if (!v.ok()) return Bad(where + ": " + v.status().message());
-    if (p.primary_key && v->is_null()) return Bad(where + " has a null primary key");
+    if (!v.ok()) return Bad(where() + ": " + v.status().message());
+    if (p.primary_key && v->is_null()) return Bad(where() + " has a null primary key");
     values.push_back(std::move(v).value());
   }
   if (row.size() != m.properties.size()) {
     for (const auto& [key, value] : row.items())
-      if (!m.FindProperty(key)) return Bad(where + " has an unknown property \"" + key + "\"");
+      if (!m.FindProperty(key)) return Bad(where() + " has an unknown property \"" + key + "\"");
   }
   return values;
 }

@@ -145,9 +145,10 @@ class BlockPool {
 };
 
 // A stateful allocator that takes single objects of its pool's block size from the
-// pool and everything else (arrays, other sizes) from operator new, noting the newest
-// array in the pool: the node allocator of a Boost.MultiIndex container. Copies (and rebinds) share the pool; the pool must
-// outlive every container using it. Same thread-safety as the pool.
+// pool and everything else (arrays, other sizes) from operator new, noting the
+// newest array in the pool: the node allocator of a Boost.MultiIndex container.
+// Copies (and rebinds) share the pool; the pool must outlive every container using
+// it. Same thread-safety as the pool.
 template <typename T>
 class PoolAllocator {
  public:

@@ -136,7 +136,6 @@ class Value {
   static_assert(kInlineText < 32 && static_cast<int>(ValueType::kStringList) < kInlineTag);
 
   bool Is(ValueType t) const { return type() == t; }
-  static bool IsText(ValueType t) { return t == ValueType::kText || t == ValueType::kDecimal || t == ValueType::kJson; }
   template <typename T>
   T Load(size_t at) const {
     T v;
