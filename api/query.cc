@@ -130,7 +130,7 @@ Result<ReadConfig> ParseReadConfig(const Schema& schema, const ModelDef& model, 
         std::transform(d.begin(), d.end(), d.begin(), ::toupper);
         if (d != "ASC" && d != "DESC")
           return Status::InvalidArgument("The order of \"" + field + "\" must be \"ASC\" or \"DESC\"");
-        out.order.push_back(OrderKey{p->slot, d == "DESC"});
+        out.order.push_back(OrderKey{{}, p->slot, d == "DESC"});
       }
     } else {
       return Status::InvalidArgument("Unknown config option \"" + key + "\"");

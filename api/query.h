@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/filter.h"
+#include "core/query.h"
 #include "core/schema.h"
 #include "core/status.h"
 
@@ -27,11 +28,6 @@ struct ReadPlan {
 
   bool Shows(SlotId slot) const { return fields.empty() || fields[slot.value]; }
   ReadPlan* ChildFor(RelationId relation);
-};
-
-struct OrderKey {
-  SlotId slot;
-  bool descending = false;
 };
 
 struct ReadConfig {

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 
+#include "api/limits.h"
 #include "api/operations.h"
 #include "api/query.h"
+#include "api/read_view.h"
 #include "api/record_writer.h"
 
 namespace kin::api {
@@ -15,36 +17,15 @@ std::string LowerFirst(std::string s) {
   return s;
 }
 
-// Records of `model` that match, in primary-key order. Stops after `limit` matches.
-std::vector<const Record*> Match(const CallContext& ctx, const ModelDef& model, const Filter& filter, bool with_deleted,
-                                 size_t limit = SIZE_MAX) {
-  std::vector<const Record*> out;
-  auto consider = [&](const Record& r) {
-    if ((with_deleted || ctx.store.IsLive(model, r)) && filter.Matches(ctx.store, model, r, with_deleted))
-      out.push_back(&r);
-    return out.size() < limit;
-  };
-  if (const Value* id = filter.PinnedId()) {
-    if (const Record* r = ctx.store.Find(model.id, id->as_text())) consider(*r);
-    return out;
-  }
-  if (limit > 0) ctx.store.Scan(model.id, consider);
-  return out;
-}
-
-// Nulls sort as larger than any value, as in PostgreSQL (Medusa's store): last
-// ascending, first descending.
-void Sort(std::vector<const Record*>& records, const std::vector<OrderKey>& order) {
-  if (order.empty()) return;  // already in primary-key order
-  std::stable_sort(records.begin(), records.end(), [&](const Record* a, const Record* b) {
-    for (const auto& k : order) {
-      const Value& x = a->values()[k.slot.value];
-      const Value& y = b->values()[k.slot.value];
-      int c = x.is_null() || y.is_null() ? int(x.is_null()) - int(y.is_null()) : CompareValues(x, y);
-      if (c != 0) return k.descending ? c > 0 : c < 0;
-    }
-    return false;
-  });
+QueryRequest ToRequest(const Filter& filter, const ReadConfig& config, bool with_count) {
+  QueryRequest q;
+  q.filter = &filter;
+  q.with_deleted = config.with_deleted;
+  q.order = config.order;
+  q.skip = config.skip;
+  q.take = config.take;
+  q.count = with_count;
+  return q;
 }
 
 Status IdUndefined(const ModelDef& model) {
@@ -85,19 +66,13 @@ Status RetrieveText(const CallContext& ctx, const ModelDef& model, std::string_v
 Result<std::string> List(CallContext& ctx, const ModelDef& model, const Json& args, bool with_count) {
   KIN_ASSIGN_OR_RETURN(Filter filter, ParseFilter(ctx.schema, model, Arg(args, 0)));
   KIN_ASSIGN_OR_RETURN(ReadConfig config, ParseReadConfig(ctx.schema, model, Arg(args, 1)));
-  size_t limit = SIZE_MAX;
-  if (!with_count && config.order.empty() && config.take) limit = config.skip + *config.take;
-  std::vector<const Record*> rows = Match(ctx, model, filter, config.with_deleted, limit);
-  size_t count = rows.size();
-  Sort(rows, config.order);
-  size_t begin = std::min(config.skip, rows.size());
-  size_t end = config.take ? std::min(rows.size(), begin + *config.take) : rows.size();
-  std::span<const Record* const> page(rows.data() + begin, end - begin);
+  QueryResult result = RunQuery(ctx.store, model, ToRequest(filter, config, with_count));
+  std::span<const Record* const> page(result.rows);
   if (!with_count) return RenderRecords(ctx, model, page, config.plan, config.with_deleted, false);
   return EmitResult(ctx, [&](auto& out) {  // [records, count]
     out.StartArray();
     RecordWriter(ctx.store, config.with_deleted, out).WriteArray(model, page, config.plan);
-    out.Int64(static_cast<int64_t>(count));
+    out.Int64(static_cast<int64_t>(result.count));
     out.EndArray();
   });
 }
@@ -113,7 +88,7 @@ Result<std::vector<const Record*>> MatchSelector(CallContext& ctx, const ModelDe
     }
     if (one.is_object()) {
       KIN_ASSIGN_OR_RETURN(Filter filter, ParseFilter(ctx.schema, model, one));
-      auto matched = Match(ctx, model, filter, with_deleted);
+      auto matched = MatchAll(ctx.store, model, filter, with_deleted);
       out.insert(out.end(), matched.begin(), matched.end());
       return Status::Ok();
     }
@@ -130,3 +105,32 @@ Result<std::vector<const Record*>> MatchSelector(CallContext& ctx, const ModelDe
 }
 
 }  // namespace kin::api
+
+namespace kin {
+
+Result<std::vector<RecordRef>> ReadView::List(ModelId model, const Json& filters, const Json& config) const {
+  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(filters));
+  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(config));
+  const ModelDef& m = schema().model(model);
+  KIN_ASSIGN_OR_RETURN(Filter filter, api::ParseFilter(schema(), m, filters));
+  KIN_ASSIGN_OR_RETURN(api::ReadConfig parsed, api::ParseReadConfig(schema(), m, config));
+  QueryResult result = RunQuery(store_, m, api::ToRequest(filter, parsed, false));
+  std::vector<RecordRef> out;
+  out.reserve(result.rows.size());
+  for (const Record* r : result.rows) out.emplace_back(&store_, &m, r);
+  return out;
+}
+
+Result<size_t> ReadView::Count(ModelId model, const Json& filters, const Json& config) const {
+  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(filters));
+  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(config));
+  const ModelDef& m = schema().model(model);
+  KIN_ASSIGN_OR_RETURN(Filter filter, api::ParseFilter(schema(), m, filters));
+  KIN_ASSIGN_OR_RETURN(api::ReadConfig parsed, api::ParseReadConfig(schema(), m, config));
+  QueryRequest q = api::ToRequest(filter, parsed, true);
+  q.take = 0;  // only the count
+  q.order.clear();
+  return RunQuery(store_, m, q).count;
+}
+
+}  // namespace kin

@@ -7,12 +7,19 @@
 // any view is open: keep views short, and never call a write method from a thread
 // that holds one (the write would wait for that thread's own view).
 
+#include <optional>
 #include <shared_mutex>
 #include <string_view>
+#include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "core/status.h"
 #include "core/store.h"
 
 namespace kin {
+
+using Json = nlohmann::ordered_json;  // keeps key order: `order` and output follow the caller
 
 class RecordRef {
  public:
@@ -53,6 +60,15 @@ class ReadView {
     const ModelDef& m = schema().model(model);
     store_.Scan(model, [&](const Record& r) { return !store_.IsLive(m, r) || fn(RecordRef(&store_, &m, &r)); });
   }
+  // The records list<Models>(filters, config) lists, in its order, with its skip and
+  // take; the config's relations and select do not apply (follow the RecordRefs).
+  // Filters run through the same plan as list. Errors as list reports them.
+  //
+  //   auto rows = view.List(product, {{"store_id", "s1"}}, {{"order", {{"title", "ASC"}}}, {"take", 10}});
+  Result<std::vector<RecordRef>> List(ModelId model, const Json& filters = nullptr,
+                                      const Json& config = nullptr) const;
+  // The number of records listAndCount<Models>(filters, config) counts.
+  Result<size_t> Count(ModelId model, const Json& filters = nullptr, const Json& config = nullptr) const;
   const Store& store() const { return store_; }
 
  private:

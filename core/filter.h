@@ -39,6 +39,15 @@ class Filter {
   static Filter Search(std::string text);
 
   Kind kind() const { return kind_; }
+  // What the planner (core/query_plan.h) reads. kAnd, kOr: the operands; kNot,
+  // kRelated: the inner filter (parts()[0]). kCompare: slot, op, value (or values
+  // for kIn/kNin). kRelated: relation.
+  const std::vector<Filter>& parts() const { return parts_; }
+  SlotId slot() const { return slot_; }
+  CompareOp op() const { return op_; }
+  const Value& value() const { return value_; }
+  const std::vector<Value>& values() const { return values_; }
+  RelationId relation() const { return relation_; }
 
   // Whether `r`, a record of `model`, matches. `with_deleted` lets soft-deleted
   // related records count for relation conditions.

@@ -39,6 +39,7 @@ Store::Store(std::shared_ptr<const Schema> schema)
   for (const auto& m : schema_->models()) {
     auto t = std::make_unique<Table>(m.properties.size(), m.relations.size(), prefaulter_.get());
     t->indexes.resize(m.indexes.size());
+    for (const IndexDef& index : m.indexes) t->ordered.emplace_back(index.on);
     for (const auto& p : m.properties)
       if (p.type == PropertyType::kAutoincrement) t->autoincrement_slots.push_back(p.slot.value);
     tables_.push_back(std::move(t));
@@ -68,6 +69,32 @@ std::span<const Record* const> Store::IndexLookup(ModelId model, size_t index, s
   return {it->second.data(), it->second.size()};
 }
 
+void Store::ScanKeyRange(ModelId model, const KeyRange& range, bool descending,
+                         const std::function<bool(const Record*)>& visit) const {
+  const auto& ordered = tables_[model.value]->records.get<ByIdOrder>();
+  auto key = [](const std::vector<Value>& bound) { return bound[0].as_text(); };
+  auto first = range.lower.empty()          ? ordered.begin()
+               : range.lower_inclusive ? ordered.lower_bound(key(range.lower))
+                                       : ordered.upper_bound(key(range.lower));
+  auto last = range.upper.empty()          ? ordered.end()
+              : range.upper_inclusive ? ordered.upper_bound(key(range.upper))
+                                      : ordered.lower_bound(key(range.upper));
+  if (first == ordered.end()) return;
+  if (last != ordered.end() && !((*first)->id() < (*last)->id())) return;  // an empty range
+  if (!descending) {
+    for (auto it = first; it != last; ++it)
+      if (!visit(it->get())) return;
+    return;
+  }
+  for (auto it = last; it != first;)
+    if (!visit((--it)->get())) return;
+}
+
+void Store::IndexRange(ModelId model, size_t index, const KeyRange& range, bool descending,
+                       const std::function<bool(const Record*)>& visit) const {
+  tables_[model.value]->ordered[index].Visit(range, descending, visit);
+}
+
 int64_t Store::LastAutoincrement(ModelId model, SlotId slot) const {
   const auto& a = tables_[model.value]->autoincrement;
   auto it = a.find(slot.value);
@@ -85,16 +112,18 @@ bool Store::IndexKey(const IndexDef& index, std::span<const Value> values, std::
 }
 
 void Store::IndexInsert(const ModelDef& model, const Record* r) {
-  if (!IsLive(model, *r)) return;
   Table& t = *tables_[model.id.value];
+  for (OrderedIndex& o : t.ordered) o.Insert(r);
+  if (!IsLive(model, *r)) return;
   std::string key;
   for (size_t i = 0; i < model.indexes.size(); ++i)
     if (IndexKey(model.indexes[i], r->values(), &key)) InsertSorted(t.indexes[i].entries[key], r);
 }
 
 void Store::IndexErase(const ModelDef& model, const Record* r) {
-  if (!IsLive(model, *r)) return;
   Table& t = *tables_[model.id.value];
+  for (OrderedIndex& o : t.ordered) o.Erase(r);
+  if (!IsLive(model, *r)) return;
   std::string key;
   for (size_t i = 0; i < model.indexes.size(); ++i) {
     if (!IndexKey(model.indexes[i], r->values(), &key)) continue;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/change_set.h"
+#include "core/key_range.h"
 #include "core/record.h"
 #include "core/schema.h"
 #include "core/status.h"
@@ -45,6 +46,14 @@ class Store {
   void Scan(ModelId model, const std::function<bool(const Record&)>& visit) const;
   // Live records whose key for the model's index `index` equals `key`.
   std::span<const Record* const> IndexLookup(ModelId model, size_t index, std::string_view key) const;
+  // The planner's reads (core/query_plan.h): records of `model`, soft-deleted
+  // included, whose primary key (ScanKeyRange) or whose leading values of the
+  // model's index `index` (IndexRange; see OrderedIndex) lie in `range`, in that
+  // order or its reverse, until `visit` returns false.
+  void ScanKeyRange(ModelId model, const KeyRange& range, bool descending,
+                    const std::function<bool(const Record*)>& visit) const;
+  void IndexRange(ModelId model, size_t index, const KeyRange& range, bool descending,
+                  const std::function<bool(const Record*)>& visit) const;
   // Highest value an autoincrement slot has had (0 when none).
   int64_t LastAutoincrement(ModelId model, SlotId slot) const;
 

@@ -16,6 +16,7 @@
 
 #include "core/block_pool.h"
 #include "core/key_hash.h"
+#include "core/ordered_index.h"
 #include "core/record.h"
 
 namespace kin {
@@ -89,7 +90,9 @@ using RecordContainer = boost::multi_index_container<
                       boost::multi_index::ordered_unique<boost::multi_index::tag<ByIdOrder>, RecordIdKey>>,
     PoolAllocator<StoredRecord>>;
 
-// Live records by index key (unique indexes hold at most one per key).
+// Live records by index key (unique indexes hold at most one per key): what unique
+// checks and the planner's equality probes read. Each index is also kept ordered
+// (OrderedIndex) for ranges, `order`, and queries that include deleted records.
 struct SecondaryIndex {
   std::unordered_map<std::string, std::vector<const Record*>> entries;
 };
@@ -107,6 +110,7 @@ class Table {
   BlockPool nodes;
   RecordContainer records;
   std::vector<SecondaryIndex> indexes;                // parallel to ModelDef::indexes
+  std::vector<OrderedIndex> ordered;                  // the same indexes, ordered (all records)
   std::unordered_map<uint32_t, int64_t> autoincrement;  // slot -> highest value seen
   std::vector<uint32_t> autoincrement_slots;           // the model's autoincrement properties
 };
