@@ -14,6 +14,12 @@ ReadPlan* ReadPlan::ChildFor(RelationId relation) {
   return relations.back().plan.get();
 }
 
+ReadPlan* ReadPlan::FindChild(RelationId relation) const {
+  for (const auto& c : relations)
+    if (c.relation == relation) return c.plan.get();
+  return nullptr;
+}
+
 std::string JsDisplay(const Json& j) {
   if (j.is_object()) return "[object Object]";
   if (j.is_string()) return j.get<std::string>();
@@ -94,11 +100,50 @@ Result<size_t> ReadCount(const Json& j, const char* name) {
   return Status::InvalidArgument(std::string("\"") + name + "\" must be a non-negative integer, got " + j.dump());
 }
 
+// The keys of an `order` object over `model`'s records: a property and its direction,
+// or a relation and an order object of its own. Through a to-one relation the keys
+// order these records by the related one's values (`through` grows); a to-many
+// relation orders its own records where it is loaded (`level`'s child), and is
+// checked but has no effect where it is not.
+Status ParseOrder(const Schema& schema, const ModelDef& model, const Json& order, std::vector<RelationId> through,
+                  std::vector<OrderKey>* into, ReadPlan* level, size_t depth) {
+  KIN_RETURN_IF_ERROR(CheckRelationDepth("order", depth));
+  for (const auto& [field, dir] : order.items()) {
+    if (const PropertyDef* p = model.FindProperty(field)) {
+      std::string d = dir.is_string() ? dir.get<std::string>() : "";
+      std::transform(d.begin(), d.end(), d.begin(), ::toupper);
+      if (d != "ASC" && d != "DESC")
+        return Status::InvalidArgument("The order of \"" + field + "\" must be \"ASC\" or \"DESC\"");
+      into->push_back(OrderKey{through, p->slot, d == "DESC"});
+      continue;
+    }
+    RelationId rid = model.FindRelation(field);
+    if (!rid.valid())
+      return Status::InvalidData("Cannot order by \"" + field + "\": " + model.name + " has no such property");
+    if (!dir.is_object())
+      return Status::InvalidArgument("The order of the relation \"" + field + "\" must be an object of field: \"ASC\"|\"DESC\"");
+    const RelationDef& rel = schema.relation(rid);
+    const ModelDef& target = schema.model(rel.target);
+    if (!rel.is_many()) {
+      std::vector<RelationId> next = through;
+      next.push_back(rid);
+      KIN_RETURN_IF_ERROR(ParseOrder(schema, target, dir, std::move(next), into, level ? level->FindChild(rid) : nullptr,
+                                     depth + 1));
+      continue;
+    }
+    ReadPlan* child = level ? level->FindChild(rid) : nullptr;
+    std::vector<OrderKey> unused;
+    KIN_RETURN_IF_ERROR(ParseOrder(schema, target, dir, {}, child ? &child->order : &unused, child, depth + 1));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<ReadConfig> ParseReadConfig(const Schema& schema, const ModelDef& model, const Json& config) {
   ReadConfig out;
   if (config.is_null()) return out;
+  const Json* order = nullptr;
   if (!config.is_object()) return Status::InvalidArgument("The config must be an object, got " + config.dump());
   for (const auto& [key, v] : config.items()) {
     if (key == "relations") {
@@ -123,19 +168,12 @@ Result<ReadConfig> ParseReadConfig(const Schema& schema, const ModelDef& model, 
       out.with_deleted = v.get<bool>();
     } else if (key == "order") {
       if (!v.is_object()) return Status::InvalidArgument("\"order\" must be an object of field: \"ASC\"|\"DESC\"");
-      for (const auto& [field, dir] : v.items()) {
-        const PropertyDef* p = model.FindProperty(field);
-        if (!p) return Status::InvalidData("Cannot order by \"" + field + "\": " + model.name + " has no such property");
-        std::string d = dir.is_string() ? dir.get<std::string>() : "";
-        std::transform(d.begin(), d.end(), d.begin(), ::toupper);
-        if (d != "ASC" && d != "DESC")
-          return Status::InvalidArgument("The order of \"" + field + "\" must be \"ASC\" or \"DESC\"");
-        out.order.push_back(OrderKey{{}, p->slot, d == "DESC"});
-      }
+      order = &v;  // parsed last: it may name relations that `relations` or `select` load
     } else {
       return Status::InvalidArgument("Unknown config option \"" + key + "\"");
     }
   }
+  if (order) KIN_RETURN_IF_ERROR(ParseOrder(schema, model, *order, {}, &out.order, &out.plan, 1));
   return out;
 }
 

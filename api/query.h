@@ -25,9 +25,14 @@ struct ReadPlan {
     std::unique_ptr<ReadPlan> plan;
   };
   std::vector<Child> relations;
+  // The order of these records under their parent, for a loaded to-many relation
+  // (`order: {posts: {title: "DESC"}}`); empty: primary key ascending.
+  std::vector<OrderKey> order;
 
   bool Shows(SlotId slot) const { return fields.empty() || fields[slot.value]; }
   ReadPlan* ChildFor(RelationId relation);
+  // The plan of a relation already asked for, or null.
+  ReadPlan* FindChild(RelationId relation) const;
 };
 
 struct ReadConfig {

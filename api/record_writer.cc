@@ -1,6 +1,7 @@
 #include "api/record_writer.h"
 
 #include <algorithm>
+#include <unordered_set>
 
 namespace kin::api {
 
@@ -91,29 +92,53 @@ void RecordWriter<Out>::WriteRelation(const RelationDef& rel, const Record& r, c
   }
   out_.Key(rel.name.data(), static_cast<rapidjson::SizeType>(rel.name.size()));
   out_.StartArray();
-  if (!rel.through_pivot()) {
+  if (!rel.through_pivot() && plan.order.empty()) {  // the common case: the list's order
     for (const Record* other : linked)
       if ((with_deleted_ || store_.IsLive(target, *other)) && !OnPath(other)) Write(target, *other, plan);
+    out_.EndArray();
+    return;
+  }
+  // (record, pivot record or null) in output order: the list's (primary key), or
+  // the relation's own `order`.
+  std::vector<std::pair<const Record*, const Record*>> items;
+  items.reserve(linked.size());
+  if (!rel.through_pivot()) {
+    for (const Record* other : linked)
+      if ((with_deleted_ || store_.IsLive(target, *other)) && !OnPath(other)) items.emplace_back(other, nullptr);
   } else {
     const ModelDef& pivot = schema_.model(rel.pivot);
     uint32_t far = schema_.relation(rel.pivot_far).local;
-    static const ReadPlan kAllFields;
+    std::unordered_set<const Record*> listed;
     for (const Record* link : linked) {
       if (link->links(far).empty()) continue;
       const Record* other = link->links(far)[0];
       if (!with_deleted_ && (!store_.IsLive(pivot, *link) || !store_.IsLive(target, *other))) continue;
       if (OnPath(other)) continue;
-      out_.StartObject();
-      WriteFields(target, *other, plan);
-      path_.push_back(other);
-      for (const auto& child : plan.relations) WriteRelation(schema_.relation(child.relation), *other, *child.plan);
-      path_.pop_back();
-      out_.Key("$pivot");
-      out_.StartObject();
-      WriteFields(pivot, *link, kAllFields);
-      out_.EndObject();
-      out_.EndObject();
+      // Each linked record once, with the pivot record of smallest primary key (the
+      // list is in pivot primary-key order, so the first seen).
+      if (listed.insert(other).second) items.emplace_back(other, link);
     }
+  }
+  if (!plan.order.empty())
+    std::stable_sort(items.begin(), items.end(), [&](const auto& a, const auto& b) {
+      return OrderedBefore(store_, *a.first, *b.first, plan.order, with_deleted_);
+    });
+  static const ReadPlan kAllFields;
+  for (const auto& [other, link] : items) {
+    if (!link) {
+      Write(target, *other, plan);
+      continue;
+    }
+    out_.StartObject();
+    WriteFields(target, *other, plan);
+    path_.push_back(other);
+    for (const auto& child : plan.relations) WriteRelation(schema_.relation(child.relation), *other, *child.plan);
+    path_.pop_back();
+    out_.Key("$pivot");
+    out_.StartObject();
+    WriteFields(schema_.model(rel.pivot), *link, kAllFields);
+    out_.EndObject();
+    out_.EndObject();
   }
   out_.EndArray();
 }

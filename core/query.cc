@@ -151,13 +151,25 @@ const Value* OrderValue(const Store& store, const Record& r, const OrderKey& key
   const Schema& schema = store.schema();
   for (RelationId rid : key.through) {
     const RelationDef& rel = schema.relation(rid);
-    const LinkList& l = at->links(rel.local);
-    if (l.empty()) return nullptr;
-    at = l[0];
-    if (!with_deleted && !store.IsLive(schema.model(rel.target), *at)) return nullptr;
+    // A hasOne parent may also hold soft-deleted children: the live one counts first.
+    const ModelDef& target = schema.model(rel.target);
+    const Record* next = nullptr;
+    for (const Record* l : at->links(rel.local))
+      if (store.IsLive(target, *l)) {
+        next = l;
+        break;
+      }
+    if (!next && with_deleted && !at->links(rel.local).empty()) next = at->links(rel.local)[0];
+    if (!next) return nullptr;
+    at = next;
   }
   const Value& v = at->value(key.slot.value);
   return v.is_null() ? nullptr : &v;
+}
+
+bool OrderedBefore(const Store& store, const Record& a, const Record& b, const std::vector<OrderKey>& keys,
+                   bool with_deleted) {
+  return RowOrder(store, keys, with_deleted)(&a, &b);
 }
 
 QueryResult RunQuery(const Store& store, const ModelDef& model, const QueryRequest& q) {

@@ -57,6 +57,10 @@ QueryResult RunQuery(const Store& store, const ModelDef& model, const QueryReque
 std::vector<const Record*> MatchAll(const Store& store, const ModelDef& model, const Filter& filter,
                                     bool with_deleted);
 
+// Whether `a` comes before `b` in list's order: by `keys`, then primary key ascending.
+bool OrderedBefore(const Store& store, const Record& a, const Record& b, const std::vector<OrderKey>& keys,
+                   bool with_deleted);
+
 // The value an order key reads on `r` (see OrderKey); nullptr stands for null.
 const Value* OrderValue(const Store& store, const Record& r, const OrderKey& key, bool with_deleted);
 

@@ -193,6 +193,47 @@ TEST_CASE("order by an unknown property is invalid_data", "[read]") {
   CHECK(Dump(*db) == before);
 }
 
+TEST_CASE("order through a to-one relation orders the listed records by the related record's value", "[read]") {
+  auto db = SeededBlog();  // a1 John: p1 (10 views), p2 (5); a2 Jane: p3
+  CHECK(Ids(Ok(*db, "listPosts", R"([{}, {"order": {"author": {"name": "ASC"}}}])"_j)) == Names{"p3", "p1", "p2"});
+  CHECK(Ids(Ok(*db, "listPosts", R"([{}, {"order": {"author": {"name": "DESC"}, "views": "ASC"}}])"_j)) ==
+        Names{"p2", "p1", "p3"});
+  // Through hasOne; a missing profile orders as null: last ascending, first descending.
+  CHECK(Ids(Ok(*db, "listAuthors", R"([{}, {"order": {"profile": {"bio": "ASC"}}}])"_j)) == Names{"a1", "a2", "a3"});
+  CHECK(Ids(Ok(*db, "listAuthors", R"([{}, {"order": {"profile": {"bio": "DESC"}}}])"_j)) == Names{"a2", "a3", "a1"});
+  // A soft-deleted profile orders as none unless withDeleted.
+  Ok(*db, "createProfiles", R"([{"id": "pr3", "bio": "Bob's", "author_id": "a3"}])"_j);
+  Ok(*db, "softDeleteProfiles", R"(["pr1"])"_j);
+  CHECK(Ids(Ok(*db, "listAuthors", R"([{}, {"order": {"profile": {"bio": "DESC"}}}])"_j)) == Names{"a1", "a2", "a3"});
+  CHECK(Ids(Ok(*db, "listAuthors", R"([{}, {"order": {"profile": {"bio": "DESC"}}, "withDeleted": true}])"_j)) ==
+        Names{"a2", "a1", "a3"});
+}
+
+TEST_CASE("order on a loaded to-many relation orders that relation's records", "[read]") {
+  auto db = SeededBlog();
+  Json a1 = Ok(*db, "retrieveAuthor", R"(["a1", {"relations": ["posts"], "order": {"posts": {"title": "DESC"}}}])"_j);
+  CHECK(Ids(a1["posts"]) == Names{"p2", "p1"});  // "Second post", "Hello World"
+  Json asc = Ok(*db, "retrieveAuthor", R"(["a1", {"relations": ["posts"], "order": {"posts": {"views": "ASC"}}}])"_j);
+  CHECK(Ids(asc["posts"]) == Names{"p2", "p1"});  // 5, 10
+  // Nested, and with the listed records ordered too.
+  Json authors = Ok(*db, "listAuthors", R"([{}, {"relations": ["posts.categories"],
+      "order": {"name": "DESC", "posts": {"views": "DESC", "categories": {"name": "ASC"}}}}])"_j);
+  CHECK(Ids(authors) == Names{"a1", "a2", "a3"});  // John, Jane, Bob
+  CHECK(Ids(authors[0]["posts"]) == Names{"p1", "p2"});
+  CHECK(Ids(authors[0]["posts"][0]["categories"]) == Names{"cat_2", "cat_1"});  // Life, Tech
+  // A to-many relation that is not loaded changes nothing.
+  CHECK(Ids(Ok(*db, "listAuthors", R"([{}, {"order": {"posts": {"title": "DESC"}}}])"_j)) ==
+        Names{"a1", "a2", "a3"});
+}
+
+TEST_CASE("order through a relation with an unknown property is invalid_data", "[read]") {
+  auto db = SeededBlog();
+  auto s = Fails(*db, "listPosts", R"([{}, {"order": {"author": {"nope": "ASC"}}}])"_j);
+  CHECK(s.type() == ErrorType::kInvalidData);
+  CHECK_THAT(s.message(), Catch::Contains("nope") && Catch::Contains("Author"));
+  CHECK(Fails(*db, "listPosts", R"([{}, {"order": {"author": "ASC"}}])"_j).type() == ErrorType::kInvalidArgument);
+}
+
 // ---- select ----------------------------------------------------------------------------
 
 TEST_CASE("select outputs only the named fields and the primary key", "[read]") {
@@ -338,6 +379,20 @@ TEST_CASE("relations through a pivotEntity carry the pivot columns under $pivot"
     CHECK(o["$pivot"]["order_id"] == o["id"]);
     CHECK(o["$pivot"]["quantity"] == (o["id"] == "o1" ? 3 : 1));
   }
+}
+
+TEST_CASE("a relation through a pivotEntity lists each linked record once, with the smallest pivot", "[read]") {
+  auto db = OpenFixture("pivot");
+  Ok(*db, "createOrders", R"([{"id": "o1"}])"_j);
+  Ok(*db, "createProducts", R"([{"id": "pr1", "title": "Shirt"}])"_j);
+  Ok(*db, "createOrderProducts", R"([[{"id": "op2", "order_id": "o1", "product_id": "pr1", "quantity": 2},
+                                      {"id": "op1", "order_id": "o1", "product_id": "pr1", "quantity": 1}]])"_j);
+  Json order = Ok(*db, "retrieveOrder", R"(["o1", {"relations": ["products"]}])"_j);
+  REQUIRE(order["products"].size() == 1);
+  CHECK(order["products"][0]["$pivot"]["id"] == "op1");
+  Json product = Ok(*db, "retrieveProduct", R"(["pr1", {"relations": ["orders"]}])"_j);
+  REQUIRE(product["orders"].size() == 1);
+  CHECK(product["orders"][0]["$pivot"]["quantity"] == 1);
 }
 
 namespace {

@@ -2,6 +2,7 @@
 // 2 and 6), and the normalized state it is compared by.
 
 #include <algorithm>
+#include <set>
 
 #include "tests/api/reference_model.h"
 #include "tests/api/reference_model_rules.h"
@@ -209,8 +210,11 @@ PlainJson ReferenceModel::Expected(Form form) const {
           } else {
             const std::string& near = self_is_a ? mm.a_column : mm.b_column;
             const std::string& far = self_is_a ? mm.b_column : mm.a_column;
+            // A listing shows each linked record once, with the pivot record of
+            // smallest id (the table is in id order).
+            std::set<std::string> listed;
             for (const auto& [pid, pr] : table(mm.pivot))
-              if (pr.fields[near] == id)
+              if (pr.fields[near] == id && (form != Form::kListing || listed.insert(pr.fields[far].get<std::string>()).second))
                 linked.push_back(pr.fields[far].get<std::string>() + (form == Form::kListing ? "@" + pid : ""));
           }
           std::sort(linked.begin(), linked.end());
