@@ -69,26 +69,57 @@ Result<ReadPlan*> AddPath(const Schema& schema, const ModelDef& model, ReadPlan*
   return plan;
 }
 
-Status AddSelect(const Schema& schema, const ModelDef& model, ReadPlan* plan, const std::string& path) {
-  size_t dot = path.rfind('.');
-  const ModelDef* m = &model;
-  std::string field = path;
-  if (dot != std::string::npos) {
-    KIN_ASSIGN_OR_RETURN(plan, AddPath(schema, model, plan, path.substr(0, dot), &m));
-    field = path.substr(dot + 1);
+// Keeps the foreign key that joins `plan` (records of `model`) to `child`, the plan of
+// its relation `rel`, on whichever side holds it, where that side is selective.
+void KeepJoiningKey(const Schema& schema, const RelationDef& rel, ReadPlan* plan, ReadPlan* child) {
+  if (rel.kind == RelationKind::kBelongsTo) {
+    if (!plan->fields.empty()) plan->fields[rel.foreign_key.value] = true;
+  } else if (rel.is_parent_side() && rel.inverse.valid() && !child->fields.empty()) {
+    child->fields[schema.relation(rel.inverse).foreign_key.value] = true;
   }
+}
+
+// `path` is a field, `*`, a relation, or one of those after a dotted relation path.
+// Selecting inside a relation loads it and makes every level on the way selective:
+// the primary key, what is selected there, and the joining foreign keys.
+Status AddSelect(const Schema& schema, const ModelDef& model, ReadPlan* plan, const std::string& path) {
+  KIN_RETURN_IF_ERROR(CheckRelationDepth(path, std::count(path.begin(), path.end(), '.') + 1));
+  const ModelDef* m = &model;
+  size_t start = 0;
+  for (size_t dot = path.find('.'); dot != std::string::npos; dot = path.find('.', start)) {
+    std::string part = path.substr(start, dot - start);
+    RelationId rid = m->FindRelation(part);
+    if (!rid.valid()) return NoRelation(*m, part);
+    const RelationDef& rel = schema.relation(rid);
+    const ModelDef& target = schema.model(rel.target);
+    plan->Restrict(m->properties.size());
+    ReadPlan* child = plan->ChildFor(rid);
+    child->Restrict(target.properties.size());
+    KeepJoiningKey(schema, rel, plan, child);
+    plan = child;
+    m = &target;
+    start = dot + 1;
+  }
+  const std::string field = path.substr(start);
   if (field == "*") {
     plan->fields.clear();
+    plan->raw.clear();
     return Status::Ok();
   }
   if (const PropertyDef* p = m->FindProperty(field)) {
-    if (plan->fields.empty()) plan->fields.assign(m->properties.size(), false);
+    plan->Restrict(m->properties.size());
     plan->fields[p->slot.value] = true;
-    plan->fields[0] = true;  // the primary key is always output
     return Status::Ok();
   }
-  if (m->FindRelation(field).valid()) {
-    KIN_RETURN_IF_ERROR(CheckRelationDepth(path, std::count(path.begin(), path.end(), '.') + 1));
+  if (field.rfind("raw_", 0) == 0) {
+    const PropertyDef* p = m->FindProperty(std::string_view(field).substr(4));
+    if (p && p->type == PropertyType::kBigNumber) {
+      plan->Restrict(m->properties.size());
+      plan->raw[p->slot.value] = true;
+      return Status::Ok();
+    }
+  }
+  if (RelationId rid = m->FindRelation(field); rid.valid()) {
     const ModelDef* leaf;
     return AddPath(schema, *m, plan, field, &leaf).status();
   }

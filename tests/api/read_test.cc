@@ -250,14 +250,35 @@ TEST_CASE("select outputs only the named fields and the primary key", "[read]") 
   CHECK(one["author"]["email"] == "john@example.com");
 }
 
-TEST_CASE("select with dotted paths selects fields inside relations", "[read]") {
+TEST_CASE("select with dotted paths selects fields inside relations and keeps the joining foreign key", "[read]") {
   auto db = SeededBlog();
   Json post = Ok(*db, "retrievePost", R"(["p1", {"select": ["title", "author.name"]}])"_j);
-  CHECK(post == R"({"id": "p1", "title": "Hello World", "author": {"id": "a1", "name": "John"}})"_j);
+  CHECK(post == R"({"id": "p1", "title": "Hello World", "author_id": "a1", "author": {"id": "a1", "name": "John"}})"_j);
 
   Json author = Ok(*db, "retrieveAuthor", R"(["a1", {"select": ["name", "posts.title"]}])"_j);
-  CHECK(author == R"({"id": "a1", "name": "John",
-                      "posts": [{"id": "p1", "title": "Hello World"}, {"id": "p2", "title": "Second post"}]})"_j);
+  CHECK(author == R"({"id": "a1", "name": "John", "posts": [{"id": "p1", "title": "Hello World", "author_id": "a1"},
+                                                            {"id": "p2", "title": "Second post", "author_id": "a1"}]})"_j);
+}
+
+TEST_CASE("a select of only dotted paths returns the id, the joining foreign keys and the relations", "[read]") {
+  auto db = SeededBlog();
+  Json posts = Ok(*db, "listPosts", R"([{"id": "p3"}, {"select": ["author.name", "categories.name"]}])"_j);
+  CHECK(posts == R"([{"id": "p3", "author_id": "a2", "author": {"id": "a2", "name": "Jane"},
+                      "categories": [{"id": "cat_2", "name": "Life"}]}])"_j);
+  // A middle level of a deeper path shows its id and joining keys only.
+  Json author = Ok(*db, "retrieveAuthor", R"(["a2", {"select": ["posts.categories.name"]}])"_j);
+  CHECK(author == R"({"id": "a2", "posts": [{"id": "p3", "author_id": "a2",
+                                            "categories": [{"id": "cat_2", "name": "Life"}]}]})"_j);
+}
+
+TEST_CASE("select can name raw_ of a bigNumber", "[read]") {
+  auto db = SeededBlog();
+  Ok(*db, "updatePosts", R"([{"id": "p1", "price": "12.50"}])"_j);
+  CHECK(Ok(*db, "retrievePost", R"(["p1", {"select": ["raw_price"]}])"_j) ==
+        R"({"id": "p1", "raw_price": {"value": "12.5", "precision": 20}})"_j);
+  CHECK(Ok(*db, "retrievePost", R"(["p1", {"select": ["price", "raw_price"]}])"_j) ==
+        R"({"id": "p1", "price": 12.5, "raw_price": {"value": "12.5", "precision": 20}})"_j);
+  CHECK(Fails(*db, "retrievePost", R"(["p1", {"select": ["raw_title"]}])"_j).type() == ErrorType::kInvalidData);
 }
 
 // ---- relations -------------------------------------------------------------------------
