@@ -83,7 +83,7 @@ void KeepJoiningKey(const Schema& schema, const RelationDef& rel, ReadPlan* plan
 // Selecting inside a relation loads it and makes every level on the way selective:
 // the primary key, what is selected there, and the joining foreign keys.
 Status AddSelect(const Schema& schema, const ModelDef& model, ReadPlan* plan, const std::string& path) {
-  KIN_RETURN_IF_ERROR(CheckRelationDepth(path, std::count(path.begin(), path.end(), '.') + 1));
+  KIN_RETURN_IF_ERROR(CheckRelationDepth(path, std::count(path.begin(), path.end(), '.')));
   const ModelDef* m = &model;
   size_t start = 0;
   for (size_t dot = path.find('.'); dot != std::string::npos; dot = path.find('.', start)) {
@@ -120,6 +120,7 @@ Status AddSelect(const Schema& schema, const ModelDef& model, ReadPlan* plan, co
     }
   }
   if (RelationId rid = m->FindRelation(field); rid.valid()) {
+    KIN_RETURN_IF_ERROR(CheckRelationDepth(path, std::count(path.begin(), path.end(), '.') + 1));
     const ModelDef* leaf;
     return AddPath(schema, *m, plan, field, &leaf).status();
   }
