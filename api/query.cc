@@ -69,19 +69,22 @@ Result<ReadPlan*> AddPath(const Schema& schema, const ModelDef& model, ReadPlan*
   return plan;
 }
 
-// Keeps the foreign key that joins `plan` (records of `model`) to `child`, the plan of
-// its relation `rel`, on whichever side holds it, where that side is selective.
-void KeepJoiningKey(const Schema& schema, const RelationDef& rel, ReadPlan* plan, ReadPlan* child) {
-  if (rel.kind == RelationKind::kBelongsTo) {
-    if (!plan->fields.empty()) plan->fields[rel.foreign_key.value] = true;
-  } else if (rel.is_parent_side() && rel.inverse.valid() && !child->fields.empty()) {
-    child->fields[schema.relation(rel.inverse).foreign_key.value] = true;
+// Keeps, on every selective level of `plan` (records of `model`), the foreign keys
+// that join it to the levels it loads: on a record that belongs to the other, and on
+// the children of a hasMany (not of a hasOne, as in Medusa).
+void KeepJoiningKeys(const Schema& schema, ReadPlan* plan) {
+  for (auto& child : plan->relations) {
+    const RelationDef& rel = schema.relation(child.relation);
+    if (rel.kind == RelationKind::kBelongsTo && !plan->fields.empty()) plan->fields[rel.foreign_key.value] = true;
+    if (rel.kind == RelationKind::kHasMany && rel.inverse.valid() && !child.plan->fields.empty())
+      child.plan->fields[schema.relation(rel.inverse).foreign_key.value] = true;
+    KeepJoiningKeys(schema, child.plan.get());
   }
 }
 
 // `path` is a field, `*`, a relation, or one of those after a dotted relation path.
 // Selecting inside a relation loads it and makes every level on the way selective:
-// the primary key, what is selected there, and the joining foreign keys.
+// the primary key and what is selected there (KeepJoiningKeys adds the joining keys).
 Status AddSelect(const Schema& schema, const ModelDef& model, ReadPlan* plan, const std::string& path) {
   KIN_RETURN_IF_ERROR(CheckRelationDepth(path, std::count(path.begin(), path.end(), '.')));
   const ModelDef* m = &model;
@@ -95,7 +98,6 @@ Status AddSelect(const Schema& schema, const ModelDef& model, ReadPlan* plan, co
     plan->Restrict(m->properties.size());
     ReadPlan* child = plan->ChildFor(rid);
     child->Restrict(target.properties.size());
-    KeepJoiningKey(schema, rel, plan, child);
     plan = child;
     m = &target;
     start = dot + 1;
@@ -103,7 +105,6 @@ Status AddSelect(const Schema& schema, const ModelDef& model, ReadPlan* plan, co
   const std::string field = path.substr(start);
   if (field == "*") {
     plan->fields.clear();
-    plan->raw.clear();
     return Status::Ok();
   }
   if (const PropertyDef* p = m->FindProperty(field)) {
@@ -115,7 +116,7 @@ Status AddSelect(const Schema& schema, const ModelDef& model, ReadPlan* plan, co
     const PropertyDef* p = m->FindProperty(std::string_view(field).substr(4));
     if (p && p->type == PropertyType::kBigNumber) {
       plan->Restrict(m->properties.size());
-      plan->raw[p->slot.value] = true;
+      plan->fields[p->slot.value] = true;  // a bigNumber and its raw_ are selected together
       return Status::Ok();
     }
   }
@@ -133,10 +134,9 @@ Result<size_t> ReadCount(const Json& j, const char* name) {
 }
 
 // The keys of an `order` object over `model`'s records: a property and its direction,
-// or a relation and an order object of its own. Through a to-one relation the keys
-// order these records by the related one's values (`through` grows); a to-many
-// relation orders its own records where it is loaded (`level`'s child), and is
-// checked but has no effect where it is not.
+// or a relation and an order object of its own, whose keys order these records by
+// the related records' values (`through` grows; see OrderKey). Where `level` loads
+// the relation, they also order the loaded records under each parent.
 Status ParseOrder(const Schema& schema, const ModelDef& model, const Json& order, std::vector<RelationId> through,
                   std::vector<OrderKey>* into, ReadPlan* level, size_t depth) {
   KIN_RETURN_IF_ERROR(CheckRelationDepth("order", depth));
@@ -154,18 +154,17 @@ Status ParseOrder(const Schema& schema, const ModelDef& model, const Json& order
       return Status::InvalidData("Cannot order by \"" + field + "\": " + model.name + " has no such property");
     if (!dir.is_object())
       return Status::InvalidArgument("The order of the relation \"" + field + "\" must be an object of field: \"ASC\"|\"DESC\"");
-    const RelationDef& rel = schema.relation(rid);
-    const ModelDef& target = schema.model(rel.target);
-    if (!rel.is_many()) {
-      std::vector<RelationId> next = through;
-      next.push_back(rid);
-      KIN_RETURN_IF_ERROR(ParseOrder(schema, target, dir, std::move(next), into, level ? level->FindChild(rid) : nullptr,
-                                     depth + 1));
-      continue;
+    const ModelDef& target = schema.model(schema.relation(rid).target);
+    std::vector<RelationId> next = through;
+    next.push_back(rid);
+    KIN_RETURN_IF_ERROR(ParseOrder(schema, target, dir, std::move(next), into, nullptr, depth + 1));
+    // Where the relation is loaded, the keys also order its records (and their own
+    // loaded relations'), relative to each parent.
+    if (ReadPlan* child = level ? level->FindChild(rid) : nullptr) {
+      std::vector<OrderKey> unused;
+      const bool many = schema.relation(rid).is_many();
+      KIN_RETURN_IF_ERROR(ParseOrder(schema, target, dir, {}, many ? &child->order : &unused, child, depth + 1));
     }
-    ReadPlan* child = level ? level->FindChild(rid) : nullptr;
-    std::vector<OrderKey> unused;
-    KIN_RETURN_IF_ERROR(ParseOrder(schema, target, dir, {}, child ? &child->order : &unused, child, depth + 1));
   }
   return Status::Ok();
 }
@@ -206,6 +205,7 @@ Result<ReadConfig> ParseReadConfig(const Schema& schema, const ModelDef& model, 
     }
   }
   if (order) KIN_RETURN_IF_ERROR(ParseOrder(schema, model, *order, {}, &out.order, &out.plan, 1));
+  KeepJoiningKeys(schema, &out.plan);
   return out;
 }
 

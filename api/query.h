@@ -20,7 +20,6 @@ using Json = nlohmann::ordered_json;  // keeps key order: `order` and output fol
 // What to output of one record and which relations to load under it.
 struct ReadPlan {
   std::vector<bool> fields;  // per slot; empty = every field
-  std::vector<bool> raw;     // per slot: raw_<name> of a bigNumber, when `fields` is not empty
   struct Child {
     RelationId relation;
     std::unique_ptr<ReadPlan> plan;
@@ -31,12 +30,10 @@ struct ReadPlan {
   std::vector<OrderKey> order;
 
   bool Shows(SlotId slot) const { return fields.empty() || fields[slot.value]; }
-  bool ShowsRaw(SlotId slot) const { return fields.empty() || raw[slot.value]; }
   // Shows only the primary key (and what is added later), unless already selective.
   void Restrict(size_t slots) {
     if (!fields.empty()) return;
     fields.assign(slots, false);
-    raw.assign(slots, false);
     fields[0] = true;  // the primary key is always output
   }
   ReadPlan* ChildFor(RelationId relation);

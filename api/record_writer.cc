@@ -42,12 +42,11 @@ bool RecordWriter<Out>::OnPath(const Record* r) const { return std::find(path_.b
 template <typename Out>
 void RecordWriter<Out>::WriteFields(const ModelDef& model, const Record& r, const ReadPlan& plan) {
   for (const auto& p : model.properties) {
+    if (!plan.Shows(p.slot)) continue;
     const Value& v = r.values()[p.slot.value];
-    if (plan.Shows(p.slot)) {
-      out_.Key(p.name.data(), static_cast<rapidjson::SizeType>(p.name.size()));
-      WriteValue(out_, v);
-    }
-    if (p.type == PropertyType::kBigNumber && plan.ShowsRaw(p.slot)) {
+    out_.Key(p.name.data(), static_cast<rapidjson::SizeType>(p.name.size()));
+    WriteValue(out_, v);
+    if (p.type == PropertyType::kBigNumber) {  // selected with its value, as Medusa does
       std::string raw = "raw_" + p.name;
       out_.Key(raw.data(), static_cast<rapidjson::SizeType>(raw.size()));
       if (v.is_null()) {

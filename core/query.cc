@@ -146,25 +146,58 @@ void Walk(const Store& store, const ModelDef& model, const QueryRequest& q, cons
 
 }  // namespace
 
-const Value* OrderValue(const Store& store, const Record& r, const OrderKey& key, bool with_deleted) {
-  const Record* at = &r;
+namespace {
+
+// The value of key.slot reached from `r` through key.through[step...] (see OrderKey).
+const Value* Reached(const Store& store, const Record& r, const OrderKey& key, size_t step, bool with_deleted) {
+  if (step == key.through.size()) {
+    const Value& v = r.value(key.slot.value);
+    return v.is_null() ? nullptr : &v;
+  }
   const Schema& schema = store.schema();
-  for (RelationId rid : key.through) {
-    const RelationDef& rel = schema.relation(rid);
+  const RelationDef& rel = schema.relation(key.through[step]);
+  const ModelDef& target = schema.model(rel.target);
+  const LinkList& links = r.links(rel.local);
+  if (!rel.is_many()) {
     // A hasOne parent may also hold soft-deleted children: the live one counts first.
-    const ModelDef& target = schema.model(rel.target);
     const Record* next = nullptr;
-    for (const Record* l : at->links(rel.local))
+    for (const Record* l : links)
       if (store.IsLive(target, *l)) {
         next = l;
         break;
       }
-    if (!next && with_deleted && !at->links(rel.local).empty()) next = at->links(rel.local)[0];
-    if (!next) return nullptr;
-    at = next;
+    if (!next && with_deleted && !links.empty()) next = links[0];
+    return next ? Reached(store, *next, key, step + 1, with_deleted) : nullptr;
   }
-  const Value& v = at->value(key.slot.value);
-  return v.is_null() ? nullptr : &v;
+  // To-many: the first value in the key's direction, nulls largest (as a join sorted
+  // in SQL puts each record's rows); no related record reads as null.
+  const Value* best = nullptr;
+  bool any = false;
+  auto consider = [&](const Record& o) {
+    const Value* v = Reached(store, o, key, step + 1, with_deleted);
+    const int c = any ? RowOrder::CompareKey(v, best) : 0;
+    if (!any || (key.descending ? c > 0 : c < 0)) best = v;
+    any = true;
+  };
+  if (!rel.through_pivot()) {
+    for (const Record* o : links)
+      if (with_deleted || store.IsLive(target, *o)) consider(*o);
+    return best;
+  }
+  const ModelDef& pivot = schema.model(rel.pivot);
+  const uint32_t far = schema.relation(rel.pivot_far).local;
+  for (const Record* link : links) {
+    if (link->links(far).empty()) continue;
+    const Record* o = link->links(far)[0];
+    if (with_deleted || (store.IsLive(pivot, *link) && store.IsLive(target, *o))) consider(*o);
+  }
+  return best;
+}
+
+}  // namespace
+
+const Value* OrderValue(const Store& store, const Record& r, const OrderKey& key, bool with_deleted) {
+  return Reached(store, r, key, 0, with_deleted);
 }
 
 bool OrderedBefore(const Store& store, const Record& a, const Record& b, const std::vector<OrderKey>& keys,

@@ -23,10 +23,13 @@ namespace kin {
 class Store;
 
 // One key of an `order`: the value of `slot` on the listed record, or, when
-// `through` names to-one relations (belongsTo or hasOne), on the record reached by
-// following them (null when a link is missing, or soft-deleted and the query does
-// not include deleted records). Nulls sort after every value ascending and before
-// every value descending, as in PostgreSQL.
+// `through` names relations, on the records reached by following them, as a SQL
+// join sorted by that value would place the record: through a to-one relation (the
+// live record first; none, or a soft-deleted one when the query does not include
+// deleted records, reads as null), and through a to-many relation the first value
+// in the key's direction over the live related records (the smallest ascending, the
+// largest descending; none reads as null). Nulls sort after every value ascending
+// and before every value descending, as in PostgreSQL.
 struct OrderKey {
   std::vector<RelationId> through;
   SlotId slot;
