@@ -102,7 +102,7 @@ std::optional<OrderedWalk> WalkFor(const ModelDef& model, const QueryRequest& q,
       }
     if (!found) return std::nullopt;
   }
-  if (const auto& r = plan.RangeOn(slot)) w.range = *r;
+  if (auto r = plan.RangeOn(slot)) w.range = std::move(*r);
   return w;
 }
 
@@ -209,7 +209,7 @@ QueryResult RunQuery(const Store& store, const ModelDef& model, const QueryReque
   QueryResult result;
   const QueryPlan plan =
       ScopedForceScan::active() ? QueryPlan::Scan(store, model) : QueryPlan::Make(store, model, q.filter, q.with_deleted);
-  result.plan = plan.Describe();
+  if (q.explain) result.plan = plan.Describe();
   Pager pager(q);
   if (pager.end() == 0 && !q.count) return result;  // take: 0
   // With a page to fill and nothing to count, reading in the requested order stops
@@ -220,7 +220,7 @@ QueryResult RunQuery(const Store& store, const ModelDef& model, const QueryReque
       const size_t total = store.Count(model.id);
       const size_t walk_cost = pager.end() * (total / std::max<size_t>(1, plan.cost()));
       if (plan.scans() || walk_cost < plan.cost()) {
-        result.plan += " (read in order)";
+        if (q.explain) result.plan += " (read in order)";
         Walk(store, model, q, *walk, &result);
         return result;
       }

@@ -43,13 +43,14 @@ struct QueryRequest {
   size_t skip = 0;
   std::optional<size_t> take;
   bool count = false;              // also count every match (listAndCount)
+  bool explain = false;            // describe the plan in QueryResult::plan
 };
 
 struct QueryResult {
   std::vector<const Record*> rows;  // the page, in order
   size_t count = 0;                 // every match, when asked for
   size_t examined = 0;              // records the query read (candidates and index entries)
-  std::string plan;                 // how the filter was answered (QueryPlan::Describe)
+  std::string plan;                 // how the filter was answered, when explain was asked
 };
 
 // The page (and count) of `request` over `model`.

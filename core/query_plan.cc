@@ -498,7 +498,7 @@ QueryPlan QueryPlan::Make(const Store& store, const ModelDef& model, const Filte
   plan.store_ = &store;
   plan.model_ = &model;
   plan.with_deleted_ = with_deleted;
-  plan.ranges_.resize(model.properties.size());
+  plan.filter_ = filter;
   Planner planner(store, with_deleted);
   if (!filter) {
     plan.root_ = std::make_shared<const Node>(planner.ScanOf(model));
@@ -510,12 +510,6 @@ QueryPlan QueryPlan::Make(const Store& store, const ModelDef& model, const Filte
   if (root.kind != Kind::kEmpty && root.kind != Kind::kRelated && root.cost >= store.Count(model.id))
     root = planner.ScanOf(model);
   plan.root_ = std::make_shared<const Node>(std::move(root));
-  std::vector<const Filter*> conjuncts;
-  Conjuncts(*filter, &conjuncts);
-  for (const auto& [slot, b] : CollectBounds(model, conjuncts)) {
-    if (b.eq && (slot != 0 || !b.eq->is_null())) plan.ranges_[slot] = KeyRange::Equal({*b.eq});
-    else if (b.range_conditions > 0) plan.ranges_[slot] = b.range;
-  }
   return plan;
 }
 
@@ -529,7 +523,18 @@ std::vector<const Record*> QueryPlan::Candidates(size_t* examined) const {
   return CandidateWalker(*store_, with_deleted_, examined).Run(*root_);
 }
 
-const std::optional<KeyRange>& QueryPlan::RangeOn(SlotId slot) const { return ranges_[slot.value]; }
+std::optional<KeyRange> QueryPlan::RangeOn(SlotId slot) const {
+  if (!filter_) return std::nullopt;
+  std::vector<const Filter*> conjuncts;
+  Conjuncts(*filter_, &conjuncts);
+  std::map<uint32_t, SlotBounds> bounds = CollectBounds(*model_, conjuncts);
+  auto it = bounds.find(slot.value);
+  if (it == bounds.end()) return std::nullopt;
+  const SlotBounds& b = it->second;
+  if (b.eq && (slot.value != 0 || !b.eq->is_null())) return KeyRange::Equal({*b.eq});
+  if (b.range_conditions > 0) return b.range;
+  return std::nullopt;
+}
 
 std::string QueryPlan::Describe() const { return kin::Describe(store_->schema(), *root_); }
 

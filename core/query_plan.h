@@ -54,7 +54,7 @@ class QueryPlan {
   std::vector<const Record*> Candidates(size_t* examined) const;
   // The range the filter's top-level conditions allow on `slot` (the primary key
   // for slot 0), when they bound it: a walk in that order reads only this range.
-  const std::optional<KeyRange>& RangeOn(SlotId slot) const;
+  std::optional<KeyRange> RangeOn(SlotId slot) const;
   // How the plan answers the filter, e.g. "children Product.store of 1 Store".
   std::string Describe() const;
 
@@ -65,9 +65,8 @@ class QueryPlan {
   const Store* store_ = nullptr;
   const ModelDef* model_ = nullptr;
   bool with_deleted_ = false;
+  const Filter* filter_ = nullptr;
   std::shared_ptr<const Node> root_;
-  // Per slot, the range the filter's top-level conditions allow (see RangeOn).
-  std::vector<std::optional<KeyRange>> ranges_;
 };
 
 }  // namespace kin

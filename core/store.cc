@@ -64,7 +64,7 @@ void Store::Scan(ModelId model, const std::function<bool(const Record&)>& visit)
 
 std::span<const Record* const> Store::IndexLookup(ModelId model, size_t index, std::string_view key) const {
   const auto& entries = tables_[model.value]->indexes[index].entries;
-  auto it = entries.find(std::string(key));
+  auto it = entries.find(key);
   if (it == entries.end()) return {};
   return {it->second.data(), it->second.size()};
 }

@@ -94,7 +94,12 @@ using RecordContainer = boost::multi_index_container<
 // checks and the planner's equality probes read. Each index is also kept ordered
 // (OrderedIndex) for ranges, `order`, and queries that include deleted records.
 struct SecondaryIndex {
-  std::unordered_map<std::string, std::vector<const Record*>> entries;
+  // Looked up by string_view without a copy of the key.
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  std::unordered_map<std::string, std::vector<const Record*>, TextHash, std::equal_to<>> entries;
 };
 
 class Table {
