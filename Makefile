@@ -25,6 +25,8 @@ test: deps
 	@bash scripts/run-tests.sh
 
 # `make bench BENCH_FILTER=regex` runs a subset; the JSON lands in build/bench.json.
+# E.g. the query suite alone (3 dataset sizes, the 1M one built in about a minute):
+#   make bench BENCH_FILTER='Query/'
 bench: deps
 	@cmake -S . -B build-release $(GENERATOR) -DCMAKE_BUILD_TYPE=Release -DKIN_BUILD_TESTS=OFF >/dev/null
 	@cmake --build build-release -j $(JOBS) --target kin_bench kin_snapshot_stall

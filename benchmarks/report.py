@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Reads Google Benchmark's JSON (default build/bench.json) and prints the ratios of
-issue 4 as a table: each line pairs two benchmarks of the same run by name."""
+issue 4 as a table: each line pairs two benchmarks of the same run by name. The
+Query benchmarks get a table of their own (times per size) and their target checks."""
 import json
 import re
 import sys
@@ -37,6 +38,10 @@ def seconds(b):
 
 def per_second(b):
     return b.get("items_per_second") or 1.0 / seconds(b)
+
+
+def fmt_ratio(r):
+    return f"{r:.2f}x" if r >= 0.1 else f"{r:.2g}x"
 
 
 def fmt_time(s):
@@ -144,13 +149,80 @@ def main():
 
     host = context.get("host_name", "?")
     print(f"\nkin benchmark ratios ({path}; {context.get('num_cpus', '?')} CPUs on {host}, {context.get('date', '')})\n")
+    query = query_section(runs)
+    if rows or not query:
+        print_rows(rows)
+    if not rows and not query:
+        print("(no pairs found: run more benchmarks)")
+    if query:
+        times, checks = query
+        print("\nQuery: time per call (real time) at 10k / 100k / 1M products; growth = time(1M) / time(10k),"
+              "\ncpu growth the same in CPU time (less moved by other processes on a shared machine; not a target)\n")
+        for line in times:
+            print(line)
+        print()
+        print_rows(checks)
+
+
+def print_rows(rows):
+    if not rows:
+        return
     w = max([len(r[0]) for r in rows] + [10])
     print(f"{'comparison':<{w}}  {'measured':>14}  {'target':<16} verdict")
     print("-" * (w + 44))
     for what, shown, target, verdict in rows:
         print(f"{what:<{w}}  {shown:>14}  {target:<16} {verdict}")
-    if not rows:
-        print("(no pairs found: run more benchmarks)")
+
+
+QUERY_SHAPES = ("fk_eq", "index_eq", "index_range_take", "in_ids", "relation_filter", "relation_filter_unindexed",
+                "order_take", "count")
+QUERY_CONTESTANTS = ("kin_view", "kin_json", "sqlite", "sqlite_json")
+QUERY_SIZES = ((10000, "10k"), (100000, "100k"), (1000000, "1M"))
+QUERY_SCANS = ("relation_filter_unindexed",)  # a scan on one side: may grow linearly
+LINEAR_SLACK = 1.5  # time(1M) / time(10k) of a scan: at most 100x the records times this
+
+
+def query_section(runs):
+    """The Query/<shape>/<contestant>/<records> times as a table, and their target
+    checks: kin's growth from 10k to 1M (constant for an indexed shape, at most
+    linear for a scan), kin_view vs sqlite and kin_json vs sqlite_json at 1M."""
+    if not any(name.startswith("Query/") for name in runs):
+        return None
+
+    def t(shape, contestant, records, cpu=False):
+        b = runs.get(f"Query/{shape}/{contestant}/{records}")
+        if not b:
+            return None
+        return seconds(b) * (b["cpu_time"] / b["real_time"] if cpu else 1)
+
+    head = (f"{'shape':<26} {'contestant':<12}" + "".join(f"{label:>11}" for _, label in QUERY_SIZES) +
+            f"{'growth':>9}{'cpu growth':>12}")
+    times = [head, "-" * len(head)]
+    checks = []
+    big, small = QUERY_SIZES[-1], QUERY_SIZES[0]
+    for shape in QUERY_SHAPES:
+        for contestant in QUERY_CONTESTANTS:
+            ts = [t(shape, contestant, n) for n, _ in QUERY_SIZES]
+            if not any(ts):
+                continue
+            cells = "".join(f"{fmt_time(x) if x else '-':>11}" for x in ts)
+            growth = fmt_ratio(ts[-1] / ts[0]) if ts[0] and ts[-1] else "-"
+            cpu = [t(shape, contestant, n, cpu=True) for n in (small[0], big[0])]
+            cpu_growth = fmt_ratio(cpu[1] / cpu[0]) if all(cpu) else "-"
+            times.append(f"{shape if contestant == QUERY_CONTESTANTS[0] else '':<26} {contestant:<12}{cells}{growth:>9}"
+                         f"{cpu_growth:>12}")
+        for contestant in ("kin_view", "kin_json"):
+            lo, hi = t(shape, contestant, small[0]), t(shape, contestant, big[0])
+            if lo and hi:
+                limit = 100 * LINEAR_SLACK if shape in QUERY_SCANS else 2
+                checks.append((f"Query {shape}: {contestant} time {big[1]} / time {small[1]}", fmt_ratio(hi / lo),
+                               f"<= {limit:g}x", "met" if hi / lo <= limit else "MISSED"))
+        for kin, sql, goal in (("kin_view", "sqlite", 10), ("kin_json", "sqlite_json", 3)):
+            k, q = t(shape, kin, big[0]), t(shape, sql, big[0])
+            if k and q:
+                checks.append((f"Query {shape} at {big[1]}: {kin} faster than {sql}", fmt_ratio(q / k), f">= {goal}x",
+                               "met" if q / k >= goal else "MISSED"))
+    return times, checks
 
 
 if __name__ == "__main__":
