@@ -121,6 +121,20 @@ Result<std::vector<RecordRef>> ReadView::List(ModelId model, const Json& filters
   return out;
 }
 
+Result<ReadView::Page> ReadView::ListAndCount(ModelId model, const Json& filters, const Json& config) const {
+  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(filters));
+  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(config));
+  const ModelDef& m = schema().model(model);
+  KIN_ASSIGN_OR_RETURN(Filter filter, api::ParseFilter(schema(), m, filters));
+  KIN_ASSIGN_OR_RETURN(api::ReadConfig parsed, api::ParseReadConfig(schema(), m, config));
+  QueryResult result = RunQuery(store_, m, api::ToRequest(filter, parsed, true));
+  Page page;
+  page.count = result.count;
+  page.rows.reserve(result.rows.size());
+  for (const Record* r : result.rows) page.rows.emplace_back(&store_, &m, r);
+  return page;
+}
+
 Result<size_t> ReadView::Count(ModelId model, const Json& filters, const Json& config) const {
   KIN_RETURN_IF_ERROR(api::CheckJsonDepth(filters));
   KIN_RETURN_IF_ERROR(api::CheckJsonDepth(config));

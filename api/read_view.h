@@ -69,6 +69,12 @@ class ReadView {
                                       const Json& config = nullptr) const;
   // The number of records listAndCount<Models>(filters, config) counts.
   Result<size_t> Count(ModelId model, const Json& filters = nullptr, const Json& config = nullptr) const;
+  // Both at once, as listAndCount<Models> gives them: the page and the count.
+  struct Page {
+    std::vector<RecordRef> rows;
+    size_t count = 0;
+  };
+  Result<Page> ListAndCount(ModelId model, const Json& filters = nullptr, const Json& config = nullptr) const;
   const Store& store() const { return store_; }
 
  private:

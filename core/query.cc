@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <boost/container/small_vector.hpp>
+
 #include "core/ordered_index.h"
 #include "core/query_plan.h"
 #include "core/store.h"
@@ -11,6 +13,12 @@ namespace kin {
 namespace {
 
 thread_local int force_scan_depth = 0;
+
+// When a walk in index order could fill the page, ranges are counted up to the
+// page's size times kWalkSlack (at least kWalkCap entries): past that, the walk is
+// the cheaper way to read them.
+constexpr size_t kWalkSlack = 16;
+constexpr size_t kWalkCap = 64;
 
 // Orders records as list does: by the order keys, then by primary key (so a plan's
 // result equals a stable sort of the primary-key-ordered matches).
@@ -40,20 +48,38 @@ class RowOrder {
   size_t first_key_;
 };
 
-// Whether `r` is one of the query's matches.
+// Whether `r` is one of the query's matches; what a plan guarantees is not checked
+// again (liveness when every candidate is live, the filter when the plan is exact).
 class Matcher {
  public:
-  Matcher(const Store& store, const ModelDef& model, const QueryRequest& q) : store_(store), model_(model), q_(q) {}
+  Matcher(const Store& store, const ModelDef& model, const QueryRequest& q, bool live_known = false,
+          bool filter_known = false)
+      : store_(store),
+        model_(model),
+        filter_(filter_known ? nullptr : q.filter),
+        check_live_(!q.with_deleted && !live_known),
+        with_deleted_(q.with_deleted) {}
   bool operator()(const Record& r) const {
-    return (q_.with_deleted || store_.IsLive(model_, r)) &&
-           (!q_.filter || q_.filter->Matches(store_, model_, r, q_.with_deleted));
+    return (!check_live_ || store_.IsLive(model_, r)) && (!filter_ || filter_->Matches(store_, model_, r, with_deleted_));
   }
+  // Whether every candidate matches without being read.
+  bool trivial() const { return !check_live_ && !filter_; }
 
  private:
   const Store& store_;
   const ModelDef& model_;
-  const QueryRequest& q_;
+  const Filter* filter_;
+  bool check_live_;
+  bool with_deleted_;
 };
+
+// Starts loading the first lines of the page's records, which the caller reads next.
+void PrefetchRows(const std::vector<const Record*>& rows) {
+  for (const Record* r : rows) {
+    __builtin_prefetch(r);
+    __builtin_prefetch(reinterpret_cast<const char*>(r) + 64);
+  }
+}
 
 // Collects the page: matches numbered from 0 in order, those in [skip, skip+take).
 class Pager {
@@ -82,28 +108,27 @@ struct OrderedWalk {
   KeyRange range;
 };
 
-std::optional<OrderedWalk> WalkFor(const ModelDef& model, const QueryRequest& q, const QueryPlan& plan) {
+// The walk an order allows (by the primary key when there is no order), without its
+// range; none when the first key is not read from an index.
+std::optional<OrderedWalk> WalkFor(const ModelDef& model, const QueryRequest& q, SlotId* slot) {
   OrderedWalk w;
-  SlotId slot(0);
+  *slot = SlotId(0);
   if (!q.order.empty()) {
     const OrderKey& first = q.order[0];
     if (!first.through.empty()) return std::nullopt;
-    slot = first.slot;
+    *slot = first.slot;
     w.descending = first.descending;
   }
-  if (slot.value == 0) {
+  if (slot->value == 0) {
     w.by_primary_key = true;
-  } else {
-    bool found = false;
-    for (size_t i = 0; i < model.indexes.size() && !found; ++i)
-      if (model.indexes[i].on[0] == slot) {
-        w.index = i;
-        found = true;
-      }
-    if (!found) return std::nullopt;
+    return w;
   }
-  if (auto r = plan.RangeOn(slot)) w.range = std::move(*r);
-  return w;
+  for (size_t i = 0; i < model.indexes.size(); ++i)
+    if (model.indexes[i].on[0] == *slot) {
+      w.index = i;
+      return w;
+    }
+  return std::nullopt;
 }
 
 void Walk(const Store& store, const ModelDef& model, const QueryRequest& q, const OrderedWalk& w,
@@ -111,7 +136,7 @@ void Walk(const Store& store, const ModelDef& model, const QueryRequest& q, cons
   const Matcher matches(store, model, q);
   Pager pager(q);
   const RowOrder rest(store, q.order, q.with_deleted, 1);
-  std::vector<const Record*> group;  // matches whose first key equals the group's
+  boost::container::small_vector<const Record*, 16> group;  // matches whose first key equals the group's
   const Value* group_key = nullptr;
   bool full = false;
   auto flush = [&] {
@@ -207,26 +232,37 @@ bool OrderedBefore(const Store& store, const Record& a, const Record& b, const s
 
 QueryResult RunQuery(const Store& store, const ModelDef& model, const QueryRequest& q) {
   QueryResult result;
-  const QueryPlan plan =
-      ScopedForceScan::active() ? QueryPlan::Scan(store, model) : QueryPlan::Make(store, model, q.filter, q.with_deleted);
-  if (q.explain) result.plan = plan.Describe();
   Pager pager(q);
   if (pager.end() == 0 && !q.count) return result;  // take: 0
-  // With a page to fill and nothing to count, reading in the requested order stops
-  // early: taken when its estimated cost (the page's share of the model) is below
-  // the plan's. A scan reads the model in primary-key order anyway.
-  if (!q.count && q.take && !ScopedForceScan::active()) {
-    if (auto walk = WalkFor(model, q, plan)) {
-      const size_t total = store.Count(model.id);
-      const size_t walk_cost = pager.end() * (total / std::max<size_t>(1, plan.cost()));
-      if (plan.scans() || walk_cost < plan.cost()) {
-        if (q.explain) result.plan += " (read in order)";
-        Walk(store, model, q, *walk, &result);
-        return result;
-      }
+  const bool force_scan = ScopedForceScan::active();
+  // With a page to fill and nothing to count, reading in the requested order can
+  // stop after the page. Ranges are counted only as far as such a walk would read.
+  SlotId walk_slot;
+  std::optional<OrderedWalk> walk;
+  size_t cost_cap = SIZE_MAX;
+  if (!q.count && q.take && !force_scan) {
+    walk = WalkFor(model, q, &walk_slot);
+    if (walk) cost_cap = std::max<size_t>(kWalkCap, pager.end() * kWalkSlack);
+  }
+  const QueryPlan plan = force_scan ? QueryPlan::Scan(store, model)
+                                    : QueryPlan::Make(store, model, q.filter, q.with_deleted,
+                                                      walk ? walk_slot : SlotId(), cost_cap);
+  if (q.explain) result.plan = plan.Describe();
+  if (walk) {
+    // The walk reads the range the filter allows on its key. It wins when the plan
+    // scans, when the plan's candidates come from that same range (the walk reads
+    // them in order and stops), or when the page's share of the model, at the
+    // rate the plan's candidates suggest, is smaller than the plan.
+    const size_t total = store.Count(model.id);
+    const size_t walk_cost = pager.end() * (total / std::max<size_t>(1, plan.cost()));
+    if (plan.scans() || plan.ProbesSlot(walk_slot) || walk_cost < plan.cost()) {
+      if (auto range = plan.RangeOn(walk_slot)) walk->range = std::move(*range);
+      if (q.explain) result.plan += " (read in order)";
+      Walk(store, model, q, *walk, &result);
+      return result;
     }
   }
-  const Matcher matches(store, model, q);
+  const Matcher matches(store, model, q, plan.all_live(), plan.exact());
   std::vector<const Record*> found;
   auto take = [&](const Record& r) {
     ++result.examined;
@@ -239,15 +275,35 @@ QueryResult RunQuery(const Store& store, const ModelDef& model, const QueryReque
   if (plan.scans()) {
     store.Scan(model.id, take);
   } else {
-    for (const Record* r : plan.Candidates(&result.examined))
-      if (!take(*r)) break;
+    const QueryPlan::CandidateList list = plan.Candidates(&result.examined);
+    const std::span<const Record* const> candidates = list.records;
+    if (matches.trivial() && q.order.empty()) {
+      // Every candidate matches: the count is their number, the page a slice.
+      result.count = candidates.size();
+      const size_t begin = std::min(q.skip, candidates.size()), end = std::min(pager.end(), candidates.size());
+      result.rows.assign(candidates.begin() + static_cast<std::ptrdiff_t>(begin),
+                         candidates.begin() + static_cast<std::ptrdiff_t>(end));
+      PrefetchRows(result.rows);
+      return result;
+    }
+    // Candidates are at scattered addresses: their loads are started ahead.
+    constexpr size_t kAhead = 8;
+    for (size_t i = 0; i < std::min(kAhead, candidates.size()); ++i) __builtin_prefetch(candidates[i]);
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      if (i + kAhead < candidates.size()) __builtin_prefetch(candidates[i + kAhead]);
+      if (!take(*candidates[i])) break;
+    }
   }
-  if (q.order.empty()) return result;
+  if (q.order.empty()) {
+    PrefetchRows(result.rows);
+    return result;
+  }
   const RowOrder order(store, q.order, q.with_deleted);
   const size_t end = std::min(pager.end(), found.size());
   if (end < found.size()) std::partial_sort(found.begin(), found.begin() + end, found.end(), order);
   else std::sort(found.begin(), found.end(), order);
   for (size_t i = std::min(q.skip, end); i < end; ++i) result.rows.push_back(found[i]);
+  PrefetchRows(result.rows);
   return result;
 }
 

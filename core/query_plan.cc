@@ -2,24 +2,13 @@
 
 #include <algorithm>
 #include <map>
+#include <span>
 
+#include "core/key_hash.h"
 #include "core/ordered_index.h"
 #include "core/store.h"
 
 namespace kin {
-
-struct QueryPlan::Node {
-  enum class Kind : uint8_t { kEmpty, kScan, kIds, kIdRange, kIndexKeys, kIndexRange, kChildren, kRelated, kUnion };
-  Kind kind = Kind::kScan;
-  const ModelDef* model = nullptr;
-  size_t cost = 0;
-  std::vector<std::string> keys;          // kIds: ids; kIndexKeys: index keys; kChildren: parent ids
-  size_t index = 0;                       // kIndexKeys, kIndexRange: into ModelDef::indexes
-  std::vector<KeyRange> ranges;           // kIdRange, kIndexRange
-  const RelationDef* relation = nullptr;  // kChildren: the belongsTo; kRelated: the filter's
-  const Filter* inner = nullptr;          // kRelated: the condition on the related records
-  std::vector<Node> parts;                // kUnion: the inputs; kRelated: the plan of `inner`
-};
 
 namespace {
 
@@ -134,7 +123,8 @@ KeyRange WithPrefix(const std::vector<Value>& prefix, const KeyRange& next) {
 
 class Planner {
  public:
-  Planner(const Store& store, bool with_deleted) : store_(store), schema_(store.schema()), with_deleted_(with_deleted) {}
+  Planner(const Store& store, bool with_deleted, SlotId walk, size_t cost_cap)
+      : store_(store), schema_(store.schema()), with_deleted_(with_deleted), walk_(walk), cost_cap_(cost_cap) {}
 
   Node Plan(const ModelDef& m, const Filter& f) {
     switch (f.kind()) {
@@ -178,34 +168,41 @@ class Planner {
   }
 
   // Entries in `ranges` of the index (or of the primary key when `index` is empty),
-  // counted up to `cap`; a range past the cap costs a scan.
+  // counted up to a cap: past a quarter of the model a range costs a scan; past the
+  // caller's cap (a cheaper alternative it has) the cap is its cost.
   size_t RangeCost(const ModelDef& m, std::optional<size_t> index, const std::vector<KeyRange>& ranges) const {
-    const size_t cap = RangeCap(m);
+    const size_t cap = std::min(RangeCap(m), cost_cap_);
     size_t n = 0;
     auto count = [&](const Record*) { return ++n < cap; };
     for (const KeyRange& r : ranges) {
       if (index) store_.IndexRange(m.id, *index, r, false, count);
       else store_.ScanKeyRange(m.id, r, false, count);
-      if (n >= cap) return store_.Count(m.id);
+      if (n >= cap) return cap == cost_cap_ ? cap : store_.Count(m.id);
     }
     return n;
   }
 
   // Equality with any of `eqs` (when given) or `range` on one slot.
-  Node PlanSlot(const ModelDef& m, SlotId slot, const std::vector<Value>* eqs, const KeyRange* range) {
+  Node PlanSlot(const ModelDef& m, SlotId slot, const std::span<const Value>* eqs, const KeyRange* range) {
     Node n;
     n.model = &m;
     const PropertyDef& p = m.properties[slot.value];
     if (slot.value == 0) {
       if (eqs) {
         n.kind = Kind::kIds;
+        // The hash buckets of every id are loaded together before the lookups.
         for (const Value& v : *eqs)
-          if (!v.is_null()) n.keys.emplace_back(v.as_text());
-        n.cost = n.keys.size();
+          if (!v.is_null()) store_.PrefetchBucket(m.id, KeyHash()(v.as_text()));
+        for (const Value& v : *eqs) {
+          if (v.is_null()) continue;
+          ++n.keys;
+          if (const Record* r = store_.Find(m.id, v.as_text())) n.records.push_back(r);
+        }
+        n.cost = n.records.size();
       } else {
         n.kind = Kind::kIdRange;
         n.ranges = {*range};
-        n.cost = RangeCost(m, std::nullopt, n.ranges);
+        n.cost = slot == walk_ ? cost_cap_ : RangeCost(m, std::nullopt, n.ranges);
       }
       return n;
     }
@@ -215,8 +212,12 @@ class Planner {
       n.relation = &schema_.relation(p.relation);
       const uint32_t list = schema_.relation(n.relation->inverse).local;
       for (const Value& v : *eqs) {
-        n.keys.emplace_back(v.as_text());
-        if (const Record* parent = store_.Find(n.relation->target, v.as_text())) n.cost += parent->links(list).size();
+        ++n.keys;
+        if (const Record* parent = store_.Find(n.relation->target, v.as_text())) {
+          const LinkList& children = parent->links(list);
+          n.lists.emplace_back(children.begin(), children.size());
+          n.cost += children.size();
+        }
       }
       return n;
     }
@@ -226,11 +227,16 @@ class Planner {
     if (eqs && all_set && !with_deleted_ && m.indexes[*index].on.size() == 1 &&
         HashableType(m.value_types[slot.value])) {
       n.kind = Kind::kIndexKeys;
+      n.all_live = true;
+      std::string key;
       for (const Value& v : *eqs) {
-        std::string key;
+        ++n.keys;
         v.AppendKey(&key);
-        n.cost += store_.IndexLookup(m.id, *index, key).size();
-        n.keys.push_back(std::move(key));
+        std::span<const Record* const> entries = store_.IndexLookup(m.id, *index, key);
+        key.clear();
+        if (entries.empty()) continue;
+        n.lists.push_back(entries);
+        n.cost += entries.size();
       }
       return n;
     }
@@ -240,7 +246,8 @@ class Planner {
     } else {
       n.ranges = {*range};
     }
-    n.cost = RangeCost(m, index, n.ranges);
+    // A range on the slot the caller can walk in order is read best by that walk.
+    n.cost = !eqs && slot == walk_ ? cost_cap_ : RangeCost(m, index, n.ranges);
     return n;
   }
 
@@ -248,14 +255,19 @@ class Planner {
     const SlotId slot = f.slot();
     if (!OrderableSlot(m, slot)) return ScanOf(m);
     if (f.op() == CompareOp::kEq || f.op() == CompareOp::kIn) {
-      std::vector<Value> eqs = f.op() == CompareOp::kEq ? std::vector<Value>{f.value()} : f.values();
+      std::span<const Value> eqs =
+          f.op() == CompareOp::kEq ? std::span<const Value>(&f.value(), 1) : std::span<const Value>(f.values());
       for (const Value& v : eqs)
         if (!OfSlotType(m, slot, v)) return ScanOf(m);
-      return PlanSlot(m, slot, &eqs, nullptr);
+      Node n = PlanSlot(m, slot, &eqs, nullptr);
+      n.exact = n.kind != Kind::kScan && std::none_of(eqs.begin(), eqs.end(), [](const Value& v) { return v.is_null(); });
+      return n;
     }
     if (!IsRangeOp(f.op()) || f.value().is_null() || !OfSlotType(m, slot, f.value())) return ScanOf(m);
     KeyRange r = RangeOf(f.op(), f.value(), slot.value != 0);
-    return PlanSlot(m, slot, nullptr, &r);
+    Node n = PlanSlot(m, slot, nullptr, &r);
+    n.exact = n.kind != Kind::kScan;
+    return n;
   }
 
   // Candidates of the records related through the relation to those matching its
@@ -277,6 +289,9 @@ class Planner {
     n.inner = &f.parts()[0];
     n.cost = inner.cost + inner_rows * fanout;
     n.parts.push_back(std::move(inner));
+    // Walking back finds exactly the records whose forward check would succeed (the
+    // same links, the same liveness rules).
+    n.exact = true;
     return n;
   }
 
@@ -321,6 +336,7 @@ class Planner {
       n.cost = RangeCost(m, i, n.ranges);
       consider(std::move(n));
     }
+    best.exact = false;  // the other conditions are checked per candidate
     return best;
   }
 
@@ -341,6 +357,8 @@ class Planner {
   const Store& store_;
   const Schema& schema_;
   bool with_deleted_;
+  SlotId walk_;      // see QueryPlan::Make
+  size_t cost_cap_;  // past this, a range is not counted further
 };
 
 void SortUnique(std::vector<const Record*>* v) {
@@ -375,31 +393,25 @@ class CandidateWalker {
       case Kind::kEmpty: break;
       case Kind::kScan: store_.Scan(n.model->id, [&](const Record& r) { return add(&r); }); break;
       case Kind::kIds:
-        for (const std::string& id : n.keys)
-          if (const Record* r = store_.Find(n.model->id, id)) add(r);
-        sorted = false;
+        for (const Record* r : n.records) add(r);
+        sorted = n.records.size() <= 1;
         break;
       case Kind::kIdRange:
         for (const KeyRange& r : n.ranges) store_.ScanKeyRange(n.model->id, r, false, add);
         sorted = n.ranges.size() == 1;
         break;
       case Kind::kIndexKeys:
-        for (const std::string& key : n.keys)
-          for (const Record* r : store_.IndexLookup(n.model->id, n.index, key)) add(r);
-        sorted = n.keys.size() == 1;
+      case Kind::kChildren:
+        for (std::span<const Record* const> list : n.lists) {
+          examined_ += list.size();
+          out->insert(out->end(), list.begin(), list.end());
+        }
+        sorted = n.lists.size() <= 1;
         break;
       case Kind::kIndexRange:
         for (const KeyRange& r : n.ranges) store_.IndexRange(n.model->id, n.index, r, false, add);
         sorted = false;
         break;
-      case Kind::kChildren: {
-        const uint32_t list = schema_.relation(n.relation->inverse).local;
-        for (const std::string& id : n.keys)
-          if (const Record* parent = store_.Find(n.relation->target, id))
-            for (const Record* child : parent->links(list)) add(child);
-        sorted = n.keys.size() == 1;
-        break;
-      }
       case Kind::kRelated: WalkBack(n, out); sorted = false; break;
       case Kind::kUnion:
         for (const Node& p : n.parts) Collect(p, out);
@@ -444,6 +456,7 @@ class CandidateWalker {
       } else {
         out->insert(out->end(), back.begin(), back.end());
       }
+      for (const Record* r : back) __builtin_prefetch(r);  // sorted by id next
       examined_ += back.size();
       return;
     }
@@ -474,12 +487,12 @@ std::string Describe(const Schema& schema, const Node& n) {
   switch (n.kind) {
     case Kind::kEmpty: return "empty";
     case Kind::kScan: return "scan " + m.name;
-    case Kind::kIds: return "ids " + m.name + " (" + std::to_string(n.keys.size()) + ")";
+    case Kind::kIds: return "ids " + m.name + " (" + std::to_string(n.keys) + ")";
     case Kind::kIdRange: return "id range " + m.name;
-    case Kind::kIndexKeys: return "index " + index_name(n.index) + " (" + std::to_string(n.keys.size()) + " keys)";
+    case Kind::kIndexKeys: return "index " + index_name(n.index) + " (" + std::to_string(n.keys) + " keys)";
     case Kind::kIndexRange: return "index range " + index_name(n.index);
     case Kind::kChildren:
-      return "children " + m.name + "." + n.relation->name + " of " + std::to_string(n.keys.size()) + " " +
+      return "children " + m.name + "." + n.relation->name + " of " + std::to_string(n.keys) + " " +
              schema.model(n.relation->target).name;
     case Kind::kRelated: return "related " + m.name + "." + n.relation->name + " <- " + Describe(schema, n.parts[0]);
     case Kind::kUnion: {
@@ -493,15 +506,16 @@ std::string Describe(const Schema& schema, const Node& n) {
 
 }  // namespace
 
-QueryPlan QueryPlan::Make(const Store& store, const ModelDef& model, const Filter* filter, bool with_deleted) {
+QueryPlan QueryPlan::Make(const Store& store, const ModelDef& model, const Filter* filter, bool with_deleted,
+                          SlotId walk, size_t cost_cap) {
   QueryPlan plan;
   plan.store_ = &store;
   plan.model_ = &model;
   plan.with_deleted_ = with_deleted;
   plan.filter_ = filter;
-  Planner planner(store, with_deleted);
+  Planner planner(store, with_deleted, walk, cost_cap);
   if (!filter) {
-    plan.root_ = std::make_shared<const Node>(planner.ScanOf(model));
+    plan.root_ = planner.ScanOf(model);
     return plan;
   }
   Node root = planner.Plan(model, *filter);
@@ -509,18 +523,41 @@ QueryPlan QueryPlan::Make(const Store& store, const ModelDef& model, const Filte
   // which needs no sort afterwards.
   if (root.kind != Kind::kEmpty && root.kind != Kind::kRelated && root.cost >= store.Count(model.id))
     root = planner.ScanOf(model);
-  plan.root_ = std::make_shared<const Node>(std::move(root));
+  plan.root_ = std::move(root);
   return plan;
 }
 
 QueryPlan QueryPlan::Scan(const Store& store, const ModelDef& model) { return Make(store, model, nullptr, false); }
 
-bool QueryPlan::scans() const { return root_->kind == Kind::kScan; }
+bool QueryPlan::exact() const { return root_.exact; }
 
-size_t QueryPlan::cost() const { return root_->cost; }
+bool QueryPlan::all_live() const { return root_.all_live; }
 
-std::vector<const Record*> QueryPlan::Candidates(size_t* examined) const {
-  return CandidateWalker(*store_, with_deleted_, examined).Run(*root_);
+bool QueryPlan::ProbesSlot(SlotId slot) const {
+  switch (root_.kind) {
+    case Kind::kIds:
+    case Kind::kIdRange: return slot.value == 0;
+    case Kind::kIndexKeys:
+    case Kind::kIndexRange: return model_->indexes[root_.index].on[0] == slot;
+    default: return false;
+  }
+}
+
+bool QueryPlan::scans() const { return root_.kind == Kind::kScan; }
+
+size_t QueryPlan::cost() const { return root_.cost; }
+
+QueryPlan::CandidateList QueryPlan::Candidates(size_t* examined) const {
+  CandidateList out;
+  const Node& n = root_;
+  if ((n.kind == Kind::kIndexKeys || n.kind == Kind::kChildren) && n.lists.size() <= 1) {
+    if (!n.lists.empty()) out.records = n.lists[0];  // kept sorted by the store
+    *examined += out.records.size();
+    return out;
+  }
+  out.owned = CandidateWalker(*store_, with_deleted_, examined).Run(n);
+  out.records = out.owned;
+  return out;
 }
 
 std::optional<KeyRange> QueryPlan::RangeOn(SlotId slot) const {
@@ -536,6 +573,6 @@ std::optional<KeyRange> QueryPlan::RangeOn(SlotId slot) const {
   return std::nullopt;
 }
 
-std::string QueryPlan::Describe() const { return kin::Describe(store_->schema(), *root_); }
+std::string QueryPlan::Describe() const { return kin::Describe(store_->schema(), root_); }
 
 }  // namespace kin

@@ -23,10 +23,14 @@
 // under the same conditions as reading the store.
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <span>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <boost/container/small_vector.hpp>
 
 #include "core/filter.h"
 #include "core/key_range.h"
@@ -41,7 +45,11 @@ class QueryPlan {
  public:
   // The plan of `filter` (null: every record) over `model`; `with_deleted` as the
   // query's (whether soft-deleted records can match, here and through relations).
-  static QueryPlan Make(const Store& store, const ModelDef& model, const Filter* filter, bool with_deleted);
+  // `walk`, when valid, is a slot the caller can read in index order instead (see
+  // RunQuery): a range on it is not counted, and other ranges are counted only up to
+  // `cost_cap`, the cost of that walk (such a range then costs `cost_cap`).
+  static QueryPlan Make(const Store& store, const ModelDef& model, const Filter* filter, bool with_deleted,
+                        SlotId walk = SlotId(), size_t cost_cap = SIZE_MAX);
   // One pass over the model, whatever the filter.
   static QueryPlan Scan(const Store& store, const ModelDef& model);
 
@@ -49,16 +57,50 @@ class QueryPlan {
   bool scans() const;
   // Estimated records the candidates cost to find (the model's size for a scan).
   size_t cost() const;
+  // Every live candidate matches: the filter need not be checked again.
+  bool exact() const;
+  // Every candidate is live (equality probes read indexes of live records).
+  bool all_live() const;
+  // Whether the candidates come from an equality or range on `slot` (the primary
+  // key for slot 0), read from an index led by it.
+  bool ProbesSlot(SlotId slot) const;
   // The candidates in primary-key order, each once; adds the records and index
-  // entries read to *examined. Not for a scan.
-  std::vector<const Record*> Candidates(size_t* examined) const;
+  // entries read to *examined. Not for a scan. A single list the store keeps sorted
+  // (one parent's children, one index key's entries) is lent, not copied: valid
+  // while the store does not change.
+  struct CandidateList {
+    std::span<const Record* const> records;
+    std::vector<const Record*> owned;  // what `records` views, when not lent
+  };
+  CandidateList Candidates(size_t* examined) const;
   // The range the filter's top-level conditions allow on `slot` (the primary key
   // for slot 0), when they bound it: a walk in that order reads only this range.
   std::optional<KeyRange> RangeOn(SlotId slot) const;
   // How the plan answers the filter, e.g. "children Product.store of 1 Store".
   std::string Describe() const;
 
-  struct Node;  // core/query_plan.cc
+  // One step of a plan (internal; built by core/query_plan.cc).
+  struct Node {
+    enum class Kind : uint8_t { kEmpty, kScan, kIds, kIdRange, kIndexKeys, kIndexRange, kChildren, kRelated, kUnion };
+    Kind kind = Kind::kScan;
+    const ModelDef* model = nullptr;
+    size_t cost = 0;
+    // Resolved while planning, so finding the candidates repeats no lookup. kIds: the
+    // records; kIndexKeys: each key's entries; kChildren: the parents' lists.
+    boost::container::small_vector<const Record*, 2> records;
+    boost::container::small_vector<std::span<const Record* const>, 1> lists;
+    size_t keys = 0;                        // ids, index keys or parents asked for
+    size_t index = 0;                       // kIndexKeys, kIndexRange: into ModelDef::indexes
+    std::vector<KeyRange> ranges;           // kIdRange, kIndexRange
+    const RelationDef* relation = nullptr;  // kChildren: the belongsTo; kRelated: the filter's
+    const Filter* inner = nullptr;          // kRelated: the condition on the related records
+    std::vector<Node> parts;                // kUnion: the inputs; kRelated: the plan of `inner`
+    // Every candidate matches the whole filter (when live): the filter is one
+    // condition that this node answers as the filter would.
+    bool exact = false;
+    // Every candidate is live (index entries hold live records only).
+    bool all_live = false;
+  };
 
  private:
   QueryPlan() = default;
@@ -66,7 +108,7 @@ class QueryPlan {
   const ModelDef* model_ = nullptr;
   bool with_deleted_ = false;
   const Filter* filter_ = nullptr;
-  std::shared_ptr<const Node> root_;
+  Node root_;
 };
 
 }  // namespace kin
