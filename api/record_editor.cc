@@ -243,6 +243,8 @@ std::vector<std::string> RecordEditor::LinkedIds(const RelationDef& rel, const s
       const auto& far = link->links(schema_.relation(rel.pivot_far).local);
       if (far.empty()) continue;
       other = far[0];
+    } else if (!out.empty() && out.back() == other->id()) {
+      continue;  // a link to itself through a relation that is its own inverse is listed twice
     }
     if (ctx_.store.IsLive(target, *other)) out.emplace_back(other->id());
   }

@@ -92,8 +92,14 @@ Status Mutation::Delete(ModelId model, std::string_view id) {
   for (RelationId rid : schema.model(model).relations) {
     const RelationDef& rel = schema.relation(rid);
     if (rel.kind != RelationKind::kManyToMany || rel.through_pivot()) continue;
-    for (const Record* other : old->links(rel.local))
-      inverse_.emplace_back(LinkStep{rid, std::string(id), std::string(other->id())});
+    const LinkList& linked = old->links(rel.local);
+    for (size_t i = 0; i < linked.size(); ++i) {
+      // A link of the record to itself is listed twice: in both lists of a relation
+      // and its inverse on this model, or twice in the one list of a relation that is
+      // its own inverse (lists are sorted by id). One step puts it back.
+      if (linked[i] == old && (!rel.owns_links || (i > 0 && linked[i - 1] == old))) continue;
+      inverse_.emplace_back(LinkStep{rid, std::string(id), std::string(linked[i]->id())});
+    }
   }
   return Apply(ChangeStep(DeleteStep{model, std::string(id)}), begin, false);
 }
