@@ -557,6 +557,7 @@ Planned RunPlanned(Database& db, const std::string& model, const Json& filter, c
   q.order = c.value().order;
   q.skip = c.value().skip;
   q.take = c.value().take;
+  q.explain = true;
   QueryResult r = RunQuery(view.store(), m, q);
   Planned out{r.plan, r.examined, {}};
   for (const Record* rec : r.rows) out.ids.emplace_back(rec->id());
