@@ -139,8 +139,9 @@ void Walk(const Store& store, const ModelDef& model, const QueryRequest& q, cons
   boost::container::small_vector<const Record*, 16> group;  // matches whose first key equals the group's
   const Value* group_key = nullptr;
   bool full = false;
+  result->rows.reserve(std::min<size_t>(pager.end(), 256));
   auto flush = [&] {
-    std::sort(group.begin(), group.end(), rest);
+    if (group.size() > 1) std::sort(group.begin(), group.end(), rest);
     for (const Record* r : group) {
       if (!pager.Add(r, &result->rows)) {
         full = true;
