@@ -4,6 +4,7 @@
 
 #include "api/limits.h"
 #include "api/value_json.h"
+#include "core/regex.h"
 
 namespace kin::api {
 
@@ -169,6 +170,22 @@ Result<std::vector<Value>> FilterValues(const ModelDef& m, const PropertyDef& p,
   return out;
 }
 
+// The `$re` pattern `j` of the condition on `where` ("Post.title"): invalid_data
+// unless a string RE2 accepts, invalid_argument past kMaxRegexBytes or
+// kMaxRegexMemory.
+Result<std::shared_ptr<const Regex>> CompileRegex(const std::string& where, const Json& j) {
+  if (!j.is_string()) return Status::InvalidData("Expected a string for $re on " + where);
+  const auto& pattern = j.get_ref<const std::string&>();
+  if (pattern.size() > kMaxRegexBytes)
+    return Status::InvalidArgument("The regular expression for " + where + " is longer than " +
+                                   std::to_string(kMaxRegexBytes) + " bytes");
+  auto re = Regex::Compile(pattern, kMaxRegexMemory);
+  if (re.ok()) return std::move(re).value();
+  if (re.status().type() == ErrorType::kInvalidArgument)
+    return Status::InvalidArgument("The regular expression for " + where + " is too large: " + re.status().message());
+  return Status::InvalidData("Invalid regular expression for " + where + ": " + re.status().message());
+}
+
 // invalid_argument when a filter goes `depth` levels deep, past kMaxFilterDepth.
 Status CheckFilterDepth(size_t depth) {
   if (depth <= kMaxFilterDepth) return Status::Ok();
@@ -202,12 +219,8 @@ Result<Filter> ParseCondition(const ModelDef& m, const PropertyDef& p, const Jso
       KIN_ASSIGN_OR_RETURN(Filter inner, ParseCondition(m, p, v, depth + 1));
       parts.push_back(Filter::Not(std::move(inner)));
     } else if (op == "$re") {
-      if (!v.is_string()) return Status::InvalidData("Expected a string for $re on " + m.name + "." + p.name);
-      try {
-        parts.push_back(Filter::Regex(p.slot, std::make_shared<const std::regex>(v.get<std::string>(), std::regex::ECMAScript)));
-      } catch (const std::regex_error& e) {
-        return Status::InvalidData("Invalid regular expression for " + m.name + "." + p.name + ": " + e.what());
-      }
+      KIN_ASSIGN_OR_RETURN(auto re, CompileRegex(m.name + "." + p.name, v));
+      parts.push_back(Filter::Regex(p.slot, std::move(re)));
     } else {
       auto it = std::find_if(std::begin(kOps), std::end(kOps), [&op = op](const auto& e) { return op == e.first; });
       if (it == std::end(kOps))

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/regex.h"
 #include "core/store.h"
 
 namespace kin {
@@ -34,7 +35,7 @@ Filter Filter::Compare(SlotId slot, CompareOp op, Value value, std::vector<Value
   return f;
 }
 
-Filter Filter::Regex(SlotId slot, std::shared_ptr<const std::regex> re) {
+Filter Filter::Regex(SlotId slot, std::shared_ptr<const kin::Regex> re) {
   Filter f(Kind::kCompare);
   f.slot_ = slot;
   f.op_ = CompareOp::kRe;
@@ -122,7 +123,7 @@ bool Filter::CompareMatches(const Value& v) const {
     case CompareOp::kILike:
       return v.type() == ValueType::kText && value_.type() == ValueType::kText &&
              LikeMatch(v.as_text(), value_.as_text(), op_ == CompareOp::kILike);
-    case CompareOp::kRe: return v.type() == ValueType::kText && re_ && std::regex_search(v.as_text().begin(), v.as_text().end(), *re_);
+    case CompareOp::kRe: return v.type() == ValueType::kText && re_ && re_->Search(v.as_text());
     case CompareOp::kExists: return v.is_null() != value_.as_bool();
   }
   return false;

@@ -4,8 +4,8 @@
 // Immutable after construction; Matches is thread-safe (const, reads the store).
 
 #include <memory>
-#include <regex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/ids.h"
@@ -15,6 +15,7 @@
 
 namespace kin {
 
+class Regex;
 class Store;
 
 enum class CompareOp : uint8_t { kEq, kNe, kIn, kNin, kGt, kGte, kLt, kLte, kLike, kILike, kRe, kExists };
@@ -30,8 +31,8 @@ class Filter {
   static Filter Not(Filter inner);
   // `slot op value`; kIn/kNin take `values`; kExists takes Value::Bool.
   static Filter Compare(SlotId slot, CompareOp op, Value value, std::vector<Value> values = {});
-  // Regex condition (kRe); the pattern is compiled once here.
-  static Filter Regex(SlotId slot, std::shared_ptr<const std::regex> re);
+  // Regex condition (kRe): `re` (core/regex.h) found anywhere in a text value.
+  static Filter Regex(SlotId slot, std::shared_ptr<const kin::Regex> re);
   // Some record related through `relation` (live, unless the match includes deleted
   // records) satisfies `inner`, a filter over the target model.
   static Filter Related(RelationId relation, Filter inner);
@@ -65,7 +66,7 @@ class Filter {
   CompareOp op_ = CompareOp::kEq;
   Value value_;
   std::vector<Value> values_;
-  std::shared_ptr<const std::regex> re_;
+  std::shared_ptr<const kin::Regex> re_;
   RelationId relation_;
   std::string text_;  // search text, lower case
   std::vector<Filter> parts_;

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "api/limits.h"
 #include "tests/api/test_util.h"
 
 namespace {
@@ -158,6 +159,42 @@ TEST_CASE("$re matches a regular expression", "[filter]") {
 TEST_CASE("$re with an invalid pattern is invalid_data", "[filter]") {
   auto db = Blog();
   CHECK_THAT(Invalid(*db, "listPosts", R"({"title": {"$re": "(unclosed"}})"_j), Catch::Contains("Post.title"));
+  CHECK_THAT(Invalid(*db, "listPosts", R"({"title": {"$re": 5}})"_j), Catch::Contains("Post.title"));
+}
+
+TEST_CASE("$re refuses lookahead and backreferences as invalid_data naming the property", "[filter]") {
+  auto db = Blog();
+  CHECK_THAT(Invalid(*db, "listPosts", R"x({"title": {"$re": "Hello(?= World)"}})x"_j),
+             Catch::Contains("Post.title") && Catch::Contains("lookahead"));
+  CHECK_THAT(Invalid(*db, "listPosts", R"x({"title": {"$re": "(l)\\1"}})x"_j),
+             Catch::Contains("Post.title") && Catch::Contains("backreferences"));
+  CHECK_THAT(Invalid(*db, "deletePosts", R"x({"title": {"$re": "(?!x)"}})x"_j), Catch::Contains("Post.title"));
+}
+
+TEST_CASE("$re over a long text neither overflows the stack nor backtracks", "[filter]") {
+  auto db = Blog();
+  const std::string long_title(40000, 'a');
+  Ok(*db, "createPosts", Json::array({{{"id", "p5"}, {"title", long_title + "b"}, {"author_id", "a1"}}}));
+  Ok(*db, "createPosts", Json::array({{{"id", "p6"}, {"title", long_title}, {"author_id", "a1"}}}));
+  CHECK(Posts(*db, R"({"title": {"$re": "^.*$"}})"_j) == Names{"p1", "p2", "p3", "p4", "p5", "p6"});
+  CHECK(Posts(*db, R"x({"title": {"$re": "^(a+)+$"}})x"_j) == Names{"p6"});
+  CHECK(Posts(*db, R"x({"title": {"$re": "^(a|aa)*c$"}})x"_j).empty());
+}
+
+TEST_CASE("$re with a pattern over the size limits is invalid_argument and changes nothing", "[filter]") {
+  auto db = Blog();
+  auto before = Dump(*db);
+  Json huge = {{"title", {{"$re", std::string(kin::kMaxRegexBytes + 1, 'a')}}}};
+  auto s = Fails(*db, "listPosts", Json::array({huge}));
+  CHECK(s.type() == ErrorType::kInvalidArgument);
+  CHECK(s.message() == "The regular expression for Post.title is longer than 16384 bytes");
+  Json at_limit = {{"title", {{"$re", std::string(kin::kMaxRegexBytes, 'a')}}}};
+  CHECK(Ok(*db, "listPosts", Json::array({at_limit})).empty());
+  // Short, but its program is too large for the memory a pattern may use.
+  s = Fails(*db, "softDeletePosts", R"([{"title": {"$re": "\\pL{1000}"}}])"_j);
+  CHECK(s.type() == ErrorType::kInvalidArgument);
+  CHECK_THAT(s.message(), Catch::StartsWith("The regular expression for Post.title is too large"));
+  CHECK(Dump(*db) == before);
 }
 
 TEST_CASE("$exists tests for a non-null value", "[filter]") {

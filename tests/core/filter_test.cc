@@ -1,14 +1,15 @@
 // Tests for core/filter: property comparisons, boolean combinations, conditions on
-// related records, the `q` search and SQL LIKE matching.
+// related records, the `q` search, SQL LIKE matching and the RE2 patterns of $re.
 
 #include "core/filter.h"
 
 #include <catch2/catch.hpp>
 
-#include <regex>
+#include <chrono>
 #include <string>
 #include <vector>
 
+#include "core/regex.h"
 #include "core/store.h"
 #include "tests/core/core_test_util.h"
 
@@ -115,11 +116,18 @@ TEST_CASE("compare like and ilike match text patterns", "[core]") {
   CHECK(shop.Match("Product", shop.Price(CompareOp::kLike, T("1%"))).empty());
 }
 
+// A pattern that must compile (with the default budget of api/limits.h, 2 MiB).
+std::shared_ptr<const Regex> Re(std::string_view pattern) {
+  auto re = Regex::Compile(pattern, size_t{2} << 20);
+  INFO(pattern << ": " << re.status().ToString());
+  REQUIRE(re.ok());
+  return re.value();
+}
+
 TEST_CASE("compare re matches a regular expression anywhere in text", "[core]") {
   Shop shop;
-  auto re = std::make_shared<const std::regex>("^[BC]");
-  CHECK(shop.Match("Product", Filter::Regex(shop.Slot("Product", "title"), re)) == Ids{"p2", "p3"});
-  auto dust = std::make_shared<const std::regex>("Du");
+  CHECK(shop.Match("Product", Filter::Regex(shop.Slot("Product", "title"), Re("^[BC]"))) == Ids{"p2", "p3"});
+  auto dust = Re("Du");
   CHECK(shop.Match("Product", Filter::Regex(shop.Slot("Product", "title"), dust)) == Ids{"p4"});
   CHECK(shop.Match("Product", Filter::Regex(shop.Slot("Product", "price"), dust)).empty());
 }
@@ -310,4 +318,62 @@ TEST_CASE("like edge cases: empty pattern, lone and doubled percent", "[core]") 
   CHECK_FALSE(LikeMatch("", "a%", false));
   CHECK(LikeMatch("%", "%", false));
   CHECK(LikeMatch("50%", "50%", false));
+}
+
+// ---- regular expressions (RE2) --------------------------------------------------------
+
+TEST_CASE("regex search is unanchored unless the pattern anchors it", "[core]") {
+  CHECK(Re("ell")->Search("Hello"));
+  CHECK_FALSE(Re("^ell")->Search("Hello"));
+  CHECK(Re("^H.*o$")->Search("Hello"));
+  CHECK(Re("")->Search(""));
+  CHECK(Re("(?i)hello")->Search("HELLO"));
+  CHECK(Re("^\\p{L}+$")->Search("\xc3\xa9t\xc3\xa9"));  // UTF-8: "ete" with accents is letters
+  CHECK(Re("^.$")->Search("\xc3\xa9"));                // . is one character, not one byte
+}
+
+TEST_CASE("regex matching takes linear time: no stack overflow, no catastrophic backtracking", "[core]") {
+  const auto start = std::chrono::steady_clock::now();
+  // std::regex overflowed the stack on `^.*$` over a long text.
+  CHECK(Re("^.*$")->Search(std::string(200000, 'x')));
+  CHECK(Re("^(a|b)*$")->Search(std::string(200000, 'a')));
+  // And backtracked exponentially on nested quantifiers that fail at the end.
+  std::string almost(100001, 'a');
+  almost.back() = 'b';
+  CHECK_FALSE(Re("^(a+)+$")->Search(almost));
+  CHECK_FALSE(Re("^(a|aa)*$")->Search(almost));
+  CHECK_FALSE(Re("(x+x+)+y")->Search(std::string(100000, 'x')));
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+}
+
+TEST_CASE("regex refuses backreferences and lookaround as invalid data", "[core]") {
+  for (const char* pattern : {"(?=x)", "a(?!b)", "(?<=a)b", "(?<!a)b"}) {
+    auto re = Regex::Compile(pattern, size_t{2} << 20);
+    INFO(pattern);
+    REQUIRE_FALSE(re.ok());
+    CHECK(re.status().type() == ErrorType::kInvalidData);
+    CHECK_THAT(re.status().message(), Catch::Contains("lookahead and lookbehind are not supported"));
+  }
+  auto backref = Regex::Compile("(a)\\1", size_t{2} << 20);
+  REQUIRE_FALSE(backref.ok());
+  CHECK(backref.status().type() == ErrorType::kInvalidData);
+  CHECK_THAT(backref.status().message(), Catch::Contains("backreferences are not supported"));
+}
+
+TEST_CASE("regex refuses a malformed pattern as invalid data", "[core]") {
+  for (const char* pattern : {"(unclosed", "[a-", "a{2,1}", "*", "\\", "x{1001}", "\xff"}) {
+    auto re = Regex::Compile(pattern, size_t{2} << 20);
+    INFO(pattern);
+    REQUIRE_FALSE(re.ok());
+    CHECK(re.status().type() == ErrorType::kInvalidData);
+  }
+}
+
+TEST_CASE("regex refuses a pattern whose program needs more than the memory budget", "[core]") {
+  auto re = Regex::Compile("\\pL{1000}", size_t{2} << 20);  // a thousand Unicode letter classes
+  REQUIRE_FALSE(re.ok());
+  CHECK(re.status().type() == ErrorType::kInvalidArgument);
+  CHECK_THAT(re.status().message(), Catch::Contains("2097152 bytes"));
+  CHECK(Regex::Compile("(abc){1,20}", 64 << 10).ok());
+  CHECK_FALSE(Regex::Compile(".{1000}", 64 << 10).ok());
 }
