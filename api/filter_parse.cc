@@ -108,6 +108,16 @@ Result<Filter> ParseCondition(const ModelDef& m, const PropertyDef& p, const Jso
   return parts.size() == 1 ? std::move(parts[0]) : Filter::And(std::move(parts));
 }
 
+// Whether a parsed filter adds a condition. One that adds none (`{}`, an empty
+// `$or`, a relation filter with an empty condition) is left out of what holds it,
+// as Medusa drops it: `{$or: [{}, {views: 5}]}` is `{views: 5}`.
+bool AddsCondition(const Filter& f) { return f.kind() != Filter::Kind::kTrue; }
+
+// Whether the value of a relation filter is a condition on the related record's id
+// (`{author: {$in: ["a1", "a2"]}}`) rather than a filter over the related model
+// (`{author: {name: "Mary"}}`, `{author: {$or: [...]}}`).
+bool IsIdCondition(const Json& j) { return IsOperatorObject(j) && !j.contains("$and") && !j.contains("$or"); }
+
 // A filter object nested `depth` levels deep (0: the whole filter).
 Result<Filter> ParseFilterAt(const Schema& schema, const ModelDef& m, const Json& j, size_t depth) {
   KIN_RETURN_IF_ERROR(CheckFilterDepth(depth));
@@ -120,9 +130,11 @@ Result<Filter> ParseFilterAt(const Schema& schema, const ModelDef& m, const Json
       std::vector<Filter> inner;
       for (const auto& e : v) {
         KIN_ASSIGN_OR_RETURN(Filter f, ParseFilterAt(schema, m, e, depth + 1));
-        inner.push_back(std::move(f));
+        if (AddsCondition(f)) inner.push_back(std::move(f));
       }
-      parts.push_back(key == "$and" ? Filter::And(std::move(inner)) : Filter::Or(std::move(inner)));
+      if (inner.empty()) continue;  // `$or: []` and `$or: [{}]` add no condition
+      if (inner.size() == 1) parts.push_back(std::move(inner[0]));
+      else parts.push_back(key == "$and" ? Filter::And(std::move(inner)) : Filter::Or(std::move(inner)));
     } else if (key == "$not") {
       KIN_ASSIGN_OR_RETURN(Filter inner, ParseFilterAt(schema, m, v, depth + 1));
       parts.push_back(Filter::Not(std::move(inner)));
@@ -138,9 +150,9 @@ Result<Filter> ParseFilterAt(const Schema& schema, const ModelDef& m, const Json
       if (rel.kind == RelationKind::kBelongsTo && !v.is_object()) {
         KIN_ASSIGN_OR_RETURN(Filter f, ParseCondition(m, m.properties[rel.foreign_key.value], v, depth));
         parts.push_back(std::move(f));
-      } else if (v.is_object() && !IsOperatorObject(v)) {
+      } else if (v.is_object() && !IsIdCondition(v)) {
         KIN_ASSIGN_OR_RETURN(Filter inner, ParseFilterAt(schema, target, v, depth + 1));
-        parts.push_back(Filter::Related(rid, std::move(inner)));
+        if (AddsCondition(inner)) parts.push_back(Filter::Related(rid, std::move(inner)));
       } else {
         KIN_ASSIGN_OR_RETURN(Filter inner, ParseCondition(target, target.primary_key(), v, depth + 1));
         parts.push_back(Filter::Related(rid, std::move(inner)));
@@ -149,6 +161,7 @@ Result<Filter> ParseFilterAt(const Schema& schema, const ModelDef& m, const Json
       return Status::InvalidData("Cannot filter by \"" + key + "\": " + m.name + " has no such property");
     }
   }
+  if (parts.empty()) return Filter::True();
   if (parts.size() == 1) return std::move(parts[0]);
   return Filter::And(std::move(parts));
 }

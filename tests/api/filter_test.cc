@@ -224,8 +224,35 @@ TEST_CASE("$and and $or combine filters and nest", "[filter]") {
   CHECK(Posts(*db, R"({"$or": [{"views": {"$gt": 15}},
                                {"$and": [{"status": "draft"}, {"author_id": "a1"}]}]})"_j) == Names{"p2", "p3"});
   CHECK(Posts(*db, R"({"author_id": "a2", "$or": [{"views": 0}, {"views": 10}]})"_j) == Names{"p4"});
-  CHECK(Posts(*db, R"({"$or": []})"_j).empty());
-  CHECK(Posts(*db, R"({"$and": []})"_j) == Names{"p1", "p2", "p3", "p4"});
+}
+
+TEST_CASE("an empty $or or $and adds no condition", "[filter]") {
+  auto db = Blog();
+  const Names all{"p1", "p2", "p3", "p4"};
+  CHECK(Posts(*db, R"({"$or": []})"_j) == all);
+  CHECK(Posts(*db, R"({"$and": []})"_j) == all);
+  CHECK(Posts(*db, R"({"$or": [], "views": 5})"_j) == Names{"p2"});
+  CHECK(Posts(*db, R"({"$and": [{"$or": []}, {"views": 5}]})"_j) == Names{"p2"});
+  CHECK(Ok(*db, "listAndCountPosts", R"([{"$or": []}])"_j)[1] == 4);
+}
+
+TEST_CASE("an item of $or or $and that adds no condition is left out", "[filter]") {
+  auto db = Blog();
+  const Names all{"p1", "p2", "p3", "p4"};
+  CHECK(Posts(*db, R"({"$or": [{}]})"_j) == all);
+  CHECK(Posts(*db, R"({"$and": [{}]})"_j) == all);
+  // Left out, not counted as true: the $or is just its other item.
+  CHECK(Posts(*db, R"({"$or": [{}, {"views": 5}]})"_j) == Names{"p2"});
+  CHECK(Posts(*db, R"({"$or": [{"$and": []}, {"views": 5}]})"_j) == Names{"p2"});
+  CHECK(Posts(*db, R"({"$or": [{"views": 20}, {"$and": [{}]}]})"_j) == Names{"p3"});
+  CHECK(Posts(*db, R"({"$or": [{"$or": [{}]}, {"views": 5}]})"_j) == Names{"p2"});
+  CHECK(Posts(*db, R"({"$or": [{"author": {}}, {"views": 5}]})"_j) == Names{"p2"});
+}
+
+TEST_CASE("a selector of empty conditions selects every record, as {} does", "[filter]") {
+  auto db = Blog();
+  Json r = Ok(*db, "softDeletePosts", R"([{"$or": []}])"_j);
+  CHECK(r["post_id"] == R"(["p1", "p2", "p3", "p4"])"_j);
 }
 
 TEST_CASE("$or or $and with a non-array is invalid_data", "[filter]") {
@@ -244,6 +271,41 @@ TEST_CASE("a relation name filters by the related records' properties", "[filter
   Json authors = Ok(*db, "listAuthors", R"([{"posts": {"views": {"$gte": 20}}}])"_j);
   REQUIRE(authors.size() == 1);
   CHECK(authors[0]["id"] == "a2");
+}
+
+TEST_CASE("a relation filter with an empty condition adds no condition", "[filter]") {
+  auto db = Blog();
+  Ok(*db, "createProfiles", R"([{"id": "pr1", "bio": "Hi", "author_id": "a1"}])"_j);
+  CHECK(Ok(*db, "listAuthors", R"([{"profile": {}}])"_j).size() == 2);
+  CHECK(Ok(*db, "listAuthors", R"([{"profile": {"$or": []}}])"_j).size() == 2);
+  CHECK(Ok(*db, "listAuthors", R"([{"profile": {"bio": {"$ne": null}}}])"_j).size() == 1);
+  CHECK(Posts(*db, R"({"categories": {}})"_j) == Names{"p1", "p2", "p3", "p4"});
+  CHECK(Posts(*db, R"({"categories": {"$and": [{}]}, "views": 5})"_j) == Names{"p2"});
+}
+
+TEST_CASE("a relation filter takes the whole filter language, $or and $and included", "[filter]") {
+  auto db = Blog();
+  Ok(*db, "createAuthors", R"([{"id": "a3", "name": "Mary", "email": "mary@example.com"}])"_j);
+  Ok(*db, "updateAuthors", R"([{"id": "a1", "email": "john@example.com"}])"_j);
+  Ok(*db, "createPosts", R"([{"id": "p5", "title": "Fifth", "views": 1, "author_id": "a3"}])"_j);
+  // a2 (Jane, posts p3 p4) has no email.
+  CHECK(Posts(*db, R"({"author": {"$or": [{"name": "Mary"}, {"email": null}]}})"_j) == Names{"p3", "p4", "p5"});
+  CHECK(Posts(*db, R"({"author": {"$and": [{"name": {"$like": "J%"}}, {"email": {"$ne": null}}]}})"_j) ==
+        Names{"p1", "p2"});
+  CHECK(Posts(*db, R"({"author": {"$or": [{"name": "Mary"}, {"name": "John"}], "email": {"$like": "m%"}}})"_j) ==
+        Names{"p5"});
+  CHECK(Posts(*db, R"({"author": {"$or": [{"posts": {"views": 20}}, {"name": "Mary"}]}})"_j) ==
+        Names{"p3", "p4", "p5"});
+  CHECK(Posts(*db, R"({"categories": {"$or": [{"name": "Tech"}, {"name": "Nope"}]}})"_j) == Names{"p1"});
+  CHECK(Posts(*db, R"({"$or": [{"author": {"name": "Mary"}}, {"categories": {"name": "Tech"}}]})"_j) ==
+        Names{"p1", "p5"});
+  Json authors = Ok(*db, "listAuthors", R"([{"posts": {"$or": [{"views": 5}, {"title": "hello again"}]}}])"_j);
+  REQUIRE(authors.size() == 2);
+  CHECK(authors[0]["id"] == "a1");
+  CHECK(authors[1]["id"] == "a2");
+  // An object of comparison operators is still a condition on the related id.
+  CHECK(Posts(*db, R"({"author": {"$in": ["a3", "a9"]}})"_j) == Names{"p5"});
+  CHECK(Posts(*db, R"({"categories": {"$ne": "cat_2"}})"_j) == Names{"p1"});
 }
 
 TEST_CASE("a relation name with an id filters by the related record's id", "[filter]") {
