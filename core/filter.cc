@@ -65,10 +65,15 @@ const Value* Filter::PinnedId() const {
 
 namespace {
 
+// Whether the non-null `v` equals one of `values` (their nulls equal nothing).
 bool Contains(const std::vector<Value>& values, const Value& v) {
   for (const auto& x : values)
-    if (CompareValues(x, v) == 0 && x.is_null() == v.is_null()) return true;
+    if (!x.is_null() && CompareValues(x, v) == 0) return true;
   return false;
+}
+
+bool HasNull(const std::vector<Value>& values) {
+  return std::any_of(values.begin(), values.end(), [](const Value& x) { return x.is_null(); });
 }
 
 bool ContainsFolded(std::string_view hay, std::string_view needle_lower) {
@@ -109,12 +114,16 @@ bool Filter::CompareMatches(const Value& v) const {
   switch (op_) {
     case CompareOp::kEq: return v == value_ || (!v.is_null() && !value_.is_null() && CompareValues(v, value_) == 0);
     // As in SQL: a null never equals a value, so `$ne`/`$nin` of values skip nulls
-    // (`$ne: null` means "is not null").
+    // (`$ne: null` means "is not null"), `$in` never matches a null (not even with a
+    // null in the list), and `$nin` with a null in the list matches nothing (`x NOT IN
+    // (NULL, ...)` is never true). An empty `$nin` matches everything, nulls too.
     case CompareOp::kNe:
       if (value_.is_null()) return !v.is_null();
       return !v.is_null() && CompareValues(v, value_) != 0;
-    case CompareOp::kIn: return Contains(values_, v);
-    case CompareOp::kNin: return !v.is_null() && !Contains(values_, v);
+    case CompareOp::kIn: return !v.is_null() && Contains(values_, v);
+    case CompareOp::kNin:
+      if (values_.empty()) return true;
+      return !v.is_null() && !HasNull(values_) && !Contains(values_, v);
     case CompareOp::kGt: return !v.is_null() && CompareValues(v, value_) > 0;
     case CompareOp::kGte: return !v.is_null() && CompareValues(v, value_) >= 0;
     case CompareOp::kLt: return !v.is_null() && CompareValues(v, value_) < 0;

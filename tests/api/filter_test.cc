@@ -93,6 +93,29 @@ TEST_CASE("$in and $nin test membership", "[filter]") {
   CHECK(Posts(*db, R"({"id": {"$nin": []}})"_j) == Names{"p1", "p2", "p3", "p4"});
 }
 
+TEST_CASE("$in never matches a null value, even when the list holds null", "[filter]") {
+  auto db = Blog();  // p2 has no rating
+  CHECK(Posts(*db, R"({"rating": {"$in": [null, 4.5]}})"_j) == Names{"p1"});
+  CHECK(Posts(*db, R"({"rating": [null, 4.5]})"_j) == Names{"p1"});
+  CHECK(Posts(*db, R"({"rating": {"$in": [null]}})"_j).empty());
+  CHECK(Posts(*db, R"({"published_at": [null, "2026-03-01T00:00:00.000Z"]})"_j) == Names{"p3"});
+  CHECK(Ok(*db, "listAuthors", R"([{"email": {"$in": [null]}}])"_j).empty());
+  CHECK(Posts(*db, R"({"id": {"$in": [null, "p2"]}})"_j) == Names{"p2"});
+}
+
+TEST_CASE("$nin with null in the list matches nothing, as NOT IN does in SQL", "[filter]") {
+  auto db = Blog();
+  CHECK(Posts(*db, R"({"rating": {"$nin": [null, 4.5]}})"_j).empty());
+  CHECK(Posts(*db, R"({"rating": {"$nin": [null]}})"_j).empty());
+  CHECK(Posts(*db, R"({"rating": {"$nin": [4.5]}})"_j) == Names{"p3", "p4"});  // p2's null is not outside
+  CHECK(Ok(*db, "listAuthors", R"([{"email": {"$nin": [null, "x@example.com"]}}])"_j).empty());
+}
+
+TEST_CASE("an empty $nin matches every record, null values included", "[filter]") {
+  auto db = Blog();
+  CHECK(Posts(*db, R"({"rating": {"$nin": []}})"_j) == Names{"p1", "p2", "p3", "p4"});
+}
+
 TEST_CASE("$in with a non-array is invalid_data", "[filter]") {
   auto db = Blog();
   CHECK(Invalid(*db, "listPosts", R"({"views": {"$in": 5}})"_j) == "Expected array for $in but got 5");
