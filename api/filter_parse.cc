@@ -56,6 +56,17 @@ Result<std::shared_ptr<const Regex>> CompileRegex(const std::string& where, cons
   return Status::InvalidData("Invalid regular expression for " + where + ": " + re.status().message());
 }
 
+// The pattern `j` of the `$like`/`$ilike` (`op`) condition on `where`: a string
+// that does not end with an escaping backslash (PostgreSQL refuses those too).
+Result<Value> LikePattern(const std::string& op, const std::string& where, const Json& j) {
+  if (!j.is_string()) return Status::InvalidData("Expected a string for " + op + " on " + where);
+  const auto& pattern = j.get_ref<const std::string&>();
+  if (LikePatternEndsInEscape(pattern))
+    return Status::InvalidData("Invalid " + op + " pattern for " + where +
+                               ": it ends with the escape character \\ (write \\\\ for a backslash)");
+  return Value::Text(pattern);
+}
+
 // invalid_argument when a filter goes `depth` levels deep, past kMaxFilterDepth.
 Status CheckFilterDepth(size_t depth) {
   if (depth <= kMaxFilterDepth) return Status::Ok();
@@ -97,8 +108,7 @@ Result<Filter> ParseCondition(const ModelDef& m, const PropertyDef& p, const Jso
         return Status::InvalidData("Unknown operator \"" + op + "\" in the filter on " + m.name + "." + p.name);
       Value value;
       if (it->second == CompareOp::kLike || it->second == CompareOp::kILike) {
-        if (!v.is_string()) return Status::InvalidData("Expected a string for " + op + " on " + m.name + "." + p.name);
-        value = Value::Text(v.get<std::string>());
+        KIN_ASSIGN_OR_RETURN(value, LikePattern(op, m.name + "." + p.name, v));
       } else {
         KIN_ASSIGN_OR_RETURN(value, FilterValue(m, p, v));
       }

@@ -85,29 +85,68 @@ bool ContainsFolded(std::string_view hay, std::string_view needle_lower) {
 
 }  // namespace
 
+namespace {
+
+// Bytes of the UTF-8 character that starts at s[i], within s (1 for a byte that
+// starts none, so that any text is walked to its end).
+size_t CharBytes(std::string_view s, size_t i) {
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  const size_t n = c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : c < 0xF8 ? 4 : 1;
+  return std::min(n, s.size() - i);
+}
+
+// Whether two characters (their UTF-8 bytes) are the same, ASCII letters folded
+// when `fold_case`.
+bool SameChar(std::string_view a, std::string_view b, bool fold_case) {
+  if (fold_case && a.size() == 1 && b.size() == 1)
+    return std::tolower(static_cast<unsigned char>(a[0])) == std::tolower(static_cast<unsigned char>(b[0]));
+  return a == b;
+}
+
+}  // namespace
+
 bool LikeMatch(std::string_view text, std::string_view pattern, bool fold_case) {
-  auto eq = [fold_case](char a, char b) {
-    return fold_case ? std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b))
-                     : a == b;
-  };
-  // Iterative wildcard match with backtracking to the last '%'.
-  size_t t = 0, p = 0, star = std::string_view::npos, mark = 0;
+  // Iterative wildcard match: on a mismatch, the last '%' takes one more character.
+  constexpr size_t npos = std::string_view::npos;
+  size_t t = 0, p = 0;
+  size_t star_p = npos, star_t = 0;  // the pattern after the last '%', where its match starts
   while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '_' || (pattern[p] != '%' && eq(pattern[p], text[t])))) {
-      ++t;
-      ++p;
-    } else if (p < pattern.size() && pattern[p] == '%') {
-      star = p++;
-      mark = t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
+    if (p < pattern.size() && pattern[p] == '%') {
+      star_p = ++p;
+      star_t = t;
+      continue;
     }
+    if (p < pattern.size()) {
+      if (pattern[p] == '_') {
+        t += CharBytes(text, t);
+        ++p;
+        continue;
+      }
+      const size_t lit = pattern[p] == '\\' && p + 1 < pattern.size() ? p + 1 : p;
+      const size_t n = CharBytes(pattern, lit);
+      const size_t m = CharBytes(text, t);
+      if (SameChar(text.substr(t, m), pattern.substr(lit, n), fold_case)) {
+        t += m;
+        p = lit + n;
+        continue;
+      }
+    }
+    if (star_p == npos) return false;
+    star_t += CharBytes(text, star_t);
+    t = star_t;
+    p = star_p;
   }
   while (p < pattern.size() && pattern[p] == '%') ++p;
   return p == pattern.size();
+}
+
+bool LikePatternEndsInEscape(std::string_view pattern) {
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] != '\\') continue;
+    if (i + 1 == pattern.size()) return true;
+    ++i;  // the escaped character (never a backslash's byte when it is multi-byte)
+  }
+  return false;
 }
 
 bool Filter::CompareMatches(const Value& v) const {

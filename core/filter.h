@@ -72,7 +72,15 @@ class Filter {
   std::vector<Filter> parts_;
 };
 
-// SQL LIKE with % (any run) and _ (one character); `fold_case` for ILIKE.
+// SQL LIKE as PostgreSQL has it: % matches any run of characters, _ one (UTF-8)
+// character, and a backslash makes the character after it literal (`\%`, `\_`,
+// `\\`); a backslash at the very end stands for itself (PostgreSQL refuses such a
+// pattern; see LikePatternEndsInEscape). `fold_case` for ILIKE (ASCII letters).
+// Time at most proportional to the text's length times the pattern's.
 bool LikeMatch(std::string_view text, std::string_view pattern, bool fold_case);
+
+// Whether `pattern` ends with a backslash that escapes nothing: true for the text
+// `100\`, false for `100\\` (an escaped backslash).
+bool LikePatternEndsInEscape(std::string_view pattern);
 
 }  // namespace kin

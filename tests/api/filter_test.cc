@@ -165,6 +165,39 @@ TEST_CASE("$like matches SQL patterns with % and _, case-sensitively", "[filter]
   CHECK(Posts(*db, R"({"title": {"$like": "H_llo World_"}})"_j).empty());
 }
 
+TEST_CASE("$like and $ilike: a backslash escapes %, _ and itself, as in PostgreSQL", "[filter]") {
+  auto db = Blog();  // p4 is "100% sure_thing"
+  Ok(*db, "createPosts", R"([[{"id": "p5", "title": "back\\slash", "author_id": "a1"},
+                              {"id": "p6", "title": "a_b", "author_id": "a1"},
+                              {"id": "p7", "title": "axb", "author_id": "a1"}]])"_j);
+  // The patterns are JSON strings: "%\\%%" is the pattern %\%%.
+  CHECK(Posts(*db, R"({"title": {"$like": "%\\%%"}})"_j) == Names{"p4"});
+  CHECK(Posts(*db, R"({"title": {"$like": "%\\_%"}})"_j) == Names{"p4", "p6"});
+  CHECK(Posts(*db, R"({"title": {"$like": "a\\_b"}})"_j) == Names{"p6"});
+  CHECK(Posts(*db, R"({"title": {"$like": "a_b"}})"_j) == Names{"p6", "p7"});
+  CHECK(Posts(*db, R"({"title": {"$like": "%\\\\%"}})"_j) == Names{"p5"});
+  CHECK(Posts(*db, R"({"title": {"$like": "back\\\\slash"}})"_j) == Names{"p5"});
+  CHECK(Posts(*db, R"({"title": {"$like": "back\\slash"}})"_j).empty());  // \s is a plain s
+  CHECK(Posts(*db, R"({"title": {"$ilike": "%\\_THING"}})"_j) == Names{"p4"});
+}
+
+TEST_CASE("$like with a pattern ending in an unescaped backslash is invalid_data", "[filter]") {
+  auto db = Blog();
+  CHECK(Invalid(*db, "listPosts", R"({"title": {"$like": "100\\"}})"_j) ==
+        "Invalid $like pattern for Post.title: it ends with the escape character \\ (write \\\\ for a backslash)");
+  CHECK_THAT(Invalid(*db, "deletePosts", R"({"title": {"$ilike": "a\\\\\\"}})"_j), Catch::Contains("$ilike"));
+  CHECK(Posts(*db, R"({"title": {"$like": "100\\\\"}})"_j).empty());  // an escaped backslash is fine
+}
+
+TEST_CASE("$like _ matches one character, not one byte", "[filter]") {
+  auto db = Blog();
+  Ok(*db, "createPosts", R"([[{"id": "p5", "title": "\u00e9", "author_id": "a1"},
+                              {"id": "p6", "title": "caf\u00e9 cr\u00e8me", "author_id": "a1"}]])"_j);
+  CHECK(Posts(*db, R"({"title": {"$like": "_"}})"_j) == Names{"p5"});
+  CHECK(Posts(*db, R"({"title": {"$like": "__"}})"_j).empty());
+  CHECK(Posts(*db, R"({"title": {"$like": "caf_ cr_me"}})"_j) == Names{"p6"});
+}
+
 TEST_CASE("$ilike matches SQL patterns ignoring case", "[filter]") {
   auto db = Blog();
   CHECK(Posts(*db, R"({"title": {"$ilike": "hello%"}})"_j) == Names{"p1", "p3"});

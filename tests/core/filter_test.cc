@@ -325,6 +325,48 @@ TEST_CASE("like edge cases: empty pattern, lone and doubled percent", "[core]") 
   CHECK(LikeMatch("50%", "50%", false));
 }
 
+TEST_CASE("like backslash escapes percent, underscore and itself", "[core]") {
+  CHECK(LikeMatch("100% sure", "%\\%%", false));
+  CHECK_FALSE(LikeMatch("100 percent", "%\\%%", false));
+  CHECK(LikeMatch("50%", "50\\%", false));
+  CHECK_FALSE(LikeMatch("500", "50\\%", false));
+  CHECK(LikeMatch("a_b", "a\\_b", false));
+  CHECK_FALSE(LikeMatch("axb", "a\\_b", false));
+  CHECK(LikeMatch("back\\slash", "back\\\\slash", false));
+  CHECK(LikeMatch("back\\slash", "%\\\\%", false));
+  CHECK_FALSE(LikeMatch("backslash", "%\\\\%", false));
+  // Before any other character a backslash just makes it literal: \s is s.
+  CHECK(LikeMatch("backslash", "back\\slash", false));
+  CHECK_FALSE(LikeMatch("back\\slash", "back\\slash", false));
+  CHECK(LikeMatch("axb", "\\a\\x\\b", false));
+  CHECK(LikeMatch("Under_Score", "%\\_s%", true));
+  CHECK_FALSE(LikeMatch("Under_Score", "%\\_s%", false));
+  // A lone backslash at the end (refused by the filter parser) stands for itself.
+  CHECK(LikeMatch("100\\", "100\\", false));
+}
+
+TEST_CASE("like underscore matches one UTF-8 character, not one byte", "[core]") {
+  const std::string e_acute = "\xc3\xa9";  // U+00E9
+  CHECK(LikeMatch(e_acute, "_", false));
+  CHECK_FALSE(LikeMatch(e_acute, "__", false));
+  CHECK(LikeMatch("caf" + e_acute, "caf_", false));
+  CHECK(LikeMatch(e_acute + "t" + e_acute, "_t_", true));
+  CHECK(LikeMatch("\xe2\x82\xac" "5", "_5", false));  // a 3-byte character
+  CHECK(LikeMatch("\xf0\x9f\x98\x80!", "_!", false));  // a 4-byte character
+  CHECK(LikeMatch("x" + e_acute + "y" + e_acute, "%_y_", false));
+  CHECK_FALSE(LikeMatch("x" + e_acute + "y", "%_y_", false));
+}
+
+TEST_CASE("like pattern ending in an unescaped backslash is detected", "[core]") {
+  CHECK(LikePatternEndsInEscape("100\\"));
+  CHECK(LikePatternEndsInEscape("\\"));
+  CHECK(LikePatternEndsInEscape("a\\\\\\"));
+  CHECK_FALSE(LikePatternEndsInEscape("100\\\\"));
+  CHECK_FALSE(LikePatternEndsInEscape("\\%"));
+  CHECK_FALSE(LikePatternEndsInEscape(""));
+  CHECK_FALSE(LikePatternEndsInEscape("plain%"));
+}
+
 // ---- regular expressions (RE2) --------------------------------------------------------
 
 TEST_CASE("regex search is unanchored unless the pattern anchors it", "[core]") {
