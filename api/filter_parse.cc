@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "api/json_filter.h"
 #include "api/limits.h"
 #include "api/query.h"
 #include "api/value_json.h"
@@ -73,6 +74,117 @@ Status CheckFilterDepth(size_t depth) {
   return Status::InvalidArgument("The filter is nested deeper than " + std::to_string(kMaxFilterDepth) + " levels");
 }
 
+// Whether a parsed filter adds a condition. One that adds none (`{}`, an empty
+// `$or`, a relation filter with an empty condition) is left out of what holds it,
+// as Medusa drops it: `{$or: [{}, {views: 5}]}` is `{views: 5}`.
+bool AddsCondition(const Filter& f) { return f.kind() != Filter::Kind::kTrue; }
+
+// All of `parts`; true (no condition) when there are none.
+Filter AllOf(std::vector<Filter> parts) {
+  if (parts.empty()) return Filter::True();
+  if (parts.size() == 1) return std::move(parts[0]);
+  return Filter::And(std::move(parts));
+}
+
+// ---- json properties: conditions on keys (api/json_filter.h) ----------------------
+
+// "Author.metadata.tag": the property and the keys of `path`.
+std::string JsonWhere(const ModelDef& m, const PropertyDef& p, const std::vector<std::string>& path) {
+  std::string where = m.name + "." + p.name;
+  for (const std::string& key : path) where += "." + key;
+  return where;
+}
+
+bool IsScalar(const Json& j) { return j.is_string() || j.is_number() || j.is_boolean(); }
+
+Filter JsonTest(const PropertyDef& p, const std::vector<std::string>& path, CompareOp op, Json operand,
+                std::vector<Json> operands = {}, std::shared_ptr<const Regex> regex = nullptr) {
+  return Filter::JsonMatch(p.slot, MakeJsonCondition(JsonKeyTest{path, op, std::move(operand), std::move(operands),
+                                                                 std::move(regex)}));
+}
+
+Result<Filter> ParseJsonAt(const ModelDef& m, const PropertyDef& p, std::vector<std::string>* path, const Json& j,
+                           size_t depth);
+
+// `$in`/`$nin` (`op`) of the value at `path`: strings, numbers, booleans or null.
+Result<Filter> ParseJsonList(const ModelDef& m, const PropertyDef& p, const std::vector<std::string>& path,
+                             const std::string& op, const Json& j) {
+  if (!j.is_array()) return Status::InvalidData("Expected array for " + op + " but got " + JsDisplay(j));
+  std::vector<Json> operands;
+  for (const Json& e : j) {
+    if (!IsScalar(e) && !e.is_null())
+      return Status::InvalidData("Expected strings, numbers, booleans or null in " + op + " on " +
+                                 JsonWhere(m, p, path) + ", got " + e.dump());
+    operands.push_back(e);
+  }
+  return JsonTest(p, path, op == "$in" ? CompareOp::kIn : CompareOp::kNin, nullptr, std::move(operands));
+}
+
+// An operator object (`{$gt: 1, $lt: 5}`) on the value at `path`.
+Result<Filter> ParseJsonOperators(const ModelDef& m, const PropertyDef& p, std::vector<std::string>* path,
+                                  const Json& j, size_t depth) {
+  static const std::pair<const char*, CompareOp> kOrdered[] = {
+      {"$gt", CompareOp::kGt}, {"$gte", CompareOp::kGte}, {"$lt", CompareOp::kLt}, {"$lte", CompareOp::kLte}};
+  const std::string where = JsonWhere(m, p, *path);
+  std::vector<Filter> parts;
+  for (const auto& [op, v] : j.items()) {
+    auto ordered = std::find_if(std::begin(kOrdered), std::end(kOrdered), [&op = op](const auto& e) { return op == e.first; });
+    if (op.empty() || op[0] != '$') {
+      return Status::InvalidData("The filter on " + where + " mixes operators and keys (\"" + op + "\")");
+    } else if (op == "$eq" || op == "$ne") {
+      if (v.is_null()) parts.push_back(JsonTest(p, *path, CompareOp::kExists, op == "$ne"));
+      else parts.push_back(JsonTest(p, *path, op == "$eq" ? CompareOp::kEq : CompareOp::kNe, v));
+    } else if (ordered != std::end(kOrdered)) {
+      if (!IsScalar(v)) return Status::InvalidData("Expected a string, number or boolean for " + op + " on " + where);
+      parts.push_back(JsonTest(p, *path, ordered->second, v));
+    } else if (op == "$like" || op == "$ilike") {
+      KIN_RETURN_IF_ERROR(LikePattern(op, where, v).status());
+      parts.push_back(JsonTest(p, *path, op == "$like" ? CompareOp::kLike : CompareOp::kILike, v));
+    } else if (op == "$re") {
+      KIN_ASSIGN_OR_RETURN(auto re, CompileRegex(where, v));
+      parts.push_back(JsonTest(p, *path, CompareOp::kRe, nullptr, {}, std::move(re)));
+    } else if (op == "$in" || op == "$nin") {
+      KIN_ASSIGN_OR_RETURN(Filter f, ParseJsonList(m, p, *path, op, v));
+      parts.push_back(std::move(f));
+    } else if (op == "$exists") {
+      if (!v.is_boolean()) return Status::InvalidData("Expected a boolean for $exists on " + where);
+      parts.push_back(JsonTest(p, *path, CompareOp::kExists, v));
+    } else if (op == "$not") {
+      KIN_ASSIGN_OR_RETURN(Filter inner, ParseJsonAt(m, p, path, v, depth + 1));
+      parts.push_back(Filter::Not(std::move(inner)));
+    } else {
+      return Status::InvalidData("Unknown operator \"" + op + "\" in the filter on " + where);
+    }
+  }
+  return AllOf(std::move(parts));
+}
+
+// The condition `j` on the value at `path` (keys, outermost first) inside the json
+// property `p`: an object of keys goes one level down (`{}` adds no condition), an
+// object of operators compares, an array is `$in`, null is "null or missing", any
+// other value is `$eq`.
+Result<Filter> ParseJsonAt(const ModelDef& m, const PropertyDef& p, std::vector<std::string>* path, const Json& j,
+                           size_t depth) {
+  KIN_RETURN_IF_ERROR(CheckFilterDepth(depth));
+  if (j.is_object()) {
+    const bool operators = std::any_of(j.items().begin(), j.items().end(),
+                                       [](const auto& e) { return !e.key().empty() && e.key()[0] == '$'; });
+    if (operators) return ParseJsonOperators(m, p, path, j, depth);
+    std::vector<Filter> parts;
+    for (const auto& [key, v] : j.items()) {
+      path->push_back(key);
+      auto f = ParseJsonAt(m, p, path, v, depth + 1);
+      path->pop_back();
+      if (!f.ok()) return f.status();
+      if (AddsCondition(f.value())) parts.push_back(std::move(f).value());
+    }
+    return AllOf(std::move(parts));
+  }
+  if (j.is_array()) return ParseJsonList(m, p, *path, "$in", j);
+  if (j.is_null()) return JsonTest(p, *path, CompareOp::kExists, false);
+  return JsonTest(p, *path, CompareOp::kEq, j);
+}
+
 // The condition on `p`; `depth` is how deeply nested it is in the filter.
 Result<Filter> ParseCondition(const ModelDef& m, const PropertyDef& p, const Json& j, size_t depth) {
   KIN_RETURN_IF_ERROR(CheckFilterDepth(depth));
@@ -118,11 +230,6 @@ Result<Filter> ParseCondition(const ModelDef& m, const PropertyDef& p, const Jso
   return parts.size() == 1 ? std::move(parts[0]) : Filter::And(std::move(parts));
 }
 
-// Whether a parsed filter adds a condition. One that adds none (`{}`, an empty
-// `$or`, a relation filter with an empty condition) is left out of what holds it,
-// as Medusa drops it: `{$or: [{}, {views: 5}]}` is `{views: 5}`.
-bool AddsCondition(const Filter& f) { return f.kind() != Filter::Kind::kTrue; }
-
 // Whether the value of a relation filter is a condition on the related record's id
 // (`{author: {$in: ["a1", "a2"]}}`) rather than a filter over the related model
 // (`{author: {name: "Mary"}}`, `{author: {$or: [...]}}`).
@@ -152,6 +259,12 @@ Result<Filter> ParseFilterAt(const Schema& schema, const ModelDef& m, const Json
       if (!v.is_string()) return Status::InvalidData("Expected a string for q but got " + JsDisplay(v));
       if (!m.searchable.empty()) parts.push_back(Filter::Search(v.get<std::string>()));
     } else if (const PropertyDef* p = m.FindProperty(key)) {
+      if (p->type == PropertyType::kJson && v.is_object()) {
+        std::vector<std::string> path;
+        KIN_ASSIGN_OR_RETURN(Filter f, ParseJsonAt(m, *p, &path, v, depth));
+        if (AddsCondition(f)) parts.push_back(std::move(f));
+        continue;
+      }
       KIN_ASSIGN_OR_RETURN(Filter f, ParseCondition(m, *p, v, depth));
       parts.push_back(std::move(f));
     } else if (RelationId rid = m.FindRelation(key); rid.valid()) {
@@ -171,9 +284,7 @@ Result<Filter> ParseFilterAt(const Schema& schema, const ModelDef& m, const Json
       return Status::InvalidData("Cannot filter by \"" + key + "\": " + m.name + " has no such property");
     }
   }
-  if (parts.empty()) return Filter::True();
-  if (parts.size() == 1) return std::move(parts[0]);
-  return Filter::And(std::move(parts));
+  return AllOf(std::move(parts));
 }
 
 }  // namespace

@@ -43,6 +43,13 @@ Filter Filter::Regex(SlotId slot, std::shared_ptr<const kin::Regex> re) {
   return f;
 }
 
+Filter Filter::JsonMatch(SlotId slot, std::shared_ptr<const JsonCondition> condition) {
+  Filter f(Kind::kJson);
+  f.slot_ = slot;
+  f.json_ = std::move(condition);
+  return f;
+}
+
 Filter Filter::Related(RelationId relation, Filter inner) {
   Filter f(Kind::kRelated);
   f.relation_ = relation;
@@ -215,6 +222,7 @@ bool Filter::Matches(const Store& store, const ModelDef& model, const Record& r,
       }
       return false;
     }
+    case Kind::kJson: return json_->Matches(r.values()[slot_.value]);
     case Kind::kSearch:
       if (model.searchable.empty()) return true;
       for (SlotId s : model.searchable) {

@@ -176,6 +176,35 @@ TEST_CASE("a filter on the primary key with eq pins that id", "[core]") {
   CHECK(Filter::And({f}).PinnedId() == nullptr);
 }
 
+TEST_CASE("a json condition is asked about the property's value, null included", "[core]") {
+  auto schema = Schema::Build([] {
+    SchemaDraft d;
+    ModelDraft doc;
+    doc.name = "Doc";
+    doc.properties = {Prop("id", "id"), Prop("meta", "json")};
+    d.models = {doc};
+    return d;
+  }());
+  REQUIRE(schema.ok());
+  Store store(schema.value());
+  const Schema& s = store.schema();
+  Put(store, "Doc", "d1", {{"meta", Value::Json(JsonText{R"({"tag":"a"})"})}});
+  Put(store, "Doc", "d2", {});
+  // Matches JSON text that mentions "a", and null.
+  struct MentionsA final : JsonCondition {
+    bool Matches(const Value& v) const override {
+      return v.is_null() || v.as_json().find("\"a\"") != std::string_view::npos;
+    }
+  };
+  const ModelDef& m = s.model(M(s, "Doc"));
+  Filter f = Filter::JsonMatch(S(s, "Doc", "meta"), std::make_shared<MentionsA>());
+  CHECK(f.kind() == Filter::Kind::kJson);
+  CHECK(f.slot() == S(s, "Doc", "meta"));
+  CHECK(f.Matches(store, m, *store.Find(m.id, "d1"), false));
+  CHECK(f.Matches(store, m, *store.Find(m.id, "d2"), false));
+  CHECK_FALSE(Filter::Not(f).Matches(store, m, *store.Find(m.id, "d1"), false));
+}
+
 // ---- combinations -----------------------------------------------------------------
 
 TEST_CASE("and requires every part, or any part, not inverts", "[core]") {
