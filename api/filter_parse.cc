@@ -128,7 +128,8 @@ Result<Filter> ParseJsonOperators(const ModelDef& m, const PropertyDef& p, std::
   const std::string where = JsonWhere(m, p, *path);
   std::vector<Filter> parts;
   for (const auto& [op, v] : j.items()) {
-    auto ordered = std::find_if(std::begin(kOrdered), std::end(kOrdered), [&op = op](const auto& e) { return op == e.first; });
+    auto ordered =
+        std::find_if(std::begin(kOrdered), std::end(kOrdered), [&op = op](const auto& e) { return op == e.first; });
     if (op.empty() || op[0] != '$') {
       return Status::InvalidData("The filter on " + where + " mixes operators and keys (\"" + op + "\")");
     } else if (op == "$eq" || op == "$ne") {
@@ -167,9 +168,8 @@ Result<Filter> ParseJsonAt(const ModelDef& m, const PropertyDef& p, std::vector<
                            size_t depth) {
   KIN_RETURN_IF_ERROR(CheckFilterDepth(depth));
   if (j.is_object()) {
-    const bool operators = std::any_of(j.items().begin(), j.items().end(),
-                                       [](const auto& e) { return !e.key().empty() && e.key()[0] == '$'; });
-    if (operators) return ParseJsonOperators(m, p, path, j, depth);
+    for (const auto& [key, v] : j.items())
+      if (!key.empty() && key[0] == '$') return ParseJsonOperators(m, p, path, j, depth);
     std::vector<Filter> parts;
     for (const auto& [key, v] : j.items()) {
       path->push_back(key);
