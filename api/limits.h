@@ -42,6 +42,12 @@ inline constexpr size_t kMaxRelationDepth = 16;
 // (`{author: {...}}`) goes one level deeper.
 inline constexpr size_t kMaxFilterDepth = 32;
 
+// Bytes of one `$re` pattern, and the memory RE2 may use for it: its compiled
+// program and the cache its matcher builds while it runs (past the cache, matching
+// goes on more slowly, still in linear time). A pattern over either is refused.
+inline constexpr size_t kMaxRegexBytes = size_t{16} << 10;
+inline constexpr size_t kMaxRegexMemory = size_t{2} << 20;
+
 namespace api {
 
 // invalid_argument when a request line of `bytes` bytes is over kMaxRequestLineBytes.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/regex.h"
 #include "core/store.h"
 
 namespace kin {
@@ -34,11 +35,18 @@ Filter Filter::Compare(SlotId slot, CompareOp op, Value value, std::vector<Value
   return f;
 }
 
-Filter Filter::Regex(SlotId slot, std::shared_ptr<const std::regex> re) {
+Filter Filter::Regex(SlotId slot, std::shared_ptr<const kin::Regex> re) {
   Filter f(Kind::kCompare);
   f.slot_ = slot;
   f.op_ = CompareOp::kRe;
   f.re_ = std::move(re);
+  return f;
+}
+
+Filter Filter::JsonMatch(SlotId slot, std::shared_ptr<const JsonCondition> condition) {
+  Filter f(Kind::kJson);
+  f.slot_ = slot;
+  f.json_ = std::move(condition);
   return f;
 }
 
@@ -64,10 +72,15 @@ const Value* Filter::PinnedId() const {
 
 namespace {
 
+// Whether the non-null `v` equals one of `values` (their nulls equal nothing).
 bool Contains(const std::vector<Value>& values, const Value& v) {
   for (const auto& x : values)
-    if (CompareValues(x, v) == 0 && x.is_null() == v.is_null()) return true;
+    if (!x.is_null() && CompareValues(x, v) == 0) return true;
   return false;
+}
+
+bool HasNull(const std::vector<Value>& values) {
+  return std::any_of(values.begin(), values.end(), [](const Value& x) { return x.is_null(); });
 }
 
 bool ContainsFolded(std::string_view hay, std::string_view needle_lower) {
@@ -79,41 +92,84 @@ bool ContainsFolded(std::string_view hay, std::string_view needle_lower) {
 
 }  // namespace
 
+namespace {
+
+// Bytes of the UTF-8 character that starts at s[i], within s (1 for a byte that
+// starts none, so that any text is walked to its end).
+size_t CharBytes(std::string_view s, size_t i) {
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  const size_t n = c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : c < 0xF8 ? 4 : 1;
+  return std::min(n, s.size() - i);
+}
+
+// Whether two characters (their UTF-8 bytes) are the same, ASCII letters folded
+// when `fold_case`.
+bool SameChar(std::string_view a, std::string_view b, bool fold_case) {
+  if (fold_case && a.size() == 1 && b.size() == 1)
+    return std::tolower(static_cast<unsigned char>(a[0])) == std::tolower(static_cast<unsigned char>(b[0]));
+  return a == b;
+}
+
+}  // namespace
+
 bool LikeMatch(std::string_view text, std::string_view pattern, bool fold_case) {
-  auto eq = [fold_case](char a, char b) {
-    return fold_case ? std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b))
-                     : a == b;
-  };
-  // Iterative wildcard match with backtracking to the last '%'.
-  size_t t = 0, p = 0, star = std::string_view::npos, mark = 0;
+  // Iterative wildcard match: on a mismatch, the last '%' takes one more character.
+  constexpr size_t npos = std::string_view::npos;
+  size_t t = 0, p = 0;
+  size_t star_p = npos, star_t = 0;  // the pattern after the last '%', where its match starts
   while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '_' || (pattern[p] != '%' && eq(pattern[p], text[t])))) {
-      ++t;
-      ++p;
-    } else if (p < pattern.size() && pattern[p] == '%') {
-      star = p++;
-      mark = t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
+    if (p < pattern.size() && pattern[p] == '%') {
+      star_p = ++p;
+      star_t = t;
+      continue;
     }
+    if (p < pattern.size()) {
+      if (pattern[p] == '_') {
+        t += CharBytes(text, t);
+        ++p;
+        continue;
+      }
+      const size_t lit = pattern[p] == '\\' && p + 1 < pattern.size() ? p + 1 : p;
+      const size_t n = CharBytes(pattern, lit);
+      const size_t m = CharBytes(text, t);
+      if (SameChar(text.substr(t, m), pattern.substr(lit, n), fold_case)) {
+        t += m;
+        p = lit + n;
+        continue;
+      }
+    }
+    if (star_p == npos) return false;
+    star_t += CharBytes(text, star_t);
+    t = star_t;
+    p = star_p;
   }
   while (p < pattern.size() && pattern[p] == '%') ++p;
   return p == pattern.size();
+}
+
+bool LikePatternEndsInEscape(std::string_view pattern) {
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] != '\\') continue;
+    if (i + 1 == pattern.size()) return true;
+    ++i;  // the escaped character (never a backslash's byte when it is multi-byte)
+  }
+  return false;
 }
 
 bool Filter::CompareMatches(const Value& v) const {
   switch (op_) {
     case CompareOp::kEq: return v == value_ || (!v.is_null() && !value_.is_null() && CompareValues(v, value_) == 0);
     // As in SQL: a null never equals a value, so `$ne`/`$nin` of values skip nulls
-    // (`$ne: null` means "is not null").
+    // (`$ne: null` means "is not null"), `$in` never matches a null (not even with a
+    // null in the list), and `$nin` with a null in the list matches nothing (`x NOT IN
+    // (NULL, ...)` is never true). An empty `$nin` matches everything, nulls too.
     case CompareOp::kNe:
       if (value_.is_null()) return !v.is_null();
       return !v.is_null() && CompareValues(v, value_) != 0;
-    case CompareOp::kIn: return Contains(values_, v);
-    case CompareOp::kNin: return !v.is_null() && !Contains(values_, v);
+    case CompareOp::kIn: return !v.is_null() && Contains(values_, v);
+    case CompareOp::kNin:
+      if (values_.empty()) return true;
+      return !v.is_null() && !HasNull(values_) && !Contains(values_, v);
     case CompareOp::kGt: return !v.is_null() && CompareValues(v, value_) > 0;
     case CompareOp::kGte: return !v.is_null() && CompareValues(v, value_) >= 0;
     case CompareOp::kLt: return !v.is_null() && CompareValues(v, value_) < 0;
@@ -122,7 +178,7 @@ bool Filter::CompareMatches(const Value& v) const {
     case CompareOp::kILike:
       return v.type() == ValueType::kText && value_.type() == ValueType::kText &&
              LikeMatch(v.as_text(), value_.as_text(), op_ == CompareOp::kILike);
-    case CompareOp::kRe: return v.type() == ValueType::kText && re_ && std::regex_search(v.as_text().begin(), v.as_text().end(), *re_);
+    case CompareOp::kRe: return v.type() == ValueType::kText && re_ && re_->Search(v.as_text());
     case CompareOp::kExists: return v.is_null() != value_.as_bool();
   }
   return false;
@@ -166,6 +222,7 @@ bool Filter::Matches(const Store& store, const ModelDef& model, const Record& r,
       }
       return false;
     }
+    case Kind::kJson: return json_->Matches(r.values()[slot_.value]);
     case Kind::kSearch:
       if (model.searchable.empty()) return true;
       for (SlotId s : model.searchable) {

@@ -1,11 +1,12 @@
 #pragma once
 // Filter: a compiled filter over one model's records (SPEC.md section 5): property
-// conditions, $and/$or/$not, conditions on related records, and the `q` search.
-// Immutable after construction; Matches is thread-safe (const, reads the store).
+// conditions, $and/$or/$not, conditions on related records, conditions on the keys
+// of json properties, and the `q` search. Immutable after construction; Matches is
+// thread-safe (const, reads the store).
 
 #include <memory>
-#include <regex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/ids.h"
@@ -15,13 +16,24 @@
 
 namespace kin {
 
+class Regex;
 class Store;
 
 enum class CompareOp : uint8_t { kEq, kNe, kIn, kNin, kGt, kGte, kLt, kLte, kLike, kILike, kRe, kExists };
 
+// A condition on the value of a json property (`{metadata: {tag: "a"}}`), evaluated
+// by the layer that reads JSON text (api/json_filter.h). Implementations are
+// immutable and thread-safe.
+class JsonCondition {
+ public:
+  virtual ~JsonCondition() = default;
+  // Whether `value`, a json property's value (JSON text, or null), matches.
+  virtual bool Matches(const Value& value) const = 0;
+};
+
 class Filter {
  public:
-  enum class Kind : uint8_t { kTrue, kFalse, kAnd, kOr, kNot, kCompare, kRelated, kSearch };
+  enum class Kind : uint8_t { kTrue, kFalse, kAnd, kOr, kNot, kCompare, kRelated, kSearch, kJson };
 
   static Filter True() { return Filter(Kind::kTrue); }
   static Filter False() { return Filter(Kind::kFalse); }
@@ -30,8 +42,10 @@ class Filter {
   static Filter Not(Filter inner);
   // `slot op value`; kIn/kNin take `values`; kExists takes Value::Bool.
   static Filter Compare(SlotId slot, CompareOp op, Value value, std::vector<Value> values = {});
-  // Regex condition (kRe); the pattern is compiled once here.
-  static Filter Regex(SlotId slot, std::shared_ptr<const std::regex> re);
+  // Regex condition (kRe): `re` (core/regex.h) found anywhere in a text value.
+  static Filter Regex(SlotId slot, std::shared_ptr<const kin::Regex> re);
+  // `condition` holds for the value of the json property in `slot` (kJson).
+  static Filter JsonMatch(SlotId slot, std::shared_ptr<const JsonCondition> condition);
   // Some record related through `relation` (live, unless the match includes deleted
   // records) satisfies `inner`, a filter over the target model.
   static Filter Related(RelationId relation, Filter inner);
@@ -41,7 +55,8 @@ class Filter {
   Kind kind() const { return kind_; }
   // What the planner (core/query_plan.h) reads. kAnd, kOr: the operands; kNot,
   // kRelated: the inner filter (parts()[0]). kCompare: slot, op, value (or values
-  // for kIn/kNin). kRelated: relation.
+  // for kIn/kNin). kRelated: relation. kJson: slot (its condition is opaque; the
+  // planner scans for it).
   const std::vector<Filter>& parts() const { return parts_; }
   SlotId slot() const { return slot_; }
   CompareOp op() const { return op_; }
@@ -65,13 +80,22 @@ class Filter {
   CompareOp op_ = CompareOp::kEq;
   Value value_;
   std::vector<Value> values_;
-  std::shared_ptr<const std::regex> re_;
+  std::shared_ptr<const kin::Regex> re_;
+  std::shared_ptr<const JsonCondition> json_;
   RelationId relation_;
   std::string text_;  // search text, lower case
   std::vector<Filter> parts_;
 };
 
-// SQL LIKE with % (any run) and _ (one character); `fold_case` for ILIKE.
+// SQL LIKE as PostgreSQL has it: % matches any run of characters, _ one (UTF-8)
+// character, and a backslash makes the character after it literal (`\%`, `\_`,
+// `\\`); a backslash at the very end stands for itself (PostgreSQL refuses such a
+// pattern; see LikePatternEndsInEscape). `fold_case` for ILIKE (ASCII letters).
+// Time at most proportional to the text's length times the pattern's.
 bool LikeMatch(std::string_view text, std::string_view pattern, bool fold_case);
+
+// Whether `pattern` ends with a backslash that escapes nothing: true for the text
+// `100\`, false for `100\\` (an escaped backslash).
+bool LikePatternEndsInEscape(std::string_view pattern);
 
 }  // namespace kin

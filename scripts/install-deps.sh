@@ -10,7 +10,7 @@ packages=(
   catch2                                    # tests (v2.13)
   nlohmann-json3-dev rapidjson-dev          # JSON at the API edge / streaming output
   libcli11-dev                              # the kin command line
-  libre2-dev                                # $re filters: a linear-time regex engine
+  libre2-dev pkg-config                     # $re filters: a linear-time regex engine
   libbenchmark-dev libsqlite3-dev           # benchmarks and their peer
 )
 

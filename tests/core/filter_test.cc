@@ -1,14 +1,15 @@
 // Tests for core/filter: property comparisons, boolean combinations, conditions on
-// related records, the `q` search and SQL LIKE matching.
+// related records, the `q` search, SQL LIKE matching and the RE2 patterns of $re.
 
 #include "core/filter.h"
 
 #include <catch2/catch.hpp>
 
-#include <regex>
+#include <chrono>
 #include <string>
 #include <vector>
 
+#include "core/regex.h"
 #include "core/store.h"
 #include "tests/core/core_test_util.h"
 
@@ -80,19 +81,24 @@ TEST_CASE("compare ne of a value skips nulls as in SQL, ne of null means not nul
   CHECK(shop.Match("Product", shop.Price(CompareOp::kNe, Value())) == Ids{"p1", "p2", "p4"});
 }
 
-TEST_CASE("compare in tests membership in a list, null included", "[core]") {
+TEST_CASE("compare in tests membership in a list and never matches null, as in SQL", "[core]") {
   Shop shop;
   CHECK(shop.Match("Product", shop.Price(CompareOp::kIn, Value(), {Value::Int(25), Value::Int(99)})) == Ids{"p2"});
-  CHECK(shop.Match("Product", shop.Price(CompareOp::kIn, Value(), {Value(), Value::Int(10)})) ==
-        Ids{"p1", "p3", "p4"});
+  CHECK(shop.Match("Product", shop.Price(CompareOp::kIn, Value(), {Value(), Value::Int(10)})) == Ids{"p1", "p4"});
+  CHECK(shop.Match("Product", shop.Price(CompareOp::kIn, Value(), {Value()})).empty());
   CHECK(shop.Match("Product", shop.Price(CompareOp::kIn, Value(), {})).empty());
 }
 
-TEST_CASE("compare nin keeps non-null values outside the list", "[core]") {
+TEST_CASE("compare nin keeps non-null values outside the list; a null in the list matches nothing", "[core]") {
   Shop shop;
   CHECK(shop.Match("Product", shop.Price(CompareOp::kNin, Value(), {Value::Int(10)})) == Ids{"p2"});
-  CHECK(shop.Match("Product", shop.Price(CompareOp::kNin, Value(), {})) == Ids{"p1", "p2", "p4"});
-  CHECK(shop.Match("Product", shop.Price(CompareOp::kNin, Value(), {Value(), Value::Int(25)})) == Ids{"p1", "p4"});
+  CHECK(shop.Match("Product", shop.Price(CompareOp::kNin, Value(), {Value(), Value::Int(25)})).empty());
+  CHECK(shop.Match("Product", shop.Price(CompareOp::kNin, Value(), {Value()})).empty());
+}
+
+TEST_CASE("compare nin of an empty list matches everything, nulls too", "[core]") {
+  Shop shop;
+  CHECK(shop.Match("Product", shop.Price(CompareOp::kNin, Value(), {})) == Ids{"p1", "p2", "p3", "p4"});
 }
 
 TEST_CASE("compare gt gte lt lte order values and never match null", "[core]") {
@@ -115,11 +121,18 @@ TEST_CASE("compare like and ilike match text patterns", "[core]") {
   CHECK(shop.Match("Product", shop.Price(CompareOp::kLike, T("1%"))).empty());
 }
 
+// A pattern that must compile (with the default budget of api/limits.h, 2 MiB).
+std::shared_ptr<const Regex> Re(std::string_view pattern) {
+  auto re = Regex::Compile(pattern, size_t{2} << 20);
+  INFO(pattern << ": " << re.status().ToString());
+  REQUIRE(re.ok());
+  return re.value();
+}
+
 TEST_CASE("compare re matches a regular expression anywhere in text", "[core]") {
   Shop shop;
-  auto re = std::make_shared<const std::regex>("^[BC]");
-  CHECK(shop.Match("Product", Filter::Regex(shop.Slot("Product", "title"), re)) == Ids{"p2", "p3"});
-  auto dust = std::make_shared<const std::regex>("Du");
+  CHECK(shop.Match("Product", Filter::Regex(shop.Slot("Product", "title"), Re("^[BC]"))) == Ids{"p2", "p3"});
+  auto dust = Re("Du");
   CHECK(shop.Match("Product", Filter::Regex(shop.Slot("Product", "title"), dust)) == Ids{"p4"});
   CHECK(shop.Match("Product", Filter::Regex(shop.Slot("Product", "price"), dust)).empty());
 }
@@ -161,6 +174,35 @@ TEST_CASE("a filter on the primary key with eq pins that id", "[core]") {
   CHECK(Filter::Compare(SlotId(0), CompareOp::kNe, T("p2")).PinnedId() == nullptr);
   CHECK(shop.Title(CompareOp::kEq, T("Bolt")).PinnedId() == nullptr);
   CHECK(Filter::And({f}).PinnedId() == nullptr);
+}
+
+TEST_CASE("a json condition is asked about the property's value, null included", "[core]") {
+  auto schema = Schema::Build([] {
+    SchemaDraft d;
+    ModelDraft doc;
+    doc.name = "Doc";
+    doc.properties = {Prop("id", "id"), Prop("meta", "json")};
+    d.models = {doc};
+    return d;
+  }());
+  REQUIRE(schema.ok());
+  Store store(schema.value());
+  const Schema& s = store.schema();
+  Put(store, "Doc", "d1", {{"meta", Value::Json(JsonText{R"({"tag":"a"})"})}});
+  Put(store, "Doc", "d2", {});
+  // Matches JSON text that mentions "a", and null.
+  struct MentionsA final : JsonCondition {
+    bool Matches(const Value& v) const override {
+      return v.is_null() || v.as_json().find("\"a\"") != std::string_view::npos;
+    }
+  };
+  const ModelDef& m = s.model(M(s, "Doc"));
+  Filter f = Filter::JsonMatch(S(s, "Doc", "meta"), std::make_shared<MentionsA>());
+  CHECK(f.kind() == Filter::Kind::kJson);
+  CHECK(f.slot() == S(s, "Doc", "meta"));
+  CHECK(f.Matches(store, m, *store.Find(m.id, "d1"), false));
+  CHECK(f.Matches(store, m, *store.Find(m.id, "d2"), false));
+  CHECK_FALSE(Filter::Not(f).Matches(store, m, *store.Find(m.id, "d1"), false));
 }
 
 // ---- combinations -----------------------------------------------------------------
@@ -310,4 +352,104 @@ TEST_CASE("like edge cases: empty pattern, lone and doubled percent", "[core]") 
   CHECK_FALSE(LikeMatch("", "a%", false));
   CHECK(LikeMatch("%", "%", false));
   CHECK(LikeMatch("50%", "50%", false));
+}
+
+TEST_CASE("like backslash escapes percent, underscore and itself", "[core]") {
+  CHECK(LikeMatch("100% sure", "%\\%%", false));
+  CHECK_FALSE(LikeMatch("100 percent", "%\\%%", false));
+  CHECK(LikeMatch("50%", "50\\%", false));
+  CHECK_FALSE(LikeMatch("500", "50\\%", false));
+  CHECK(LikeMatch("a_b", "a\\_b", false));
+  CHECK_FALSE(LikeMatch("axb", "a\\_b", false));
+  CHECK(LikeMatch("back\\slash", "back\\\\slash", false));
+  CHECK(LikeMatch("back\\slash", "%\\\\%", false));
+  CHECK_FALSE(LikeMatch("backslash", "%\\\\%", false));
+  // Before any other character a backslash just makes it literal: \s is s.
+  CHECK(LikeMatch("backslash", "back\\slash", false));
+  CHECK_FALSE(LikeMatch("back\\slash", "back\\slash", false));
+  CHECK(LikeMatch("axb", "\\a\\x\\b", false));
+  CHECK(LikeMatch("Under_Score", "%\\_s%", true));
+  CHECK_FALSE(LikeMatch("Under_Score", "%\\_s%", false));
+  // A lone backslash at the end (refused by the filter parser) stands for itself.
+  CHECK(LikeMatch("100\\", "100\\", false));
+}
+
+TEST_CASE("like underscore matches one UTF-8 character, not one byte", "[core]") {
+  const std::string e_acute = "\xc3\xa9";  // U+00E9
+  CHECK(LikeMatch(e_acute, "_", false));
+  CHECK_FALSE(LikeMatch(e_acute, "__", false));
+  CHECK(LikeMatch("caf" + e_acute, "caf_", false));
+  CHECK(LikeMatch(e_acute + "t" + e_acute, "_t_", true));
+  CHECK(LikeMatch("\xe2\x82\xac" "5", "_5", false));  // a 3-byte character
+  CHECK(LikeMatch("\xf0\x9f\x98\x80!", "_!", false));  // a 4-byte character
+  CHECK(LikeMatch("x" + e_acute + "y" + e_acute, "%_y_", false));
+  CHECK_FALSE(LikeMatch("x" + e_acute + "y", "%_y_", false));
+}
+
+TEST_CASE("like pattern ending in an unescaped backslash is detected", "[core]") {
+  CHECK(LikePatternEndsInEscape("100\\"));
+  CHECK(LikePatternEndsInEscape("\\"));
+  CHECK(LikePatternEndsInEscape("a\\\\\\"));
+  CHECK_FALSE(LikePatternEndsInEscape("100\\\\"));
+  CHECK_FALSE(LikePatternEndsInEscape("\\%"));
+  CHECK_FALSE(LikePatternEndsInEscape(""));
+  CHECK_FALSE(LikePatternEndsInEscape("plain%"));
+}
+
+// ---- regular expressions (RE2) --------------------------------------------------------
+
+TEST_CASE("regex search is unanchored unless the pattern anchors it", "[core]") {
+  CHECK(Re("ell")->Search("Hello"));
+  CHECK_FALSE(Re("^ell")->Search("Hello"));
+  CHECK(Re("^H.*o$")->Search("Hello"));
+  CHECK(Re("")->Search(""));
+  CHECK(Re("(?i)hello")->Search("HELLO"));
+  CHECK(Re("^\\p{L}+$")->Search("\xc3\xa9t\xc3\xa9"));  // UTF-8: "ete" with accents is letters
+  CHECK(Re("^.$")->Search("\xc3\xa9"));                // . is one character, not one byte
+}
+
+TEST_CASE("regex matching takes linear time: no stack overflow, no catastrophic backtracking", "[core]") {
+  const auto start = std::chrono::steady_clock::now();
+  // std::regex overflowed the stack on `^.*$` over a long text.
+  CHECK(Re("^.*$")->Search(std::string(200000, 'x')));
+  CHECK(Re("^(a|b)*$")->Search(std::string(200000, 'a')));
+  // And backtracked exponentially on nested quantifiers that fail at the end.
+  std::string almost(100001, 'a');
+  almost.back() = 'b';
+  CHECK_FALSE(Re("^(a+)+$")->Search(almost));
+  CHECK_FALSE(Re("^(a|aa)*$")->Search(almost));
+  CHECK_FALSE(Re("(x+x+)+y")->Search(std::string(100000, 'x')));
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+}
+
+TEST_CASE("regex refuses backreferences and lookaround as invalid data", "[core]") {
+  for (const char* pattern : {"(?=x)", "a(?!b)", "(?<=a)b", "(?<!a)b"}) {
+    auto re = Regex::Compile(pattern, size_t{2} << 20);
+    INFO(pattern);
+    REQUIRE_FALSE(re.ok());
+    CHECK(re.status().type() == ErrorType::kInvalidData);
+    CHECK_THAT(re.status().message(), Catch::Contains("lookahead and lookbehind are not supported"));
+  }
+  auto backref = Regex::Compile("(a)\\1", size_t{2} << 20);
+  REQUIRE_FALSE(backref.ok());
+  CHECK(backref.status().type() == ErrorType::kInvalidData);
+  CHECK_THAT(backref.status().message(), Catch::Contains("backreferences are not supported"));
+}
+
+TEST_CASE("regex refuses a malformed pattern as invalid data", "[core]") {
+  for (const char* pattern : {"(unclosed", "[a-", "a{2,1}", "*", "\\", "x{1001}", "\xff"}) {
+    auto re = Regex::Compile(pattern, size_t{2} << 20);
+    INFO(pattern);
+    REQUIRE_FALSE(re.ok());
+    CHECK(re.status().type() == ErrorType::kInvalidData);
+  }
+}
+
+TEST_CASE("regex refuses a pattern whose program needs more than the memory budget", "[core]") {
+  auto re = Regex::Compile("\\pL{1000}", size_t{2} << 20);  // a thousand Unicode letter classes
+  REQUIRE_FALSE(re.ok());
+  CHECK(re.status().type() == ErrorType::kInvalidArgument);
+  CHECK_THAT(re.status().message(), Catch::Contains("2097152 bytes"));
+  CHECK(Regex::Compile("(abc){1,20}", 64 << 10).ok());
+  CHECK_FALSE(Regex::Compile(".{1000}", 64 << 10).ok());
 }
