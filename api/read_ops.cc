@@ -108,43 +108,48 @@ Result<std::vector<const Record*>> MatchSelector(CallContext& ctx, const ModelDe
 
 namespace kin {
 
-Result<std::vector<RecordRef>> ReadView::List(ModelId model, const Json& filters, const Json& config) const {
+namespace {
+
+// A list of ReadView's: the filters and config checked and parsed, run, and the
+// rows as RecordRefs. `shape` adjusts the request (a count alone drops the page).
+template <typename Shape>
+Result<std::pair<std::vector<RecordRef>, size_t>> RunViewQuery(const Store& store, ModelId model, const Json& filters,
+                                                               const Json& config, bool count, Shape&& shape) {
   KIN_RETURN_IF_ERROR(api::CheckJsonDepth(filters));
   KIN_RETURN_IF_ERROR(api::CheckJsonDepth(config));
-  const ModelDef& m = schema().model(model);
-  KIN_ASSIGN_OR_RETURN(Filter filter, api::ParseFilter(schema(), m, filters));
-  KIN_ASSIGN_OR_RETURN(api::ReadConfig parsed, api::ParseReadConfig(schema(), m, config));
-  QueryResult result = RunQuery(store_, m, api::ToRequest(filter, parsed, false));
-  std::vector<RecordRef> out;
-  out.reserve(result.rows.size());
-  for (const Record* r : result.rows) out.emplace_back(&store_, &m, r);
-  return out;
+  const ModelDef& m = store.schema().model(model);
+  KIN_ASSIGN_OR_RETURN(Filter filter, api::ParseFilter(store.schema(), m, filters));
+  KIN_ASSIGN_OR_RETURN(api::ReadConfig parsed, api::ParseReadConfig(store.schema(), m, config));
+  QueryRequest q = api::ToRequest(filter, parsed, count);
+  shape(q);
+  QueryResult result = RunQuery(store, m, q);
+  std::vector<RecordRef> rows;
+  rows.reserve(result.rows.size());
+  for (const Record* r : result.rows) rows.emplace_back(&store, &m, r);
+  return std::make_pair(std::move(rows), result.count);
+}
+
+void AsAsked(QueryRequest&) {}
+
+}  // namespace
+
+Result<std::vector<RecordRef>> ReadView::List(ModelId model, const Json& filters, const Json& config) const {
+  KIN_ASSIGN_OR_RETURN(auto result, RunViewQuery(store_, model, filters, config, false, AsAsked));
+  return std::move(result.first);
 }
 
 Result<ReadView::Page> ReadView::ListAndCount(ModelId model, const Json& filters, const Json& config) const {
-  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(filters));
-  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(config));
-  const ModelDef& m = schema().model(model);
-  KIN_ASSIGN_OR_RETURN(Filter filter, api::ParseFilter(schema(), m, filters));
-  KIN_ASSIGN_OR_RETURN(api::ReadConfig parsed, api::ParseReadConfig(schema(), m, config));
-  QueryResult result = RunQuery(store_, m, api::ToRequest(filter, parsed, true));
-  Page page;
-  page.count = result.count;
-  page.rows.reserve(result.rows.size());
-  for (const Record* r : result.rows) page.rows.emplace_back(&store_, &m, r);
-  return page;
+  KIN_ASSIGN_OR_RETURN(auto result, RunViewQuery(store_, model, filters, config, true, AsAsked));
+  return Page{std::move(result.first), result.second};
 }
 
 Result<size_t> ReadView::Count(ModelId model, const Json& filters, const Json& config) const {
-  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(filters));
-  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(config));
-  const ModelDef& m = schema().model(model);
-  KIN_ASSIGN_OR_RETURN(Filter filter, api::ParseFilter(schema(), m, filters));
-  KIN_ASSIGN_OR_RETURN(api::ReadConfig parsed, api::ParseReadConfig(schema(), m, config));
-  QueryRequest q = api::ToRequest(filter, parsed, true);
-  q.take = 0;  // only the count
-  q.order.clear();
-  return RunQuery(store_, m, q).count;
+  auto count_only = [](QueryRequest& q) {
+    q.take = 0;
+    q.order.clear();
+  };
+  KIN_ASSIGN_OR_RETURN(auto result, RunViewQuery(store_, model, filters, config, true, count_only));
+  return result.second;
 }
 
 }  // namespace kin
