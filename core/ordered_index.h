@@ -30,21 +30,33 @@ class OrderedIndex {
   // reverse), until visit returns false.
   template <typename Fn>
   void Visit(const KeyRange& range, bool descending, Fn&& visit) const {
-    auto first = range.lower.empty()          ? entries_.begin()
-                 : range.lower_inclusive ? entries_.lower_bound(Prefix{range.lower})
-                                         : entries_.upper_bound(Prefix{range.lower});
-    auto last = range.upper.empty()          ? entries_.end()
-                : range.upper_inclusive ? entries_.upper_bound(Prefix{range.upper})
-                                        : entries_.lower_bound(Prefix{range.upper});
-    if (first == entries_.end()) return;
-    if (last != entries_.end() && !entries_.key_comp()(*first, *last)) return;  // an empty range
+    // One search of the tree, at the end the walk starts from; the other bound is
+    // checked on each record read (it is read anyway), which saves a second descent.
+    const Less& less = entries_.key_comp();
     if (!descending) {
-      for (auto it = first; it != last; ++it)
+      auto it = range.lower.empty()          ? entries_.begin()
+                : range.lower_inclusive ? entries_.lower_bound(Prefix{range.lower})
+                                        : entries_.upper_bound(Prefix{range.lower});
+      for (; it != entries_.end(); ++it) {
+        if (!range.upper.empty()) {
+          const int c = less.ComparePrefix(*it, Prefix{range.upper});
+          if (c > 0 || (c == 0 && !range.upper_inclusive)) return;
+        }
         if (!visit(*it)) return;
+      }
       return;
     }
-    for (auto it = last; it != first;)
-      if (!visit(*--it)) return;
+    auto it = range.upper.empty()          ? entries_.end()
+              : range.upper_inclusive ? entries_.upper_bound(Prefix{range.upper})
+                                      : entries_.lower_bound(Prefix{range.upper});
+    while (it != entries_.begin()) {
+      --it;
+      if (!range.lower.empty()) {
+        const int c = less.ComparePrefix(*it, Prefix{range.lower});
+        if (c < 0 || (c == 0 && !range.lower_inclusive)) return;
+      }
+      if (!visit(*it)) return;
+    }
   }
 
   // The index order of two values of one property: nulls last.

@@ -4,7 +4,6 @@
 #include <map>
 #include <span>
 
-#include "core/key_hash.h"
 #include "core/ordered_index.h"
 #include "core/store.h"
 
@@ -190,14 +189,14 @@ class Planner {
     if (slot.value == 0) {
       if (eqs) {
         n.kind = Kind::kIds;
-        // The hash buckets of every id are loaded together before the lookups.
+        boost::container::small_vector<std::string_view, 16> ids;
         for (const Value& v : *eqs)
-          if (!v.is_null()) store_.PrefetchBucket(m.id, KeyHash()(v.as_text()));
-        for (const Value& v : *eqs) {
-          if (v.is_null()) continue;
-          ++n.keys;
-          if (const Record* r = store_.Find(m.id, v.as_text())) n.records.push_back(r);
-        }
+          if (!v.is_null()) ids.push_back(v.as_text());
+        boost::container::small_vector<const Record*, 16> found(ids.size());
+        store_.FindMany(m.id, {ids.data(), ids.size()}, {found.data(), found.size()});  // misses overlap
+        n.keys = ids.size();
+        for (const Record* r : found)
+          if (r) n.records.push_back(r);
         n.cost = n.records.size();
       } else {
         n.kind = Kind::kIdRange;

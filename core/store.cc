@@ -55,6 +55,35 @@ const Record* Store::Find(ModelId model, std::string_view id) const {
   return it == idx.end() ? nullptr : it->get();
 }
 
+void Store::FindMany(ModelId model, std::span<const std::string_view> ids, std::span<const Record*> out) const {
+  assert(out.size() == ids.size());
+  const auto& by_id = tables_[model.value]->records.get<ById>();
+  constexpr size_t kBatch = 16;
+  size_t hashes[kBatch], buckets[kBatch];
+  for (size_t base = 0; base < ids.size(); base += kBatch) {
+    const size_t n = std::min(kBatch, ids.size() - base);
+    // Each stage reads what the one before started loading: the buckets, then their
+    // first nodes, then the records whose hash matches.
+    for (size_t i = 0; i < n; ++i) {
+      hashes[i] = KeyHash()(ids[base + i]);
+      const StoredRecord probe = StoredRecord::Probe(hashes[i]);
+      buckets[i] = by_id.bucket(StoredIdRef{&probe});
+      PrefetchBucket(model, hashes[i]);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      auto first = by_id.begin(buckets[i]);
+      if (first != by_id.end(buckets[i])) __builtin_prefetch(&*first);
+    }
+    for (size_t i = 0; i < n; ++i)
+      for (auto it = by_id.begin(buckets[i]); it != by_id.end(buckets[i]); ++it)
+        if (it->hash() == hashes[i]) {
+          __builtin_prefetch(it->get());
+          break;
+        }
+    for (size_t i = 0; i < n; ++i) out[base + i] = Find(model, ids[base + i]);
+  }
+}
+
 size_t Store::Count(ModelId model) const { return tables_[model.value]->records.size(); }
 
 void Store::Scan(ModelId model, const std::function<bool(const Record&)>& visit) const {
@@ -71,23 +100,33 @@ std::span<const Record* const> Store::IndexLookup(ModelId model, size_t index, s
 
 void Store::ScanKeyRange(ModelId model, const KeyRange& range, bool descending,
                          const std::function<bool(const Record*)>& visit) const {
+  // One search, where the walk starts; the other bound is checked on each id read.
   const auto& ordered = tables_[model.value]->records.get<ByIdOrder>();
   auto key = [](const std::vector<Value>& bound) { return bound[0].as_text(); };
-  auto first = range.lower.empty()          ? ordered.begin()
-               : range.lower_inclusive ? ordered.lower_bound(key(range.lower))
-                                       : ordered.upper_bound(key(range.lower));
-  auto last = range.upper.empty()          ? ordered.end()
-              : range.upper_inclusive ? ordered.upper_bound(key(range.upper))
-                                      : ordered.lower_bound(key(range.upper));
-  if (first == ordered.end()) return;
-  if (last != ordered.end() && !((*first)->id() < (*last)->id())) return;  // an empty range
   if (!descending) {
-    for (auto it = first; it != last; ++it)
+    auto it = range.lower.empty()          ? ordered.begin()
+              : range.lower_inclusive ? ordered.lower_bound(key(range.lower))
+                                      : ordered.upper_bound(key(range.lower));
+    for (; it != ordered.end(); ++it) {
+      if (!range.upper.empty()) {
+        const std::string_view id = (*it)->id(), upper = key(range.upper);
+        if (id > upper || (id == upper && !range.upper_inclusive)) return;
+      }
       if (!visit(it->get())) return;
+    }
     return;
   }
-  for (auto it = last; it != first;)
-    if (!visit((--it)->get())) return;
+  auto it = range.upper.empty()          ? ordered.end()
+            : range.upper_inclusive ? ordered.upper_bound(key(range.upper))
+                                    : ordered.lower_bound(key(range.upper));
+  while (it != ordered.begin()) {
+    --it;
+    if (!range.lower.empty()) {
+      const std::string_view id = (*it)->id(), lower = key(range.lower);
+      if (id < lower || (id == lower && !range.lower_inclusive)) return;
+    }
+    if (!visit(it->get())) return;
+  }
 }
 
 void Store::IndexRange(ModelId model, size_t index, const KeyRange& range, bool descending,

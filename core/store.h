@@ -40,6 +40,9 @@ class Store {
 
   // The record with this primary key (soft-deleted included), or nullptr.
   const Record* Find(ModelId model, std::string_view id) const;
+  // The records with these primary keys (soft-deleted included; nullptr where none)
+  // into out[i]; looked up together, so that their cache misses overlap.
+  void FindMany(ModelId model, std::span<const std::string_view> ids, std::span<const Record*> out) const;
   // Number of records of a model, soft-deleted included.
   size_t Count(ModelId model) const;
   // Visits records in primary-key order until `visit` returns false.
