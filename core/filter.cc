@@ -158,7 +158,12 @@ bool LikePatternEndsInEscape(std::string_view pattern) {
 
 bool Filter::CompareMatches(const Value& v) const {
   switch (op_) {
-    case CompareOp::kEq: return v == value_ || (!v.is_null() && !value_.is_null() && CompareValues(v, value_) == 0);
+    case CompareOp::kEq:
+      // One comparison per record: nulls equal only nulls; text, the common case,
+      // compares its bytes; other values as CompareValues orders them.
+      if (v.is_null() || value_.is_null()) return v.is_null() && value_.is_null();
+      if (v.type() == ValueType::kText && value_.type() == ValueType::kText) return v.as_text() == value_.as_text();
+      return CompareValues(v, value_) == 0;
     // As in SQL: a null never equals a value, so `$ne`/`$nin` of values skip nulls
     // (`$ne: null` means "is not null"), `$in` never matches a null (not even with a
     // null in the list), and `$nin` with a null in the list matches nothing (`x NOT IN
