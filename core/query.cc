@@ -14,6 +14,8 @@ namespace {
 
 thread_local int force_scan_depth = 0;
 
+size_t SatMul(size_t a, size_t b) { return b != 0 && a > SIZE_MAX / b ? SIZE_MAX : a * b; }
+
 // When a walk in index order could fill the page, ranges are counted up to the
 // page's size times kWalkSlack (at least kWalkCap entries): past that, the walk is
 // the cheaper way to read them.
@@ -243,21 +245,24 @@ QueryResult RunQuery(const Store& store, const ModelDef& model, const QueryReque
   size_t cost_cap = SIZE_MAX;
   if (!q.count && q.take && !force_scan) {
     walk = WalkFor(model, q, &walk_slot);
-    if (walk) cost_cap = std::max<size_t>(kWalkCap, pager.end() * kWalkSlack);
+    if (walk) cost_cap = std::max<size_t>(kWalkCap, SatMul(pager.end(), kWalkSlack));
   }
   const QueryPlan plan = force_scan ? QueryPlan::Scan(store, model)
                                     : QueryPlan::Make(store, model, q.filter, q.with_deleted,
                                                       walk ? walk_slot : SlotId(), cost_cap);
   if (q.explain) result.plan = plan.Describe();
   if (walk) {
-    // The walk reads the range the filter allows on its key. It wins when the plan
-    // scans, when the plan's candidates come from that same range (the walk reads
-    // them in order and stops), or when the page's share of the model, at the
-    // rate the plan's candidates suggest, is smaller than the plan.
+    // The walk reads, in order, the range the plan's candidates come from when they
+    // come from one range of the same index (it then stops after the page), else the
+    // range the filter allows on its key. It wins then, when the plan scans, or when
+    // the page's share of the model, at the rate the plan's candidates suggest, is
+    // smaller than the plan.
     const size_t total = store.Count(model.id);
-    const size_t walk_cost = pager.end() * (total / std::max<size_t>(1, plan.cost()));
-    if (plan.scans() || plan.ProbesSlot(walk_slot) || walk_cost < plan.cost()) {
-      if (auto range = plan.RangeOn(walk_slot)) walk->range = std::move(*range);
+    std::optional<KeyRange> same = plan.ProbedRange(walk->by_primary_key ? std::nullopt : std::optional(walk->index));
+    const size_t walk_cost = SatMul(pager.end(), total / std::max<size_t>(1, plan.cost()));
+    if (plan.scans() || same || walk_cost < plan.cost()) {
+      if (same) walk->range = std::move(*same);
+      else if (auto range = plan.RangeOn(walk_slot)) walk->range = std::move(*range);
       if (q.explain) result.plan += " (read in order)";
       Walk(store, model, q, *walk, &result);
       return result;

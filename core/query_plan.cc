@@ -18,6 +18,10 @@ using Kind = Node::Kind;
 // sort by primary key afterwards) is taken instead; counting it stops there too.
 constexpr size_t kRangeFraction = 4;
 
+// Costs saturate instead of wrapping around (a take or a fan-out can be huge).
+size_t SatAdd(size_t a, size_t b) { return a > SIZE_MAX - b ? SIZE_MAX : a + b; }
+size_t SatMul(size_t a, size_t b) { return b != 0 && a > SIZE_MAX / b ? SIZE_MAX : a * b; }
+
 bool IsRangeOp(CompareOp op) {
   return op == CompareOp::kGt || op == CompareOp::kGte || op == CompareOp::kLt || op == CompareOp::kLte;
 }
@@ -120,10 +124,17 @@ KeyRange WithPrefix(const std::vector<Value>& prefix, const KeyRange& next) {
   return r;
 }
 
+// Planner: turns a filter over a model into a plan Node (the rules are in
+// query_plan.h). Holds references to the store and schema for one Make; reads only.
 class Planner {
  public:
-  Planner(const Store& store, bool with_deleted, SlotId walk, size_t cost_cap)
-      : store_(store), schema_(store.schema()), with_deleted_(with_deleted), walk_(walk), cost_cap_(cost_cap) {}
+  Planner(const Store& store, const ModelDef& root, bool with_deleted, SlotId walk, size_t cost_cap)
+      : store_(store),
+        schema_(store.schema()),
+        root_(root),
+        with_deleted_(with_deleted),
+        walk_(walk),
+        cost_cap_(cost_cap) {}
 
   Node Plan(const ModelDef& m, const Filter& f) {
     switch (f.kind()) {
@@ -151,6 +162,9 @@ class Planner {
     n.model = &m;
     return n;
   }
+
+  // Whether `slot` of `m` is the one the caller can walk in order.
+  bool Walked(const ModelDef& m, SlotId slot) const { return &m == &root_ && slot == walk_; }
 
   size_t RangeCap(const ModelDef& m) const { return store_.Count(m.id) / kRangeFraction + 1; }
 
@@ -201,7 +215,7 @@ class Planner {
       } else {
         n.kind = Kind::kIdRange;
         n.ranges = {*range};
-        n.cost = slot == walk_ ? cost_cap_ : RangeCost(m, std::nullopt, n.ranges);
+        n.cost = Walked(m, slot) ? cost_cap_ : RangeCost(m, std::nullopt, n.ranges);
       }
       return n;
     }
@@ -246,7 +260,7 @@ class Planner {
       n.ranges = {*range};
     }
     // A range on the slot the caller can walk in order is read best by that walk.
-    n.cost = !eqs && slot == walk_ ? cost_cap_ : RangeCost(m, index, n.ranges);
+    n.cost = !eqs && Walked(m, slot) ? cost_cap_ : RangeCost(m, index, n.ranges);
     return n;
   }
 
@@ -286,7 +300,7 @@ class Planner {
     n.model = &m;
     n.relation = &rel;
     n.inner = &f.parts()[0];
-    n.cost = inner.cost + inner_rows * fanout;
+    n.cost = SatAdd(inner.cost, SatMul(inner_rows, fanout));
     n.parts.push_back(std::move(inner));
     // Walking back finds exactly the records whose forward check would succeed (the
     // same links, the same liveness rules).
@@ -346,7 +360,7 @@ class Planner {
     for (const Filter& p : f.parts()) {
       Node part = Plan(m, p);
       if (part.kind == Kind::kScan) return ScanOf(m);
-      n.cost += part.cost;
+      n.cost = SatAdd(n.cost, part.cost);
       n.parts.push_back(std::move(part));
     }
     if (n.parts.empty()) return Empty(m);
@@ -355,6 +369,7 @@ class Planner {
 
   const Store& store_;
   const Schema& schema_;
+  const ModelDef& root_;  // the model queried (walk_ is one of its slots)
   bool with_deleted_;
   SlotId walk_;      // see QueryPlan::Make
   size_t cost_cap_;  // past this, a range is not counted further
@@ -512,7 +527,7 @@ QueryPlan QueryPlan::Make(const Store& store, const ModelDef& model, const Filte
   plan.model_ = &model;
   plan.with_deleted_ = with_deleted;
   plan.filter_ = filter;
-  Planner planner(store, with_deleted, walk, cost_cap);
+  Planner planner(store, model, with_deleted, walk, cost_cap);
   if (!filter) {
     plan.root_ = planner.ScanOf(model);
     return plan;
@@ -532,14 +547,11 @@ bool QueryPlan::exact() const { return root_.exact; }
 
 bool QueryPlan::all_live() const { return root_.all_live; }
 
-bool QueryPlan::ProbesSlot(SlotId slot) const {
-  switch (root_.kind) {
-    case Kind::kIds:
-    case Kind::kIdRange: return slot.value == 0;
-    case Kind::kIndexKeys:
-    case Kind::kIndexRange: return model_->indexes[root_.index].on[0] == slot;
-    default: return false;
-  }
+std::optional<KeyRange> QueryPlan::ProbedRange(std::optional<size_t> index) const {
+  if (root_.ranges.size() != 1) return std::nullopt;
+  if (root_.kind == Kind::kIdRange && !index) return root_.ranges[0];
+  if (root_.kind == Kind::kIndexRange && index && root_.index == *index) return root_.ranges[0];
+  return std::nullopt;
 }
 
 bool QueryPlan::scans() const { return root_.kind == Kind::kScan; }

@@ -61,9 +61,10 @@ class QueryPlan {
   bool exact() const;
   // Every candidate is live (equality probes read indexes of live records).
   bool all_live() const;
-  // Whether the candidates come from an equality or range on `slot` (the primary
-  // key for slot 0), read from an index led by it.
-  bool ProbesSlot(SlotId slot) const;
+  // The one range of the index `index` (of the primary key when empty) that the
+  // candidates come from, when they come from one: a walk of that index in order
+  // reads the same records and can stop early.
+  std::optional<KeyRange> ProbedRange(std::optional<size_t> index) const;
   // The candidates in primary-key order, each once; adds the records and index
   // entries read to *examined. Not for a scan. A single list the store keeps sorted
   // (one parent's children, one index key's entries) is lent, not copied: valid

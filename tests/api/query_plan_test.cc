@@ -812,6 +812,35 @@ TEST_CASE("a range on an index with take and order on it reads the index in orde
         RequirePlan("Product", R"({"price": [2, 3]})"_j, "index Product(price) (2 keys)"));
 }
 
+TEST_CASE("ids or keys with take and an order on their property are read as candidates, not walked", "[plan]") {
+  // A walk of the whole index to find two keys would read the model.
+  CHECK(RequirePlan("Product", R"({"id": ["p07", "p02"]})"_j, "ids Product (2)", R"({"take": 10})"_j) ==
+        Ids{"p02", "p07"});
+  CHECK(RequirePlan("Product", R"({"sku": {"$in": ["K07", "K02"]}})"_j, "index Product(sku) (2 keys)",
+                    R"({"order": {"sku": "DESC"}, "take": 10})"_j) == Ids{"p07", "p02"});
+}
+
+TEST_CASE("a walk in order reads the composite range the plan found, not the whole leading key", "[plan]") {
+  // status = "live" holds 10 products at both sizes; the walk reads only those with
+  // stock >= 3, in (status, stock) order, not every live product.
+  const Json config = R"({"order": {"status": "ASC"}, "take": 2})"_j;
+  const Json filter = R"({"status": "live", "stock": {"$gte": 3}})"_j;
+  const Planned small = RunPlanned(*Shapes().small, "Product", filter, config);
+  const Planned large = RunPlanned(*Shapes().large, "Product", filter, config);
+  const size_t in_range = RunPlanned(*Shapes().large, "Product", filter).ids.size();
+  CHECK(in_range < 10);
+  CHECK(small.examined == large.examined);
+  CHECK(large.examined == in_range);  // the group of equal status is read whole
+  ScopedForceScan scan;
+  CHECK(RunPlanned(*Shapes().large, "Product", filter, config).ids == large.ids);
+}
+
+TEST_CASE("a take too large to multiply changes no plan", "[plan]") {
+  // 2^59 products times the model's size wraps a 64-bit cost to 0.
+  const Json huge = Json::parse(R"({"take": 576460752303423488})");
+  CHECK(RequirePlan("Product", R"({"sku": "K03"})"_j, "index Product(sku) (1 keys)", huge) == Ids{"p03"});
+}
+
 TEST_CASE("order on an indexed property with take reads the first rows of the index", "[plan]") {
   // The extra products have no price: they sort after every price.
   const Json config = R"({"order": {"price": "ASC", "id": "DESC"}, "take": 3})"_j;
