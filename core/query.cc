@@ -152,9 +152,14 @@ void Walk(const Store& store, const ModelDef& model, const QueryRequest& q, cons
     }
     group.clear();
   };
+  // Records come in the page's order without gathering ties when the walk is by
+  // primary key, or ascending over a one-property index with a one-key order (its
+  // ties are in primary-key order, as the order's are).
+  const bool in_order = w.by_primary_key ||
+                        (!w.descending && q.order.size() == 1 && model.indexes[w.index].on.size() == 1);
   auto visit = [&](const Record* r) {
     ++result->examined;
-    if (w.by_primary_key) {
+    if (in_order) {
       if (matches(*r)) full = !pager.Add(r, &result->rows);
       return !full;
     }
