@@ -150,18 +150,20 @@ bool Store::IndexKey(const IndexDef& index, std::span<const Value> values, std::
   return true;
 }
 
-void Store::IndexInsert(const ModelDef& model, const Record* r) {
+void Store::IndexInsert(const ModelDef& model, const Record* r, uint64_t keep_ordered) {
   Table& t = *tables_[model.id.value];
-  for (OrderedIndex& o : t.ordered) o.Insert(r);
+  for (size_t i = 0; i < t.ordered.size(); ++i)
+    if (!Kept(keep_ordered, i)) t.ordered[i].Insert(r);
   if (!IsLive(model, *r)) return;
   std::string key;
   for (size_t i = 0; i < model.indexes.size(); ++i)
     if (IndexKey(model.indexes[i], r->values(), &key)) InsertSorted(t.indexes[i].entries[key], r);
 }
 
-void Store::IndexErase(const ModelDef& model, const Record* r) {
+void Store::IndexErase(const ModelDef& model, const Record* r, uint64_t keep_ordered) {
   Table& t = *tables_[model.id.value];
-  for (OrderedIndex& o : t.ordered) o.Erase(r);
+  for (size_t i = 0; i < t.ordered.size(); ++i)
+    if (!Kept(keep_ordered, i)) t.ordered[i].Erase(r);
   if (!IsLive(model, *r)) return;
   std::string key;
   for (size_t i = 0; i < model.indexes.size(); ++i) {
@@ -255,6 +257,7 @@ Status Store::ApplyPut(const PutStep& step, std::vector<Value>* take, bool known
   auto it = known_new ? by_id.end() : by_id.find(IdLookup(step.values[0].as_text()));
   const bool is_new = it == by_id.end();
   const Record* self;
+  uint64_t keep_ordered = 0;  // bit i: ordered index i is left as it is
   if (is_new) {
     RecordPtr record(m.properties.size(), m.relations.size(), &t.record_blocks,
                      [&](size_t slot) -> Value {
@@ -268,7 +271,14 @@ Status Store::ApplyPut(const PutStep& step, std::vector<Value>* take, bool known
     self = inserted.value();
   } else {
     self = it->get();
-    IndexErase(m, self);
+    // An ordered index whose key values the put leaves as they are keeps the
+    // record where it is (its order depends on nothing else).
+    for (size_t i = 0; i < m.indexes.size() && i < 64; ++i) {
+      bool same = true;
+      for (SlotId slot : m.indexes[i].on) same = same && self->value(slot.value) == step.values[slot.value];
+      if (same) keep_ordered |= uint64_t{1} << i;
+    }
+    IndexErase(m, self, keep_ordered);
     for (RelationId rid : m.relations) {
       const RelationDef& rel = schema_->relation(rid);
       if (rel.kind != RelationKind::kBelongsTo) continue;
@@ -290,7 +300,7 @@ Status Store::ApplyPut(const PutStep& step, std::vector<Value>* take, bool known
     const auto& current = self->links(rel.local);
     if (current.empty()) Attach(rel, self, parents[rel.local]);
   }
-  IndexInsert(m, self);
+  IndexInsert(m, self, keep_ordered);
   if (!is_new) NoteAutoincrement(m, *self);  // Insert noted a new record's
   return Status::Ok();
 }

@@ -162,8 +162,11 @@ class Store {
   static void MarkLiveness(const ModelDef& model, Record& r) {
     r.set_marked_deleted(!r.value(model.deleted_at.value).is_null());
   }
-  void IndexInsert(const ModelDef& model, const Record* r);
-  void IndexErase(const ModelDef& model, const Record* r);
+  // Adds `r` to (removes it from) the model's indexes, except the ordered indexes
+  // whose bit is set in `keep_ordered` (bit i: index i; indexes past 64 are always done).
+  void IndexInsert(const ModelDef& model, const Record* r, uint64_t keep_ordered = 0);
+  void IndexErase(const ModelDef& model, const Record* r, uint64_t keep_ordered = 0);
+  static bool Kept(uint64_t keep_ordered, size_t index) { return index < 64 && (keep_ordered >> index & 1) != 0; }
 
   std::shared_ptr<const Schema> schema_;
   // Maps in the pools' next chunks ahead of the writer (see BlockPool); declared
