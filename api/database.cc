@@ -1,10 +1,15 @@
-#include "api/database.h"
+#include "kin/database.h"
+#include "kin/json.h"
+
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <cassert>
 #include <optional>
 #include <mutex>
+#include <shared_mutex>
 
+#include "api/database_access.h"
 #include "api/limits.h"
 #include "api/operations.h"
 #include "api/query.h"
@@ -187,14 +192,18 @@ struct Database::Impl {
   // Durability (absent for an in-memory database).
   std::string dir, schema_json, notice;
   Options options;
+  persistence::FileSystem* file_system = &persistence::FileSystem::Posix();
   std::optional<persistence::DirectoryLock> dir_lock;  // held while open; declared before the journal,
                                                       // so it is released after the journal closes
   std::unique_ptr<persistence::Journal> journal;
   std::atomic<uint64_t> since_snapshot{0};
   std::mutex snapshot_mu;
 
-  persistence::FileSystem& fs() const {
-    return options.file_system ? *options.file_system : persistence::FileSystem::Posix();
+  persistence::FileSystem& fs() const { return *file_system; }
+
+  // Tells options.log, when set (never under mu).
+  void Log(LogEvent event, std::string_view message) const {
+    if (options.log) options.log(event, message);
   }
 };
 
@@ -239,9 +248,29 @@ Result<std::unique_ptr<Database>> Database::OpenInMemory(std::shared_ptr<const S
   return std::unique_ptr<Database>(new Database(std::make_unique<Impl>(std::move(schema))));
 }
 
-Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, const std::string* schema_json,
+Result<std::unique_ptr<Database>> Database::OpenInMemory(const SchemaBuilder& schema) {
+  KIN_ASSIGN_OR_RETURN(auto built, schema.Build());
+  return OpenInMemory(std::move(built));
+}
+
+Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, const Options& options) {
+  return api::DatabaseAccess::Open(dir, nullptr, options, persistence::FileSystem::Posix());
+}
+
+Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, std::string_view schema_json,
                                                  const Options& options) {
-  persistence::FileSystem& fs = options.file_system ? *options.file_system : persistence::FileSystem::Posix();
+  const std::string text(schema_json);
+  return api::DatabaseAccess::Open(dir, &text, options, persistence::FileSystem::Posix());
+}
+
+Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, const SchemaBuilder& schema,
+                                                 const Options& options) {
+  const std::string text = api::SchemaDraftToJson(schema.draft()).dump();
+  return api::DatabaseAccess::Open(dir, &text, options, persistence::FileSystem::Posix());
+}
+
+Result<std::unique_ptr<Database>> api::DatabaseAccess::Open(const std::string& dir, const std::string* schema_json,
+                                                            const Options& options, persistence::FileSystem& fs) {
   KIN_RETURN_IF_ERROR(fs.CreateDirectories(dir));
   KIN_ASSIGN_OR_RETURN(persistence::DirectoryLock lock, persistence::DirectoryLock::Acquire(dir));
   const std::string path = dir + "/schema.json";
@@ -263,12 +292,15 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, const s
   }
   auto schema = api::SchemaFromText(*stored);
   if (!schema.ok()) return Status::DatabaseError("The stored schema " + path + " is invalid: " + schema.status().message());
-  auto impl = std::make_unique<Impl>(std::move(schema).value());
+  auto impl = std::make_unique<Database::Impl>(std::move(schema).value());
   impl->dir = dir;
   impl->schema_json = *stored;
   impl->options = options;
+  impl->file_system = &fs;
   impl->dir_lock.emplace(std::move(lock));
   KIN_RETURN_IF_ERROR(Recover(*impl));
+  impl->Log(LogEvent::kOpen, "opened " + dir);
+  if (!impl->notice.empty()) impl->Log(options.repair ? LogEvent::kRepair : LogEvent::kCut, impl->notice);
   return std::unique_ptr<Database>(new Database(std::move(impl)));
 }
 
@@ -279,18 +311,37 @@ Status Database::Snapshot() {
 
 const std::string& Database::open_notice() const { return impl_->notice; }
 
-persistence::JournalStats Database::journal_stats() const {
-  return impl_->journal ? impl_->journal->stats() : persistence::JournalStats{};
+persistence::JournalStats api::DatabaseAccess::JournalStats(const Database& db) {
+  return db.impl_->journal ? db.impl_->journal->stats() : persistence::JournalStats{};
 }
 
 const Schema& Database::schema() const { return *impl_->schema; }
 
-Result<std::string> Database::CallText(std::string_view method, const Json& args) {
+namespace {
+// A call's arguments: null stands for none.
+const Json& ArgumentsOf(const Json& args) {
+  static const Json kNone = Json::array();
+  return args.is_null() ? kNone : args;
+}
+}  // namespace
+
+CallRequest::CallRequest(std::string m) : method(std::move(m)) {}
+CallRequest::CallRequest(std::string m, const Json& a) : method(std::move(m)), args(std::make_shared<const Json>(a)) {}
+CallRequest::CallRequest(std::string m, Json&& a)
+    : method(std::move(m)), args(std::make_shared<const Json>(std::move(a))) {}
+const Json& CallRequest::arguments() const { return args ? ArgumentsOf(*args) : ArgumentsOf(nullptr); }
+
+Result<std::string> Database::CallText(std::string_view method, const Json& given) {
+  const Json& args = ArgumentsOf(given);
   KIN_ASSIGN_OR_RETURN(Method m, impl_->Resolve(method, args));
   return impl_->Run(api::IsWrite(m.operation), [&](CallContext& ctx) { return api::RunMethod(ctx, m, args); });
 }
 
-Result<Json> Database::Call(std::string_view method, const Json& args) {
+Result<std::string> Database::CallText(std::string_view method) { return CallText(method, Json::array()); }
+Result<Json> Database::Call(std::string_view method) { return Call(method, Json::array()); }
+
+Result<Json> Database::Call(std::string_view method, const Json& given) {
+  const Json& args = ArgumentsOf(given);
   KIN_ASSIGN_OR_RETURN(Method m, impl_->Resolve(method, args));
   return RunValue(m, args);
 }
@@ -299,7 +350,7 @@ namespace {
 Result<std::vector<Method>> ResolveAll(const Database::Impl& impl, const std::vector<CallRequest>& calls) {
   std::vector<Method> resolved;
   for (const auto& c : calls) {
-    KIN_ASSIGN_OR_RETURN(Method m, impl.Resolve(c.method, c.args));
+    KIN_ASSIGN_OR_RETURN(Method m, impl.Resolve(c.method, c.arguments()));
     resolved.push_back(m);
   }
   return resolved;
@@ -311,7 +362,7 @@ Result<std::string> Database::TransactionText(const std::vector<CallRequest>& ca
   return impl_->Run(true, [&](CallContext& ctx) -> Result<std::string> {
     std::string out = "[";
     for (size_t i = 0; i < calls.size(); ++i) {
-      KIN_ASSIGN_OR_RETURN(std::string one, api::RunMethod(ctx, resolved[i], calls[i].args));
+      KIN_ASSIGN_OR_RETURN(std::string one, api::RunMethod(ctx, resolved[i], calls[i].arguments()));
       out += (i ? "," : "") + one;
     }
     return out + "]";
@@ -324,7 +375,7 @@ Result<Json> Database::Transaction(const std::vector<CallRequest>& calls) {
   Result<std::string> run = impl_->Run(true, [&](CallContext& ctx) -> Result<std::string> {
     for (size_t i = 0; i < calls.size(); ++i) {
       ctx.result = &results.emplace_back();
-      KIN_RETURN_IF_ERROR(api::RunMethod(ctx, resolved[i], calls[i].args).status());
+      KIN_RETURN_IF_ERROR(api::RunMethod(ctx, resolved[i], calls[i].arguments()).status());
     }
     return std::string();
   });
@@ -338,7 +389,7 @@ Result<ModelHandle> Database::Model(std::string_view name) {
   return ModelHandle(this, id);
 }
 
-ReadView Database::Read() const { return ReadView(impl_->store, impl_->mu); }
+ReadView Database::Read() const { return ReadView(this); }
 
 // The result is built as a value while the call runs (no text in between).
 Result<Json> Database::RunValue(const api::Method& m, const Json& args) {
@@ -351,49 +402,13 @@ Result<Json> Database::RunValue(const api::Method& m, const Json& args) {
   return result;
 }
 
-// ---- ModelHandle ----------------------------------------------------------------
+// ---- ModelHandle (the JSON methods are in model_handle.cc) ----------------------
 
-Result<Json> ModelHandle::Run(int operation, Json args) {
+Result<Json> ModelHandle::Run(int operation, const Json* a, const Json* b) {
+  Json args = Json::array();
+  if (a) args.push_back(*a);
+  if (b) args.push_back(*b);
   return db_->RunValue(api::Method{model_, static_cast<Operation>(operation)}, args);
-}
-
-// Each argument is checked before the copy into the argument array: a copy of a
-// nlohmann value recurses once per nesting level.
-Result<Json> ModelHandle::Retrieve(std::string_view id, const Json& config) {
-  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(config));
-  return Run(static_cast<int>(Operation::kRetrieve), Json::array({id, config}));
-}
-Result<Json> ModelHandle::List(const Json& filters, const Json& config) {
-  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(filters));
-  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(config));
-  return Run(static_cast<int>(Operation::kList), Json::array({filters, config}));
-}
-Result<Json> ModelHandle::ListAndCount(const Json& filters, const Json& config) {
-  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(filters));
-  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(config));
-  return Run(static_cast<int>(Operation::kListAndCount), Json::array({filters, config}));
-}
-Result<Json> ModelHandle::Create(const Json& data) {
-  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(data));
-  return Run(static_cast<int>(Operation::kCreate), Json::array({data}));
-}
-Result<Json> ModelHandle::Update(const Json& data) {
-  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(data));
-  return Run(static_cast<int>(Operation::kUpdate), Json::array({data}));
-}
-Status ModelHandle::Delete(const Json& selector) {
-  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(selector));
-  return Run(static_cast<int>(Operation::kDelete), Json::array({selector})).status();
-}
-Result<Json> ModelHandle::SoftDelete(const Json& selector, const Json& config) {
-  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(selector));
-  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(config));
-  return Run(static_cast<int>(Operation::kSoftDelete), Json::array({selector, config}));
-}
-Result<Json> ModelHandle::Restore(const Json& selector, const Json& config) {
-  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(selector));
-  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(config));
-  return Run(static_cast<int>(Operation::kRestore), Json::array({selector, config}));
 }
 
 Result<std::string> ModelHandle::Insert(std::span<const FieldValue> fields) {
@@ -401,6 +416,8 @@ Result<std::string> ModelHandle::Insert(std::span<const FieldValue> fields) {
     return api::RecordEditor(ctx, ctx.schema.model(model_)).Create(fields);
   });
 }
+
+Result<PreparedRetrieve> ModelHandle::PrepareRetrieve() const { return PrepareRetrieve(nullptr); }
 
 Result<PreparedRetrieve> ModelHandle::PrepareRetrieve(const Json& config) const {
   KIN_RETURN_IF_ERROR(api::CheckJsonDepth(config));
@@ -419,24 +436,16 @@ Status PreparedRetrieve::Text(std::string_view id, std::string* out) const {
       .status();
 }
 
-// ---- RecordRef / ReadView ---------------------------------------------------------
+// ---- ReadView: the lock and the store (the rest is in read_view.cc) ---------------
 
-const Value* RecordRef::Get(std::string_view property) const {
-  const PropertyDef* p = model_->FindProperty(property);
-  return p ? &record_->values()[p->slot.value] : nullptr;
+ReadView::ReadView(const Database* db) : db_(db) { db_->impl_->mu.lock_shared(); }
+
+ReadView::~ReadView() {
+  if (db_) db_->impl_->mu.unlock_shared();
 }
 
-size_t RecordRef::CountRelated(RelationId relation) const {
-  size_t n = 0;
-  ForEachRelated(relation, [&](const RecordRef&) { ++n; });
-  return n;
-}
+const Schema& ReadView::schema() const { return *db_->impl_->schema; }
 
-std::optional<RecordRef> ReadView::Find(ModelId model, std::string_view id) const {
-  const ModelDef& m = schema().model(model);
-  const Record* r = store_.Find(model, id);
-  if (!r || !store_.IsLive(m, *r)) return std::nullopt;
-  return RecordRef(&store_, &m, r);
-}
+const Store& api::ViewAccess::StoreOf(const ReadView& view) { return view.db_->impl_->store; }
 
 }  // namespace kin

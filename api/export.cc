@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/database_access.h"
 #include "api/record_writer.h"
 #include "api/schema_json.h"
 #include "api/value_json.h"
@@ -286,7 +287,7 @@ Result<std::string> ExportStoreJson(const Store& store, const ProgressFn& progre
 
 Result<std::string> ExportJson(const Database& db, const ProgressFn& progress) {
   ReadView view = db.Read();
-  return ExportStoreJson(view.store(), progress);
+  return ExportStoreJson(ViewAccess::StoreOf(view), progress);
 }
 
 }  // namespace kin::api

@@ -32,7 +32,8 @@
 #include <string>
 #include <string_view>
 
-#include "api/database.h"
+#include "kin/database.h"
+#include "kin/json.h"
 #include "core/store.h"
 
 namespace kin::api {

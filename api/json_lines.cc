@@ -21,12 +21,11 @@ Result<CallRequest> ReadCall(const Json& j) {
   auto call = j.find("call");
   if (call == j.end() || !call->is_string())
     return Status::InvalidArgument("A request needs \"call\" (a method name) or \"transaction\"");
-  CallRequest req;
-  req.method = call->get<std::string>();
+  CallRequest req(call->get<std::string>());
   auto args = j.find("args");
   if (args != j.end()) {
     if (!args->is_array()) return Status::InvalidArgument("\"args\" must be an array of the method's arguments");
-    req.args = *args;
+    req = CallRequest(std::move(req.method), *args);
   }
   for (const auto& [key, v] : j.items())
     if (key != "call" && key != "args" && key != "id")
@@ -39,7 +38,7 @@ Result<std::string> Dispatch(Database& db, const Json& j) {
   auto tx = j.find("transaction");
   if (tx == j.end()) {
     KIN_ASSIGN_OR_RETURN(CallRequest req, ReadCall(j));
-    return db.CallText(req.method, req.args);
+    return db.CallText(req.method, req.arguments());
   }
   if (!tx->is_array()) return Status::InvalidArgument("\"transaction\" must be an array of calls");
   for (const auto& [key, v] : j.items())

@@ -9,7 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "api/database.h"
+#include "kin/database.h"
+#include "kin/json.h"
 
 namespace kin {
 

@@ -11,9 +11,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/schema.h"
-#include "core/status.h"
-#include "core/value.h"
+#include "kin/schema.h"
+#include "kin/status.h"
+#include "kin/value.h"
 
 namespace kin {
 

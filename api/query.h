@@ -10,8 +10,8 @@
 
 #include "core/filter.h"
 #include "core/query.h"
-#include "core/schema.h"
-#include "core/status.h"
+#include "kin/schema.h"
+#include "kin/status.h"
 
 namespace kin::api {
 
@@ -57,6 +57,8 @@ Result<ReadConfig> ParseReadConfig(const Schema& schema, const ModelDef& model, 
 // invalid_data; a filter nested deeper than kMaxFilterDepth (api/limits.h) is
 // invalid_argument (the parse recurses once per level, so the bound is checked first).
 Result<Filter> ParseFilter(const Schema& schema, const ModelDef& model, const Json& filters);
+// The query a parsed filter and config ask for (`with_count`: count every match too).
+QueryRequest ToRequest(const Filter& filter, const ReadConfig& config, bool with_count);
 
 // How JavaScript would print a value in a message ("[object Object]", "a,b", "12").
 std::string JsDisplay(const Json& j);

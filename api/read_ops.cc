@@ -5,17 +5,10 @@
 #include "api/limits.h"
 #include "api/operations.h"
 #include "api/query.h"
-#include "api/read_view.h"
+#include "kin/json.h"
 #include "api/record_writer.h"
 
 namespace kin::api {
-
-namespace {
-
-std::string LowerFirst(std::string s) {
-  if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
-  return s;
-}
 
 QueryRequest ToRequest(const Filter& filter, const ReadConfig& config, bool with_count) {
   QueryRequest q;
@@ -27,6 +20,14 @@ QueryRequest ToRequest(const Filter& filter, const ReadConfig& config, bool with
   q.count = with_count;
   return q;
 }
+
+namespace {
+
+std::string LowerFirst(std::string s) {
+  if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
+  return s;
+}
+
 
 Status IdUndefined(const ModelDef& model) {
   return Status::NotFound(LowerFirst(model.name) + " - " + model.primary_key().name + " must be defined");
@@ -105,51 +106,3 @@ Result<std::vector<const Record*>> MatchSelector(CallContext& ctx, const ModelDe
 }
 
 }  // namespace kin::api
-
-namespace kin {
-
-namespace {
-
-// A list of ReadView's: the filters and config checked and parsed, run, and the
-// rows as RecordRefs. `shape` adjusts the request (a count alone drops the page).
-template <typename Shape>
-Result<std::pair<std::vector<RecordRef>, size_t>> RunViewQuery(const Store& store, ModelId model, const Json& filters,
-                                                               const Json& config, bool count, Shape&& shape) {
-  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(filters));
-  KIN_RETURN_IF_ERROR(api::CheckJsonDepth(config));
-  const ModelDef& m = store.schema().model(model);
-  KIN_ASSIGN_OR_RETURN(Filter filter, api::ParseFilter(store.schema(), m, filters));
-  KIN_ASSIGN_OR_RETURN(api::ReadConfig parsed, api::ParseReadConfig(store.schema(), m, config));
-  QueryRequest q = api::ToRequest(filter, parsed, count);
-  shape(q);
-  QueryResult result = RunQuery(store, m, q);
-  std::vector<RecordRef> rows;
-  rows.reserve(result.rows.size());
-  for (const Record* r : result.rows) rows.emplace_back(&store, &m, r);
-  return std::make_pair(std::move(rows), result.count);
-}
-
-void AsAsked(QueryRequest&) {}
-
-}  // namespace
-
-Result<std::vector<RecordRef>> ReadView::List(ModelId model, const Json& filters, const Json& config) const {
-  KIN_ASSIGN_OR_RETURN(auto result, RunViewQuery(store_, model, filters, config, false, AsAsked));
-  return std::move(result.first);
-}
-
-Result<ReadView::Page> ReadView::ListAndCount(ModelId model, const Json& filters, const Json& config) const {
-  KIN_ASSIGN_OR_RETURN(auto result, RunViewQuery(store_, model, filters, config, true, AsAsked));
-  return Page{std::move(result.first), result.second};
-}
-
-Result<size_t> ReadView::Count(ModelId model, const Json& filters, const Json& config) const {
-  auto count_only = [](QueryRequest& q) {
-    q.take = 0;
-    q.order.clear();
-  };
-  KIN_ASSIGN_OR_RETURN(auto result, RunViewQuery(store_, model, filters, config, true, count_only));
-  return result.second;
-}
-
-}  // namespace kin

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "api/field_value.h"
+#include "kin/field_value.h"
 #include "api/operations.h"
 
 namespace kin::api {

@@ -1,4 +1,4 @@
-#include "api/schema_builder.h"
+#include "kin/schema_builder.h"
 
 namespace kin {
 

@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "core/schema.h"
+#include "kin/schema.h"
 
 namespace kin::api {
 

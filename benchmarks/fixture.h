@@ -14,7 +14,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "api/kin.h"
+#include "kin/kin.h"
+#include "kin/json.h"
 
 namespace kin::bench {
 

@@ -42,7 +42,7 @@ struct OpenFixture {
     Options options;
     options.sync = SyncPolicy::kNone;
     options.snapshot_in_child = snapshot_in_child;
-    auto db = Database::Open(dir, &ProductOrderSchemaText(), options);
+    auto db = Database::Open(dir, ProductOrderSchemaText(), options);
     if (!db.ok()) Die("open " + dir + ": " + db.status().ToString());
     return std::move(db).value();
   }

@@ -2,6 +2,8 @@
 // createOrders calls for the orders and their links), then SQLite copied from kin's
 // records (same ids, values and timestamps), then the shapes' parameters, statements
 // and a check that both sides answer the same.
+#include "api/database_access.h"
+#include "api/schema_json.h"
 #include "benchmarks/query_fixture.h"
 
 #include <algorithm>
@@ -366,7 +368,7 @@ void Check(QueryFixture& f, Shape shape) {
     request.order = config.value().order;
     request.take = config.value().take;
     request.count = d.count;
-    QueryResult r = RunQuery(view.store(), m, request);
+    QueryResult r = RunQuery(api::ViewAccess::StoreOf(view), m, request);
     d.plan = r.plan + ", examined " + std::to_string(r.examined) + ", rows " + std::to_string(r.rows.size());
   }
 }

@@ -21,7 +21,8 @@
 #include <string>
 #include <vector>
 
-#include "api/kin.h"
+#include "kin/kin.h"
+#include "kin/json.h"
 
 namespace kin::bench {
 

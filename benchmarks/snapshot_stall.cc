@@ -11,7 +11,8 @@
 #include <thread>
 #include <vector>
 
-#include "api/kin.h"
+#include "kin/kin.h"
+#include "kin/json.h"
 
 using Clock = std::chrono::steady_clock;
 
@@ -25,7 +26,7 @@ int Measure(int n, bool in_child) {
   kin::Options options;
   options.sync = kin::SyncPolicy::kNone;
   options.snapshot_in_child = in_child;
-  auto db = std::move(kin::Database::Open(dir, &schema, options)).value();
+  auto db = std::move(kin::Database::Open(dir, schema, options)).value();
   auto t0 = Clock::now();
   for (int base = 0; base < n; base += 10000) {
     kin::Json batch = kin::Json::array();
@@ -69,7 +70,7 @@ int Measure(int n, bool in_child) {
   std::printf("writes outside snapshot: %zu, longest %.1f ms, median %.1f us\n", outside.size(), mx(outside) / 1000, p50(outside));
   t0 = Clock::now();
   db.reset();
-  auto reopened = kin::Database::Open(dir, nullptr, options);
+  auto reopened = kin::Database::Open(dir, options);
   std::printf("reopen from snapshot: %.3f s\n", std::chrono::duration<double>(Clock::now() - t0).count());
   std::filesystem::remove_all(std::filesystem::path(dir).parent_path());
   return st.ok() ? 0 : 1;

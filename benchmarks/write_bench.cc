@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "api/database_access.h"
 #include "api/schema_json.h"
 #include "benchmarks/fixture.h"
 
@@ -30,7 +31,7 @@ std::unique_ptr<Database> OpenKin(const std::string& dir, SyncPolicy sync) {
   Options options;
   options.sync = sync;
   options.sync_interval_ms = 100;
-  auto db = Database::Open(dir, &ProductOrderSchemaText(), options);
+  auto db = Database::Open(dir, ProductOrderSchemaText(), options);
   if (!db.ok()) Die("open " + dir + ": " + db.status().ToString());
   return std::move(db).value();
 }
@@ -89,7 +90,7 @@ void KinWrite(benchmark::State& state, Op op, SyncPolicy sync) {
   state.counters["sys_ms"] = static_cast<double>(after.ru_stime.tv_sec - before.ru_stime.tv_sec) * 1e3 +
                              static_cast<double>(after.ru_stime.tv_usec - before.ru_stime.tv_usec) / 1e3;
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
-  auto stats = db->journal_stats();
+  auto stats = api::DatabaseAccess::JournalStats(*db);
   state.counters["syncs"] = static_cast<double>(stats.syncs);
 }
 
@@ -234,7 +235,7 @@ void GroupCommit(benchmark::State& state) {
   if (state.thread_index() == 0) {
     group.dir = std::make_unique<TempDir>("group");
     group.db = OpenKin(group.dir->path(), SyncPolicy::kAlways);
-    group.before = group.db->journal_stats();
+    group.before = api::DatabaseAccess::JournalStats(*group.db);
   }
   // The loop's start is a barrier: thread 0 has opened the database by then.
   bool first = state.thread_index() == 0;
@@ -247,7 +248,7 @@ void GroupCommit(benchmark::State& state) {
   if (state.thread_index() == 0) {
     // The loop's end is a barrier too: every thread has finished writing.
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - group.start).count();
-    auto after = group.db->journal_stats();
+    auto after = api::DatabaseAccess::JournalStats(*group.db);
     double records = static_cast<double>(after.records - group.before.records);
     double syncs = static_cast<double>(after.syncs - group.before.syncs);
     state.counters["commits_per_flush"] = syncs > 0 ? records / syncs : 0;

@@ -6,8 +6,8 @@
 #include <variant>
 #include <vector>
 
-#include "core/ids.h"
-#include "core/value.h"
+#include "kin/ids.h"
+#include "kin/value.h"
 
 namespace kin {
 

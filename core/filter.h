@@ -9,10 +9,10 @@
 #include <string_view>
 #include <vector>
 
-#include "core/ids.h"
+#include "kin/ids.h"
 #include "core/record.h"
-#include "core/schema.h"
-#include "core/value.h"
+#include "kin/schema.h"
+#include "kin/value.h"
 
 namespace kin {
 

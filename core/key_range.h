@@ -7,7 +7,7 @@
 
 #include <vector>
 
-#include "core/value.h"
+#include "kin/value.h"
 
 namespace kin {
 

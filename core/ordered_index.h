@@ -11,10 +11,10 @@
 #include <span>
 #include <vector>
 
-#include "core/ids.h"
+#include "kin/ids.h"
 #include "core/key_range.h"
 #include "core/record.h"
-#include "core/value.h"
+#include "kin/value.h"
 
 namespace kin {
 

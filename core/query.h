@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "core/filter.h"
-#include "core/ids.h"
+#include "kin/ids.h"
 #include "core/record.h"
-#include "core/schema.h"
+#include "kin/schema.h"
 
 namespace kin {
 

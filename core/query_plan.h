@@ -35,7 +35,7 @@
 #include "core/filter.h"
 #include "core/key_range.h"
 #include "core/record.h"
-#include "core/schema.h"
+#include "kin/schema.h"
 
 namespace kin {
 

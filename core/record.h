@@ -30,7 +30,7 @@
 
 #include "core/block_pool.h"
 #include "core/link_list.h"
-#include "core/value.h"
+#include "kin/value.h"
 
 namespace kin {
 

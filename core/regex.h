@@ -9,7 +9,7 @@
 #include <memory>
 #include <string_view>
 
-#include "core/status.h"
+#include "kin/status.h"
 
 namespace re2 {
 class RE2;

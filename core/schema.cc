@@ -1,4 +1,4 @@
-#include "core/schema.h"
+#include "kin/schema.h"
 
 #include <algorithm>
 #include <set>

@@ -1,4 +1,7 @@
-#include "core/status.h"
+#include "kin/status.h"
+
+#include <cstdio>
+#include <cstdlib>
 
 namespace kin {
 
@@ -17,5 +20,13 @@ std::string Status::ToString() const {
   if (ok()) return "ok";
   return std::string(ErrorTypeName(error_->type)) + ": " + error_->message;
 }
+
+namespace detail {
+void DieOnErrorValue(const Status& status) {
+  std::fprintf(stderr, "kin: Result::value() on an error: %s\n", status.ToString().c_str());
+  std::fflush(stderr);
+  std::abort();
+}
+}  // namespace detail
 
 }  // namespace kin

@@ -20,8 +20,8 @@
 #include "core/change_set.h"
 #include "core/key_range.h"
 #include "core/record.h"
-#include "core/schema.h"
-#include "core/status.h"
+#include "kin/schema.h"
+#include "kin/status.h"
 
 namespace kin {
 

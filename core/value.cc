@@ -1,4 +1,4 @@
-#include "core/value.h"
+#include "kin/value.h"
 
 #include <cctype>
 #include <cerrno>

@@ -10,8 +10,8 @@
 #include <string_view>
 
 #include "core/change_set.h"
-#include "core/schema.h"
-#include "core/status.h"
+#include "kin/schema.h"
+#include "kin/status.h"
 
 namespace kin::persistence {
 

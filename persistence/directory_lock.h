@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "core/status.h"
+#include "kin/status.h"
 
 namespace kin::persistence {
 

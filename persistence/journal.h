@@ -14,12 +14,13 @@
 #include <string_view>
 #include <thread>
 
-#include "core/status.h"
+#include "kin/options.h"
+#include "kin/status.h"
 #include "persistence/file_system.h"
 
 namespace kin::persistence {
 
-enum class SyncPolicy { kAlways, kInterval, kNone };
+using ::kin::SyncPolicy;  // kin/options.h
 const char* SyncPolicyName(SyncPolicy p);
 bool ParseSyncPolicy(const std::string& s, SyncPolicy* out);
 

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/status.h"
+#include "kin/status.h"
 #include "persistence/file_system.h"
 
 namespace kin::persistence {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/status.h"
+#include "kin/status.h"
 #include "persistence/journal_reader.h"
 
 namespace kin::tools {

@@ -13,7 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "api/database.h"
+#include "kin/database.h"
+#include "kin/json.h"
 #include "tools/commands.h"
 
 namespace kin::tools {
@@ -268,7 +269,7 @@ int RunDemo(const DemoOptions& options) {
   int failures = 0;
   {  // the database is closed before its temporary directory is removed
     const std::string schema = kSchema;
-    auto db = Database::Open(dir, &schema);
+    auto db = Database::Open(dir, schema);
     if (!db.ok()) {
       std::fprintf(stderr, "kin demo: cannot open %s: %s\n", dir.c_str(), db.status().ToString().c_str());
       failures = 1;

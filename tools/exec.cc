@@ -7,6 +7,7 @@
 
 #include "api/json_lines.h"
 #include "api/limits.h"
+#include "persistence/journal.h"
 #include "tools/commands.h"
 
 namespace kin::tools {
@@ -68,7 +69,8 @@ int RunExec(const ExecOptions& options) {
   }
   db_options.sync_interval_ms = options.sync_interval_ms;
   db_options.repair = options.repair;
-  auto db = Database::Open(options.db, options.schema.empty() ? nullptr : &schema_text, db_options);
+  auto db = options.schema.empty() ? Database::Open(options.db, db_options)
+                                   : Database::Open(options.db, schema_text, db_options);
   if (!db.ok()) {
     std::fprintf(stderr, "kin exec: %s\n", db.status().ToString().c_str());
     return 1;
@@ -102,7 +104,7 @@ int RunExec(const ExecOptions& options) {
 }
 
 int RunSnapshot(const SnapshotOptions& options) {
-  auto db = Database::Open(options.db, nullptr);
+  auto db = Database::Open(options.db);
   if (!db.ok()) {
     std::fprintf(stderr, "kin snapshot: %s\n", db.status().ToString().c_str());
     return 1;

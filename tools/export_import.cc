@@ -10,6 +10,7 @@
 #include <iostream>
 #include <iterator>
 
+#include "persistence/journal.h"
 #include "api/export.h"
 #include "persistence/file_util.h"
 #include "tools/commands.h"

@@ -113,7 +113,7 @@ int RunCompact(const CompactOptions& options) {
   if (!api::HoldsDatabase(options.db)) return Fail("compact", "no database at " + options.db);
   FileUsage journal_before = JournalUsage(options.db), snapshots_before = SnapshotUsage(options.db);
   {
-    auto db = Database::Open(options.db, nullptr);
+    auto db = Database::Open(options.db);
     if (!db.ok()) return Fail("compact", db.status());
     if (!(*db)->open_notice().empty()) std::fprintf(stderr, "kin compact: %s", (*db)->open_notice().c_str());
     Status s = (*db)->Snapshot();
@@ -211,7 +211,7 @@ int RunRestore(const RestoreOptions& options) {
   if (!state.ok()) return Fail("restore", state.status());
   Status s = api::WriteNewDatabase(options.db, *state->store, state->last_seq);
   if (!s.ok()) return Fail("restore", s);
-  auto db = Database::Open(options.db, nullptr);  // reads back what was written
+  auto db = Database::Open(options.db);  // reads back what was written
   if (!db.ok()) return Fail("restore", db.status());
   std::printf("restored %s at record %llu (snapshot at %llu, %s replayed from %s)\n", options.db.c_str(),
               static_cast<unsigned long long>(state->last_seq), static_cast<unsigned long long>(state->snapshot_seq),

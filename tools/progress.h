@@ -9,7 +9,7 @@
 #include <string>
 
 #include "api/export.h"
-#include "core/status.h"
+#include "kin/status.h"
 
 namespace kin::tools {
 

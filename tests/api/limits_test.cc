@@ -14,7 +14,7 @@
 #include "api/json_lines.h"
 #include "api/limits.h"
 #include "api/query.h"
-#include "api/schema_builder.h"
+#include "kin/schema_builder.h"
 #include "test_util.h"
 
 namespace kin::testing {

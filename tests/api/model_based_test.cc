@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "api/database_access.h"
 #include "tests/api/reference_model.h"
 #include "tests/persistence/persistence_test_util.h"
 
@@ -47,7 +48,7 @@ struct Step {
 
   std::string Describe() const {
     std::string out = transaction ? "transaction:" : "";
-    for (const auto& c : calls) out += (transaction ? "\n    " : "") + c.method + " " + c.args.dump();
+    for (const auto& c : calls) out += (transaction ? "\n    " : "") + c.method + " " + c.arguments().dump();
     return out;
   }
 };
@@ -296,12 +297,12 @@ PlainJson FromValue(const kin::Value& v) {
 PlainJson KinLinks(Database& db, const Spec& spec) {
   PlainJson out = PlainJson::object();
   const ReadView view = db.Read();
-  const Store& store = view.store();
+  const Store& store = api::ViewAccess::StoreOf(view);
   for (const auto& ms : spec.models) {
     const ModelDef& m = view.schema().model(view.schema().FindModel(ms.name));
     PlainJson& rows = out[ms.name] = PlainJson::object();
     store.Scan(m.id, [&](const kin::Record& stored) {
-      const RecordRef r(&store, &m, &stored);
+      const RecordRef r = api::ViewAccess::Ref(store.schema(), m, &stored);
       PlainJson row = PlainJson::object();
       for (const auto& p : m.properties)
         if (!p.primary_key && !p.implicit) row[p.name] = FromValue(r.Get(p.slot));
@@ -433,7 +434,7 @@ bool ResultMatches(const Json& expected, const Json& actual) {
 }
 
 std::unique_ptr<Database> OpenAt(const std::string& dir, const std::string& schema, const Options& options) {
-  auto db = Database::Open(dir, &schema, options);
+  auto db = Database::Open(dir, schema, options);
   INFO(db.status().ToString());
   REQUIRE(db.ok());
   CHECK(db.value()->open_notice().empty());
@@ -477,9 +478,9 @@ void RunSeed(uint64_t seed, int steps) {
                  << " KIN_MBT_STEPS=" << i << ")\nrecent steps:\n" << history << "the step: " << described);
 
     const Outcome expected = step.transaction ? model.Transaction(step.calls)
-                                              : model.Call(step.calls[0].method, step.calls[0].args);
+                                              : model.Call(step.calls[0].method, step.calls[0].arguments());
     const Result<Json> actual = step.transaction ? db->Transaction(step.calls)
-                                                 : db->Call(step.calls[0].method, step.calls[0].args);
+                                                 : db->Call(step.calls[0].method, step.calls[0].arguments());
     INFO("kin: " << (actual.ok() ? actual.value().dump() : actual.status().ToString()));
     INFO("model: " << (expected.error ? std::string(ErrorTypeName(*expected.error)) + " (" + expected.why + ")"
                                       : expected.result.dump()));

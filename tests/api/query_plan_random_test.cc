@@ -209,12 +209,12 @@ std::unique_ptr<Database> FilledFromSnapshot(const std::string& dir, uint64_t se
   options.sync = SyncPolicy::kNone;
   options.snapshot_in_child = false;
   {
-    auto db = Database::Open(dir, &schema, options);
+    auto db = Database::Open(dir, schema, options);
     REQUIRE(db.ok());
     FillShop(*db.value(), seed, Scale(seed));
     REQUIRE(db.value()->Snapshot().ok());
   }
-  auto db = Database::Open(dir, &schema, options);
+  auto db = Database::Open(dir, schema, options);
   INFO(db.status().ToString());
   REQUIRE(db.ok());
   return std::move(db).value();

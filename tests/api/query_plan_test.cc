@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "api/database_access.h"
 #include "tests/api/query_plan_util.h"
 
 namespace {
@@ -111,7 +112,7 @@ std::vector<std::string> RequireScan(const std::string& model, const Json& filte
   Database& db = *Shapes().large;
   const Planned planned = RunPlanned(db, model, filter);
   CHECK(planned.plan == "scan " + model);
-  CHECK(planned.examined == db.Read().store().Count(db.schema().FindModel(model)));
+  CHECK(planned.examined == api::ViewAccess::StoreOf(db.Read()).Count(db.schema().FindModel(model)));
   ScopedForceScan scan;
   CHECK(RunPlanned(db, model, filter).ids == planned.ids);
   return planned.ids;

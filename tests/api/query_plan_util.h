@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "api/database_access.h"
 #include "api/query.h"
 #include "core/query.h"
 #include "tests/persistence/persistence_test_util.h"
@@ -125,7 +126,7 @@ inline Planned RunPlanned(Database& db, const std::string& model, const Json& fi
   q.skip = c.value().skip;
   q.take = c.value().take;
   q.explain = true;
-  QueryResult r = RunQuery(view.store(), m, q);
+  QueryResult r = RunQuery(api::ViewAccess::StoreOf(view), m, q);
   Planned out{r.plan, r.examined, {}};
   for (const Record* rec : r.rows) out.ids.emplace_back(rec->id());
   return out;

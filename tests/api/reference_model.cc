@@ -87,7 +87,7 @@ Outcome ReferenceModel::Transaction(const std::vector<CallRequest>& calls) {
   try {
     for (const auto& c : calls) {
       auto [op, model] = *Resolve(c.method);
-      out.result.push_back(Dispatch(op, *model, c.args));
+      out.result.push_back(Dispatch(op, *model, c.arguments()));
     }
   } catch (const Fail& f) {
     state_ = std::move(before);

@@ -15,7 +15,8 @@
 #include <utility>
 #include <vector>
 
-#include "api/kin.h"
+#include "kin/kin.h"
+#include "kin/json.h"
 
 namespace kin::testing::mbt {
 

@@ -10,7 +10,9 @@
 #include <sstream>
 #include <string>
 
-#include "api/kin.h"
+#include "kin/kin.h"
+#include "kin/json.h"
+#include "api/schema_json.h"
 
 namespace kin::testing {
 

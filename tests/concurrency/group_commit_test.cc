@@ -116,7 +116,7 @@ TEST_CASE("every call acknowledged by concurrent writers under sync=always survi
   options.segment_bytes = 16 << 10;  // segments rotate while other writers wait for their flush
   auto db = OpenDir(dir.path(), options);
   Seed(*db);
-  const auto before = db->journal_stats();
+  const auto before = api::DatabaseAccess::JournalStats(*db);
   const Ids ids(db->schema());
   Problems problems;
   std::vector<std::vector<std::string>> acked(kWriters);  // per writer, the stores whose call returned ok
@@ -152,7 +152,7 @@ TEST_CASE("every call acknowledged by concurrent writers under sync=always survi
   INFO(problems.Text());
   REQUIRE(problems.count() == 0);
 
-  const auto after = db->journal_stats();
+  const auto after = api::DatabaseAccess::JournalStats(*db);
   const uint64_t written = after.records - before.records;
   CHECK(written == kWriters * kCalls);  // one journal record per call
   // Every sync is started by a writer whose own record was not yet durable and
@@ -181,10 +181,9 @@ TEST_CASE("one fdatasync covers every record appended while another sync was run
   GatedFileSystem gate;
   Options options;
   options.sync = SyncPolicy::kAlways;
-  options.file_system = &gate;
-  auto db = OpenDir(dir.path(), options);
+  auto db = OpenDir(dir.path(), options, "seed", &gate);
   Ok(*db, "createStores", CreateStore("s0"));
-  const auto before = db->journal_stats();
+  const auto before = api::DatabaseAccess::JournalStats(*db);
   const int gate_syncs = gate.syncs();
 
   gate.Shut();
@@ -196,7 +195,7 @@ TEST_CASE("one fdatasync covers every record appended while another sync was run
   write("first");  // appends record 1 and starts the sync that covers it, which waits at the gate
   REQUIRE(WaitUntil([&] { return gate.waiting() == 1; }));
   for (const char* id : {"second", "third", "fourth"}) write(id);  // append while that sync runs
-  REQUIRE(WaitUntil([&] { return db->journal_stats().records == before.records + 4; }));
+  REQUIRE(WaitUntil([&] { return api::DatabaseAccess::JournalStats(*db).records == before.records + 4; }));
   // Nobody holds the database's lock while waiting for the disk: reads go on.
   CHECK(db->Call("listStores", Json::array()).ok());
   CHECK(gate.waiting() == 1);  // the other three wait for the running sync, not in one of their own
@@ -204,7 +203,7 @@ TEST_CASE("one fdatasync covers every record appended while another sync was run
   for (auto& t : writers) t.join();
 
   CHECK(failed.load() == 0);
-  const auto after = db->journal_stats();
+  const auto after = api::DatabaseAccess::JournalStats(*db);
   CHECK(after.records - before.records == 4);
   // The first sync covered record 1 only; the three records appended during it
   // share the one sync that follows.
@@ -220,7 +219,7 @@ TEST_CASE("sync=interval flushes in the background while writers write", "[concu
   options.segment_bytes = 16 << 10;
   auto db = OpenDir(dir.path(), options);
   Seed(*db);
-  const auto before = db->journal_stats();
+  const auto before = api::DatabaseAccess::JournalStats(*db);
   Problems problems;
   std::vector<std::string> live, soft;
   RunStress(*db, problems, 60, 150, &live, &soft);
@@ -228,7 +227,7 @@ TEST_CASE("sync=interval flushes in the background while writers write", "[concu
   REQUIRE(problems.count() == 0);
   // Under interval no call waits for the disk and nothing here asks for a sync:
   // every sync counted comes from the background flusher.
-  CHECK(WaitUntil([&] { return db->journal_stats().syncs > before.syncs; }));
+  CHECK(WaitUntil([&] { return api::DatabaseAccess::JournalStats(*db).syncs > before.syncs; }));
   CheckFinalState(*db, live, soft);
 
   const std::string dump = Dump(*db);

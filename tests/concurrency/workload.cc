@@ -160,7 +160,7 @@ std::optional<Json> Caller::Transaction(const std::vector<CallRequest>& calls) {
   auto r = db.Transaction(calls);
   if (!r.ok()) {
     std::string text;
-    for (const auto& c : calls) text += c.method + " " + c.args.dump() + "; ";
+    for (const auto& c : calls) text += c.method + " " + c.arguments().dump() + "; ";
     problems.Add(std::string(who) + ": transaction " + text + "-> " + r.status().ToString());
     return std::nullopt;
   }

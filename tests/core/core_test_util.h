@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "core/change_set.h"
-#include "core/schema.h"
+#include "kin/schema.h"
 #include "core/store.h"
-#include "core/value.h"
+#include "kin/value.h"
 
 namespace kin::coretest {
 

@@ -1,7 +1,7 @@
 // Tests for core/value: storage of text inline and on the heap, ordering of values,
 // index keys, timestamps and decimals.
 
-#include "core/value.h"
+#include "kin/value.h"
 
 #include <catch2/catch.hpp>
 

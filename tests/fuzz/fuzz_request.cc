@@ -14,7 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "api/database.h"
+#include "kin/database.h"
+#include "kin/json.h"
 #include "api/json_lines.h"
 #include "tests/fuzz/fuzz_util.h"
 

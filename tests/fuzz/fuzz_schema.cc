@@ -7,7 +7,8 @@
 #include <cstdint>
 #include <string>
 
-#include "api/database.h"
+#include "kin/database.h"
+#include "kin/json.h"
 #include "api/schema_json.h"
 #include "tests/fuzz/fuzz_util.h"
 

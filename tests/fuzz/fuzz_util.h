@@ -9,7 +9,7 @@
 #include <string>
 
 #include "api/schema_json.h"
-#include "core/schema.h"
+#include "kin/schema.h"
 
 namespace kin::fuzz {
 

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "api/database_access.h"
 #include "tests/api/test_util.h"
 #include "tests/persistence/fault_file_system.h"
 
@@ -28,8 +29,7 @@ std::unique_ptr<Database> OpenOn(const std::string& dir, FaultFileSystem* fs, Sy
   const std::string schema = SchemaText("seed");
   Options options;
   options.sync = sync;
-  options.file_system = fs;
-  auto db = Database::Open(dir, &schema, options);
+  auto db = api::DatabaseAccess::Open(dir, &schema, options, *fs);
   INFO(db.status().ToString());
   REQUIRE(db.ok());
   return std::move(db).value();

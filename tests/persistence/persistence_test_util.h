@@ -15,7 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "api/kin.h"
+#include "api/database_access.h"
+#include "kin/kin.h"
+#include "kin/json.h"
 #include "persistence/journal_format.h"
 #include "persistence/journal_reader.h"
 #include "persistence/snapshot.h"
@@ -112,16 +114,18 @@ inline std::string FileName(const std::string& path) { return stdfs::path(path).
 
 // ---- opening ----------------------------------------------------------------------
 
+// `fs`: the file system the database uses (null: the real one).
 inline Result<std::unique_ptr<Database>> TryOpen(const std::string& dir, const Options& options = {},
-                                                 const std::string& schema = "seed") {
+                                                 const std::string& schema = "seed",
+                                                 persistence::FileSystem* fs = nullptr) {
   const std::string text = SchemaText(schema);
-  return Database::Open(dir, &text, options);
+  return api::DatabaseAccess::Open(dir, &text, options, fs ? *fs : persistence::FileSystem::Posix());
 }
 
 // Opens (or creates) a database directory with a fixture schema; the open must succeed.
 inline std::unique_ptr<Database> OpenDir(const std::string& dir, const Options& options = {},
-                                         const std::string& schema = "seed") {
-  auto db = TryOpen(dir, options, schema);
+                                         const std::string& schema = "seed", persistence::FileSystem* fs = nullptr) {
+  auto db = TryOpen(dir, options, schema, fs);
   INFO("open " << dir << " -> " << db.status().ToString());
   REQUIRE(db.ok());
   return std::move(db).value();
@@ -187,7 +191,7 @@ inline std::vector<std::string> BuildSeedDatabase(const std::string& dir, const 
   REQUIRE(n <= steps.size());
   for (size_t i = 0; i < n; ++i) {
     RunStep(*db, steps[i]);
-    REQUIRE(db->journal_stats().records == i + 1);  // one record per step
+    REQUIRE(api::DatabaseAccess::JournalStats(*db).records == i + 1);  // one record per step
     dumps.push_back(Dump(*db));
   }
   return dumps;

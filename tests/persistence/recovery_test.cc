@@ -302,7 +302,7 @@ TEST_CASE("values of every property type survive the journal and a snapshot", "[
   TempDir dir;
   const std::string schema = AllTypesSchemaText();
   auto open = [&] {
-    auto db = Database::Open(dir.path(), &schema);
+    auto db = Database::Open(dir.path(), schema);
     REQUIRE(db.ok());
     return std::move(db).value();
   };
@@ -331,11 +331,11 @@ TEST_CASE("autoincrement values are never reused after recovery from the journal
   TempDir dir;
   const std::string schema = AllTypesSchemaText();
   {
-    auto db = Database::Open(dir.path(), &schema).value();
+    auto db = Database::Open(dir.path(), schema).value();
     Ok(*db, "createThings", Json::array({Json::array({{{"id", "t1"}, {"label", "a"}}, {{"id", "t2"}, {"label", "b"}}})}));
     Ok(*db, "deleteThings", Json::array({"t2"}));
   }
-  auto db = Database::Open(dir.path(), &schema).value();
+  auto db = Database::Open(dir.path(), schema).value();
   CHECK(Ok(*db, "createThings", Json::array({{{"id", "t3"}, {"label", "c"}}}))["serial"] == 3);
 }
 
@@ -419,7 +419,7 @@ TEST_CASE("the golden databases of every format version open with their exact co
   REQUIRE(spans.size() == 8);
   CHECK(spans.back().seq == 14);
 
-  auto db = Database::Open(dir.Sub("db"), nullptr);
+  auto db = Database::Open(dir.Sub("db"));
   INFO(db.status().ToString());
   REQUIRE(db.ok());
   CHECK(db.value()->open_notice().empty());
@@ -431,7 +431,7 @@ TEST_CASE("the golden databases of every format version open with their exact co
   CHECK(Ok(**db, "retrieveThing", Json::array({"t5"}))["serial"] == 5);
   const std::string live = Dump(**db);
   db.value().reset();
-  auto again = Database::Open(dir.Sub("db"), nullptr);
+  auto again = Database::Open(dir.Sub("db"));
   REQUIRE(again.ok());
   CHECK(Dump(**again) == live);
 }
@@ -459,7 +459,7 @@ TEST_CASE("a write's steps reach the journal as applied: a record created, delet
   const auto steps = SeedSteps();
   for (size_t i = 0; i < 4; ++i) RunStep(*db, steps[i]);
   const std::string seeded = Dump(*db);
-  const uint64_t records = db->journal_stats().records;
+  const uint64_t records = api::DatabaseAccess::JournalStats(*db).records;
   auto create = [](const char* id, const char* title, const char* store) {
     return CallRequest{"createProducts", Json::array({{{"id", id}, {"title", title}, {"store_id", store}}})};
   };
@@ -474,13 +474,13 @@ TEST_CASE("a write's steps reach the journal as applied: a record created, delet
                                                                {{"id", "p6"}, {"title", "Pen"}, {"store_id", "s404"}}})}))
             .type() == ErrorType::kNotFound);
   CHECK(Dump(*db) == seeded);
-  CHECK(db->journal_stats().records == records);
+  CHECK(api::DatabaseAccess::JournalStats(*db).records == records);
 
   auto done = db->Transaction({create("p9", "Nail", "s1"), remove, create("p9", "Nut", "s2"),
                                CallRequest{"updateProducts", Json::array({{{"id", "p9"}, {"title", "Nuts"}}})}});
   INFO(done.status().ToString());
   REQUIRE(done.ok());
-  CHECK(db->journal_stats().records == records + 1);
+  CHECK(api::DatabaseAccess::JournalStats(*db).records == records + 1);
   const std::string live = Dump(*db);
   db.reset();
 

@@ -6,7 +6,9 @@
 #include <sstream>
 #include <string>
 
-#include "api/kin.h"
+#include "api/database_access.h"
+#include "kin/kin.h"
+#include "kin/json.h"
 #include "api/schema_json.h"
 #include "core/store.h"
 #include "persistence/checksum.h"
@@ -44,7 +46,7 @@ std::unique_ptr<Database> SmallDatabase() {
 std::string SmallPayload() {
   auto db = SmallDatabase();
   ReadView view = db->Read();
-  return persistence::EncodeSnapshot(view.store(), 9, SeedSchemaText()).substr(40);
+  return persistence::EncodeSnapshot(api::ViewAccess::StoreOf(view), 9, SeedSchemaText()).substr(40);
 }
 
 std::string Sealed(const std::string& payload, uint32_t version = 2) {
@@ -94,7 +96,7 @@ TEST_CASE("a snapshot value not of its property's type is a database_error, on o
   std::string payload;
   {
     ReadView view = db->Read();
-    payload = persistence::EncodeSnapshot(view.store(), 9, SeedSchemaText()).substr(40);
+    payload = persistence::EncodeSnapshot(api::ViewAccess::StoreOf(view), 9, SeedSchemaText()).substr(40);
   }
   // The same image read with a schema whose Product.title is a number.
   std::string text = SeedSchemaText();
@@ -169,7 +171,7 @@ TEST_CASE("a snapshot of records too large for a pool block loads, on one thread
   std::string file;
   {
     ReadView view = db->Read();
-    file = persistence::EncodeSnapshot(view.store(), 9, "{}");
+    file = persistence::EncodeSnapshot(api::ViewAccess::StoreOf(view), 9, "{}");
   }
   for (uint64_t parallel_from : {persistence::kParallelLoadRecords, uint64_t{160}}) {
     INFO("parallel_from " << parallel_from);
@@ -304,7 +306,7 @@ TEST_CASE("on two threads, the models after the first large one load with their 
   std::string file;
   {
     ReadView view = db->Read();
-    file = persistence::EncodeSnapshot(view.store(), 9, "{}");
+    file = persistence::EncodeSnapshot(api::ViewAccess::StoreOf(view), 9, "{}");
   }
   Store loaded(schema.value());
   REQUIRE(Load(file, loaded, kParallelFrom).ok());
@@ -354,7 +356,7 @@ TEST_CASE("a large snapshot, checksummed while it is decoded, still refuses any 
   REQUIRE(db->Call("createProducts", Json::array({batch})).ok());
   const std::string payload = [&] {
     ReadView view = db->Read();
-    return persistence::EncodeSnapshot(view.store(), 9, SeedSchemaText()).substr(40);
+    return persistence::EncodeSnapshot(api::ViewAccess::StoreOf(view), 9, SeedSchemaText()).substr(40);
   }();
   REQUIRE(payload.size() >= (size_t{4} << 20));  // past the size checksummed on a thread of its own
   const std::string file = Sealed(payload);

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "core/schema.h"
+#include "kin/schema.h"
 
 namespace kin {
 

@@ -5,7 +5,7 @@
 
 #include <string_view>
 
-#include "core/value.h"
+#include "kin/value.h"
 
 namespace kin {
 

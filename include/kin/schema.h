@@ -1,6 +1,6 @@
 #pragma once
-// Schema: models, properties and relationships resolved into numeric ids (SPEC.md
-// section 1). Built once from a SchemaDraft (what the JSON loader or the C++ builder
+// Schema: models, properties and relationships resolved into numeric ids (docs/reference.md:
+// schema). Built once from a SchemaDraft (what the JSON loader or the C++ builder
 // produce) and immutable afterwards: thread-safe to share const.
 //
 // Record layout: slot 0 is the primary key; then, in declaration order, every scalar
@@ -14,9 +14,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/ids.h"
-#include "core/status.h"
-#include "core/value.h"
+#include "kin/ids.h"
+#include "kin/status.h"
+#include "kin/value.h"
 
 namespace kin {
 
@@ -136,7 +136,7 @@ struct ModelDef {
 
 class Schema {
  public:
-  // Resolves and validates a draft; errors carry SPEC.md section 1's messages.
+  // Resolves and validates a draft; errors are invalid_argument naming the model and property.
   static Result<std::shared_ptr<const Schema>> Build(const SchemaDraft& draft);
 
   const std::vector<ModelDef>& models() const { return models_; }

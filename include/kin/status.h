@@ -1,5 +1,6 @@
 #pragma once
-// Status and Result<T>: errors as values, with the error types of SPEC.md section 7.
+// Status and Result<T>: errors as values. Every failing call returns one of five
+// error types (docs/errors.md) with a message; nothing is thrown across kin's API.
 
 #include <cassert>
 #include <optional>
@@ -46,7 +47,13 @@ class [[nodiscard]] Status {
   std::optional<Detail> error_;
 };
 
-// Result<T> holds a T or an error Status.
+namespace detail {
+// Prints "kin: Result::value() on an error: <type>: <message>" and aborts.
+[[noreturn]] void DieOnErrorValue(const Status& status);
+}  // namespace detail
+
+// Result<T> holds a T or an error Status. value() (and * and ->) on an error aborts
+// the process with the error's text: check ok() first where an error is possible.
 template <typename T>
 class [[nodiscard]] Result {
  public:
@@ -60,15 +67,20 @@ class [[nodiscard]] Result {
     static const Status kOk;
     return ok() ? kOk : std::get<Status>(v_);
   }
-  T& value() & { assert(ok()); return std::get<T>(v_); }
-  const T& value() const& { assert(ok()); return std::get<T>(v_); }
-  T&& value() && { assert(ok()); return std::get<T>(std::move(v_)); }
+  T& value() & { return *Checked(); }
+  const T& value() const& { return *const_cast<Result*>(this)->Checked(); }
+  T&& value() && { return std::move(*Checked()); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
 
  private:
+  T* Checked() {
+    T* v = std::get_if<T>(&v_);
+    if (v == nullptr) [[unlikely]] detail::DieOnErrorValue(std::get<Status>(v_));
+    return v;
+  }
   std::variant<T, Status> v_;
 };
 

@@ -1,6 +1,6 @@
 #pragma once
 // Value: one property value of a record, a small tagged union over the property
-// types of SPEC.md section 1.1, in 32 bytes. Text (text, bigNumber and json values)
+// property types, in 32 bytes. Text (text, bigNumber and json values)
 // of up to 31 bytes is kept inside the value, so a prefixed ULID id or a short
 // title costs no allocation and is read from the record's own cache lines; longer
 // text is one heap block of its exact size. Moving a value copies its 32 bytes.
