@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <filesystem>
 #include <cassert>
 #include <optional>
 #include <mutex>
@@ -98,11 +99,13 @@ struct Database::Impl {
       mutation.Rollback();
       return r;
     }
-    KIN_ASSIGN_OR_RETURN(const uint64_t seq, JournalAndCommit(mutation));
+    Result<uint64_t> committed = JournalAndCommit(mutation);
     lock.unlock();
+    if (!committed.ok()) return LogDiskError(committed.status());
+    const uint64_t seq = *committed;
     if (seq != 0) {
       // Group commit: the flush is awaited outside the lock, shared with other writers.
-      KIN_RETURN_IF_ERROR(journal->WaitDurable(seq));
+      if (Status durable = journal->WaitDurable(seq); !durable.ok()) return LogDiskError(std::move(durable));
       if (options.snapshot_every != 0 && ++since_snapshot >= options.snapshot_every) {
         since_snapshot = 0;
         KIN_RETURN_IF_ERROR(TakeSnapshot());
@@ -136,7 +139,9 @@ struct Database::Impl {
     } else {
       KIN_RETURN_IF_ERROR(persistence::WriteSnapshotFile(snapshot_dir, seq, bytes, fs()).status());
     }
-    return journal->RemoveSegmentsBefore(seq + 1);
+    KIN_RETURN_IF_ERROR(journal->RemoveSegmentsBefore(seq + 1));
+    Log(LogEvent::kSnapshot, "snapshot of " + dir + " covers records through " + std::to_string(seq));
+    return Status::Ok();
   }
 
   // Under the exclusive lock: appends the write's change set to the journal, then
@@ -200,6 +205,11 @@ struct Database::Impl {
   std::mutex snapshot_mu;
 
   persistence::FileSystem& fs() const { return *file_system; }
+
+  Status LogDiskError(Status s) const {
+    Log(LogEvent::kDiskError, s.ToString());
+    return s;
+  }
 
   // Tells options.log, when set (never under mu).
   void Log(LogEvent event, std::string_view message) const {
@@ -310,6 +320,50 @@ Status Database::Snapshot() {
 }
 
 const std::string& Database::open_notice() const { return impl_->notice; }
+
+// Counts by visiting every record (soft-deleted ones and links are not kept as
+// totals): O(records + links), under the shared lock.
+DatabaseStats Database::Stats() const {
+  DatabaseStats stats;
+  {
+    std::shared_lock lock(impl_->mu);
+    const Schema& schema = *impl_->schema;
+    for (const ModelDef& m : schema.models()) {
+      DatabaseStats::ModelStats& ms = stats.models.emplace_back();
+      ms.name = m.name;
+      std::vector<uint32_t> counted;  // link lists that count each related pair once
+      for (RelationId rid : m.relations) {
+        const RelationDef& rel = schema.relation(rid);
+        if (rel.kind == RelationKind::kBelongsTo || (rel.kind == RelationKind::kManyToMany && rel.owns_links))
+          counted.push_back(rel.local);
+      }
+      impl_->store.Scan(m.id, [&](const Record& r) {
+        ++(r.marked_deleted() ? ms.soft_deleted : ms.live);
+        for (uint32_t local : counted) stats.links += r.links(local).size();
+        return true;
+      });
+      stats.memory_bytes += impl_->store.Pools(m.id).reserved_bytes;
+    }
+    if (impl_->journal) {
+      stats.journal_records = impl_->journal->stats().records;
+      stats.journal_syncs = impl_->journal->stats().syncs;
+      stats.next_seq = impl_->journal->next_seq();
+    }
+  }
+  if (impl_->journal) {
+    if (auto segments = persistence::ListSegments(impl_->dir + "/journal", impl_->fs()); segments.ok()) {
+      stats.journal_segments = segments->size();
+      for (const auto& seg : *segments) {
+        std::error_code ec;
+        const auto size = std::filesystem::file_size(seg.path, ec);
+        if (!ec) stats.journal_bytes += size;
+      }
+    }
+    if (auto snaps = persistence::ListSnapshots(impl_->dir + "/snapshots", impl_->fs()); snaps.ok() && !snaps->empty())
+      stats.snapshot_seq = snaps->front().seq + 1;
+  }
+  return stats;
+}
 
 persistence::JournalStats api::DatabaseAccess::JournalStats(const Database& db) {
   return db.impl_->journal ? db.impl_->journal->stats() : persistence::JournalStats{};

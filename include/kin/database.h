@@ -62,7 +62,8 @@ struct DatabaseStats {
     uint64_t soft_deleted = 0;  // records only withDeleted lists
   };
   std::vector<ModelStats> models;  // in schema order
-  uint64_t links = 0;              // related pairs: a belongsTo or a manyToMany link counts once
+  uint64_t links = 0;              // belongsTo references set (a pivot record's two included)
+                                   // and links of manyToMany relations without a pivotEntity
   uint64_t memory_bytes = 0;       // record and index memory reserved from the system
   // The journal (zero for an in-memory database).
   uint64_t journal_records = 0;  // records appended since open
