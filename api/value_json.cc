@@ -46,6 +46,10 @@ Status RequiredError(const ModelDef& m, const PropertyDef& p, const char* found)
   return Status::InvalidData("Value for " + m.name + "." + p.name + " is required, '" + found + "' found");
 }
 
+Status NonNullError(const ModelDef& m, const PropertyDef& p) {
+  return Status::InvalidData("You must pass a non-null value to the property " + p.name + " of entity " + m.name + ".");
+}
+
 Result<Value> ValueFromJson(const ModelDef& m, const PropertyDef& p, const Json& j) {
   if (j.is_null()) return Value();
   switch (p.type) {

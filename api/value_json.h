@@ -33,6 +33,10 @@ Status CheckValue(const ModelDef& m, const PropertyDef& p, Value* v);
 // "undefined" for an absent value, "null" for an explicit null.
 Status RequiredError(const ModelDef& m, const PropertyDef& p, const char* found);
 
+// The error for setting a required property to null on update: "You must pass a
+// non-null value to the property title of entity Post."
+Status NonNullError(const ModelDef& m, const PropertyDef& p);
+
 // A value of the loose kind of a JSON literal (defaults in schema drafts):
 // bool, integer, float, text, json text for objects and arrays.
 Value LooseValueFromJson(const Json& j);

@@ -134,6 +134,20 @@ TEST_CASE("create without a required property is invalid_data", "[create]") {
   CHECK(s.message() == "Value for Product.title is required, 'undefined' found");
 }
 
+TEST_CASE("a required belongsTo missing on create names the relation of a one-to-one, the foreign key of a many-to-one",
+          "[create]") {
+  auto db = OpenFixture("blog");
+  Ok(*db, "createAuthors", R"([{"id": "a1", "name": "John"}])"_j);
+  auto before = Dump(*db);
+  Status s = Fails(*db, "createProfiles", R"([{"id": "pr1", "bio": "b"}])"_j);
+  CHECK(s.type() == ErrorType::kInvalidData);
+  CHECK(s.message() == "Value for Profile.author is required, 'undefined' found");
+  s = Fails(*db, "createPosts", R"([{"id": "p1", "title": "T"}])"_j);
+  CHECK(s.type() == ErrorType::kInvalidData);
+  CHECK(s.message() == "Value for Post.author_id is required, 'undefined' found");
+  CHECK(Dump(*db) == before);
+}
+
 TEST_CASE("create with null for a required property is invalid_data", "[create]") {
   // Medusa reports the JavaScript value it found: 'null'.
   auto db = Catalog();

@@ -238,11 +238,13 @@ TEST_CASE("update with an unknown property is invalid_data", "[update]") {
   CHECK_THAT(s.message(), Catch::Contains("Product") && Catch::Contains("colour"));
 }
 
-TEST_CASE("update setting a required property to null is invalid_data", "[update]") {
+TEST_CASE("update setting a required property to null is invalid_data: You must pass a non-null value", "[update]") {
   auto db = Catalog();
   Status s = UpdateFails(*db, R"({"id": "p1", "title": null})");
   CHECK(s.type() == ErrorType::kInvalidData);
-  CHECK(s.message() == "Value for Product.title is required, 'null' found");
+  CHECK(s.message() == "You must pass a non-null value to the property title of entity Product.");
+  s = UpdateFails(*db, R"({"selector": {"id": "p1"}, "data": {"title": null}})");
+  CHECK(s.message() == "You must pass a non-null value to the property title of entity Product.");
 }
 
 TEST_CASE("update to a unique value another record holds is invalid_data", "[update]") {
