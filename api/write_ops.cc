@@ -73,7 +73,8 @@ Result<std::string> Update(CallContext& ctx, const ModelDef& model, const Json& 
     return Status::NotFound(model.name + " with " + pk + " \"" + list + "\" not found");
   }
   std::vector<std::string> selected;
-  std::unordered_set<std::string> seen;
+  std::unordered_set<std::string> seen;  // only needed when a record may be named twice
+  const bool one_item = selectors.size() + items.size() == 1;
   for (const Json* item : selectors) {
     const Json& changes = item->at("data");
     if (!changes.is_object()) return Status::InvalidArgument(shape);
@@ -82,13 +83,14 @@ Result<std::string> Update(CallContext& ctx, const ModelDef& model, const Json& 
     for (const Record* r : matched) matched_ids.emplace_back(r->id());
     for (const auto& id : matched_ids) {
       KIN_RETURN_IF_ERROR(editor.Update(id, changes));
-      if (seen.insert(id).second) selected.push_back(id);
+      if (one_item || seen.insert(id).second) selected.push_back(id);
     }
   }
   for (size_t i = 0; i < items.size(); ++i) KIN_RETURN_IF_ERROR(editor.Update(ids[i], *items[i]));
   if (data.is_object() && items.size() == 1) return Render(ctx, model, ids, true);
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  if (selectors.empty()) return Render(ctx, model, ids, false);
   for (const auto& id : ids)
     if (seen.insert(id).second) selected.push_back(id);
   return Render(ctx, model, selected, false);
