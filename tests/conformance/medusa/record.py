@@ -64,7 +64,8 @@ def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     oracle = os.path.abspath(sys.argv[1])
-    files = sys.argv[2:] or sorted(glob.glob(os.path.join(HERE, "*.json")))
+    files = [f if os.path.exists(f) else os.path.join(HERE, f) for f in sys.argv[2:]]
+    files = files or sorted(glob.glob(os.path.join(HERE, "*.json")))
     with open(os.path.join(oracle, "node_modules", "@medusajs", "framework", "package.json")) as f:
         version = json.load(f)["version"]
     for path in files:
