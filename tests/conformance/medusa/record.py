@@ -7,7 +7,8 @@ ORACLE_DIR is a Medusa oracle: a folder with medusa-run.js (runs scenarios again
 Medusa's MedusaService on PostgreSQL) and its node_modules installed. Each scenario
 file here is read, its steps are run on Medusa, and each step's "medusa" answer is
 replaced by the new one, normalized: timestamps become "<ts>", generated ids
-"<ulid:prefix_>", an error keeps only its type and message. A step's "kin" and
+"<ulid:prefix_>", an error keeps only its type and message (with timestamps in
+the message as "<ts>"). A step's "kin" and
 "why" (where kin differs on purpose) are kept as they are. With no FILE, every
 *.json file in this folder is recorded."""
 import glob, json, os, re, subprocess, sys, tempfile
@@ -31,11 +32,17 @@ def norm(v, key=None):
     return v
 
 
+TS_IN_TEXT = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d(:?\d\d)?)")
+
+
 def answer(response):
     if response.get("ok"):
         return {"ok": True, "result": norm(response.get("result"))}
     err = response.get("error") or {}
-    return {"ok": False, "error": {"type": err.get("type"), "message": norm(err.get("message"))}}
+    # MikroORM dumps the entity, and PostgreSQL the row, timestamps included, into
+    # some messages.
+    message = TS_IN_TEXT.sub("<ts>", str(norm(err.get("message"))))
+    return {"ok": False, "error": {"type": err.get("type"), "message": message}}
 
 
 KNOWN = ("call", "args", "medusa", "why", "kin")
