@@ -85,13 +85,20 @@ class SoftDeleter {
  public:
   SoftDeleter(CallContext& ctx, bool restore) : ctx_(ctx), restore_(restore) {}
 
+  // softDelete skips a record that is already soft-deleted, with its children. restore
+  // reports every record it reaches, live ones too (as Medusa does), and writes only
+  // those that were soft-deleted.
   Status Visit(const ModelDef& m, const Record* r) {
-    if (ctx_.store.IsLive(m, *r) == restore_) return Status::Ok();  // already in the wanted state
+    bool live = ctx_.store.IsLive(m, *r);
+    if (!restore_ && !live) return Status::Ok();
     std::string id(r->id());
-    std::vector<Value> v = r->CopyValues();
-    v[m.deleted_at.value] = restore_ ? Value() : Value::Time(ctx_.now);
-    if (restore_) KIN_RETURN_IF_ERROR(CheckUnique(ctx_, m, v, id));
-    KIN_RETURN_IF_ERROR(ctx_.mutation->Put(m.id, std::move(v)));
+    if (!visited_.insert({m.id.value, id}).second) return Status::Ok();
+    if (!live || !restore_) {
+      std::vector<Value> v = r->CopyValues();
+      v[m.deleted_at.value] = restore_ ? Value() : Value::Time(ctx_.now);
+      if (restore_) KIN_RETURN_IF_ERROR(CheckUnique(ctx_, m, v, id));
+      KIN_RETURN_IF_ERROR(ctx_.mutation->Put(m.id, std::move(v)));
+    }
     Touched(m.snake + "_id").push_back(id);
     r = ctx_.store.Find(m.id, id);
     for (RelationId rid : m.relations) {
@@ -109,7 +116,7 @@ class SoftDeleter {
     return EmitResult(ctx_, [&](auto& w) {
       w.StartObject();
       for (const auto& [key, ids] : touched_) {
-        if (keep.is_array() && !Mentions(keep, key)) continue;
+        if (keep.is_array() && !keep.empty() && !Mentions(keep, key)) continue;  // [] keeps every key
         w.Key(key.c_str(), static_cast<rapidjson::SizeType>(key.size()));
         w.StartArray();
         for (const auto& id : ids) w.String(id.c_str(), static_cast<rapidjson::SizeType>(id.size()));
@@ -129,6 +136,7 @@ class SoftDeleter {
 
   CallContext& ctx_;
   bool restore_;
+  std::set<RecordKey> visited_;
   std::vector<std::pair<std::string, std::vector<std::string>>> touched_;
 };
 

@@ -47,7 +47,7 @@ Result<const Record*> FindForRetrieve(const CallContext& ctx, const ModelDef& mo
 
 Result<std::string> Retrieve(CallContext& ctx, const ModelDef& model, const Json& args) {
   const Json& id = Arg(args, 0);
-  if (!id.is_string() || id.get_ref<const std::string&>().empty()) return IdUndefined(model);
+  if (!id.is_string()) return IdUndefined(model);  // "" is an id that no record has, as in Medusa
   KIN_ASSIGN_OR_RETURN(ReadConfig config, ParseReadConfig(ctx.schema, model, Arg(args, 1)));
   KIN_ASSIGN_OR_RETURN(const Record* r, FindForRetrieve(ctx, model, id.get_ref<const std::string&>(), config));
   const Record* one[] = {r};
@@ -56,7 +56,6 @@ Result<std::string> Retrieve(CallContext& ctx, const ModelDef& model, const Json
 
 Status RetrieveText(const CallContext& ctx, const ModelDef& model, std::string_view id, const ReadConfig& config,
                     std::string* out) {
-  if (id.empty()) return IdUndefined(model);
   KIN_ASSIGN_OR_RETURN(const Record* r, FindForRetrieve(ctx, model, id, config));
   StringOutput stream(*out);
   JsonTextWriter writer(stream);

@@ -57,7 +57,8 @@ Status RecordEditor::ReadFields(const Json& data, bool creating, std::vector<Val
           return Status::InvalidData("The primary key " + model_.name + "." + key + " cannot be changed");
         continue;
       }
-      if (value.is_null() && !p->nullable) return RequiredError(model_, *p, "null");
+      if (value.is_null() && !p->nullable)
+        return creating ? RequiredError(model_, *p, "null") : NonNullError(model_, *p);
       if (!creating && p->type == PropertyType::kJson && p->name == "metadata" && v.is_object())
         value = MergeMetadata(values[p->slot.value], v);
       values[p->slot.value] = std::move(value);
@@ -75,7 +76,7 @@ Status RecordEditor::ReadFields(const Json& data, bool creating, std::vector<Val
         if (!v.is_null() && !id)
           return Status::InvalidData("Invalid value for " + model_.name + "." + key + ": expected the id of a " +
                                      target.name + " or null, got " + v.dump());
-        if (!id && !fk.nullable) return RequiredError(model_, fk, "null");
+        if (!id && !fk.nullable) return creating ? RequiredError(model_, fk, "null") : NonNullError(model_, fk);
         values[fk.slot.value] = id ? Value::Text(*id) : Value();
         given[fk.slot.value] = true;
         break;
@@ -106,6 +107,13 @@ Status RecordEditor::FillMissing(std::vector<Value>& values, const Given& given)
     } else if (p.type == PropertyType::kAutoincrement) {
       values[p.slot.value] = Value::Int(ctx_.store.LastAutoincrement(model_.id, p.slot) + 1);
     } else if (!p.nullable) {
+      // A required one-to-one belongsTo is named by its relation (Profile.author), a
+      // many-to-one by its foreign key (Post.author_id), as Medusa names them.
+      if (p.relation.valid()) {
+        const RelationDef& rel = schema_.relation(p.relation);
+        if (rel.inverse.valid() && schema_.relation(rel.inverse).kind == RelationKind::kHasOne)
+          return Status::InvalidData("Value for " + model_.name + "." + rel.name + " is required, 'undefined' found");
+      }
       return RequiredError(model_, p, "undefined");
     }
   }

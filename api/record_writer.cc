@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "api/value_json.h"
+
 namespace kin::api {
 
 template <typename Out>
@@ -52,9 +54,10 @@ void RecordWriter<Out>::WriteFields(const ModelDef& model, const Record& r, cons
       if (v.is_null()) {
         out_.Null();
       } else {
+        const std::string value = RawDecimalText(v.as_decimal());
         out_.StartObject();
         out_.Key("value");
-        out_.String(v.as_decimal().data(), static_cast<rapidjson::SizeType>(v.as_decimal().size()));
+        out_.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
         out_.Key("precision");
         out_.Int(20);
         out_.EndObject();

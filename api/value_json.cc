@@ -46,6 +46,64 @@ Status RequiredError(const ModelDef& m, const PropertyDef& p, const char* found)
   return Status::InvalidData("Value for " + m.name + "." + p.name + " is required, '" + found + "' found");
 }
 
+std::string RawDecimalText(std::string_view canonical) {
+  constexpr size_t kDigits = 20;
+  const bool negative = !canonical.empty() && canonical[0] == '-';
+  if (negative) canonical.remove_prefix(1);
+  const size_t point = std::min(canonical.find('.'), canonical.size());
+  std::string_view whole = canonical.substr(0, point);
+  std::string_view fraction = point < canonical.size() ? canonical.substr(point + 1) : std::string_view();
+  // The significant digits and the exponent of the first one (value = d.ddd × 10^exp).
+  std::string digits;
+  long exp;
+  if (whole != "0") {
+    digits.append(whole).append(fraction);
+    exp = static_cast<long>(whole.size()) - 1;
+  } else {
+    size_t zeros = fraction.find_first_not_of('0');
+    if (zeros == std::string_view::npos) return "0";
+    digits.append(fraction.substr(zeros));
+    exp = -static_cast<long>(zeros) - 1;
+  }
+  if (digits.size() > kDigits) {
+    const bool up = digits[kDigits] >= '5';
+    digits.resize(kDigits);
+    size_t i = kDigits;
+    while (up && i > 0) {
+      if (digits[i - 1] != '9') {
+        ++digits[i - 1];
+        break;
+      }
+      digits[--i] = '0';
+    }
+    if (up && i == 0) {  // 99…9 rounded up to 10…0
+      digits.insert(digits.begin(), '1');
+      ++exp;
+    }
+  }
+  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+  std::string out = negative ? "-" : "";
+  if (exp >= static_cast<long>(kDigits) || exp < -6) {
+    out += digits[0];
+    if (digits.size() > 1) out.append(".").append(digits, 1);
+    out.append(exp < 0 ? "e-" : "e+").append(std::to_string(exp < 0 ? -exp : exp));
+  } else if (exp >= 0) {
+    const size_t int_digits = static_cast<size_t>(exp) + 1;
+    if (digits.size() <= int_digits) {
+      out.append(digits).append(int_digits - digits.size(), '0');
+    } else {
+      out.append(digits, 0, int_digits).append(".").append(digits, int_digits);
+    }
+  } else {
+    out.append("0.").append(static_cast<size_t>(-exp - 1), '0').append(digits);
+  }
+  return out;
+}
+
+Status NonNullError(const ModelDef& m, const PropertyDef& p) {
+  return Status::InvalidData("You must pass a non-null value to the property " + p.name + " of entity " + m.name + ".");
+}
+
 Result<Value> ValueFromJson(const ModelDef& m, const PropertyDef& p, const Json& j) {
   if (j.is_null()) return Value();
   switch (p.type) {

@@ -33,6 +33,16 @@ Status CheckValue(const ModelDef& m, const PropertyDef& p, Value* v);
 // "undefined" for an absent value, "null" for an explicit null.
 Status RequiredError(const ModelDef& m, const PropertyDef& p, const char* found);
 
+// The text Medusa keeps in raw_<name>.value for a bigNumber (bignumber.js's
+// toPrecision(20), then trailing fraction zeros trimmed): `canonical` (a Decimal's
+// text) rounded half away from zero to 20 significant digits, written with an
+// exponent when its magnitude is at least 1e20 or below 1e-6 ("1.5e+20", "1.2e-7").
+std::string RawDecimalText(std::string_view canonical);
+
+// The error for setting a required property to null on update: "You must pass a
+// non-null value to the property title of entity Post."
+Status NonNullError(const ModelDef& m, const PropertyDef& p);
+
 // A value of the loose kind of a JSON literal (defaults in schema drafts):
 // bool, integer, float, text, json text for objects and arrays.
 Value LooseValueFromJson(const Json& j);

@@ -4,6 +4,7 @@
 #include <regex>
 #include <set>
 #include <string>
+#include <utility>
 
 #include "tests/api/test_util.h"
 
@@ -134,6 +135,20 @@ TEST_CASE("create without a required property is invalid_data", "[create]") {
   CHECK(s.message() == "Value for Product.title is required, 'undefined' found");
 }
 
+TEST_CASE("a required belongsTo missing on create names the relation of a one-to-one, the foreign key of a many-to-one",
+          "[create]") {
+  auto db = OpenFixture("blog");
+  Ok(*db, "createAuthors", R"([{"id": "a1", "name": "John"}])"_j);
+  auto before = Dump(*db);
+  Status s = Fails(*db, "createProfiles", R"([{"id": "pr1", "bio": "b"}])"_j);
+  CHECK(s.type() == ErrorType::kInvalidData);
+  CHECK(s.message() == "Value for Profile.author is required, 'undefined' found");
+  s = Fails(*db, "createPosts", R"([{"id": "p1", "title": "T"}])"_j);
+  CHECK(s.type() == ErrorType::kInvalidData);
+  CHECK(s.message() == "Value for Post.author_id is required, 'undefined' found");
+  CHECK(Dump(*db) == before);
+}
+
 TEST_CASE("create with null for a required property is invalid_data", "[create]") {
   // Medusa reports the JavaScript value it found: 'null'.
   auto db = Catalog();
@@ -259,10 +274,30 @@ TEST_CASE("a bigNumber is output as a number with its raw_ decimal string", "[cr
   CHECK(r["raw_price"]["value"] == "10");
 }
 
-TEST_CASE("a bigNumber keeps its exact decimal digits", "[create]") {
+TEST_CASE("a bigNumber's raw_ value is rounded to 20 significant digits, as Medusa stores it", "[create]") {
   auto db = Catalog();
-  Json p = Create(*db, "createProducts", R"({"title": "T", "price": "12345678901234567890.123"})");
-  CHECK(p["raw_price"]["value"] == "12345678901234567890.123");
+  // Medusa's answers (bignumber.js toPrecision(20), trailing zeros trimmed).
+  const std::pair<const char*, const char*> cases[] = {
+      {"12345678901234567890.123", "12345678901234567890"},
+      {"123456789.123456789123456789", "123456789.12345678912"},
+      {"0.1234567890123456789012345", "0.1234567890123456789"},
+      {"0.123456789012345678905", "0.12345678901234567891"},
+      {"-0.123456789012345678905", "-0.12345678901234567891"},
+      {"123456789012345678901234.5", "1.234567890123456789e+23"},
+      {"99999999999999999999.5", "1e+20"},
+      {"100000000000000000000", "1e+20"},
+      {"0.0000001234", "1.234e-7"},
+      {"0.000001", "0.000001"},
+      {"-2.5", "-2.5"},
+      {"0", "0"},
+  };
+  for (const auto& [given, raw] : cases) {
+    INFO(given);
+    Json p = Create(*db, "createProducts", std::string(R"({"title": "T", "price": ")") + given + "\"}");
+    CHECK(p["raw_price"]["value"] == raw);
+    CHECK(p["raw_price"]["precision"] == 20);
+    CHECK(p["price"].get<double>() == Approx(std::stod(given)));
+  }
 }
 
 TEST_CASE("a dateTime is output as ISO-8601 UTC with milliseconds", "[create]") {
@@ -359,8 +394,9 @@ TEST_CASE("a bigNumber beyond 100 digits is invalid data, so output stays readab
   CHECK(s.type() == ErrorType::kInvalidData);
   CHECK_THAT(s.message(), Catch::Contains("Post.price"));
   CHECK(Dump(*db) == before);
-  CHECK(Ok(*db, "createPosts", R"([{"title": "T", "author_id": "a1", "price": "1e50"}])"_j)["raw_price"]["value"] ==
-        "1" + std::string(50, '0'));
+  Json post = Ok(*db, "createPosts", R"([{"title": "T", "author_id": "a1", "price": "1e50"}])"_j);
+  CHECK(post["price"].get<double>() == Approx(1e50));
+  CHECK(post["raw_price"]["value"] == "1e+50");
 }
 
 namespace {

@@ -314,12 +314,30 @@ TEST_CASE("restore with returnLinkableKeys keeps only the listed keys", "[delete
   CHECK(All(*db, "Variants") == Names{"v1", "v2", "v3", "v4"});
 }
 
-TEST_CASE("restore of records that are not soft-deleted returns an empty map", "[delete]") {
+TEST_CASE("restore reports matched records and their cascaded children that were already live, and changes nothing",
+          "[delete]") {
   auto db = SeededBlog();
   auto before = Dump(*db);
-  CHECK(Ok(*db, "restoreAuthors", R"(["a1"])"_j) == Json::object());
+  CHECK(Ok(*db, "restoreAuthors", R"(["a1"])"_j) == R"({"author_id": ["a1"], "post_id": ["p1", "p2"]})"_j);
+  CHECK(Ok(*db, "restoreAuthors", R"(["a3"])"_j) == R"({"author_id": ["a3"]})"_j);
+  CHECK(Ok(*db, "restorePosts", R"([{"author_id": "a2"}])"_j) == R"({"post_id": ["p3"]})"_j);
   CHECK(Ok(*db, "restoreAuthors", R"(["nope"])"_j) == Json::object());
   CHECK(Dump(*db) == before);
+}
+
+TEST_CASE("restore of a live record reports its soft-deleted children with it and restores them", "[delete]") {
+  auto db = SeededBlog();
+  Ok(*db, "softDeletePosts", R"(["p1"])"_j);
+  CHECK(Ok(*db, "restoreAuthors", R"([["a1", "a1"]])"_j) == R"({"author_id": ["a1"], "post_id": ["p1", "p2"]})"_j);
+  CHECK_FALSE(SoftDeleted(*db, "Post", "p1"));
+}
+
+TEST_CASE("returnLinkableKeys: [] keeps every key, for softDelete and restore", "[delete]") {
+  auto db = SeededBlog();
+  CHECK(Ok(*db, "softDeleteAuthors", R"([["a1"], {"returnLinkableKeys": []}])"_j) ==
+        R"({"author_id": ["a1"], "post_id": ["p1", "p2"]})"_j);
+  CHECK(Ok(*db, "restoreAuthors", R"([["a1"], {"returnLinkableKeys": []}])"_j) ==
+        R"({"author_id": ["a1"], "post_id": ["p1", "p2"]})"_j);
 }
 
 TEST_CASE("restore fails with invalid_data when a live record took the unique value", "[delete]") {

@@ -319,6 +319,21 @@ TEST_CASE("$or or $and with a non-array is invalid_data", "[filter]") {
   CHECK(Invalid(*db, "listPosts", R"({"$or": "p1"})"_j) == "Expected array for $or but got p1");
 }
 
+TEST_CASE("a filter that is not an object is invalid_argument; a non-object inside $or is invalid_data", "[filter]") {
+  auto db = Blog();
+  auto before = Dump(*db);
+  for (const Json& filter : {R"("bad")"_j, R"(5)"_j, R"(true)"_j}) {
+    auto s = Fails(*db, "listPosts", Json::array({filter}));
+    CHECK(s.type() == ErrorType::kInvalidArgument);
+    CHECK(s.message() == "A filter must be an object, got " + (filter.is_string() ? filter.get<std::string>() : filter.dump()));
+    if (!filter.is_string())  // a string selector is an id
+      CHECK(Fails(*db, "updatePosts", Json::array({{{"selector", filter}, {"data", Json::object()}}})).type() ==
+            ErrorType::kInvalidArgument);
+  }
+  CHECK(Dump(*db) == before);
+  CHECK(Invalid(*db, "listPosts", R"({"$or": ["bad"]})"_j) == "A filter must be an object, got bad");
+}
+
 TEST_CASE("a relation name filters by the related records' properties", "[filter]") {
   auto db = Blog();
   CHECK(Posts(*db, R"({"author": {"name": "John"}})"_j) == Names{"p1", "p2"});

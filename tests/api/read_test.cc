@@ -83,6 +83,15 @@ TEST_CASE("retrieve without a string id is not_found: id must be defined", "[rea
   CHECK(Dump(*db) == before);
 }
 
+TEST_CASE("retrieve of an empty id is not_found: Product with id:  was not found", "[read]") {
+  auto db = Products();
+  auto before = Dump(*db);
+  auto s = Fails(*db, "retrieveProduct", R"([""])"_j);
+  CHECK(s.type() == ErrorType::kNotFound);
+  CHECK(s.message() == "Product with id:  was not found");
+  CHECK(Dump(*db) == before);
+}
+
 TEST_CASE("retrieve hides a soft-deleted record unless withDeleted", "[read]") {
   auto db = Products();
   Ok(*db, "softDeleteProducts", R"(["p1"])"_j);
@@ -522,7 +531,7 @@ TEST_CASE("a prepared retrieve reports what retrieve reports and leaves the text
   kin::Status missing = prepared.value().Text("nobody", &text);
   CHECK(missing.type() == kin::ErrorType::kNotFound);
   CHECK(missing.message() == db->Call("retrieveAuthor", R"(["nobody"])"_j).status().message());
-  CHECK(prepared.value().Text("", &text).message() == "author - id must be defined");
+  CHECK(prepared.value().Text("", &text).message() == "Author with id:  was not found");
   CHECK(text == "kept");
 
   Ok(*db, "softDeleteAuthors", R"(["a3"])"_j);

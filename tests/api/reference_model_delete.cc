@@ -95,7 +95,7 @@ Json ReferenceModel::SoftDeleteOrRestore(const ModelSpec& m, const Json& args, b
   for (const auto& id : Match(m, selector, restore)) Visit(m, id, restore, touched);
   Json out = Json::object();
   for (auto& [key, ids] : touched) {
-    if (keep.is_array() && std::find(keep.begin(), keep.end(), Json(key)) == keep.end()) continue;
+    if (keep.is_array() && !keep.empty() && std::find(keep.begin(), keep.end(), Json(key)) == keep.end()) continue;
     std::sort(ids.begin(), ids.end());
     out[key] = ids;
   }
@@ -103,18 +103,20 @@ Json ReferenceModel::SoftDeleteOrRestore(const ModelSpec& m, const Json& args, b
 }
 
 // Sets or clears deleted_at and follows cascades.delete. A restored record must not
-// clash on unique keys. A record already in the wanted state stops the walk: SPEC.md
-// does not say, this is kin's choice (so softDelete skips the live children of an
-// already soft-deleted child, and restore of a live record restores nothing below it).
+// clash on unique keys. softDelete stops at a record that is already soft-deleted
+// (SPEC.md does not say; kin's choice, so it skips the live children of an already
+// soft-deleted child). restore reports every record it reaches with its cascaded
+// children, live ones too, as Medusa does.
 void ReferenceModel::Visit(const ModelSpec& m, const std::string& id, bool restore,
                            std::vector<std::pair<std::string, std::vector<std::string>>>& touched) {
   ModelRecord& r = table(m.name).at(id);
-  if (r.deleted != restore) return;
-  if (restore) CheckUnique(m, r.fields, id);
-  r.deleted = !restore;
+  if (!restore && r.deleted) return;
   const std::string key = m.snake + "_id";
   auto it = std::find_if(touched.begin(), touched.end(), [&](const auto& t) { return t.first == key; });
   if (it == touched.end()) it = touched.insert(touched.end(), {key, {}});
+  if (std::find(it->second.begin(), it->second.end(), id) != it->second.end()) return;
+  if (restore && r.deleted) CheckUnique(m, r.fields, id);
+  r.deleted = !restore;
   it->second.push_back(id);
   for (const auto& child : spec_.models)
     for (const auto& p : child.parents)

@@ -102,6 +102,30 @@ TEST_CASE("update with a selector that matches nothing returns an empty array", 
   CHECK(Dump(*db) == before);
 }
 
+TEST_CASE("update with an array mixing {id, ...} and {selector, data} items returns the selector results first",
+          "[update]") {
+  auto db = Catalog();
+  Json r = Update(*db, R"([{"id": "p1", "description": "a"}, {"selector": {"quantity": {"$gte": 2}}, "data": {"title": "b"}}])");
+  CHECK(Ids(r) == Strings{"p2", "p3", "p1"});
+  CHECK(r[0]["title"] == "b");
+  CHECK(r[2]["description"] == "a");
+  r = Update(*db, R"([{"id": "p3", "quantity": 7}, {"id": "p1", "quantity": 8},
+                      {"selector": {"id": "p2"}, "data": {"quantity": 9}}, {"selector": {"id": "p3"}, "data": {"title": "c"}}])");
+  CHECK(Ids(r) == Strings{"p2", "p3", "p1"});
+  CHECK(Get(*db, "p3")["quantity"] == 7);
+  CHECK(Get(*db, "p3")["title"] == "c");
+  CHECK(Get(*db, "p2")["quantity"] == 9);
+}
+
+TEST_CASE("update with a mixed array and an unknown id is not_found and changes nothing", "[update]") {
+  auto db = Catalog();
+  Status s = UpdateFails(*db, R"([{"selector": {"id": "p1"}, "data": {"title": "x"}}, {"id": "p9", "title": "y"}])");
+  CHECK(s.type() == ErrorType::kNotFound);
+  CHECK(s.message() == "Product with id \"p9\" not found");
+  s = UpdateFails(*db, R"([{"selector": {"id": "p1"}, "data": "x"}, {"id": "p2"}])");
+  CHECK(s.type() == ErrorType::kInvalidArgument);
+}
+
 TEST_CASE("update with a selector leaves soft-deleted records alone", "[update]") {
   auto db = Catalog();
   Ok(*db, "softDeleteProducts", R"(["p2"])"_j);
@@ -238,11 +262,13 @@ TEST_CASE("update with an unknown property is invalid_data", "[update]") {
   CHECK_THAT(s.message(), Catch::Contains("Product") && Catch::Contains("colour"));
 }
 
-TEST_CASE("update setting a required property to null is invalid_data", "[update]") {
+TEST_CASE("update setting a required property to null is invalid_data: You must pass a non-null value", "[update]") {
   auto db = Catalog();
   Status s = UpdateFails(*db, R"({"id": "p1", "title": null})");
   CHECK(s.type() == ErrorType::kInvalidData);
-  CHECK(s.message() == "Value for Product.title is required, 'null' found");
+  CHECK(s.message() == "You must pass a non-null value to the property title of entity Product.");
+  s = UpdateFails(*db, R"({"selector": {"id": "p1"}, "data": {"title": null}})");
+  CHECK(s.message() == "You must pass a non-null value to the property title of entity Product.");
 }
 
 TEST_CASE("update to a unique value another record holds is invalid_data", "[update]") {
