@@ -18,7 +18,9 @@ struct ExecOptions {
   bool repair = false;
   std::string schema;  // schema file; needed only to create the database
   std::string script = "-";  // request lines: a file, or "-" for standard input
+  bool bail = false;         // stop at the first request that fails
 };
+// Exits 0 when every request succeeded, 1 when any failed.
 int RunExec(const ExecOptions& options);
 
 struct SnapshotOptions {

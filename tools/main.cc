@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   exec_cmd->add_option("--sync-interval-ms", exec.sync_interval_ms, "Flush period under --sync interval")
       ->check(CLI::PositiveNumber);
   exec_cmd->add_flag("--repair", exec.repair, "Cut a corrupt journal at its first bad record (bytes kept aside)");
+  exec_cmd->add_flag("--bail", exec.bail, "Stop at the first request that fails");
 
   SnapshotOptions snapshot;
   auto* snapshot_cmd = app.add_subcommand("snapshot", "Write a snapshot of a database and drop the journal it covers");
