@@ -464,3 +464,30 @@ TEST_CASE("a failing transaction names the failing call by its index", "[tools][
   CHECK(responses[2]["error"]["call"] == 1);
   CHECK(ExecLines(tmp, "", {R"({"call": "listStores"})"}).out == "{\"ok\":true,\"result\":[]}\n");
 }
+
+TEST_CASE("kin --version prints the version", "[tools]") {
+  Run r = Kin("--version");
+  CHECK(r.status == 0);
+  CHECK(r.out == "kin " KIN_VERSION "\n");
+}
+
+TEST_CASE("every subcommand's --help shows an example", "[tools]") {
+  for (const char* cmd : {"", "exec", "shell", "demo", "snapshot", "verify", "journal", "journal list", "journal dump",
+                          "export", "import", "compact", "stats", "restore"}) {
+    Run r = Kin(std::string(cmd) + " --help");
+    INFO(cmd << ": " << r.out);
+    CHECK(r.status == 0);
+    CHECK_THAT(r.out, Catch::Matchers::Contains("\nExample:\n"));
+    CHECK_THAT(r.out, Catch::Matchers::Contains("\n  kin " + std::string(cmd)));
+  }
+}
+
+TEST_CASE("a mistyped subcommand is a usage error that names the nearest one", "[tools]") {
+  Run r = Kin("shel --db x");
+  CHECK(r.status == 2);
+  CHECK_THAT(r.out, Catch::Matchers::Contains("unknown command \"shel\". Did you mean \"shell\"?"));
+  Run nested = Kin("journal dumb --db x");
+  CHECK(nested.status == 2);
+  CHECK_THAT(nested.out, Catch::Matchers::Contains("kin journal: unknown command \"dumb\". Did you mean \"dump\"?"));
+  CHECK_THAT(Kin("frobnicate").out, Catch::Matchers::Contains("unknown command \"frobnicate\". Run kin --help"));
+}
