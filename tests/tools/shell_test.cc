@@ -157,6 +157,9 @@ TEST_CASE("kin shell reads on while a JSON object or array is open", "[shell]") 
   INFO(r.out << r.err);
   CHECK(r.status == 0);
   CHECK_THAT(r.out, Contains("[{\"id\":\"s1\",\"name\":\"Main\"},{\"id\":\"s2\",\"name\":null}]"));
+  Shell bad = KinShell(tmp, "createStores {\n  \"id\": s3}\n");
+  CHECK(bad.status == 1);
+  CHECK_THAT(bad.err, Contains("error: invalid_argument: Argument 1 of createStores is not valid JSON at line 2, column 9: "));
 }
 
 TEST_CASE("kin shell --bail stops a script at the first failed command", "[shell]") {
