@@ -22,6 +22,7 @@
 
 #include "api/limits.h"
 #include "api/schema_json.h"
+#include "persistence/journal.h"
 #include "tools/commands.h"
 #include "tools/progress.h"
 #include "tools/shell_session.h"
@@ -140,7 +141,8 @@ int RunShell(const ShellOptions& options) {
     Options db_options;
     if (!persistence::ParseSyncPolicy(options.sync, &db_options.sync))
       return Fail("shell", "--sync must be always, interval or none", kExitUsage);
-    auto opened = Database::Open(options.db, options.schema.empty() ? nullptr : &schema_text, db_options);
+    auto opened = options.schema.empty() ? Database::Open(options.db, db_options)
+                                         : Database::Open(options.db, schema_text, db_options);
     if (!opened.ok()) return Fail("shell", opened.status());
     db = std::move(opened).value();
     if (!db->open_notice().empty()) std::fprintf(stderr, "kin shell: %s", db->open_notice().c_str());

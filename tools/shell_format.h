@@ -17,7 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/status.h"
+#include "kin/status.h"
 
 namespace kin::tools {
 

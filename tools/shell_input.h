@@ -16,7 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/status.h"
+#include "kin/status.h"
 
 namespace kin::tools {
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "api/database_access.h"
 #include "api/json_lines.h"
 #include "api/schema_json.h"
 #include "tools/suggest.h"
@@ -46,6 +47,28 @@ std::string WithSuggestion(std::string message, std::string_view word, const std
   if (hint.empty()) return message;
   if (!message.empty() && message.back() != '.') message += '.';
   return message + hint;
+}
+
+struct RecordCounts {
+  uint64_t live = 0, soft_deleted = 0;
+};
+
+// A model's records, counted as listAndCount<Models> counts them.
+Result<RecordCounts> CountRecords(Database& db, const ModelDef& m) {
+  const std::string method = "listAndCount" + m.plural;
+  auto count = [&](bool with_deleted) -> Result<uint64_t> {
+    OJson config = OJson::object();
+    config["take"] = 0;
+    if (with_deleted) config["withDeleted"] = true;
+    OJson args = OJson::array();
+    args.push_back(OJson::object());
+    args.push_back(std::move(config));
+    KIN_ASSIGN_OR_RETURN(OJson page, db.Call(method, args));
+    return page.at(1).get<uint64_t>();
+  };
+  KIN_ASSIGN_OR_RETURN(uint64_t live, count(false));
+  KIN_ASSIGN_OR_RETURN(uint64_t all, count(true));
+  return RecordCounts{live, all - live};
 }
 
 std::string Join(const std::vector<std::string>& words, const char* sep) {
@@ -157,17 +180,12 @@ bool ShellSession::Help() {
 }
 
 bool ShellSession::Models() {
-  std::vector<size_t> counts;
-  {
-    ReadView view = db_.Read();
-    for (const auto& m : db_.schema().models()) {
-      auto n = view.Count(m.id);
-      counts.push_back(n.ok() ? *n : 0);
-    }
+  for (const auto& m : db_.schema().models()) {
+    auto counts = CountRecords(db_, m);
+    if (!counts.ok()) return Fail(counts.status());
+    std::fprintf(out_, "%s (%llu %s): %s\n", m.name.c_str(), static_cast<unsigned long long>(counts->live),
+                 counts->live == 1 ? "record" : "records", Join(MethodsOf(m), " ").c_str());
   }
-  for (const auto& m : db_.schema().models())
-    std::fprintf(out_, "%s (%zu %s): %s\n", m.name.c_str(), counts[m.id.value],
-                 counts[m.id.value] == 1 ? "record" : "records", Join(MethodsOf(m), " ").c_str());
   if (models_.empty()) std::fputs("(no models)\n", out_);
   return true;
 }
@@ -189,29 +207,19 @@ bool ShellSession::Schema(const std::vector<std::string>& words) {
 }
 
 bool ShellSession::Stats() {
-  // Records per model through counts, and the journal's figures: what the public
-  // API tells. `kin stats` reads the directory for links, memory and file sizes.
-  std::vector<std::pair<size_t, size_t>> counts;
-  {
-    ReadView view = db_.Read();
-    const OJson all = {{"withDeleted", true}};
-    for (const auto& m : db_.schema().models()) {
-      auto live = view.Count(m.id), every = view.Count(m.id, nullptr, all);
-      if (!live.ok()) return Fail(live.status());
-      if (!every.ok()) return Fail(every.status());
-      counts.emplace_back(*live, *every - *live);
-    }
-  }
   size_t width = 0;
   for (const auto& name : models_) width = std::max(width, name.size());
-  for (size_t i = 0; i < models_.size(); ++i)
-    std::fprintf(out_, "%-*s  live %zu  soft-deleted %zu\n", static_cast<int>(width), models_[i].c_str(),
-                 counts[i].first, counts[i].second);
+  for (const auto& m : db_.schema().models()) {
+    auto counts = CountRecords(db_, m);
+    if (!counts.ok()) return Fail(counts.status());
+    std::fprintf(out_, "%-*s  live %llu  soft-deleted %llu\n", static_cast<int>(width), m.name.c_str(),
+                 static_cast<unsigned long long>(counts->live), static_cast<unsigned long long>(counts->soft_deleted));
+  }
   if (in_memory_) {
     std::fputs("journal: none (in memory)\n", out_);
     return true;
   }
-  auto journal = db_.journal_stats();
+  const persistence::JournalStats journal = api::DatabaseAccess::JournalStats(db_);
   std::fprintf(out_, "journal: %llu records written, %llu flushes to disk since the shell opened the database\n",
                static_cast<unsigned long long>(journal.records), static_cast<unsigned long long>(journal.syncs));
   std::fputs("links per relation, memory and file sizes: kin stats --db DIR\n", out_);

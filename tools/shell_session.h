@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "api/database.h"
+#include "kin/database.h"
 #include "tools/shell_format.h"
 #include "tools/shell_input.h"
 
