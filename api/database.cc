@@ -401,23 +401,32 @@ Result<Json> Database::Call(std::string_view method, const Json& given) {
 }
 
 namespace {
-Result<std::vector<Method>> ResolveAll(const Database::Impl& impl, const std::vector<CallRequest>& calls) {
+Result<std::vector<Method>> ResolveAll(const Database::Impl& impl, const std::vector<CallRequest>& calls,
+                                       size_t* failed_call = nullptr) {
   std::vector<Method> resolved;
-  for (const auto& c : calls) {
-    KIN_ASSIGN_OR_RETURN(Method m, impl.Resolve(c.method, c.arguments()));
-    resolved.push_back(m);
+  for (size_t i = 0; i < calls.size(); ++i) {
+    auto m = impl.Resolve(calls[i].method, calls[i].arguments());
+    if (!m.ok()) {
+      if (failed_call) *failed_call = i;
+      return m.status();
+    }
+    resolved.push_back(*m);
   }
   return resolved;
 }
 }  // namespace
 
-Result<std::string> Database::TransactionText(const std::vector<CallRequest>& calls) {
-  KIN_ASSIGN_OR_RETURN(std::vector<Method> resolved, ResolveAll(*impl_, calls));
+Result<std::string> Database::TransactionText(const std::vector<CallRequest>& calls, size_t* failed_call) {
+  KIN_ASSIGN_OR_RETURN(std::vector<Method> resolved, ResolveAll(*impl_, calls, failed_call));
   return impl_->Run(true, [&](CallContext& ctx) -> Result<std::string> {
     std::string out = "[";
     for (size_t i = 0; i < calls.size(); ++i) {
-      KIN_ASSIGN_OR_RETURN(std::string one, api::RunMethod(ctx, resolved[i], calls[i].arguments()));
-      out += (i ? "," : "") + one;
+      auto one = api::RunMethod(ctx, resolved[i], calls[i].arguments());
+      if (!one.ok()) {
+        if (failed_call) *failed_call = i;
+        return one.status();
+      }
+      out += (i ? "," : "") + *one;
     }
     return out + "]";
   });

@@ -9,7 +9,7 @@ packages=(
   libcereal-dev                             # journal payloads
   catch2                                    # tests (v2.13)
   nlohmann-json3-dev rapidjson-dev          # JSON at the API edge / streaming output
-  libcli11-dev                              # the kin command line
+  libcli11-dev libedit-dev                  # the kin command line; line editing in `kin shell`
   libre2-dev pkg-config                     # $re filters: a linear-time regex engine
   libbenchmark-dev libsqlite3-dev           # benchmarks and their peer
 )

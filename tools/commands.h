@@ -18,8 +18,22 @@ struct ExecOptions {
   bool repair = false;
   std::string schema;  // schema file; needed only to create the database
   std::string script = "-";  // request lines: a file, or "-" for standard input
+  bool bail = false;         // stop at the first request that fails
 };
+// Exits 0 when every request succeeded, 1 when any failed.
 int RunExec(const ExecOptions& options);
+
+struct ShellOptions {
+  std::string db;       // database directory; empty: an in-memory database
+  std::string schema;   // schema file; needed to create the database (or for memory)
+  std::string script;   // a file of commands; empty: standard input
+  std::string sync = "always";
+  std::string mode = "pretty";  // pretty | json | table
+  bool bail = false;    // a script stops at the first failure
+};
+// `kin shell` (shell.cc): interactive with line editing on a terminal, a script
+// reader otherwise. Exits 1 when a command of a script failed.
+int RunShell(const ShellOptions& options);
 
 struct SnapshotOptions {
   std::string db;

@@ -62,7 +62,7 @@ constexpr const char* kSchema = R"json({
   }
 })json";
 
-constexpr const char* kIntro = R"(kin demo: managing relationships, one call at a time (SPEC.md section 3).
+constexpr const char* kIntro = R"(kin demo: managing relationships, one call at a time (docs/reference.md, section 3).
 
 The database has four pairs of models, one per kind of relationship:
   User 1-1 Email     Email.user belongsTo User (stored as Email.user_id); User.email hasOne Email
@@ -283,8 +283,13 @@ int RunDemo(const DemoOptions& options) {
       ManyToMany(w);
       ManyToManyThroughPivot(w);
       failures = w.failures();
-      if (failures == 0) std::printf("\nDone: all %d steps behaved as SPEC.md section 3 describes.\n", w.steps());
-      else std::printf("\n%d call(s) did not behave as expected; see UNEXPECTED above.\n", failures);
+      if (failures == 0) {
+        std::printf("\nDone: all %d steps behaved as docs/reference.md section 3 describes.\n"
+                    "Try calls of your own: kin shell --db DIR --schema FILE (docs/tutorial.md).\n",
+                    w.steps());
+      } else {
+        std::printf("\n%d call(s) did not behave as expected; see UNEXPECTED above.\n", failures);
+      }
     }
   }
   if (options.db.empty()) std::filesystem::remove_all(dir, ec);

@@ -1,5 +1,6 @@
 // `kin exec`: the JSON-lines protocol over a database directory (SPEC.md section 9).
 
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -87,20 +88,26 @@ int RunExec(const ExecOptions& options) {
     in = &file;
   }
   std::string line;
+  uint64_t failed = 0;
   for (LineRead read; (read = ReadLine(*in, kMaxRequestLineBytes, line)) != LineRead::kEnd;) {
     std::string response;
+    bool ok = false;
     if (read == LineRead::kTooLong) {
       response = ErrorResponse(api::CheckRequestLineSize(kMaxRequestLineBytes + 1));
     } else if (line.find_first_not_of(" \t") == std::string::npos) {
       continue;  // blank lines are not requests
     } else {
-      response = HandleRequestLine(**db, line);
+      response = HandleRequestLine(**db, line, &ok);
     }
     response.push_back('\n');
     std::fwrite(response.data(), 1, response.size(), stdout);
     std::fflush(stdout);
+    if (!ok) {
+      ++failed;
+      if (options.bail) break;
+    }
   }
-  return 0;
+  return failed == 0 ? 0 : 1;
 }
 
 int RunSnapshot(const SnapshotOptions& options) {

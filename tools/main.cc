@@ -1,15 +1,34 @@
-// The `kin` command: exec, demo, and the database directory tools (SPEC.md section 10).
-// Exit codes: 0 success, 1 failure (or problems found), 2 usage errors.
+// The `kin` command: exec, shell, demo, and the database directory tools (SPEC.md
+// section 10). Exit codes: 0 success, 1 failure (or problems found), 2 usage errors.
 
 #include <CLI/CLI.hpp>
 
 #include "tools/commands.h"
 #include "tools/progress.h"
+#include "tools/suggest.h"
 
 namespace {
 
 CLI::Option* AddDb(CLI::App* cmd, std::string* db, const char* what = "Database directory") {
   return cmd->add_option("--db", *db, what)->required();
+}
+
+// An example for a subcommand's --help.
+void Example(CLI::App* cmd, const std::string& lines) { cmd->footer("\nExample:\n" + lines); }
+
+// A word where a subcommand of `app` is expected that names none: says so, with
+// the nearest name, and returns true.
+bool UnknownSubcommand(CLI::App* app, int argc, char** argv, int at) {
+  if (at >= argc || argv[at][0] == '-' || app->get_subcommands({}).empty()) return false;
+  std::vector<std::string> names;
+  for (CLI::App* sub : app->get_subcommands({})) {
+    if (sub->get_name() == argv[at]) return UnknownSubcommand(sub, argc, argv, at + 1);
+    names.push_back(sub->get_name());
+  }
+  std::string path = app->get_parent() ? "kin " + app->get_name() : "kin";
+  std::fprintf(stderr, "%s: unknown command \"%s\".%s Run %s --help for the list.\n", path.c_str(), argv[at],
+               kin::tools::DidYouMean(argv[at], names).c_str(), path.c_str());
+  return true;
 }
 
 }  // namespace
@@ -18,6 +37,8 @@ int main(int argc, char** argv) {
   using namespace kin::tools;
   CLI::App app{"kin: an embedded graph database with Medusa-style services"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", "kin " KIN_VERSION);
+  Example(&app, "  kin shell --db shop --schema shop.json\n  kin exec --db shop requests.jsonl\n  kin demo");
 
   ExecOptions exec;
   auto* exec_cmd = app.add_subcommand("exec", "Run JSON-lines requests against a database directory");
@@ -30,37 +51,67 @@ int main(int argc, char** argv) {
   exec_cmd->add_option("--sync-interval-ms", exec.sync_interval_ms, "Flush period under --sync interval")
       ->check(CLI::PositiveNumber);
   exec_cmd->add_flag("--repair", exec.repair, "Cut a corrupt journal at its first bad record (bytes kept aside)");
+  exec_cmd->add_flag("--bail", exec.bail, "Stop at the first request that fails");
+  Example(exec_cmd,
+          "  echo '{\"call\": \"listProducts\", \"args\": [{\"title\": \"Shirt\"}]}' | kin exec --db shop -\n"
+          "  kin exec --db shop --schema shop.json --bail requests.jsonl\n"
+          "Exit status: 0 when every request succeeded, 1 when any failed.");
+
+  ShellOptions shell;
+  auto* shell_cmd = app.add_subcommand("shell", "Interactive session: calls, .schema, .stats, readable output");
+  shell_cmd->add_option("--db", shell.db, "Database directory (none: a database in memory, from --schema)");
+  shell_cmd->add_option("--schema", shell.schema, "Schema JSON file (needed to create the database)")
+      ->check(CLI::ExistingFile);
+  shell_cmd->add_option("script", shell.script, "File of shell commands (default: standard input)");
+  shell_cmd->add_option("--mode", shell.mode, "How results are shown: pretty (default), json, table")
+      ->check(CLI::IsMember({"pretty", "json", "table"}));
+  shell_cmd->add_option("--sync", shell.sync, "Journal sync policy: always (default), interval, none")
+      ->check(CLI::IsMember({"always", "interval", "none"}));
+  shell_cmd->add_flag("--bail", shell.bail, "A script stops at the first command that fails");
+  Example(shell_cmd,
+          "  kin shell --db shop --schema shop.json\n"
+          "  kin> createStores {\"id\": \"s1\", \"name\": \"Main\"}\n"
+          "  kin> listProducts {\"store_id\": \"s1\"} {\"take\": 5}\n"
+          "  kin> .help\n"
+          "  printf '.mode table\\nlistStores\\n' | kin shell --db shop");
 
   SnapshotOptions snapshot;
   auto* snapshot_cmd = app.add_subcommand("snapshot", "Write a snapshot of a database and drop the journal it covers");
   AddDb(snapshot_cmd, &snapshot.db);
+  Example(snapshot_cmd, "  kin snapshot --db shop");
 
   DemoOptions demo;
   auto* demo_cmd = app.add_subcommand("demo", "Walk through the relationship operations step by step");
   demo_cmd->add_option("--db", demo.db, "Directory for the demo database (default: a new temporary one)");
+  Example(demo_cmd, "  kin demo\n  kin demo --db /tmp/demo && kin shell --db /tmp/demo");
 
   VerifyOptions verify;
   auto* verify_cmd = app.add_subcommand(
       "verify", "Check every snapshot and journal record and the recovered state, changing nothing (exit 1 on problems)");
   AddDb(verify_cmd, &verify.db);
+  Example(verify_cmd, "  kin verify --db shop");
 
   auto* journal_cmd = app.add_subcommand("journal", "Inspect the journal: list segments, dump records");
   journal_cmd->require_subcommand(1);
+  Example(journal_cmd, "  kin journal list --db shop\n  kin journal dump --db shop --from 5 --json");
   JournalListOptions journal_list;
   auto* list_cmd = journal_cmd->add_subcommand("list", "One line per segment: file, first seq, records, bytes");
   AddDb(list_cmd, &journal_list.db);
   list_cmd->add_flag("-v,--verbose", journal_list.verbose, "Also one line per record: seq, offset, payload bytes, steps");
+  Example(list_cmd, "  kin journal list --db shop -v");
   JournalDumpOptions journal_dump;
   auto* dump_cmd = journal_cmd->add_subcommand("dump", "Each record's steps, human-readable or as JSON lines");
   AddDb(dump_cmd, &journal_dump.db);
   dump_cmd->add_option("--from", journal_dump.from, "First sequence number to show");
   dump_cmd->add_option("--to", journal_dump.to, "Last sequence number to show");
   dump_cmd->add_flag("--json", journal_dump.json, "One JSON object per record");
+  Example(dump_cmd, "  kin journal dump --db shop --from 5 --to 9");
 
   ExportOptions export_opts;
   auto* export_cmd = app.add_subcommand("export", "Write the whole database as one JSON document");
   AddDb(export_cmd, &export_opts.db);
   export_cmd->add_option("--out", export_opts.out, "Output file, or - for standard output (default)");
+  Example(export_cmd, "  kin export --db shop --out shop.json");
 
   ImportOptions import_opts;
   auto* import_cmd = app.add_subcommand("import", "Create a new database from a JSON export");
@@ -70,15 +121,18 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"always", "interval", "none"}));
   import_cmd->add_option("--sync-interval-ms", import_opts.sync_interval_ms, "Flush period under --sync interval")
       ->check(CLI::PositiveNumber);
+  Example(import_cmd, "  kin import --db shop-copy --in shop.json");
 
   CompactOptions compact;
   auto* compact_cmd = app.add_subcommand("compact", "Snapshot the database, drop the journal it covers, report sizes");
   AddDb(compact_cmd, &compact.db);
+  Example(compact_cmd, "  kin compact --db shop");
 
   StatsOptions stats;
   auto* stats_cmd = app.add_subcommand("stats", "Records per model, links per relation, memory and file sizes");
   AddDb(stats_cmd, &stats.db);
   stats_cmd->add_flag("--json", stats.json, "Print the statistics as JSON");
+  Example(stats_cmd, "  kin stats --db shop --json");
 
   RestoreOptions restore;
   auto* restore_cmd = app.add_subcommand(
@@ -88,7 +142,9 @@ int main(int argc, char** argv) {
   restore_cmd->add_option("--to", restore.to, "Last journal record to apply (default: all of them)");
   restore_cmd->add_option("--from-db", restore.from_db,
                           "Database whose journal is replayed (default: the one the snapshot is in)");
+  Example(restore_cmd, "  kin restore shop/snapshots/snapshot-00000000000000000007.snap --db shop-at-9 --to 9");
 
+  if (UnknownSubcommand(&app, argc, argv, 1)) return kExitUsage;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -96,6 +152,7 @@ int main(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitUsage;
   }
   if (*exec_cmd) return RunExec(exec);
+  if (*shell_cmd) return RunShell(shell);
   if (*demo_cmd) return RunDemo(demo);
   if (*snapshot_cmd) return RunSnapshot(snapshot);
   if (*verify_cmd) return RunVerify(verify);

@@ -175,7 +175,8 @@ class Database {
   Result<std::string> CallText(std::string_view method, const Json& args);
   // Runs the calls in order as one atomic unit; the result is the array of their
   // results; the first failing call fails the whole transaction, which changes nothing.
-  Result<std::string> TransactionText(const std::vector<CallRequest>& calls);
+  // On failure, *failed_call (if given) is the index of the call that failed.
+  Result<std::string> TransactionText(const std::vector<CallRequest>& calls, size_t* failed_call = nullptr);
   Result<Json> Transaction(const std::vector<CallRequest>& calls);
 
   // The typed handle of a model; an unknown model is invalid_argument.

@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -395,4 +396,98 @@ TEST_CASE("a usage error exits with status 2", "[tools]") {
   CHECK(Kin("import --db " + Quote(tmp / "n") + " --sync sometimes").status == 2);
   const std::string db = SeedDatabase(tmp);
   CHECK(Kin("journal dump --db " + Quote(db) + " --from 5 --to 2").status == 2);
+}
+
+// ---- kin exec's exit status and messages, --version, --help -------------------------
+
+// Runs `kin exec` on a new seed database with these request lines.
+Run ExecLines(const TempDir& tmp, const std::string& flags, const std::vector<std::string>& lines) {
+  std::string script;
+  for (const auto& l : lines) script += l + "\n";
+  WriteFile(tmp / "requests.jsonl", script);
+  return Kin("exec --db " + Quote(tmp / "db") + " --schema " + Quote(Fixture("seed")) + " " + flags + " " +
+             Quote(tmp / "requests.jsonl"));
+}
+
+size_t LineCount(const std::string& text) { return static_cast<size_t>(std::count(text.begin(), text.end(), '\n')); }
+
+TEST_CASE("kin exec exits 1 when any request failed and answers every line", "[tools][exec]") {
+  TempDir tmp;
+  Run r = ExecLines(tmp, "", {R"({"call": "retrieveStore", "args": ["nope"]})",
+                              R"({"call": "createStores", "args": [{"id": "s1"}]})"});
+  INFO(r.out);
+  CHECK(r.status == 1);
+  CHECK(LineCount(r.out) == 2);
+  CHECK_THAT(r.out, Catch::Matchers::Contains(R"("id":"s1")"));
+  TempDir clean;
+  CHECK(ExecLines(clean, "", {R"({"call": "createStores", "args": [{"id": "s1"}]})"}).status == 0);
+}
+
+TEST_CASE("kin exec --bail stops at the first failed request", "[tools][exec]") {
+  TempDir tmp;
+  Run r = ExecLines(tmp, "--bail", {R"({"call": "createStores", "args": [{"id": "s1"}]})", "not json",
+                                    R"({"call": "createStores", "args": [{"id": "s2"}]})"});
+  INFO(r.out);
+  CHECK(r.status == 1);
+  CHECK(LineCount(r.out) == 2);
+  CHECK(r.out.find("s2") == std::string::npos);
+}
+
+TEST_CASE("a request that is not JSON is answered with where the parser stopped", "[tools][exec]") {
+  TempDir tmp;
+  Run r = ExecLines(tmp, "", {R"({"call": "listStores", "args": [{"name": Main}]})"});
+  INFO(r.out);
+  auto response = nlohmann::json::parse(r.out);
+  CHECK(response["error"]["type"] == "invalid_argument");
+  CHECK_THAT(response["error"]["message"].get<std::string>(),
+             Catch::Matchers::StartsWith("The request is not valid JSON at column 42: syntax error"));
+}
+
+TEST_CASE("a failing transaction names the failing call by its index", "[tools][exec]") {
+  TempDir tmp;
+  Run r = ExecLines(tmp, "", {R"({"transaction": [{"call": "createStores", "args": [{"id": "s1"}]},)"
+                              R"( {"call": "createProducts", "args": [{"store_id": "s9"}]}]})",
+                              R"({"transaction": [{"call": "listStores"}, {"call": "listStorez"}]})",
+                              R"({"transaction": [{"call": "listStores"}, {"args": []}]})"});
+  INFO(r.out);
+  std::istringstream lines(r.out);
+  std::string line;
+  std::vector<nlohmann::json> responses;
+  while (std::getline(lines, line)) responses.push_back(nlohmann::json::parse(line));
+  REQUIRE(responses.size() == 3);
+  CHECK(responses[0]["error"]["type"] == "not_found");
+  CHECK(responses[0]["error"]["message"] == "You tried to set relationship store_id: s9, but such entity does not exist");
+  CHECK(responses[0]["error"]["call"] == 1);
+  CHECK(responses[1]["error"]["type"] == "invalid_argument");
+  CHECK(responses[1]["error"]["call"] == 1);
+  CHECK(responses[2]["error"]["type"] == "invalid_argument");
+  CHECK(responses[2]["error"]["call"] == 1);
+  CHECK(ExecLines(tmp, "", {R"({"call": "listStores"})"}).out == "{\"ok\":true,\"result\":[]}\n");
+}
+
+TEST_CASE("kin --version prints the version", "[tools]") {
+  Run r = Kin("--version");
+  CHECK(r.status == 0);
+  CHECK(r.out == "kin " KIN_VERSION "\n");
+}
+
+TEST_CASE("every subcommand's --help shows an example", "[tools]") {
+  for (const char* cmd : {"", "exec", "shell", "demo", "snapshot", "verify", "journal", "journal list", "journal dump",
+                          "export", "import", "compact", "stats", "restore"}) {
+    Run r = Kin(std::string(cmd) + " --help");
+    INFO(cmd << ": " << r.out);
+    CHECK(r.status == 0);
+    CHECK_THAT(r.out, Catch::Matchers::Contains("\nExample:\n"));
+    CHECK_THAT(r.out, Catch::Matchers::Contains("\n  kin " + std::string(cmd)));
+  }
+}
+
+TEST_CASE("a mistyped subcommand is a usage error that names the nearest one", "[tools]") {
+  Run r = Kin("shel --db x");
+  CHECK(r.status == 2);
+  CHECK_THAT(r.out, Catch::Matchers::Contains("unknown command \"shel\". Did you mean \"shell\"?"));
+  Run nested = Kin("journal dumb --db x");
+  CHECK(nested.status == 2);
+  CHECK_THAT(nested.out, Catch::Matchers::Contains("kin journal: unknown command \"dumb\". Did you mean \"dump\"?"));
+  CHECK_THAT(Kin("frobnicate").out, Catch::Matchers::Contains("unknown command \"frobnicate\". Run kin --help"));
 }
