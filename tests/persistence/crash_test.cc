@@ -75,8 +75,11 @@ Options WriterOptions() {
   _exit(0);
 }
 
-// Reads acknowledgments from `fd` until `deadline` (or EOF when deadline is max()).
-void ReadAcks(int fd, std::chrono::steady_clock::time_point deadline, std::vector<int>* last_ack) {
+// Reads acknowledgments from `fd` until `deadline` (or EOF when deadline is max()),
+// or, with `until_first`, until at least one has arrived. Each pipe write is one
+// whole 8-byte acknowledgment (atomic, under PIPE_BUF), and reads take multiples of 8.
+void ReadAcks(int fd, std::chrono::steady_clock::time_point deadline, std::vector<int>* last_ack,
+              bool until_first = false) {
   std::string buf;
   while (true) {
     int timeout = -1;
@@ -97,6 +100,7 @@ void ReadAcks(int fd, std::chrono::steady_clock::time_point deadline, std::vecto
       buf.erase(0, 8);
       REQUIRE(ack[1] > (*last_ack)[ack[0]]);  // each writer acknowledges in order
       (*last_ack)[ack[0]] = ack[1];
+      if (until_first) until_first = false, deadline = std::chrono::steady_clock::now();
     }
   }
 }
@@ -200,6 +204,9 @@ void KillRounds(int rounds, int writers, int max_delay_ms) {
     std::vector<int> acked(writers);
     for (int w = 0; w < writers; ++w) acked[w] = next[w] - 1;
     const std::vector<int> before = acked;
+    // The random delay starts at the child's first acknowledgment, so a slow start
+    // (a loaded machine, recovery of a long journal) never leaves a round without one.
+    ReadAcks(fds[0], std::chrono::steady_clock::time_point::max(), &acked, true);
     const int delay_ms = std::uniform_int_distribution<int>(0, max_delay_ms)(rng);
     ReadAcks(fds[0], std::chrono::steady_clock::now() + std::chrono::milliseconds(delay_ms), &acked);
     REQUIRE(::kill(pid, SIGKILL) == 0);
