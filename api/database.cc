@@ -154,11 +154,14 @@ struct Database::Impl {
     return seq;
   }
 
-  // Library exceptions (JSON access, allocation) become error values here.
+  // Library exceptions (JSON access, allocation) become error values here, and
+  // messages that quote long input are cut (api::BoundMessage).
   template <typename Body>
   static Result<std::string> Guarded(CallContext& ctx, Body& body) {
     try {
-      return body(ctx);
+      Result<std::string> r = body(ctx);
+      if (!r.ok()) return api::BoundMessage(r.status());
+      return r;
     } catch (const nlohmann::ordered_json::exception& e) {
       return Status::InvalidArgument(std::string("Malformed request: ") + e.what());
     } catch (const std::bad_alloc&) {
@@ -173,7 +176,7 @@ struct Database::Impl {
   Result<Method> Resolve(std::string_view name, const Json& args) const {
     KIN_RETURN_IF_ERROR(api::CheckJsonDepth(args));
     auto m = methods.Find(name);
-    if (!m) return Status::InvalidArgument("Unknown method \"" + std::string(name) + "\"");
+    if (!m) return Status::InvalidArgument("Unknown method \"" + api::QuoteInput(name) + "\"");
     return *m;
   }
 
@@ -334,7 +337,7 @@ Result<Json> Database::Transaction(const std::vector<CallRequest>& calls) {
 
 Result<ModelHandle> Database::Model(std::string_view name) {
   ModelId id = impl_->schema->FindModel(name);
-  if (!id.valid()) return Status::InvalidArgument("Unknown model \"" + std::string(name) + "\"");
+  if (!id.valid()) return Status::InvalidArgument("Unknown model \"" + api::QuoteInput(name) + "\"");
   return ModelHandle(this, id);
 }
 
