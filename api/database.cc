@@ -13,7 +13,7 @@
 #include "persistence/change_set_codec.h"
 #include "persistence/directory_lock.h"
 #include "persistence/file_system.h"
-#include "persistence/journal_reader.h"
+#include "persistence/recovery.h"
 #include "persistence/snapshot.h"
 #include "persistence/snapshot_process.h"
 #include "core/mutation.h"
@@ -266,14 +266,16 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, const s
   }
   auto schema = api::SchemaFromText(*stored);
   if (!schema.ok()) return Status::DatabaseError("The stored schema " + path + " is invalid: " + schema.status().message());
-  auto impl = std::make_unique<Impl>(std::move(schema).value());
+  auto impl = std::make_unique<Database::Impl>(std::move(schema).value());
   impl->dir = dir;
   impl->schema_json = *stored;
   impl->options = options;
   impl->dir_lock.emplace(std::move(lock));
   KIN_RETURN_IF_ERROR(Recover(*impl));
-  return std::unique_ptr<Database>(new Database(std::move(impl)));
+  return impl;
 }
+
+}  // namespace
 
 Status Database::Snapshot() {
   if (!impl_->journal) return Status::InvalidArgument("An in-memory database has no snapshots");
