@@ -15,6 +15,11 @@
 // primary-key order, and unique indexes (no two live records share a key).
 // "links" counts each relationship edge once: a set foreign key, or an automatic
 // manyToMany link.
+//
+// The database may be in use by another process: the state is read through
+// persistence's recovery (persistence/recovery.h), and since a write in flight can
+// look like damage to a reader, a pass that finds problems is repeated, and the
+// problems are printed only when two passes over the same files agree on them.
 
 #include <algorithm>
 #include <cstdio>
