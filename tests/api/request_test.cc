@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
+#include <random>
 
 #include "api/json_lines.h"
 #include "api/limits.h"
@@ -125,6 +127,52 @@ TEST_CASE("a request is parsed as JSON parsers do: a repeated key keeps its plac
   CHECK((*big)["k300"] == 300);
   for (const char* bad : {"{", "[1,]", "{\"a\" 1}", "[1] [2]", "", "nul"})
     CHECK(api::ParseRequestLine(bad).status().message() == "The request is not valid JSON");
+}
+
+namespace {
+
+// Random JSON text: nested arrays and objects (keys drawn from a few, so some
+// repeat), strings with escapes and non-ASCII characters, numbers of every kind.
+std::string RandomJson(std::mt19937& rng, int depth) {
+  auto pick = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng); };
+  static const char* kScalars[] = {"null", "true", "false", "0", "-12", "3.25", "1e300", "-0.0", "18446744073709551615",
+                                   "\"\"", "\"a\\\"b\\n\"", "\"\\u00e9\\ud834\\udd1e\"", "\"Zoë ☃\"",
+                                   "\"a string longer than fifteen bytes\""};
+  const int kind = depth >= 5 ? 0 : pick(4);
+  if (kind < 2) return kScalars[pick(static_cast<int>(std::size(kScalars)))];
+  std::string out = kind == 2 ? "[" : "{";
+  const int n = pick(6);
+  for (int i = 0; i < n; ++i) {
+    if (i) out += pick(2) ? "," : " , ";
+    if (kind == 3) out += "\"k" + std::to_string(pick(4)) + "\": ";
+    out += RandomJson(rng, depth + 1);
+  }
+  return out + (kind == 2 ? "]" : "}");
+}
+
+}  // namespace
+
+TEST_CASE("a request line parses to the value a JSON parser gives, whatever its shape", "[limits][protocol]") {
+  std::mt19937 rng(Catch::rngSeed());
+  for (int i = 0; i < 3000; ++i) {
+    const std::string text = RandomJson(rng, 0);
+    INFO(text);
+    auto parsed = api::ParseRequestLine(text);
+    REQUIRE(parsed.ok());
+    CHECK(*parsed == Json::parse(text));
+    CHECK(parsed->dump() == Json::parse(text).dump());  // the same key order too
+    // Cut short, it is refused as the parser refuses it (or parses the same, when a prefix is JSON).
+    const std::string cut = text.substr(0, text.size() / 2);
+    auto cut_parsed = api::ParseRequestLine(cut);
+    Json expected = Json::parse(cut, nullptr, false);
+    if (expected.is_discarded()) {
+      REQUIRE_FALSE(cut_parsed.ok());
+      CHECK(cut_parsed.status().type() == ErrorType::kInvalidArgument);
+    } else {
+      REQUIRE(cut_parsed.ok());
+      CHECK(*cut_parsed == expected);
+    }
+  }
 }
 
 namespace {
