@@ -1,5 +1,5 @@
 #pragma once
-// Reading one request line of the JSON-lines protocol (SPEC.md section 9) into a
+// Reading one request line of the JSON-lines protocol of `kin exec` into a
 // JSON value, within bounded memory. Before anything is parsed, one pass over the
 // bytes checks the line's size, that it holds no NUL byte and is valid UTF-8, its
 // nesting (kMaxJsonDepth), and what its parsed form will cost; it also counts the
