@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
-#include <filesystem>
 #include <cassert>
+#include <filesystem>
 #include <optional>
 #include <mutex>
 #include <shared_mutex>
@@ -20,6 +20,7 @@
 #include "persistence/directory_lock.h"
 #include "persistence/file_system.h"
 #include "persistence/journal_reader.h"
+#include "persistence/recovery.h"
 #include "persistence/snapshot.h"
 #include "persistence/snapshot_process.h"
 #include "core/mutation.h"
@@ -164,11 +165,14 @@ struct Database::Impl {
     return seq;
   }
 
-  // Library exceptions (JSON access, allocation) become error values here.
+  // Library exceptions (JSON access, allocation) become error values here, and
+  // messages that quote long input are cut (api::BoundMessage).
   template <typename Body>
   static Result<std::string> Guarded(CallContext& ctx, Body& body) {
     try {
-      return body(ctx);
+      Result<std::string> r = body(ctx);
+      if (!r.ok()) return api::BoundMessage(r.status());
+      return r;
     } catch (const nlohmann::ordered_json::exception& e) {
       return Status::InvalidArgument(std::string("Malformed request: ") + e.what());
     } catch (const std::bad_alloc&) {
@@ -183,7 +187,7 @@ struct Database::Impl {
   Result<Method> Resolve(std::string_view name, const Json& args) const {
     KIN_RETURN_IF_ERROR(api::CheckJsonDepth(args));
     auto m = methods.Find(name);
-    if (!m) return Status::InvalidArgument("Unknown method \"" + std::string(name) + "\"");
+    if (!m) return Status::InvalidArgument("Unknown method \"" + api::QuoteInput(name) + "\"");
     return *m;
   }
 
@@ -219,31 +223,20 @@ struct Database::Impl {
 
 namespace {
 
-// Loads the newest snapshot that reads cleanly into `impl`'s empty store, then
-// replays the journal after it, then opens the journal for appending.
+// Recovers the state into `impl`'s empty store (persistence/recovery.h), then opens
+// the journal for appending after its last record.
 Status Recover(Database::Impl& impl) {
-  persistence::FileSystem& fs = impl.fs();
-  uint64_t after = 0;
-  KIN_ASSIGN_OR_RETURN(auto snapshots, persistence::ListSnapshots(impl.dir + "/snapshots", fs));
-  if (!snapshots.empty()) {
-    auto loaded = persistence::LoadSnapshot(snapshots.front().path, impl.store, fs);
-    if (!loaded.ok()) return loaded.status();  // a bad newest snapshot is not skipped silently
-    after = loaded->seq;
-  }
-  persistence::ReplayOptions replay;
-  replay.repair = impl.options.repair;
-  KIN_ASSIGN_OR_RETURN(
-      auto report, persistence::ReplayJournal(impl.dir + "/journal", after, replay, [&](uint64_t, std::string_view p) {
-        KIN_ASSIGN_OR_RETURN(ChangeSet cs, persistence::DecodeChangeSet(p, *impl.schema));
-        return impl.store.Apply(cs);
-      }, fs));
+  persistence::RecoveryOptions recovery;
+  recovery.repair = impl.options.repair;
+  recovery.file_system = &impl.fs();
+  KIN_ASSIGN_OR_RETURN(persistence::RecoveryReport report, persistence::RecoverForOpen(impl.dir, impl.store, recovery));
   impl.notice = report.notice;
   persistence::JournalOptions jo;
   jo.sync = impl.options.sync;
   jo.interval_ms = impl.options.sync_interval_ms;
   jo.segment_bytes = impl.options.segment_bytes;
-  KIN_ASSIGN_OR_RETURN(impl.journal,
-                       persistence::Journal::Open(impl.dir + "/journal", jo, report.last_seq + 1, report.tail_segment, fs));
+  KIN_ASSIGN_OR_RETURN(impl.journal, persistence::Journal::Open(impl.dir + "/journal", jo, report.last_seq + 1,
+                                                                report.tail_segment, impl.fs()));
   impl.journal_sink.Enable();
   return Status::Ok();
 }
@@ -279,10 +272,106 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& dir, const S
   return api::DatabaseAccess::Open(dir, &text, options, persistence::FileSystem::Posix());
 }
 
+namespace {
+
+Result<std::unique_ptr<Database::Impl>> OpenLocked(const std::string& dir, const std::string* schema_json,
+                                                   const Options& options, persistence::FileSystem& fs,
+                                                   persistence::DirectoryLock lock);
+
+// What a directory held before Open created anything in it, so that a failed open
+// takes away exactly what it added and leaves no directory behind.
+struct Footprint {
+  std::string top_created;  // the highest directory Open creates; empty when `dir` exists
+  bool schema = false, lock = false, journal = false, snapshots = false;
+
+  static Footprint Of(const std::string& dir) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    Footprint f;
+    if (!fs::exists(dir, ec)) {
+      fs::path p = fs::absolute(dir, ec).lexically_normal();
+      if (!p.has_filename()) p = p.parent_path();
+      while (p.has_parent_path() && p.parent_path() != p && !fs::exists(p.parent_path(), ec)) p = p.parent_path();
+      f.top_created = p.string();
+      return f;
+    }
+    f.schema = fs::exists(dir + "/schema.json", ec);
+    f.lock = fs::exists(dir + "/LOCK", ec);
+    f.journal = fs::exists(dir + "/journal", ec);
+    f.snapshots = fs::exists(dir + "/snapshots", ec);
+    return f;
+  }
+
+  // After a failed open that held the directory's lock: a database that was there
+  // is left alone; one this open began to create is removed, with its directories.
+  void Undo(const std::string& dir) const {
+    namespace fs = std::filesystem;
+    if (schema) return;
+    std::error_code ec;
+    // Taken again, so nothing is removed under another process that opened it since.
+    auto relock = persistence::DirectoryLock::Acquire(dir);
+    if (!relock.ok()) return;
+    if (!top_created.empty()) {
+      fs::remove_all(top_created, ec);
+      return;
+    }
+    fs::remove(dir + "/schema.json", ec);
+    if (!journal) fs::remove_all(dir + "/journal", ec);
+    if (!snapshots) fs::remove_all(dir + "/snapshots", ec);
+    if (!lock) fs::remove(dir + "/LOCK", ec);
+  }
+
+  // The directories this open created, as far as they are empty.
+  void RemoveEmpty(const std::string& dir) const {
+    namespace fs = std::filesystem;
+    if (top_created.empty()) return;
+    std::error_code ec;
+    const fs::path top(top_created);
+    for (fs::path p = fs::absolute(dir, ec).lexically_normal(); !p.empty() && p != p.parent_path();
+         p = p.parent_path()) {
+      if (!p.has_filename()) continue;
+      if (!fs::remove(p, ec) || p == top) break;  // remove() does not remove a directory that holds anything
+    }
+  }
+};
+
+}  // namespace
+
 Result<std::unique_ptr<Database>> api::DatabaseAccess::Open(const std::string& dir, const std::string* schema_json,
                                                             const Options& options, persistence::FileSystem& fs) {
-  KIN_RETURN_IF_ERROR(fs.CreateDirectories(dir));
-  KIN_ASSIGN_OR_RETURN(persistence::DirectoryLock lock, persistence::DirectoryLock::Acquire(dir));
+  const Footprint before = Footprint::Of(dir);
+  Status created = fs.CreateDirectories(dir);
+  if (!created.ok()) {
+    if (!before.top_created.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(before.top_created, ec);  // the part that was created
+    }
+    return created;
+  }
+  auto lock = persistence::DirectoryLock::Acquire(dir);
+  if (!lock.ok()) {
+    // Another process may hold it, and use what is there: only empty directories
+    // this call created go.
+    before.RemoveEmpty(dir);
+    return lock.status();
+  }
+  auto impl = OpenLocked(dir, schema_json, options, fs, std::move(lock).value());
+  if (!impl.ok()) {
+    before.Undo(dir);
+    return impl.status();
+  }
+  const Database::Impl& opened = **impl;
+  opened.Log(LogEvent::kOpen, "opened " + dir);
+  if (!opened.notice.empty()) opened.Log(options.repair ? LogEvent::kRepair : LogEvent::kCut, opened.notice);
+  return std::unique_ptr<Database>(new Database(std::move(impl).value()));
+}
+
+namespace {
+
+// Open, once the directory exists and `lock` holds it.
+Result<std::unique_ptr<Database::Impl>> OpenLocked(const std::string& dir, const std::string* schema_json,
+                                                   const Options& options, persistence::FileSystem& fs,
+                                                   persistence::DirectoryLock lock) {
   const std::string path = dir + "/schema.json";
   KIN_ASSIGN_OR_RETURN(auto stored, fs.ReadFile(path));
   std::string canonical;
@@ -309,10 +398,10 @@ Result<std::unique_ptr<Database>> api::DatabaseAccess::Open(const std::string& d
   impl->file_system = &fs;
   impl->dir_lock.emplace(std::move(lock));
   KIN_RETURN_IF_ERROR(Recover(*impl));
-  impl->Log(LogEvent::kOpen, "opened " + dir);
-  if (!impl->notice.empty()) impl->Log(options.repair ? LogEvent::kRepair : LogEvent::kCut, impl->notice);
-  return std::unique_ptr<Database>(new Database(std::move(impl)));
+  return impl;
 }
+
+}  // namespace
 
 Status Database::Snapshot() {
   if (!impl_->journal) return Status::InvalidArgument("An in-memory database has no snapshots");
@@ -448,7 +537,7 @@ Result<Json> Database::Transaction(const std::vector<CallRequest>& calls) {
 
 Result<ModelHandle> Database::Model(std::string_view name) {
   ModelId id = impl_->schema->FindModel(name);
-  if (!id.valid()) return Status::InvalidArgument("Unknown model \"" + std::string(name) + "\"");
+  if (!id.valid()) return Status::InvalidArgument("Unknown model \"" + api::QuoteInput(name) + "\"");
   return ModelHandle(this, id);
 }
 

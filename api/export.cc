@@ -1,6 +1,10 @@
 #include "api/export.h"
 
+#include <stdlib.h>  // mkdtemp
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <string_view>
 #include <vector>
@@ -11,7 +15,7 @@
 #include "api/value_json.h"
 #include "persistence/change_set_codec.h"
 #include "persistence/file_util.h"
-#include "persistence/journal_reader.h"
+#include "persistence/recovery.h"
 #include "persistence/snapshot.h"
 
 namespace kin::api {
@@ -42,51 +46,28 @@ Result<std::shared_ptr<const Schema>> LoadStoredSchema(const std::string& dir, s
 Result<OfflineState> LoadOffline(const std::string& dir, const OfflineOptions& options) {
   OfflineState st;
   std::shared_ptr<const Schema> schema;
-  std::string snapshot = options.snapshot;
-  if (!snapshot.empty()) {
-    KIN_ASSIGN_OR_RETURN(auto header, persistence::ReadSnapshotHeader(snapshot));
+  if (!options.snapshot.empty()) {
+    KIN_ASSIGN_OR_RETURN(auto header, persistence::ReadSnapshotHeader(options.snapshot));
     auto from_snapshot = SchemaFromText(header.schema_json);
     if (!from_snapshot.ok())
-      return Status::DatabaseError("The schema inside " + snapshot + " is invalid: " + from_snapshot.status().message());
+      return Status::DatabaseError("The schema inside " + options.snapshot +
+                                   " is invalid: " + from_snapshot.status().message());
     schema = std::move(from_snapshot).value();
     st.schema_text = CanonicalSchemaText(*schema);
   } else {
     KIN_ASSIGN_OR_RETURN(schema, LoadStoredSchema(dir, &st.schema_text));
-    KIN_ASSIGN_OR_RETURN(auto snapshots, persistence::ListSnapshots(dir + "/snapshots"));
-    if (!snapshots.empty()) snapshot = snapshots.front().path;
   }
-  st.store = std::make_unique<Store>(schema);
-  if (!snapshot.empty()) {
-    KIN_ASSIGN_OR_RETURN(auto loaded, persistence::LoadSnapshot(snapshot, *st.store));
-    st.snapshot_path = snapshot;
-    st.snapshot_seq = loaded.seq;
-  }
-  if (options.to_seq < st.snapshot_seq)
-    return Status::InvalidArgument("The snapshot " + snapshot + " already holds every record up to " +
-                                   std::to_string(st.snapshot_seq) + ", past " + std::to_string(options.to_seq));
-  st.last_seq = st.snapshot_seq;
-  bool reached = false;  // the replay was stopped at options.to_seq on purpose
-  persistence::ReplayOptions replay;
-  replay.repair = false;
-  replay.truncate_tail = false;
-  auto report = persistence::ReplayJournal(
-      dir + "/journal", st.snapshot_seq, replay, [&](uint64_t seq, std::string_view payload) -> Status {
-        if (seq > options.to_seq) {
-          reached = true;
-          return Status::DatabaseError("stop");
-        }
-        KIN_ASSIGN_OR_RETURN(ChangeSet cs, persistence::DecodeChangeSet(payload, *schema));
-        KIN_RETURN_IF_ERROR(st.store->Apply(cs));
-        st.last_seq = seq;
-        ++st.replayed;
-        if (options.progress) options.progress(st.replayed, 0);
-        return Status::Ok();
-      });
-  if (!report.ok() && !reached) return report.status();
-  if (report.ok()) st.notice = report->notice;
-  if (options.to_seq != UINT64_MAX && st.last_seq < options.to_seq)
-    return Status::InvalidArgument("The journal of " + dir + " ends at record " + std::to_string(st.last_seq) +
-                                   ": there is no record " + std::to_string(options.to_seq));
+  persistence::RecoveryOptions recovery;
+  recovery.snapshot = options.snapshot;
+  recovery.to_seq = options.to_seq;
+  if (options.progress) recovery.progress = [&](uint64_t replayed) { options.progress(replayed, 0); };
+  KIN_ASSIGN_OR_RETURN(persistence::RecoveredState read, persistence::ReadDatabase(dir, schema, recovery));
+  st.store = std::move(read.store);
+  st.snapshot_path = read.report.snapshot_path;
+  st.snapshot_seq = read.report.snapshot_seq;
+  st.last_seq = read.report.last_seq;
+  st.replayed = read.report.replayed;
+  st.notice = read.report.notice;
   return st;
 }
 
@@ -97,18 +78,52 @@ bool HoldsDatabase(const std::string& dir) {
   return false;
 }
 
-Status WriteNewDatabase(const std::string& dir, const Store& store, uint64_t seq) {
+namespace {
+
+// A new, empty directory next to `dir` (same file system, so it can be renamed to
+// `dir`): "<parent>/.<name>.partial-XXXXXX".
+Result<std::string> MakePartialDirectory(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path target = fs::absolute(dir, ec).lexically_normal();
+  if (!target.has_filename()) target = target.parent_path();
+  const fs::path parent = target.parent_path();
+  fs::create_directories(parent, ec);
+  if (ec) return Status::DatabaseError("cannot create directory " + parent.string() + ": " + ec.message());
+  std::string pattern = (parent / ("." + target.filename().string() + ".partial-XXXXXX")).string();
+  if (!::mkdtemp(pattern.data()))
+    return Status::DatabaseError("cannot create a directory next to " + dir + ": " + std::strerror(errno));
+  return pattern;
+}
+
+}  // namespace
+
+Status WriteNewDatabase(const std::string& dir, const Store& store, uint64_t seq, const Options& options) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
   if (HoldsDatabase(dir))
     return Status::InvalidArgument(dir + " already holds a database; give a new directory");
-  KIN_RETURN_IF_ERROR(persistence::EnsureDirectory(dir));
-  const std::string schema_text = CanonicalSchemaText(store.schema());
-  KIN_ASSIGN_OR_RETURN(auto file, persistence::WriteSnapshotFile(dir + "/snapshots", seq,
-                                                                 persistence::EncodeSnapshot(store, seq, schema_text)));
-  (void)file;
-  KIN_RETURN_IF_ERROR(persistence::EnsureDirectory(dir + "/journal"));
-  KIN_RETURN_IF_ERROR(persistence::SyncDirectory(dir));
-  // schema.json last: until it exists, the directory is not a database.
-  return persistence::WriteFileAtomically(dir + "/schema.json", schema_text);
+  if (fs::exists(dir, ec) && (!fs::is_directory(dir, ec) || !fs::is_empty(dir, ec)))
+    return Status::InvalidArgument(dir + " is not an empty directory; give a new or empty one");
+  // Built aside and renamed into place at the end: a run that stops half way leaves
+  // `dir` as it was (and a .partial directory next to it, which nothing reads).
+  KIN_ASSIGN_OR_RETURN(const std::string partial, MakePartialDirectory(dir));
+  Status built = [&]() -> Status {
+    const std::string schema_text = CanonicalSchemaText(store.schema());
+    KIN_ASSIGN_OR_RETURN(auto file, persistence::WriteSnapshotFile(partial + "/snapshots", seq,
+                                                                   persistence::EncodeSnapshot(store, seq, schema_text)));
+    (void)file;
+    KIN_RETURN_IF_ERROR(persistence::EnsureDirectory(partial + "/journal"));
+    KIN_RETURN_IF_ERROR(persistence::WriteFileAtomically(partial + "/schema.json", schema_text));
+    KIN_RETURN_IF_ERROR(persistence::SyncDirectory(partial));
+    {
+      KIN_ASSIGN_OR_RETURN(auto db, Database::Open(partial, options));  // reads back what was written
+    }
+    KIN_RETURN_IF_ERROR(persistence::FileSystem::Posix().Rename(partial, dir));
+    return persistence::SyncDirectory(fs::absolute(dir, ec).lexically_normal().parent_path().string());
+  }();
+  if (!built.ok()) fs::remove_all(partial, ec);
+  return built;
 }
 
 // ---- export -------------------------------------------------------------------------

@@ -47,8 +47,9 @@ std::string CanonicalSchemaText(const Schema& schema);
 // Reads and resolves `<dir>/schema.json`; invalid_argument when there is none.
 Result<std::shared_ptr<const Schema>> LoadStoredSchema(const std::string& dir, std::string* text = nullptr);
 
-// A database's state read from its files, nothing on disk changed (a torn journal
-// tail is skipped, not cut).
+// A database's state read from its files by persistence's recovery, nothing on disk
+// changed (a torn journal tail is skipped, not cut); the database may be in use by
+// another process (see persistence/recovery.h).
 struct OfflineState {
   std::string schema_text;
   std::unique_ptr<Store> store;
@@ -76,9 +77,11 @@ Result<OfflineState> LoadOffline(const std::string& dir, const OfflineOptions& o
 bool HoldsDatabase(const std::string& dir);
 
 // Creates a new database in `dir` holding `store` at journal position `seq`:
-// schema.json, a snapshot at `seq` and an empty journal, all synced. Refuses a
-// directory that already holds a database (invalid_argument).
-Status WriteNewDatabase(const std::string& dir, const Store& store, uint64_t seq);
+// schema.json, a snapshot at `seq` and an empty journal, all synced. It is built in
+// a new directory next to `dir`, opened once with `options` to check it, and then
+// renamed to `dir`, so a run that fails or is killed leaves `dir` as it was.
+// Refuses (invalid_argument) a `dir` that holds a database or anything else.
+Status WriteNewDatabase(const std::string& dir, const Store& store, uint64_t seq, const Options& options = {});
 
 // The "format" and "version" of an export document.
 inline constexpr std::string_view kExportFormat = "kin-export";
@@ -95,7 +98,7 @@ Result<std::string> ExportJson(const Database& db, const ProgressFn& progress = 
 Result<std::unique_ptr<Store>> StoreFromExport(const std::string& json, const ProgressFn& progress = {});
 
 // Creates a new database in `dir` from an export document, durably (a snapshot at
-// sequence 0 and an empty journal), then opens it once with `options` to check it.
+// sequence 0 and an empty journal), as WriteNewDatabase does.
 Status ImportJson(const std::string& dir, const std::string& json, const Options& options = {},
                   const ProgressFn& progress = {});
 

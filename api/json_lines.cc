@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <span>
 
 #include "api/limits.h"
+#include "api/request_reader.h"
 
 namespace kin {
 
@@ -13,59 +15,83 @@ std::string Quote(const std::string& s) { return Json(s).dump(-1, ' ', false, Js
 
 constexpr size_t kNoCall = SIZE_MAX;
 
+// The answer line; a message is cut to kMaxMessageBytes, whatever produced it.
 // `failed_call`: the index of a transaction's call that failed, or kNoCall.
-std::string Respond(const Json* id, const Result<std::string>& r, size_t failed_call = kNoCall) {
+std::string Respond(const Json* id, Result<std::string>&& r, size_t failed_call = kNoCall) {
   std::string out = "{";
   if (id) out += "\"id\":" + id->dump(-1, ' ', false, Json::error_handler_t::replace) + ",";
-  if (r.ok()) return out + "\"ok\":true,\"result\":" + r.value() + "}";
-  out += "\"ok\":false,\"error\":{\"type\":\"" + std::string(ErrorTypeName(r.status().type())) +
-         "\",\"message\":" + Quote(r.status().message());
+  if (r.ok()) {
+    std::string& result = r.value();
+    out.reserve(out.size() + result.size() + 22);
+    out += "\"ok\":true,\"result\":";
+    out += result;
+    std::string().swap(result);
+    return out += "}";
+  }
+  const Status status = api::BoundMessage(r.status());
+  out += "\"ok\":false,\"error\":{\"type\":\"" + std::string(ErrorTypeName(status.type())) +
+         "\",\"message\":" + Quote(status.message());
   if (failed_call != kNoCall) out += ",\"call\":" + std::to_string(failed_call);
   return out + "}}";
 }
 
-Result<CallRequest> ReadCall(const Json& j) {
+// The call's method and arguments, moved out of `j` (the request is not kept twice).
+Result<CallRequest> ReadCall(Json& j) {
   if (!j.is_object()) return Status::InvalidArgument("A call is an object {\"call\": \"method\", \"args\": [...]}");
   auto call = j.find("call");
   if (call == j.end() || !call->is_string())
     return Status::InvalidArgument("A request needs \"call\" (a method name) or \"transaction\"");
-  CallRequest req(call->get<std::string>());
   auto args = j.find("args");
-  if (args != j.end()) {
-    if (!args->is_array()) return Status::InvalidArgument("\"args\" must be an array of the method's arguments");
-    req = CallRequest(std::move(req.method), *args);
-  }
+  if (args != j.end() && !args->is_array())
+    return Status::InvalidArgument("\"args\" must be an array of the method's arguments");
   for (const auto& [key, v] : j.items())
     if (key != "call" && key != "args" && key != "id")
-      return Status::InvalidArgument("Unknown request field \"" + key + "\"");
+      return Status::InvalidArgument("Unknown request field \"" + api::QuoteInput(key) + "\"");
+  CallRequest req(std::move(call->get_ref<std::string&>()));
+  if (args != j.end()) req = CallRequest(std::move(req.method), std::move(*args));
   return req;
 }
 
-Result<std::string> Dispatch(Database& db, const Json& j, size_t* failed_call) {
+// Releases the arguments of calls when it goes (api::ReleaseJson): each request's
+// arguments are held by it alone.
+struct ReleasedArgs {
+  std::span<CallRequest> calls;
+  ~ReleasedArgs() {
+    for (auto& call : calls)
+      if (call.args && call.args.use_count() == 1) api::ReleaseJson(const_cast<Json&>(*call.args));
+  }
+};
+
+Result<std::string> Dispatch(Database& db, Json& j, size_t* failed_call) {
   if (!j.is_object()) return Status::InvalidArgument("A request line must be a JSON object");
   auto tx = j.find("transaction");
   if (tx == j.end()) {
     KIN_ASSIGN_OR_RETURN(CallRequest req, ReadCall(j));
+    ReleasedArgs release{std::span<CallRequest>(&req, 1)};
     return db.CallText(req.method, req.arguments());
   }
   if (!tx->is_array()) return Status::InvalidArgument("\"transaction\" must be an array of calls");
   for (const auto& [key, v] : j.items())
-    if (key != "transaction" && key != "id") return Status::InvalidArgument("Unknown request field \"" + key + "\"");
+    if (key != "transaction" && key != "id")
+      return Status::InvalidArgument("Unknown request field \"" + api::QuoteInput(key) + "\"");
   std::vector<CallRequest> calls;
-  for (const auto& c : *tx) {
+  calls.reserve(tx->size());
+  ReleasedArgs release{calls};
+  for (auto& c : *tx) {
     auto req = ReadCall(c);
     if (!req.ok()) {
       *failed_call = calls.size();
       return req.status();
     }
     calls.push_back(std::move(req).value());
+    release.calls = calls;
   }
   return db.TransactionText(calls, failed_call);
 }
 
 }  // namespace
 
-std::string ErrorResponse(const Status& status) { return Respond(nullptr, status); }
+std::string ErrorResponse(const Status& status) { return Respond(nullptr, Status(status)); }
 
 bool ParseJsonText(std::string_view text, Json* out, JsonSyntaxError* error) {
   try {
@@ -96,30 +122,27 @@ std::string HandleRequestLine(Database& db, std::string_view line) {
 
 std::string HandleRequestLine(Database& db, std::string_view line, bool* ok) {
   *ok = false;
-  // The limits come before the parse: nothing is built from an oversized line.
-  if (Status s = api::CheckRequestLineSize(line.size()); !s.ok()) return Respond(nullptr, s);
-  if (Status s = api::CheckJsonDepth(line); !s.ok()) return Respond(nullptr, s);
-  Json j;
-  JsonSyntaxError syntax;
-  if (!ParseJsonText(line, &j, &syntax))
-    return Respond(nullptr, Status::InvalidArgument("The request is not valid JSON at " +
-                                                    DescribePosition(line, syntax.offset) + ": " + syntax.reason));
+  // The limits come before the parse: nothing is built from a line past them.
+  Result<Json> parsed = api::ParseRequestLine(line);
+  if (!parsed.ok()) return Respond(nullptr, parsed.status());
+  Json& j = parsed.value();
   const Json* id = nullptr;
   if (j.is_object()) {
     auto it = j.find("id");
     if (it != j.end()) id = &*it;
   }
   size_t failed_call = kNoCall;
-  auto run = [&]() -> Result<std::string> {
-    try {
-      return Dispatch(db, j, &failed_call);
-    } catch (const std::exception& e) {
-      return Status::InvalidArgument(std::string("Malformed request: ") + e.what());
-    }
-  };
-  Result<std::string> r = run();
-  *ok = r.ok();
-  return Respond(id, r, r.ok() ? kNoCall : failed_call);
+  std::string response;
+  try {
+    Result<std::string> r = Dispatch(db, j, &failed_call);
+    *ok = r.ok();
+    response = Respond(id, std::move(r), *ok ? kNoCall : failed_call);
+  } catch (const std::exception& e) {
+    *ok = false;
+    response = Respond(id, Status::InvalidArgument(std::string("Malformed request: ") + e.what()));
+  }
+  api::ReleaseJson(j);
+  return response;
 }
 
 }  // namespace kin

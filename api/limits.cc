@@ -16,6 +16,33 @@ Status TooDeep() {
 
 }  // namespace
 
+namespace {
+
+// The length of the longest prefix of text[0, n) that does not end inside a UTF-8
+// character (continuation bytes are 10xxxxxx).
+size_t CharacterBoundary(std::string_view text, size_t n) {
+  while (n > 0 && n < text.size() && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+  return n;
+}
+
+}  // namespace
+
+std::string QuoteInput(std::string_view text) {
+  if (text.size() <= kMaxQuotedInputBytes) return std::string(text);
+  return std::string(text.substr(0, CharacterBoundary(text, kMaxQuotedInputBytes))) + "... (" +
+         std::to_string(text.size()) + " bytes)";
+}
+
+Status BoundMessage(Status status) {
+  if (status.ok() || status.message().size() <= kMaxMessageBytes) return status;
+  const std::string& m = status.message();
+  const size_t head = CharacterBoundary(m, kMaxMessageBytes / 2);
+  size_t tail_from = m.size() - kMaxMessageBytes / 4;
+  while (tail_from < m.size() && (static_cast<unsigned char>(m[tail_from]) & 0xC0) == 0x80) ++tail_from;
+  return Status::Error(status.type(), m.substr(0, head) + "... (" + std::to_string(tail_from - head) +
+                                          " bytes cut) ..." + m.substr(tail_from));
+}
+
 Status CheckRequestLineSize(size_t bytes) {
   if (bytes <= kMaxRequestLineBytes) return Status::Ok();
   return Status::InvalidArgument("The request line is longer than " + std::to_string(kMaxRequestLineBytes) + " bytes");
@@ -42,13 +69,19 @@ Status CheckJsonDepth(std::string_view text) {
 
 Status CheckJsonDepth(const nlohmann::ordered_json& json) {
   if (!json.is_structured()) return Status::Ok();
-  std::vector<std::pair<const nlohmann::ordered_json*, size_t>> pending{{&json, 1}};
-  while (!pending.empty()) {
-    auto [node, depth] = pending.back();
-    pending.pop_back();
-    if (depth > kMaxJsonDepth) return TooDeep();
-    for (const auto& child : *node)
-      if (child.is_structured()) pending.emplace_back(&child, depth + 1);
+  // A path of iterators, one per open level: memory in the depth, not the size.
+  using It = nlohmann::ordered_json::const_iterator;
+  std::vector<std::pair<It, It>> path{{json.cbegin(), json.cend()}};
+  while (!path.empty()) {
+    auto& [it, end] = path.back();
+    if (it == end) {
+      path.pop_back();
+      continue;
+    }
+    const nlohmann::ordered_json& child = *it++;
+    if (!child.is_structured()) continue;
+    if (path.size() + 1 > kMaxJsonDepth) return TooDeep();
+    path.emplace_back(child.cbegin(), child.cend());
   }
   return Status::Ok();
 }

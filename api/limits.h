@@ -6,6 +6,7 @@
 // of the process that embeds the database. Stateless; thread-safe.
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -48,7 +49,22 @@ inline constexpr size_t kMaxFilterDepth = 32;
 inline constexpr size_t kMaxRegexBytes = size_t{16} << 10;
 inline constexpr size_t kMaxRegexMemory = size_t{2} << 20;
 
+// Bytes of user input an error message quotes: a longer name, id or value is shown
+// by its first bytes and its length. Messages as a whole are kept under
+// kMaxMessageBytes (the middle of a longer one is cut).
+inline constexpr size_t kMaxQuotedInputBytes = 200;
+inline constexpr size_t kMaxMessageBytes = 1024;
+
 namespace api {
+
+// `text` for an error message: as it is when short, else its first
+// kMaxQuotedInputBytes bytes (cut at a character boundary) and
+// "... (N bytes)".
+std::string QuoteInput(std::string_view text);
+
+// `status` with its message cut to kMaxMessageBytes: its head and its tail are
+// kept, the middle replaced by "... (N bytes cut) ...". Ok stays ok.
+Status BoundMessage(Status status);
 
 // invalid_argument when a request line of `bytes` bytes is over kMaxRequestLineBytes.
 Status CheckRequestLineSize(size_t bytes);

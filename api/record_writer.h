@@ -19,6 +19,7 @@
 #include "api/json_dom_writer.h"
 #include "api/operations.h"
 #include "api/query.h"
+#include "api/value_json.h"
 #include "core/store.h"
 
 namespace kin::api {
@@ -68,28 +69,44 @@ namespace rapidjson {
 // RapidJSON's Writer copies a string one character at a time, checking each for
 // escaping; this copies each run of characters that need none in one go (the same
 // escape rule: control characters, '"' and '\\'). Most strings are one run.
+// Non-ASCII characters are copied when they are well-formed UTF-8; any other byte
+// (text that passed a file's checksum but is not UTF-8) is written as U+FFFD, so
+// the output is always valid JSON (WriteString reserved 6 bytes per byte).
 template <>
 inline bool Writer<kin::api::StringOutput>::ScanWriteUnescapedString(StringStream& is, size_t length) {
   const char* p = is.src_;
   const char* const end = is.head_ + length;
-  const char* const run = p;
+  while (true) {
+    const char* const run = p;
 #if defined(__SSE2__)
-  // 16 bytes at a time: the first byte that is '"', '\\' or below 0x20 ends the run.
-  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), control = _mm_set1_epi8(0x1F);
-  while (end - p >= 16) {
-    const __m128i s = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(s, quote), _mm_cmpeq_epi8(s, backslash)),
-                                     _mm_cmpeq_epi8(_mm_max_epu8(s, control), control));  // s <= 0x1F
-    if (const int mask = _mm_movemask_epi8(hit)) {
-      p += __builtin_ctz(static_cast<unsigned>(mask));
-      break;
+    // 16 bytes at a time: the first byte that is '"', '\\', below 0x20 or above 0x7F ends the run.
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), control = _mm_set1_epi8(0x1F);
+    while (end - p >= 16) {
+      const __m128i s = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(s, quote), _mm_cmpeq_epi8(s, backslash)),
+                                       _mm_cmpeq_epi8(_mm_max_epu8(s, control), control));  // s <= 0x1F
+      if (const int mask = _mm_movemask_epi8(hit) | _mm_movemask_epi8(s)) {  // the sign bit: s > 0x7F
+        p += __builtin_ctz(static_cast<unsigned>(mask));
+        break;
+      }
+      p += 16;
     }
-    p += 16;
-  }
 #endif
-  // The tail (or, after a hit, nothing: *p is the byte to escape).
-  while (p != end && static_cast<unsigned char>(*p) >= 0x20 && *p != '"' && *p != '\\') ++p;
-  os_->PutUnchecked(run, static_cast<size_t>(p - run));  // Writer::WriteString reserved room for it
+    // The tail (or, after a hit, nothing: *p ends the run).
+    while (p != end && static_cast<unsigned char>(*p) >= 0x20 && static_cast<unsigned char>(*p) < 0x80 && *p != '"' &&
+           *p != '\\')
+      ++p;
+    os_->PutUnchecked(run, static_cast<size_t>(p - run));  // Writer::WriteString reserved room for it
+    if (p == end || static_cast<unsigned char>(*p) < 0x80) break;
+    const size_t n = kin::api::Utf8SequenceLength(reinterpret_cast<const unsigned char*>(p), static_cast<size_t>(end - p));
+    if (n != 0) {
+      os_->PutUnchecked(p, n);
+      p += n;
+    } else {
+      os_->PutUnchecked("\xEF\xBF\xBD", 3);  // U+FFFD, the replacement character
+      ++p;
+    }
+  }
   is.src_ = p;
   return p != end;
 }

@@ -268,26 +268,20 @@ Value MergeMetadata(const Value& current, const Json& patch) {
 
 // ---- nlohmann's text without nlohmann's DOM ----------------------------------------
 
-namespace {
-
-// The length of the well-formed UTF-8 sequence of a non-ASCII character at p[0]
-// (Unicode's table 3-7, which nlohmann's decoder accepts exactly), or 0.
-size_t Utf8SequenceLength(const unsigned char* p, size_t left) {
-  auto in = [](unsigned char c, unsigned char lo, unsigned char hi) { return c >= lo && c <= hi; };
-  const unsigned char c = p[0];
-  if (in(c, 0xC2, 0xDF)) return left >= 2 && in(p[1], 0x80, 0xBF) ? 2 : 0;
-  if (in(c, 0xE0, 0xEF)) {
-    const unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-    return left >= 3 && in(p[1], lo, hi) && in(p[2], 0x80, 0xBF) ? 3 : 0;
+size_t Utf8Prefix(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  size_t i = 0;
+  while (i < s.size()) {
+    if (p[i] < 0x80) {
+      ++i;
+      continue;
+    }
+    const size_t len = Utf8SequenceLength(p + i, s.size() - i);
+    if (len == 0) return i;
+    i += len;
   }
-  if (in(c, 0xF0, 0xF4)) {
-    const unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-    return left >= 4 && in(p[1], lo, hi) && in(p[2], 0x80, 0xBF) && in(p[3], 0x80, 0xBF) ? 4 : 0;
-  }
-  return 0;
+  return i;
 }
-
-}  // namespace
 
 bool AppendJsonString(std::string_view s, std::string* out) {
   static const char kHex[] = "0123456789abcdef";

@@ -1,5 +1,6 @@
 #include "persistence/snapshot_image.h"
 
+#include <rapidjson/reader.h>
 #include <boost/archive/binary_iarchive.hpp>
 #include <boost/archive/binary_oarchive.hpp>
 #include <boost/serialization/tracking.hpp>
@@ -96,8 +97,25 @@ class ImageReader {
         return Value::Text(Bytes(n), n);
       }
       case ValueType::kDateTime: return Value::Time(Timestamp{Get<int64_t>()});
-      case ValueType::kDecimal: return Value::Dec(Decimal{String()});
-      case ValueType::kJson: return Value::Json(JsonText{String()});
+      case ValueType::kDecimal: {
+        // Written into JSON output as it is: only the characters of a number.
+        std::string text = String();
+        if (text.empty() || text.find_first_not_of("+-.0123456789eE") != std::string::npos)
+          throw DecodeError("a bigNumber value that is not a decimal number");
+        return Value::Dec(Decimal{std::move(text)});
+      }
+      case ValueType::kJson: {
+        // Written into JSON output as it is: it must be JSON, in UTF-8.
+        std::string text = String();
+        rapidjson::Reader reader;
+        rapidjson::BaseReaderHandler<> ignore;
+        rapidjson::StringStream in(text.c_str());
+        if (text.find('\0') != std::string::npos ||
+            !reader.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseStopWhenDoneFlag>(in, ignore) ||
+            in.Tell() != text.size())
+          throw DecodeError("a json value that is not JSON text in UTF-8");
+        return Value::Json(JsonText{std::move(text)});
+      }
       case ValueType::kStringList: {
         uint64_t n = Count(8, "list");  // each element takes at least its 8-byte length
         StringList list(n);

@@ -14,6 +14,7 @@
 #include "api/export.h"
 #include "persistence/file_util.h"
 #include "tools/commands.h"
+#include "tools/output_file.h"
 #include "tools/progress.h"
 
 namespace kin::tools {
@@ -29,12 +30,9 @@ int RunExport(const ExportOptions& options) {
   if (!json.ok()) return Fail("export", json.status());
   if (!state->notice.empty()) std::fprintf(stderr, "kin export: note: the journal ends in a torn tail, not exported: %s",
                                            state->notice.c_str());
-  if (options.out == "-") {
-    std::fwrite(json->data(), 1, json->size(), stdout);
-    return std::fflush(stdout) == 0 ? kExitOk : Fail("export", "cannot write standard output");
-  }
-  Status written = persistence::WriteFileAtomically(options.out, *json);
+  Status written = WriteOutput(options.out, *json);
   if (!written.ok()) return Fail("export", written);
+  if (options.out == "-") return kExitOk;
   uint64_t records = 0, links = 0;
   const Schema& schema = state->store->schema();
   for (const auto& m : schema.models()) records += state->store->Count(m.id);

@@ -7,6 +7,7 @@
 //   #2 put Product p1 {title: "Shirt", store_id: "s1", created_at: "...", ...}
 //   #3 link Product.orders p1 -> o1
 
+#include <cstdarg>
 #include <cstdio>
 #include <filesystem>
 
@@ -15,6 +16,7 @@
 #include "persistence/change_set_codec.h"
 #include "persistence/file_util.h"
 #include "persistence/journal_format.h"
+#include "persistence/recovery.h"
 #include "tools/commands.h"
 #include "tools/progress.h"
 
@@ -123,55 +125,107 @@ OJson StepJson(const Schema& schema, const ChangeStep& step) {
 
 std::string FileName(const std::string& path) { return std::filesystem::path(path).filename().string(); }
 
-// Reports an unreadable segment and remembers the failure.
-auto SegmentError(const char* command, bool* failed) {
-  return [command, failed](const std::string&, const Status& s) {
-    Fail(command, s);
-    *failed = true;
-  };
+// What one pass over the journal prints: on standard output and standard error,
+// and whether it found damage.
+struct Pass {
+  std::string out, err;
+  std::string damage;  // what it found wrong: what must repeat before it is believed
+  bool failed = false;
+
+  void Print(const char* format, ...) __attribute__((format(printf, 2, 3))) {
+    va_list args;
+    va_start(args, format);
+    char buf[512];
+    va_list copy;
+    va_copy(copy, args);
+    const int n = std::vsnprintf(buf, sizeof buf, format, copy);
+    va_end(copy);
+    if (n >= 0 && static_cast<size_t>(n) < sizeof buf) {
+      out.append(buf, static_cast<size_t>(n));
+    } else if (n >= 0) {
+      std::string big(static_cast<size_t>(n) + 1, '\0');
+      std::vsnprintf(big.data(), big.size(), format, args);
+      out.append(big.data(), static_cast<size_t>(n));
+    }
+    va_end(args);
+  }
+  void Problem(const char* command, const std::string& message) {
+    err += std::string("kin ") + command + ": " + message + "\n";
+    damage += message + "\n";
+    failed = true;
+  }
+};
+
+// Runs `pass` over the journal of `db` and prints what it found. The database may
+// be in use by another process, and a write in flight can look like damage to a
+// reader: a pass that finds damage is repeated, and damage is printed only when two
+// passes over the same files agree on it (as kin verify does).
+int Settled(const std::string& db, const std::function<Pass()>& pass) {
+  constexpr int kMaxPasses = 20;
+  Pass last;
+  std::string last_files;
+  for (int attempt = 1;; ++attempt) {
+    auto listed = persistence::ListDatabaseFiles(db);
+    std::string files = listed.ok() ? *listed : listed.status().message();
+    Pass p = pass();
+    const bool agree = attempt > 1 && p.damage == last.damage && files == last_files;
+    if (!p.failed || agree || attempt >= kMaxPasses) {
+      std::fwrite(p.out.data(), 1, p.out.size(), stdout);
+      std::fflush(stdout);
+      std::fwrite(p.err.data(), 1, p.err.size(), stderr);
+      return p.failed ? kExitFailure : kExitOk;
+    }
+    last = std::move(p);
+    last_files = std::move(files);
+  }
 }
 
 }  // namespace
 
 int RunJournalList(const JournalListOptions& options) {
-  std::shared_ptr<const Schema> schema;
   auto loaded = api::LoadStoredSchema(options.db);
   if (!loaded.ok()) return Fail("journal list", loaded.status());
-  schema = std::move(loaded).value();
-  bool failed = false;
-  uint64_t segments = 0, records = 0, bytes = 0;
-  auto listed = persistence::ListSegments(options.db + "/journal");
-  size_t count = listed.ok() ? listed->size() : 0;
-  Status s = ForEachSegment(
-      options.db,
-      [&](const SegmentView& seg) {
-        ++segments;
-        records += seg.scan.frames.size();
-        // A clean segment counts up to its last record: space the writer reserved
-        // after it (zeros; see FORMAT.md) holds nothing.
-        const size_t used = seg.scan.bad_offset == UINT64_MAX ? seg.scan.valid_end : seg.bytes.size();
-        bytes += used;
-        std::printf("%s  first_seq %llu  records %zu  bytes %zu\n", FileName(seg.file.path).c_str(),
-                    static_cast<unsigned long long>(seg.file.first_seq), seg.scan.frames.size(), used);
-        if (options.verbose) {
-          for (const auto& f : seg.scan.frames) {
-            auto cs = persistence::DecodeChangeSet(f.payload, *schema);
-            std::string steps = cs.ok() ? std::to_string(cs->steps.size()) : "? (" + cs.status().message() + ")";
-            if (!cs.ok()) failed = true;
-            std::printf("  #%llu  offset %llu  payload %zu  steps %s\n", static_cast<unsigned long long>(f.seq),
-                        static_cast<unsigned long long>(f.offset), f.payload.size(), steps.c_str());
+  const std::shared_ptr<const Schema> schema = std::move(loaded).value();
+  return Settled(options.db, [&] {
+    Pass pass;
+    uint64_t segments = 0, records = 0, bytes = 0;
+    auto listed = persistence::ListSegments(options.db + "/journal");
+    size_t count = listed.ok() ? listed->size() : 0;
+    Status s = ForEachSegment(
+        options.db,
+        [&](const SegmentView& seg) {
+          ++segments;
+          records += seg.scan.frames.size();
+          // A clean segment counts up to its last record: space the writer reserved
+          // after it (zeros; see FORMAT.md) holds nothing.
+          const size_t used = seg.scan.bad_offset == UINT64_MAX ? seg.scan.valid_end : seg.bytes.size();
+          bytes += used;
+          pass.Print("%s  first_seq %llu  records %zu  bytes %zu\n", FileName(seg.file.path).c_str(),
+                     static_cast<unsigned long long>(seg.file.first_seq), seg.scan.frames.size(), used);
+          if (options.verbose) {
+            for (const auto& f : seg.scan.frames) {
+              auto cs = persistence::DecodeChangeSet(f.payload, *schema);
+              std::string steps = cs.ok() ? std::to_string(cs->steps.size()) : "? (" + cs.status().message() + ")";
+              if (!cs.ok()) pass.failed = true, pass.damage += steps + "\n";
+              pass.Print("  #%llu  offset %llu  payload %zu  steps %s\n", static_cast<unsigned long long>(f.seq),
+                         static_cast<unsigned long long>(f.offset), f.payload.size(), steps.c_str());
+            }
           }
-        }
-        for (const auto& problem : SegmentProblems(seg, segments == count)) {
-          std::printf("  damaged: %s\n", problem.c_str());
-          failed = true;
-        }
-      },
-      SegmentError("journal list", &failed));
-  if (!s.ok()) return Fail("journal list", s);
-  std::printf("%s, %s, %s\n", Plural(segments, "segment").c_str(), Plural(records, "record").c_str(),
-              Plural(bytes, "byte").c_str());
-  return failed ? kExitFailure : kExitOk;
+          for (const auto& problem : SegmentProblems(seg, segments == count)) {
+            pass.Print("  damaged: %s\n", problem.c_str());
+            pass.damage += problem + "\n";
+            pass.failed = true;
+          }
+        },
+        [&](const std::string&, const Status& st) { pass.Problem("journal list", st.message()); });
+    if (!s.ok()) {
+      pass.Problem("journal list", s.message());
+      return pass;
+    }
+    pass.Print("%s, %s, %s\n", Plural(segments, "segment").c_str(), Plural(records, "record").c_str(),
+               Plural(bytes, "byte").c_str());
+    return pass;
+  });
 }
 
 int RunJournalDump(const JournalDumpOptions& options) {
@@ -179,41 +233,39 @@ int RunJournalDump(const JournalDumpOptions& options) {
   auto loaded = api::LoadStoredSchema(options.db);
   if (!loaded.ok()) return Fail("journal dump", loaded.status());
   const Schema& schema = **loaded;
-  bool failed = false;
-  size_t count = 0, index = 0;
-  if (auto listed = persistence::ListSegments(options.db + "/journal"); listed.ok()) count = listed->size();
-  Status s = ForEachSegment(
-      options.db,
-      [&](const SegmentView& seg) {
-        ++index;
-        for (const auto& f : seg.scan.frames) {
-          if (f.seq < options.from || f.seq > options.to) continue;
-          auto cs = persistence::DecodeChangeSet(f.payload, schema);
-          if (!cs.ok()) {
-            Fail("journal dump", seg.file.path + " at offset " + std::to_string(f.offset) + ": record " +
-                                     std::to_string(f.seq) + ": " + cs.status().message());
-            failed = true;
-            continue;
+  return Settled(options.db, [&] {
+    Pass pass;
+    size_t count = 0, index = 0;
+    if (auto listed = persistence::ListSegments(options.db + "/journal"); listed.ok()) count = listed->size();
+    Status s = ForEachSegment(
+        options.db,
+        [&](const SegmentView& seg) {
+          ++index;
+          for (const auto& f : seg.scan.frames) {
+            if (f.seq < options.from || f.seq > options.to) continue;
+            auto cs = persistence::DecodeChangeSet(f.payload, schema);
+            if (!cs.ok()) {
+              pass.Problem("journal dump", seg.file.path + " at offset " + std::to_string(f.offset) + ": record " +
+                                               std::to_string(f.seq) + ": " + cs.status().message());
+              continue;
+            }
+            if (options.json) {
+              OJson steps = OJson::array();
+              for (const auto& step : cs->steps) steps.push_back(StepJson(schema, step));
+              pass.out += OJson{{"seq", f.seq}, {"file", FileName(seg.file.path)}, {"offset", f.offset}, {"steps", steps}}
+                              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                          "\n";
+            } else {
+              for (const auto& step : cs->steps)
+                pass.out += "#" + std::to_string(f.seq) + " " + StepText(schema, step) + "\n";
+            }
           }
-          std::string out;
-          if (options.json) {
-            OJson steps = OJson::array();
-            for (const auto& step : cs->steps) steps.push_back(StepJson(schema, step));
-            out = OJson{{"seq", f.seq}, {"file", FileName(seg.file.path)}, {"offset", f.offset}, {"steps", steps}}
-                      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-          } else {
-            for (const auto& step : cs->steps) out += "#" + std::to_string(f.seq) + " " + StepText(schema, step) + "\n";
-          }
-          std::fwrite(out.data(), 1, out.size(), stdout);
-        }
-        for (const auto& problem : SegmentProblems(seg, index == count)) {
-          Fail("journal dump", problem);
-          failed = true;
-        }
-      },
-      SegmentError("journal dump", &failed));
-  if (!s.ok()) return Fail("journal dump", s);
-  return failed ? kExitFailure : kExitOk;
+          for (const auto& problem : SegmentProblems(seg, index == count)) pass.Problem("journal dump", problem);
+        },
+        [&](const std::string&, const Status& st) { pass.Problem("journal dump", st.message()); });
+    if (!s.ok()) pass.Problem("journal dump", s.message());
+    return pass;
+  });
 }
 
 }  // namespace kin::tools

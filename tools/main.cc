@@ -115,7 +115,7 @@ int main(int argc, char** argv) {
 
   ImportOptions import_opts;
   auto* import_cmd = app.add_subcommand("import", "Create a new database from a JSON export");
-  AddDb(import_cmd, &import_opts.db, "New database directory (must not hold a database)");
+  AddDb(import_cmd, &import_opts.db, "New database directory (absent or empty; built aside and renamed into place)");
   import_cmd->add_option("--in", import_opts.in, "Export file, or - for standard input (default)");
   import_cmd->add_option("--sync", import_opts.sync, "Journal sync policy of the new database: always, interval, none")
       ->check(CLI::IsMember({"always", "interval", "none"}));
@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
   auto* restore_cmd = app.add_subcommand(
       "restore", "Point-in-time restore: a snapshot plus the journal up to a record, as a new database");
   restore_cmd->add_option("snapshot", restore.snapshot, "Snapshot file to start from")->required();
-  AddDb(restore_cmd, &restore.db, "New database directory (must not hold a database)");
+  AddDb(restore_cmd, &restore.db, "New database directory (absent or empty; built aside and renamed into place)");
   restore_cmd->add_option("--to", restore.to, "Last journal record to apply (default: all of them)");
   restore_cmd->add_option("--from-db", restore.from_db,
                           "Database whose journal is replayed (default: the one the snapshot is in)");

@@ -15,6 +15,11 @@
 // primary-key order, and unique indexes (no two live records share a key).
 // "links" counts each relationship edge once: a set foreign key, or an automatic
 // manyToMany link.
+//
+// The database may be in use by another process: the state is read through
+// persistence's recovery (persistence/recovery.h), and since a write in flight can
+// look like damage to a reader, a pass that finds problems is repeated, and the
+// problems are printed only when two passes over the same files agree on them.
 
 #include <algorithm>
 #include <cstdio>
@@ -22,6 +27,7 @@
 
 #include "api/export.h"
 #include "persistence/change_set_codec.h"
+#include "persistence/recovery.h"
 #include "persistence/snapshot.h"
 #include "tools/commands.h"
 #include "tools/progress.h"
@@ -165,61 +171,79 @@ void CheckJournal(const std::string& db, const Schema& schema, uint64_t snapshot
   if (!s.ok()) problems->push_back(s.message());
 }
 
+// The most passes verify makes while the files keep changing under it.
+constexpr int kMaxPasses = 20;
+
+// One reading of the files and the state they recover to.
+struct Pass {
+  std::vector<std::string> problems;
+  Counts counts;
+  bool loaded = true;  // the state was rebuilt (its snapshot loads)
+  bool partial = false;  // only up to a journal record that does not apply
+  uint64_t last_seq = 0;
+};
+
+Pass VerifyOnce(const std::string& db, const std::shared_ptr<const Schema>& schema, const std::string& schema_text,
+                Progress* progress) {
+  Pass pass;
+  CheckSnapshots(db, schema_text, &pass.problems);
+  // Recover the state as opening would, read-only (persistence/recovery.h).
+  persistence::RecoveryOptions recovery;
+  recovery.keep_partial = true;
+  recovery.progress = [&](uint64_t replayed) { progress->Update(replayed, 0); };
+  auto state = persistence::ReadDatabase(db, schema, recovery);
+  if (!state.ok()) {
+    pass.loaded = false;  // reported by CheckSnapshots, or here when only the records are bad
+    if (std::find(pass.problems.begin(), pass.problems.end(), state.status().message()) == pass.problems.end())
+      pass.problems.push_back(state.status().message());
+    CheckJournal(db, *schema, 0, &pass.problems);
+    return pass;
+  }
+  CheckJournal(db, *schema, state->report.snapshot_seq, &pass.problems);
+  pass.partial = !state->report.problem.ok();
+  if (pass.partial && pass.problems.empty()) pass.problems.push_back(state->report.problem.message());
+  pass.last_seq = state->report.last_seq;
+  pass.counts = CheckStore(*state->store, &pass.problems, progress);
+  return pass;
+}
+
 }  // namespace
 
 int RunVerify(const VerifyOptions& options) {
   std::string schema_text;
   auto schema = api::LoadStoredSchema(options.db, &schema_text);
   if (!schema.ok()) return Fail("verify", schema.status());
-  std::vector<std::string> problems;
-  CheckSnapshots(options.db, schema_text, &problems);
-
-  // Recover the state as opening would, read-only.
-  Store store(*schema);
-  bool loaded = true;
-  uint64_t snapshot_seq = 0, last_seq = 0;
-  auto snapshots = persistence::ListSnapshots(options.db + "/snapshots");
-  if (snapshots.ok() && !snapshots->empty()) {
-    auto snap = persistence::LoadSnapshot(snapshots->front().path, store);
-    if (snap.ok()) snapshot_seq = last_seq = snap->seq;
-    else loaded = false;  // reported by CheckSnapshots, or here when only the records are bad
-    if (!snap.ok() && std::find(problems.begin(), problems.end(), snap.status().message()) == problems.end())
-      problems.push_back(snap.status().message());
-  }
-  CheckJournal(options.db, **schema, snapshot_seq, &problems);
-  if (!loaded) {
-    for (const auto& p : problems) std::printf("problem: %s\n", p.c_str());
-    std::printf("verify: %zu problems; the state was not checked (its snapshot does not load)\n", problems.size());
-    return kExitFailure;
-  }
   Progress progress("verify");
-  persistence::ReplayOptions replay;
-  replay.repair = false;
-  replay.truncate_tail = false;
-  uint64_t replayed = 0;
-  auto report = persistence::ReplayJournal(options.db + "/journal", snapshot_seq, replay,
-                                           [&](uint64_t seq, std::string_view payload) -> Status {
-                                             KIN_ASSIGN_OR_RETURN(ChangeSet cs,
-                                                                  persistence::DecodeChangeSet(payload, **schema));
-                                             KIN_RETURN_IF_ERROR(store.Apply(cs));
-                                             last_seq = seq;
-                                             progress.Update(++replayed, 0);
-                                             return Status::Ok();
-                                           });
-  bool partial = !report.ok();
-  if (partial && problems.empty()) problems.push_back(report.status().message());
-  Counts counts = CheckStore(store, &problems, &progress);
+  // Another process may be writing the database: damage that is a write in flight
+  // is gone when the files are read again, real damage is not. A problem is
+  // reported when two passes over the same files agree on it.
+  Pass pass;
+  std::string files;
+  for (int attempt = 1;; ++attempt) {
+    auto listed = persistence::ListDatabaseFiles(options.db);
+    if (!listed.ok()) return Fail("verify", listed.status());
+    Pass again = VerifyOnce(options.db, *schema, schema_text, &progress);
+    const bool agree = attempt > 1 && again.problems == pass.problems && *listed == files;
+    pass = std::move(again);
+    files = std::move(listed).value();
+    if (pass.problems.empty() || agree || attempt >= kMaxPasses) break;
+  }
   progress.Erase();
-  if (problems.empty()) {
-    std::printf("ok: %llu records, %llu links\n", static_cast<unsigned long long>(counts.records),
-                static_cast<unsigned long long>(counts.links));
+  if (pass.problems.empty()) {
+    std::printf("ok: %llu records, %llu links\n", static_cast<unsigned long long>(pass.counts.records),
+                static_cast<unsigned long long>(pass.counts.links));
     return kExitOk;
   }
-  for (const auto& p : problems) std::printf("problem: %s\n", p.c_str());
-  std::printf("verify: %zu problem%s (state checked %s record %llu: %llu records, %llu links)\n", problems.size(),
-              problems.size() == 1 ? "" : "s", partial ? "only up to" : "through",
-              static_cast<unsigned long long>(last_seq), static_cast<unsigned long long>(counts.records),
-              static_cast<unsigned long long>(counts.links));
+  for (const auto& p : pass.problems) std::printf("problem: %s\n", p.c_str());
+  if (!pass.loaded) {
+    std::printf("verify: %zu problems; the state was not checked (its snapshot does not load)\n",
+                pass.problems.size());
+    return kExitFailure;
+  }
+  std::printf("verify: %zu problem%s (state checked %s record %llu: %llu records, %llu links)\n", pass.problems.size(),
+              pass.problems.size() == 1 ? "" : "s", pass.partial ? "only up to" : "through",
+              static_cast<unsigned long long>(pass.last_seq), static_cast<unsigned long long>(pass.counts.records),
+              static_cast<unsigned long long>(pass.counts.links));
   return kExitFailure;
 }
 

@@ -504,3 +504,33 @@ TEST_CASE("a write's steps reach the journal as applied: a record created, delet
   CHECK(reopened->open_notice().empty());
   CHECK(Dump(*reopened) == live);
 }
+
+TEST_CASE("a failed open leaves no directory behind, and a database that was there untouched", "[persistence]") {
+  TempDir dir;
+  // No schema to create a database with: the directories it would have made are gone.
+  auto none = Database::Open(dir.Sub("a/b/c"));
+  REQUIRE_FALSE(none.ok());
+  CHECK(none.status().type() == ErrorType::kInvalidArgument);
+  CHECK_FALSE(stdfs::exists(dir.Sub("a")));
+  // A schema that does not load.
+  const std::string bad = R"({"models": {"User": {"properties": {"id": {"type": "nope"}}}}})";
+  CHECK_FALSE(Database::Open(dir.Sub("new"), bad).ok());
+  CHECK_FALSE(stdfs::exists(dir.Sub("new")));
+  // An empty directory that was there stays, empty.
+  stdfs::create_directories(dir.Sub("empty"));
+  CHECK_FALSE(Database::Open(dir.Sub("empty"), bad).ok());
+  CHECK_FALSE(Database::Open(dir.Sub("empty")).ok());
+  REQUIRE(stdfs::is_directory(dir.Sub("empty")));
+  CHECK(stdfs::is_empty(dir.Sub("empty")));
+  // A database that fails to open (a corrupt journal) keeps every file as it was.
+  SeedDatabase(dir);
+  const std::string segment = Segments(dir.Sub("orig")).front().path;
+  std::string bytes = FileBytes(segment);
+  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x55);
+  WriteBytes(segment, bytes);
+  auto damaged = TryOpen(dir.Sub("orig"));
+  REQUIRE_FALSE(damaged.ok());
+  CHECK(damaged.status().type() == ErrorType::kDatabaseError);
+  CHECK(FileBytes(segment) == bytes);
+  CHECK(stdfs::exists(dir.Sub("orig/schema.json")));
+}

@@ -401,3 +401,66 @@ TEST_CASE("a file's contents read through the mapping are its bytes; a missing f
   REQUIRE(fs.Remove(dir.Sub("some.bin")).ok());
   CHECK(some.value()->bytes() == bytes);
 }
+
+namespace kin::testing {
+namespace {
+
+// A database directory whose snapshot (correctly checksummed) holds Thing "t1"
+// with `label`, `metadata` and `price` as given, written straight through the Store.
+Result<std::unique_ptr<Database>> OpenWithThing(const TempDir& dir, Value label, Value metadata, Value price) {
+  auto schema = api::SchemaFromText(AllTypesSchemaText());
+  REQUIRE(schema.ok());
+  Store store(schema.value());
+  const ModelDef& thing = store.schema().model(store.schema().FindModel("Thing"));
+  std::vector<Value> v(thing.properties.size());
+  v[0] = Value::Text("t1");
+  v[thing.FindProperty("label")->slot.value] = std::move(label);
+  v[thing.FindProperty("metadata")->slot.value] = std::move(metadata);
+  v[thing.FindProperty("price")->slot.value] = std::move(price);
+  v[thing.FindProperty("active")->slot.value] = Value::Bool(true);
+  v[thing.FindProperty("status")->slot.value] = Value::Text("new");
+  v[thing.FindProperty("serial")->slot.value] = Value::Int(1);
+  v[thing.created_at.value] = v[thing.updated_at.value] = Value::Time(Timestamp{1000});
+  REQUIRE(store.Apply(PutStep{thing.id, v}).ok());
+  const std::string db = dir.Sub("db");
+  stdfs::create_directories(db + "/journal");
+  const std::string schema_text = api::SchemaDraftToJson(store.schema().draft()).dump(2) + "\n";
+  REQUIRE(persistence::WriteSnapshotFile(db + "/snapshots", 0, persistence::EncodeSnapshot(store, 0, schema_text)).ok());
+  WriteBytes(db + "/schema.json", schema_text);
+  return Database::Open(db);
+}
+
+}  // namespace
+
+TEST_CASE("text in a snapshot that is not UTF-8 is written as U+FFFD, never as invalid JSON", "[persistence]") {
+  TempDir dir;
+  auto db = OpenWithThing(dir, Value::Text("A\xff\xc3(\xe2\x98\x83 and more text to fill sixteen"),
+                          Value(), Value());
+  REQUIRE(db.ok());
+  auto text = (*db)->CallText("retrieveThing", Json::array({"t1"}));
+  REQUIRE(text.ok());
+  INFO(*text);
+  Json parsed = Json::parse(*text);  // throws on invalid UTF-8
+  CHECK(parsed["label"] == "A\xEF\xBF\xBD\xEF\xBF\xBD(\xe2\x98\x83 and more text to fill sixteen");
+}
+
+TEST_CASE("a json or bigNumber value in a snapshot that is not JSON text is a database_error", "[persistence]") {
+  for (const char* bad : {"{\"a\":", "{\"a\":\"\xff\"}", "[1] 2"}) {
+    TempDir dir;
+    INFO(bad);
+    auto db = OpenWithThing(dir, Value::Text("x"), Value::Json(JsonText{bad}), Value());
+    REQUIRE_FALSE(db.ok());
+    CHECK(db.status().type() == ErrorType::kDatabaseError);
+    CHECK_THAT(db.status().message(), Contains("a json value that is not JSON text in UTF-8"));
+  }
+  TempDir dir;
+  auto db = OpenWithThing(dir, Value::Text("x"), Value(), Value::Dec(Decimal{"1}, \"x\": {"}));
+  REQUIRE_FALSE(db.ok());
+  CHECK_THAT(db.status().message(), Contains("a bigNumber value that is not a decimal number"));
+  TempDir good;
+  auto fine = OpenWithThing(good, Value::Text("x"), Value::Json(JsonText{R"({"a":[1,"é"]})"}), Value::Dec(Decimal{"-12.5e3"}));
+  REQUIRE(fine.ok());
+  CHECK(Json::parse((*fine)->CallText("retrieveThing", Json::array({"t1"})).value())["metadata"]["a"][1] == "é");
+}
+
+}  // namespace kin::testing

@@ -3,18 +3,25 @@
 // with `kin exec`, and each test checks one behaviour through exit codes, output
 // and the files left behind.
 
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -78,6 +85,7 @@ class TempDir {
     fs::remove_all(path_, ec);
   }
   std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+  const std::string& path() const { return path_; }
 
  private:
   std::string path_;
@@ -294,6 +302,113 @@ TEST_CASE("kin import refuses a directory that already holds a database", "[tool
   CHECK(r.status == 1);
   CHECK_THAT(r.out, Catch::Matchers::Contains("already holds a database"));
   CHECK(ReadFile(OnlySegment(db)) == before);
+}
+
+TEST_CASE("kin import builds aside: a failed import leaves no directory, and an empty one is used", "[tools]") {
+  TempDir tmp;
+  const std::string db = SeedDatabase(tmp);
+  WriteFile(tmp / "export.json", Export(tmp, db));
+  WriteFile(tmp / "bad.json", R"({"format": "kin-export", "version": 1, "schema": {"models": {}}, "models": 3})");
+  Run bad = Kin("import --db " + Quote(tmp / "new") + " --in " + Quote(tmp / "bad.json"));
+  CHECK(bad.status == 1);
+  CHECK_FALSE(fs::exists(tmp / "new"));
+  fs::create_directories(tmp / "full");
+  WriteFile(tmp / "full/notes.txt", "mine");
+  Run full = Kin("import --db " + Quote(tmp / "full") + " --in " + Quote(tmp / "export.json"));
+  CHECK(full.status == 1);
+  CHECK_THAT(full.out, Catch::Matchers::Contains("is not an empty directory"));
+  CHECK(ReadFile(tmp / "full/notes.txt") == "mine");
+  fs::create_directories(tmp / "empty");
+  Run empty = Kin("import --db " + Quote(tmp / "empty") + " --in " + Quote(tmp / "export.json"));
+  INFO(empty.out);
+  REQUIRE(empty.status == 0);
+  CHECK(Export(tmp, tmp / "empty") == ReadFile(tmp / "export.json"));
+  for (const auto& e : fs::directory_iterator(tmp.path())) {
+    INFO(e.path());
+    CHECK(e.path().filename().string().find(".partial-") == std::string::npos);  // nothing left aside
+  }
+}
+
+TEST_CASE("kin import and kin restore killed at any moment leave nothing that a retry refuses", "[tools]") {
+  TempDir tmp;
+  const std::string db = tmp / "db";
+  std::string records;
+  for (int i = 0; i < 20000; ++i)
+    records += std::string(i ? "," : "") + R"({"id": "s)" + std::to_string(i) + R"(", "name": "store"})";
+  Exec(tmp, db, Fixture("seed"), {R"({"call": "createStores", "args": [[)" + records + "]]}"});
+  REQUIRE(Kin("snapshot --db " + Quote(db)).status == 0);
+  Exec(tmp, db, Fixture("seed"), {R"({"call": "createStores", "args": [{"id": "last"}]})"});
+  const std::string snapshot = db + "/snapshots/snapshot-00000000000000000001.snap";
+  const std::string exported = Export(tmp, db);
+  WriteFile(tmp / "export.json", exported);
+  std::mt19937 rng(Catch::rngSeed());
+  for (int round = 0; round < 6; ++round) {
+    const bool import = round % 2 == 0;
+    const std::string target = tmp / ("copy" + std::to_string(round));
+    INFO((import ? "import" : "restore") << " round " << round);
+    const std::vector<std::string> args =
+        import ? std::vector<std::string>{KIN_BINARY, "import", "--db", target, "--in", tmp / "export.json"}
+               : std::vector<std::string>{KIN_BINARY, "restore", snapshot, "--db", target};
+    std::fflush(nullptr);  // nothing buffered is written twice
+    pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      std::vector<char*> argv;
+      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      if (!std::freopen("/dev/null", "w", stdout)) _exit(100);
+      ::execv(KIN_BINARY, argv.data());
+      _exit(101);
+    }
+    // Whenever the kill lands (before, during or after the work), the outcome
+    // checked below is the same.
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 400)(rng)));
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    if (fs::exists(target)) {
+      CHECK(Kin("verify --db " + Quote(target)).status == 0);  // complete, or not there at all
+    } else {
+      std::string command = import ? "import --db " + Quote(target) + " --in " + Quote(tmp / "export.json")
+                                   : "restore " + Quote(snapshot) + " --db " + Quote(target);
+      Run retry = Kin(command);
+      INFO(retry.out);
+      REQUIRE(retry.status == 0);
+    }
+    CHECK(Export(tmp, target) == exported);
+  }
+}
+
+TEST_CASE("kin export --out writes through to devices and FIFOs and replaces only regular files", "[tools]") {
+  TempDir tmp;
+  const std::string db = SeedDatabase(tmp);
+  const std::string expected = Export(tmp, db);
+  // A FIFO: written straight through to its reader, and still a FIFO after.
+  REQUIRE(::mkfifo((tmp / "fifo").c_str(), 0600) == 0);
+  std::string received;
+  std::thread reader([&] { received = ReadFile(tmp / "fifo"); });
+  Run to_fifo = Kin("export --db " + Quote(db) + " --out " + Quote(tmp / "fifo"));
+  reader.join();
+  INFO(to_fifo.out);
+  CHECK(to_fifo.status == 0);
+  CHECK(received == expected);
+  CHECK(fs::is_fifo(tmp / "fifo"));
+  // A character device made with mknod (root only): still a device after.
+  if (::mknod((tmp / "null").c_str(), S_IFCHR | 0666, ::makedev(1, 3)) == 0) {
+    Run to_device = Kin("export --db " + Quote(db) + " --out " + Quote(tmp / "null"));
+    CHECK(to_device.status == 0);
+    CHECK(fs::is_character_file(tmp / "null"));
+  }
+  // A symbolic link to a regular file: the file is replaced, the link stays.
+  WriteFile(tmp / "target.json", "old");
+  fs::create_symlink(tmp / "target.json", tmp / "link.json");
+  REQUIRE(Kin("export --db " + Quote(db) + " --out " + Quote(tmp / "link.json")).status == 0);
+  CHECK(fs::is_symlink(tmp / "link.json"));
+  CHECK(ReadFile(tmp / "target.json") == expected);
+  // A directory is refused.
+  Run to_dir = Kin("export --db " + Quote(db) + " --out " + Quote(tmp.path()));
+  CHECK(to_dir.status == 1);
+  CHECK_THAT(to_dir.out, Catch::Matchers::Contains("is a directory"));
 }
 
 TEST_CASE("kin restore --to SEQ yields exactly the state after record SEQ", "[tools]") {
