@@ -74,7 +74,8 @@ class Committer {
     return fn();
   }
 
-  // The seq of the last journal record whose effects are in the store (read under `mu`).
+  // The seq of the last journal record whose effects are in the store (read under
+  // `mu` or in the writer role).
   uint64_t applied_seq() const { return applied_seq_; }
   // Calls waiting for the writer role.
   size_t waiting() const;

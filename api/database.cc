@@ -111,7 +111,7 @@ struct Database::Impl {
     if (snapshotter.joinable()) snapshotter.join();
   }
 
-  // The image is frozen under the shared lock: writers wait for a fork (the
+  // The image is frozen in the writer role: writers wait for a fork (the
   // default), or for the whole encoding when options.snapshot_in_child is off.
   // Readers never wait. Once the file is durable the journal starts a new segment
   // (in the writer role, not under the readers' lock) and the segments the snapshot
@@ -122,8 +122,10 @@ struct Database::Impl {
     uint64_t seq;
     std::optional<persistence::SnapshotProcess> child;
     std::string bytes;
-    {
-      std::shared_lock lock(mu);
+    // Frozen in the writer role, not under the readers' lock: nothing changes the
+    // store meanwhile, and readers go on (under a shared lock, a writer waiting
+    // for it would hold new readers off, the lock preferring writers).
+    KIN_RETURN_IF_ERROR(committer.InWriterRole([&]() -> Status {
       seq = committer.applied_seq();
       if (options.snapshot_in_child) {
         KIN_ASSIGN_OR_RETURN(auto forked, persistence::SnapshotProcess::Fork(store, seq, schema_json, snapshot_dir, fs(),
@@ -132,7 +134,8 @@ struct Database::Impl {
       } else {
         bytes = persistence::EncodeSnapshot(store, seq, schema_json);
       }
-    }
+      return Status::Ok();
+    }));
     if (child) {
       KIN_RETURN_IF_ERROR(child->Wait().status());
     } else {

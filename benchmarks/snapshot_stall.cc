@@ -126,8 +126,8 @@ int Snapshot(int n, bool in_child) {
   return st.ok() ? 0 : 1;
 }
 
-// Under sync=always with `segment_bytes` segments: with 64 KiB the writer rotates
-// every few hundred calls for the whole measured second; with the default 64 MiB
+// Under sync=always with `segment_bytes` segments: with 16 KiB the writer rotates
+// every hundred or so calls for the whole measured second; with the default 64 MiB
 // it never does (the same run without rotations, to compare).
 int Rotation(uint64_t segment_bytes) {
   char tmpl[] = "/tmp/kin-stall-XXXXXX";
@@ -155,5 +155,5 @@ int Rotation(uint64_t segment_bytes) {
 
 int main(int argc, char** argv) {
   const int n = argc > 1 ? std::atoi(argv[1]) : 1000000;
-  return Rotation(64 << 10) | Rotation(64ull << 20) | Snapshot(n, true) | Snapshot(n, false);
+  return Rotation(16 << 10) | Rotation(64ull << 20) | Snapshot(n, true) | Snapshot(n, false);
 }
