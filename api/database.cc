@@ -3,12 +3,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include <pthread.h>
+
 #include <atomic>
 #include <cassert>
+#include <condition_variable>
 #include <filesystem>
 #include <optional>
 #include <mutex>
 #include <shared_mutex>
+#include <thread>
+
+#include "api/committer.h"
 
 #include "api/database_access.h"
 #include "api/limits.h"
@@ -18,6 +24,7 @@
 #include "api/schema_json.h"
 #include "persistence/change_set_codec.h"
 #include "persistence/directory_lock.h"
+#include "persistence/journal_end.h"
 #include "persistence/file_system.h"
 #include "persistence/journal_reader.h"
 #include "persistence/recovery.h"
@@ -33,58 +40,32 @@ using api::Operation;
 
 namespace {
 
-// JournalSink: the change set of the write in progress, encoded step by step into
-// one journal frame (room for the frame header, the step count, the steps): each
-// step is encoded before the Mutation applies it, while it still holds its values.
-// The bytes are those of EncodeChangeSet. Encodes nothing until Enable() (an
-// in-memory database journals nothing). Used under the database's write lock.
-class JournalSink final : public ChangeStepSink {
- public:
-  void Enable() { enabled_ = true; }
-
-  void Add(const ChangeStep& step) override {
-    if (enabled_) {
-      if (steps_ == 0) frame_.assign(kHeaderBytes, '\0');
-      last_ = frame_.size();
-      persistence::EncodeChangeStep(step, &frame_);
-    }
-    ++steps_;
-  }
-  void DropLast() override {
-    assert(steps_ > 0);
-    --steps_;
-    if (enabled_) frame_.resize(last_);
-  }
-  void Clear() override {
-    steps_ = 0;
-    // One large transaction should not pin its frame's memory.
-    if (frame_.capacity() > kKeptBytes) std::string().swap(frame_);
-  }
-
-  // The frame of every step added since the last Clear(), for Journal::AppendFramed.
-  std::string* Frame() {
-    assert(enabled_ && steps_ > 0);
-    persistence::WriteStepCount(steps_, frame_.data() + persistence::Journal::kFrameRoom);
-    return &frame_;
-  }
-
- private:
-  static constexpr size_t kHeaderBytes = persistence::Journal::kFrameRoom + persistence::kStepCountBytes;
-  static constexpr size_t kKeptBytes = size_t{1} << 20;
-
-  bool enabled_ = false;
-  uint64_t steps_ = 0;
-  size_t last_ = 0;  // where the step last added begins
-  std::string frame_;
-};
+// glibc's rwlock, under std::shared_mutex, lets a new reader in while a writer
+// waits: a steady stream of overlapping readers can hold a writer off for ever.
+// Made writer-preferring, a waiting writer keeps new readers out, so its wait is
+// bounded by the readers already in. The price: a thread must not take the lock
+// shared twice (a second read while holding a ReadView) when a writer may be
+// waiting, as that second read would wait behind the writer that waits for the first.
+void PreferWriters(std::shared_mutex& mu) {
+  pthread_rwlockattr_t attr;
+  pthread_rwlockattr_init(&attr);
+  pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+  auto* handle = static_cast<pthread_rwlock_t*>(mu.native_handle());  // libstdc++: the rwlock itself
+  pthread_rwlock_destroy(handle);
+  pthread_rwlock_init(handle, &attr);
+  pthread_rwlockattr_destroy(&attr);
+}
 
 }  // namespace
 
 struct Database::Impl {
-  explicit Impl(std::shared_ptr<const Schema> s) : schema(std::move(s)), store(schema), methods(*schema) {}
+  explicit Impl(std::shared_ptr<const Schema> s) : schema(std::move(s)), store(schema), methods(*schema) {
+    PreferWriters(mu);
+  }
+  ~Impl() { StopSnapshotter(); }
 
-  // Runs `body` against a context: under the shared lock for reads, under the
-  // exclusive lock with the Mutation for writes (undone unless `body` succeeds).
+  // Runs `body` against a context: under the shared lock for reads, through the
+  // committer for writes (a Mutation undone unless `body` succeeds).
   template <typename Body>
   Result<std::string> Run(bool write, Body&& body) {
     if (!write) {
@@ -92,41 +73,68 @@ struct Database::Impl {
       CallContext ctx{*schema, store, nullptr, Now()};
       return Guarded(ctx, body);
     }
-    std::unique_lock lock(mu);
-    Mutation& mutation = writes;
-    CallContext ctx{*schema, store, &mutation, Now()};
-    Result<std::string> r = Guarded(ctx, body);
-    if (!r.ok()) {
-      mutation.Rollback();
+    bool journaled = false;
+    auto call = [&](Mutation& mutation) {
+      CallContext ctx{*schema, store, &mutation, Now()};
+      Result<std::string> r = Guarded(ctx, body);
+      journaled = r.ok() && !mutation.empty();
       return r;
-    }
-    Result<uint64_t> committed = JournalAndCommit(mutation);
-    lock.unlock();
-    if (!committed.ok()) return LogDiskError(committed.status());
-    const uint64_t seq = *committed;
-    if (seq != 0) {
-      // Group commit: the flush is awaited outside the lock, shared with other writers.
-      if (Status durable = journal->WaitDurable(seq); !durable.ok()) return LogDiskError(std::move(durable));
-      if (options.snapshot_every != 0 && ++since_snapshot >= options.snapshot_every) {
-        since_snapshot = 0;
-        KIN_RETURN_IF_ERROR(TakeSnapshot());
-      }
+    };
+    Result<std::string> r = committer.Write(call);
+    if (!r.ok() && journal && r.status().type() == ErrorType::kDatabaseError) return LogDiskError(r.status());
+    if (r.ok() && journaled && options.snapshot_every != 0 && ++since_snapshot >= options.snapshot_every) {
+      since_snapshot = 0;
+      ScheduleSnapshot();
     }
     return r;
   }
 
-  // Writers wait while the image is frozen: for a fork (the default), or for the
-  // whole encoding when options.snapshot_in_child is off. Readers never wait.
+  // Asks the snapshot thread (started on first use) for a snapshot: the write that
+  // asks never waits for it and never fails because of it.
+  void ScheduleSnapshot() {
+    std::lock_guard l(snapshotter_mu);
+    snapshot_wanted = true;
+    if (!snapshotter.joinable()) snapshotter = std::thread([this] { SnapshotLoop(); });
+    snapshotter_cv.notify_one();
+  }
+  void SnapshotLoop() {
+    std::unique_lock l(snapshotter_mu);
+    for (;;) {
+      snapshotter_cv.wait(l, [&] { return snapshot_wanted || snapshotter_stopping; });
+      if (snapshotter_stopping) return;
+      snapshot_wanted = false;
+      l.unlock();
+      // A scheduled snapshot that fails (a full disk) is tried again when the next
+      // one is due; the database stays as it was (see TakeSnapshot).
+      (void)TakeSnapshot();
+      l.lock();
+    }
+  }
+  void StopSnapshotter() {
+    {
+      std::lock_guard l(snapshotter_mu);
+      snapshotter_stopping = true;
+    }
+    snapshotter_cv.notify_one();
+    if (snapshotter.joinable()) snapshotter.join();
+  }
+
+  // The image is frozen in the writer role: writers wait for a fork (the
+  // default), or for the whole encoding when options.snapshot_in_child is off.
+  // Readers never wait. Once the file is durable the journal starts a new segment
+  // (in the writer role, not under the readers' lock) and the segments the snapshot
+  // covers are removed; a snapshot that fails leaves no file and no segment behind.
   Status TakeSnapshot() {
     std::lock_guard one_at_a_time(snapshot_mu);
     const std::string snapshot_dir = dir + "/snapshots";
     uint64_t seq;
     std::optional<persistence::SnapshotProcess> child;
     std::string bytes;
-    {
-      std::shared_lock lock(mu);
-      seq = journal->next_seq() - 1;
-      KIN_RETURN_IF_ERROR(journal->Rotate());
+    // Frozen in the writer role, not under the readers' lock: nothing changes the
+    // store meanwhile, and readers go on (under a shared lock, a writer waiting
+    // for it would hold new readers off, the lock preferring writers).
+    KIN_RETURN_IF_ERROR(committer.InWriterRole([&]() -> Status {
+      seq = committer.applied_seq();
       if (options.snapshot_in_child) {
         KIN_ASSIGN_OR_RETURN(auto forked, persistence::SnapshotProcess::Fork(store, seq, schema_json, snapshot_dir, fs(),
                                                                           dir_lock ? dir_lock->fd() : -1));
@@ -134,35 +142,20 @@ struct Database::Impl {
       } else {
         bytes = persistence::EncodeSnapshot(store, seq, schema_json);
       }
-    }
+      return Status::Ok();
+    }));
     if (child) {
       KIN_RETURN_IF_ERROR(child->Wait().status());
     } else {
       KIN_RETURN_IF_ERROR(persistence::WriteSnapshotFile(snapshot_dir, seq, bytes, fs()).status());
     }
+    // A new segment, so that the one holding `seq` can go once nothing after it is
+    // left there. The snapshot is done either way: a segment that cannot be started
+    // now (a full disk) only keeps older segments a while longer.
+    (void)committer.InWriterRole([&] { return journal->Rotate(); });
     KIN_RETURN_IF_ERROR(journal->RemoveSegmentsBefore(seq + 1));
     Log(LogEvent::kSnapshot, "snapshot of " + dir + " covers records through " + std::to_string(seq));
     return Status::Ok();
-  }
-
-  // Under the exclusive lock: appends the write's change set to the journal, then
-  // commits it; returns the record's seq (0 with no journal or no change). On a
-  // failed append, or should encoding throw, the write is rolled back instead.
-  Result<uint64_t> JournalAndCommit(Mutation& mutation) {
-    struct RollbackUnlessCommitted {
-      Mutation& mutation;
-      ~RollbackUnlessCommitted() {
-        if (!mutation.empty()) mutation.Rollback();
-      }
-    } guard{mutation};
-    uint64_t seq = 0;
-    if (journal && !mutation.empty()) {
-      // The steps were encoded as they were applied, after room for the frame
-      // header: the journal frames them in place.
-      KIN_ASSIGN_OR_RETURN(seq, journal->AppendFramed(journal_sink.Frame()));
-    }
-    mutation.Commit();
-    return seq;
   }
 
   // Library exceptions (JSON access, allocation) become error values here, and
@@ -194,9 +187,8 @@ struct Database::Impl {
   std::shared_ptr<const Schema> schema;
   Store store;
   api::MethodTable methods;
-  mutable std::shared_mutex mu;
-  JournalSink journal_sink;               // the write in progress, encoded (under mu)
-  Mutation writes{store, &journal_sink};  // the write in progress, reused by every write (under mu)
+  mutable std::shared_mutex mu;           // readers share it; the committer changes the store under it
+  api::Committer committer{store, mu};
 
   // Durability (absent for an in-memory database).
   std::string dir, schema_json, notice;
@@ -206,7 +198,12 @@ struct Database::Impl {
                                                       // so it is released after the journal closes
   std::unique_ptr<persistence::Journal> journal;
   std::atomic<uint64_t> since_snapshot{0};
-  std::mutex snapshot_mu;
+  std::mutex snapshot_mu;  // one snapshot at a time
+  // The thread that takes the snapshots snapshot_every asks for (started on first use).
+  std::mutex snapshotter_mu;
+  std::condition_variable snapshotter_cv;
+  bool snapshot_wanted = false, snapshotter_stopping = false;
+  std::thread snapshotter;
 
   persistence::FileSystem& fs() const { return *file_system; }
 
@@ -226,18 +223,27 @@ namespace {
 // Recovers the state into `impl`'s empty store (persistence/recovery.h), then opens
 // the journal for appending after its last record.
 Status Recover(Database::Impl& impl) {
+  persistence::FileSystem& fs = impl.fs();
+  // A journal shorter than where it is recorded to end lost its newest segments.
+  const std::string journal_dir = impl.dir + "/journal", end_record = persistence::JournalEndPath(journal_dir);
+  KIN_ASSIGN_OR_RETURN(auto segments, persistence::ListSegments(journal_dir, fs));
+  Status whole = persistence::CheckJournalEnd(end_record, journal_dir, segments, fs);
+  if (!whole.ok() && !impl.options.repair) return whole;
   persistence::RecoveryOptions recovery;
   recovery.repair = impl.options.repair;
-  recovery.file_system = &impl.fs();
+  recovery.file_system = &fs;
   KIN_ASSIGN_OR_RETURN(persistence::RecoveryReport report, persistence::RecoverForOpen(impl.dir, impl.store, recovery));
   impl.notice = report.notice;
+  if (!whole.ok()) impl.notice += (impl.notice.empty() ? "" : "; ") + whole.message() + " (opened anyway: repair)";
   persistence::JournalOptions jo;
   jo.sync = impl.options.sync;
   jo.interval_ms = impl.options.sync_interval_ms;
   jo.segment_bytes = impl.options.segment_bytes;
-  KIN_ASSIGN_OR_RETURN(impl.journal, persistence::Journal::Open(impl.dir + "/journal", jo, report.last_seq + 1,
-                                                                report.tail_segment, impl.fs()));
-  impl.journal_sink.Enable();
+  jo.rotate_in_append = false;  // the committer rotates, outside the readers' lock
+  jo.end_record = end_record;
+  KIN_ASSIGN_OR_RETURN(impl.journal,
+                       persistence::Journal::Open(impl.dir + "/journal", jo, report.last_seq + 1, report.tail_segment, fs));
+  impl.committer.AttachJournal(impl.journal.get(), impl.options.sync, *impl.schema);
   return Status::Ok();
 }
 
@@ -455,7 +461,9 @@ DatabaseStats Database::Stats() const {
 }
 
 persistence::JournalStats api::DatabaseAccess::JournalStats(const Database& db) {
-  return db.impl_->journal ? db.impl_->journal->stats() : persistence::JournalStats{};
+  persistence::JournalStats stats = db.impl_->journal ? db.impl_->journal->stats() : persistence::JournalStats{};
+  stats.writers_waiting = db.impl_->committer.waiting();
+  return stats;
 }
 
 const Schema& Database::schema() const { return *impl_->schema; }

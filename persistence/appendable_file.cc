@@ -197,6 +197,18 @@ class PosixAppendableFile final : public WritableFile {
 
   uint64_t size() const override { return size_.load(std::memory_order_acquire); }
 
+  // The mapping is dropped first (pages past the new end would fault with SIGBUS);
+  // the next Append reserves and maps again from the new end.
+  Status CutBack(uint64_t size) override {
+    faulter_.SetMapping(nullptr, 0, 0);
+    if (map_ != nullptr) ::munmap(map_, reserved_ - map_offset_);
+    map_ = nullptr;
+    if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) return Errno("cannot cut back", path_);
+    reserved_ = size;
+    size_.store(size, std::memory_order_release);
+    return ::fdatasync(fd_) == 0 ? Status::Ok() : Errno("cannot sync the cut of", path_);
+  }
+
  private:
   // Reserves whole chunks up to at least `end` and maps them. Reserving blocks first
   // matters: a store into a sparse mapping on a full disk raises SIGBUS, while a

@@ -10,8 +10,10 @@
 namespace kin::persistence {
 
 Result<DirectoryLock> DirectoryLock::Acquire(const std::string& dir) {
-  const std::string path = dir + "/LOCK";
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  // The directory itself is locked, not a file in it: a file can be deleted under
+  // a running database, and the next open would lock a new file of the same name.
+  const std::string& path = dir;
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Status::DatabaseError("cannot open " + path + ": " + std::strerror(errno));
   int rc;
   do {

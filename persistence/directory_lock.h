@@ -1,6 +1,7 @@
 #pragma once
-// DirectoryLock: one open database per directory. Holds an exclusive flock on
-// `<dir>/LOCK` (an empty file) for its lifetime, so a second Database::Open of the
+// DirectoryLock: one open database per directory. Holds an exclusive flock on the
+// directory itself for its lifetime (not on a file in it, which could be deleted
+// under a running database), so a second Database::Open of the
 // same directory, in this process or another, is refused instead of two writers
 // appending to one journal (and one cutting the space the other has reserved).
 // The lock goes away with the process, so a killed writer never leaves it behind.

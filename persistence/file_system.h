@@ -28,6 +28,10 @@ class WritableFile {
   virtual Status Sync() = 0;
   // The logical size: the bytes the file had at open plus those appended.
   virtual uint64_t size() const = 0;
+  // Cuts the file back to `size` (at most size()) and makes the cut durable (the
+  // bytes after it are gone, on disk too, when it returns ok); appending goes on
+  // from there. Called like Append, with no Append or Sync running.
+  virtual Status CutBack(uint64_t size) = 0;
 };
 
 // A file's bytes in memory, read or mapped; they stay valid while the object lives.

@@ -4,6 +4,7 @@
 #include <cassert>
 #include <vector>
 
+#include "persistence/journal_end.h"
 #include "persistence/journal_format.h"
 
 namespace kin::persistence {
@@ -42,6 +43,13 @@ Result<std::unique_ptr<Journal>> Journal::Open(const std::string& dir, const Jou
     KIN_RETURN_IF_ERROR(j->StartSegment());
   } else {
     KIN_ASSIGN_OR_RETURN(j->file_, fs.OpenAppendable(tail_segment, false));
+    j->durable_size_ = j->file_->size();  // what a segment holds at open is taken as durable
+    uint64_t first;
+    const size_t slash = tail_segment.find_last_of('/');
+    if (!options.end_record.empty() && ParseSegmentFileName(tail_segment.substr(slash + 1), &first)) {
+      KIN_ASSIGN_OR_RETURN(std::optional<uint64_t> recorded, ReadJournalEnd(options.end_record, fs));
+      if (recorded != first) KIN_RETURN_IF_ERROR(WriteJournalEnd(options.end_record, first, fs));
+    }
   }
   if (options.sync == SyncPolicy::kInterval) j->interval_thread_ = std::thread([p = j.get()] { p->IntervalLoop(); });
   return j;
@@ -54,16 +62,30 @@ Journal::~Journal() {
   }
   synced_.notify_all();
   if (interval_thread_.joinable()) interval_thread_.join();
+  // A cut that failed is tried once more, so that the failed records do not come
+  // back on reopen if the disk has recovered meanwhile.
+  if (file_ && cut_pending_ != UINT64_MAX) (void)file_->CutBack(cut_pending_);
   if (file_) (void)Sync();
 }
 
+// A segment that cannot be started whole is removed again: no empty or headless
+// segment is left behind (a full disk must not leave debris for the next open).
 Status Journal::StartSegment() {
   std::string path = dir_ + "/" + SegmentFileName(next_seq_);
   KIN_ASSIGN_OR_RETURN(auto file, fs_.OpenAppendable(path, true));
-  KIN_RETURN_IF_ERROR(file->Append(SegmentHeader(next_seq_)));
-  KIN_RETURN_IF_ERROR(file->Sync());
-  KIN_RETURN_IF_ERROR(fs_.SyncDirectory(dir_));
+  Status s = file->Append(SegmentHeader(next_seq_));
+  if (s.ok()) s = file->Sync();
+  if (s.ok()) s = fs_.SyncDirectory(dir_);
+  // Recorded once the segment is durable: the record never names a segment that may not exist.
+  if (s.ok() && !options_.end_record.empty()) s = WriteJournalEnd(options_.end_record, next_seq_, fs_);
+  if (!s.ok()) {
+    file.reset();
+    (void)fs_.Remove(path);
+    (void)fs_.SyncDirectory(dir_);
+    return s;
+  }
   file_ = std::move(file);
+  durable_size_ = file_->size();
   return Status::Ok();
 }
 
@@ -77,7 +99,7 @@ Status Journal::BeforeAppend(size_t payload_size) {
     return failure_;
   }
   if (payload_size > kMaxPayload) return Status::InvalidArgument("a change set larger than 1 GiB");
-  if (file_->size() >= options_.segment_bytes) {
+  if (options_.rotate_in_append && file_->size() >= options_.segment_bytes) {
     std::unique_lock l(mu_);
     return RotateLocked(l);
   }
@@ -86,11 +108,12 @@ Status Journal::BeforeAppend(size_t payload_size) {
 
 Result<uint64_t> Journal::WriteFrame(std::string_view frame) {
   const uint64_t seq = next_seq_;
+  const uint64_t before = file_->size();
   Status s = file_->Append(frame);
   if (!s.ok()) {
-    // A failed append may have left part of a frame: nothing may follow it.
+    // A failed append may have left part of a frame: it is cut off before anything follows.
     std::lock_guard l(mu_);
-    return Fail(s);
+    return CutBackAfter(s, before);
   }
   appended_.store(seq, std::memory_order_release);
   ++next_seq_;
@@ -118,19 +141,39 @@ Status Journal::Fail(Status s) {
   return failure_;
 }
 
+Status Journal::CutBackAfter(const Status& cause, uint64_t size) {
+  if (file_->size() <= size) return cause;  // nothing reached the file
+  Status cut = file_->CutBack(size);
+  if (cut.ok()) return cause;
+  cut_pending_ = size;
+  return Fail(Status::DatabaseError(cause.message() + "; the journal could not be cut back to its last durable record (" +
+                                    cut.message() + "), so the database takes no more writes until it is reopened"));
+}
+
+Status Journal::failure() const {
+  if (!failed_.load(std::memory_order_acquire)) return Status::Ok();
+  std::lock_guard l(mu_);
+  return failure_;
+}
+
 Status Journal::RotateLocked(std::unique_lock<std::mutex>& l) {
   // The old segment is made durable first, with no sync running on it.
   synced_.wait(l, [this] { return !syncing_; });
   if (!failure_.ok()) return failure_;
   // A segment with no records already starts at next_seq_: nothing to rotate.
   if (file_->size() <= kSegmentHeaderSize) return Status::Ok();
-  Status s = file_->Sync();
-  if (s.ok()) {
-    durable_ = appended_.load(std::memory_order_relaxed);  // the appender's own, or writers are excluded
-    s = StartSegment();
+  const uint64_t appended = appended_.load(std::memory_order_relaxed);  // the appender's own
+  if (durable_ < appended) {
+    Status s = file_->Sync();
+    ++syncs_;
+    // Records of the old segment that cannot be made durable were acknowledged
+    // (only sync=interval and none rotate with records not yet durable).
+    if (!s.ok()) return Fail(s);
+    durable_ = appended;
   }
-  if (!s.ok()) (void)Fail(s);
-  return s;
+  // A new segment that cannot be started is no failure of the journal: the
+  // current one goes on, and the next rotation tries again.
+  return StartSegment();
 }
 
 Status Journal::Rotate() {
@@ -138,10 +181,16 @@ Status Journal::Rotate() {
   return RotateLocked(l);
 }
 
+Status Journal::RotateIfFull() {
+  if (file_->size() < options_.segment_bytes) return Status::Ok();
+  return Rotate();
+}
+
 Status Journal::SyncUpTo(uint64_t target) {
   std::unique_lock l(mu_);
   while (durable_ < target) {
     if (!failure_.ok()) return failure_;
+    if (!sync_failure_.ok()) return sync_failure_;  // no sync after a failed one until the cut
     if (syncing_) {
       synced_.wait(l);
       continue;
@@ -149,29 +198,59 @@ Status Journal::SyncUpTo(uint64_t target) {
     syncing_ = true;
     uint64_t covering = appended_.load(std::memory_order_acquire);
     WritableFile* file = file_.get();
+    // Every byte below this size was appended before the sync starts (an appender
+    // stores the size after its bytes), so the sync covers it.
+    const uint64_t covering_size = file->size();
     l.unlock();
     Status s = file->Sync();
     l.lock();
     syncing_ = false;
     ++syncs_;
-    if (!s.ok()) (void)Fail(s);  // never retried: the page cache may have dropped the data
-    else durable_ = std::max(durable_, covering);
+    if (!s.ok()) {
+      // Never retried: the page cache may have dropped the data.
+      sync_failure_ = s;
+      synced_.notify_all();
+      return s;
+    }
+    durable_ = std::max(durable_, covering);
+    durable_size_ = std::max(durable_size_, covering_size);
     synced_.notify_all();
   }
   return failure_;
 }
 
+Status Journal::SyncOrCutBack() {
+  const uint64_t target = appended_.load(std::memory_order_relaxed);
+  Status s = SyncUpTo(target);
+  if (s.ok() || failed_.load(std::memory_order_acquire)) return s;
+  // The records after the last durable one may or may not be on disk: they are cut
+  // off, so that none of them comes back on reopen, and their seqs are given again.
+  std::lock_guard l(mu_);
+  Status cut = CutBackAfter(s, durable_size_);
+  if (!failure_.ok()) return cut;
+  sync_failure_ = Status::Ok();
+  next_seq_ = durable_ + 1;
+  appended_.store(durable_, std::memory_order_release);
+  return s;
+}
+
 Status Journal::WaitDurable(uint64_t seq) {
-  if (options_.sync != SyncPolicy::kAlways) {
-    if (!failed_.load(std::memory_order_acquire)) return Status::Ok();
-    std::lock_guard l(mu_);
-    return failure_;
-  }
-  return SyncUpTo(seq);
+  if (options_.sync != SyncPolicy::kAlways) return failure();
+  return PoisonOnFailure(SyncUpTo(seq));
 }
 
 Status Journal::Sync() {
-  return SyncUpTo(appended_.load(std::memory_order_acquire));
+  return PoisonOnFailure(SyncUpTo(appended_.load(std::memory_order_acquire)));
+}
+
+// A failed sync that is not the appender's own cannot cut back (appends may be
+// running): records the OS may have lost stay in the segment, so nothing may follow them.
+Status Journal::PoisonOnFailure(Status s) {
+  if (s.ok() || failed_.load(std::memory_order_acquire)) return s;
+  std::lock_guard l(mu_);
+  if (!failure_.ok()) return failure_;
+  return Fail(Status::DatabaseError(s.message() + "; records the disk may have lost are still in the journal, so the "
+                                    "database takes no more writes until it is reopened"));
 }
 
 void Journal::IntervalLoop() {
@@ -182,7 +261,7 @@ void Journal::IntervalLoop() {
     uint64_t target = appended_.load(std::memory_order_acquire);
     if (durable_ >= target || !failure_.ok()) continue;
     l.unlock();
-    (void)SyncUpTo(target);
+    (void)PoisonOnFailure(SyncUpTo(target));
     l.lock();
   }
 }

@@ -1,10 +1,16 @@
 #pragma once
 // Journal: the append-only log of committed change sets, as segment files in
-// `<db>/journal/`. Append() is called by one writer at a time (the database's
-// write lock); WaitDurable() may be called from many threads at once and implements
-// group commit: one fdatasync covers every record appended before it started.
-// A failed write or sync poisons the journal: every later Append fails with
-// database_error (readers of the database are unaffected).
+// `<db>/journal/`. Append(), SyncOrCutBack() and Rotate() are called by one thread at
+// a time, the appender (the database's writer); WaitDurable() may be called from
+// many threads at once and implements group commit: one fdatasync covers every
+// record appended before it started.
+//
+// A failed call leaves no trace in the journal: a failed append is cut back off
+// the segment, and SyncOrCutBack cuts a failed sync's records back to the last
+// durable one, after which appending goes on (a disk that was full may have room
+// again). Only when the journal cannot be cut back, or a background sync of
+// records already acknowledged fails (sync=interval), is it poisoned: every later
+// Append fails with database_error saying why (readers are unaffected).
 
 #include <atomic>
 #include <condition_variable>
@@ -28,11 +34,17 @@ struct JournalOptions {
   SyncPolicy sync = SyncPolicy::kAlways;
   int interval_ms = 100;                  // kInterval: flush at least this often
   uint64_t segment_bytes = 64ull << 20;   // rotate to a new segment past this size
+  // Whether Append itself rotates a full segment (false: the appender calls
+  // RotateIfFull() where it may wait for the disk, e.g. outside a lock readers take).
+  bool rotate_in_append = true;
+  // Where to record the newest segment started (journal_end.h); empty: nowhere.
+  std::string end_record;
 };
 
 struct JournalStats {
   uint64_t records = 0;  // appended since open
   uint64_t syncs = 0;    // fdatasync calls since open
+  uint64_t writers_waiting = 0;  // calls waiting for the write in progress (filled by the database)
 };
 
 class Journal {
@@ -46,7 +58,9 @@ class Journal {
   ~Journal();  // flushes and syncs what was appended
 
   // Appends one record and returns its sequence number. The bytes are handed to
-  // the OS before returning; durability follows the sync policy (WaitDurable).
+  // the OS before returning; durability follows the sync policy (WaitDurable). On
+  // failure the segment is cut back to where it was (or, when it cannot be, the
+  // journal is poisoned) and the sequence number is given to the next record.
   Result<uint64_t> Append(std::string_view payload);
   // The same for a frame built in place, sparing the copy of its payload: *frame is
   // kFrameRoom bytes of room for the frame header (their content is overwritten),
@@ -57,12 +71,23 @@ class Journal {
   Status WaitDurable(uint64_t seq);
   // Forces everything appended so far to disk.
   Status Sync();
+  // The appender's sync (no Append running): makes every record appended so far
+  // durable. When the sync fails, the segment is cut back to the last durable
+  // record and the records after it are forgotten (next_seq() goes back), so each
+  // of them can be reported as failed; the journal is poisoned only when the cut
+  // fails too.
+  Status SyncOrCutBack();
   // Makes the current segment durable and starts a new one at next_seq() (a segment
   // holding no record already starts there and is kept). Called
-  // like Append (by the one writer, or while writers are excluded).
+  // like Append (by the one writer, or while writers are excluded). A failure to
+  // start the new segment leaves the current one in use.
   Status Rotate();
+  // Rotate() when the current segment has reached segment_bytes.
+  Status RotateIfFull();
 
   uint64_t next_seq() const { return next_seq_; }
+  // Why the journal refuses appends (ok while it takes them).
+  Status failure() const;
   JournalStats stats() const;
   // Forgets segments wholly before `seq` (they are covered by a snapshot).
   Status RemoveSegmentsBefore(uint64_t seq);
@@ -78,7 +103,12 @@ class Journal {
   Result<uint64_t> WriteFrame(std::string_view frame);
   // Poisons the journal with `s` (under mu_) and returns it.
   Status Fail(Status s);
+  // After `cause` failed: cuts the segment back to `size`; the cause, or the
+  // journal poisoned (under mu_) when the cut fails.
+  Status CutBackAfter(const Status& cause, uint64_t size);
+  // Syncs until `target` is durable; a failed sync is returned, not yet recorded.
   Status SyncUpTo(uint64_t target);
+  Status PoisonOnFailure(Status s);
   void IntervalLoop();
 
   const std::string dir_;
@@ -96,8 +126,11 @@ class Journal {
   mutable std::mutex mu_;  // guards the fields below
   std::condition_variable synced_;
   uint64_t durable_ = 0;   // last seq known on disk
+  uint64_t durable_size_ = 0;  // the current segment's size when durable_ was reached
   bool syncing_ = false;
   Status failure_;         // set once; poisons the journal
+  Status sync_failure_;    // a failed sync not yet cut back: no sync runs until it is
+  uint64_t cut_pending_ = UINT64_MAX;  // a cut that failed (tried again on close)
   std::atomic<bool> failed_{false};  // !failure_.ok(), readable without mu_ (set under it)
   uint64_t syncs_ = 0;
   bool stopping_ = false;

@@ -84,6 +84,7 @@ class GatedFileSystem : public persistence::FileSystem {
       return base_->Sync();
     }
     uint64_t size() const override { return base_->size(); }
+    Status CutBack(uint64_t size) override { return base_->CutBack(size); }
 
    private:
     GatedFileSystem* fs_;
@@ -176,7 +177,7 @@ TEST_CASE("every call acknowledged by concurrent writers under sync=always survi
   CHECK(Dump(*db) == dump);
 }
 
-TEST_CASE("one fdatasync covers every record appended while another sync was running", "[concurrency]") {
+TEST_CASE("one fdatasync covers every call that arrived while another sync was running", "[concurrency]") {
   TempDir dir;
   GatedFileSystem gate;
   Options options;
@@ -194,8 +195,8 @@ TEST_CASE("one fdatasync covers every record appended while another sync was run
   };
   write("first");  // appends record 1 and starts the sync that covers it, which waits at the gate
   REQUIRE(WaitUntil([&] { return gate.waiting() == 1; }));
-  for (const char* id : {"second", "third", "fourth"}) write(id);  // append while that sync runs
-  REQUIRE(WaitUntil([&] { return api::DatabaseAccess::JournalStats(*db).records == before.records + 4; }));
+  for (const char* id : {"second", "third", "fourth"}) write(id);  // arrive while that sync runs
+  REQUIRE(WaitUntil([&] { return api::DatabaseAccess::JournalStats(*db).writers_waiting == 3; }));
   // Nobody holds the database's lock while waiting for the disk: reads go on.
   CHECK(db->Call("listStores", Json::array()).ok());
   CHECK(gate.waiting() == 1);  // the other three wait for the running sync, not in one of their own
@@ -205,10 +206,38 @@ TEST_CASE("one fdatasync covers every record appended while another sync was run
   CHECK(failed.load() == 0);
   const auto after = api::DatabaseAccess::JournalStats(*db);
   CHECK(after.records - before.records == 4);
-  // The first sync covered record 1 only; the three records appended during it
-  // share the one sync that follows.
+  // The first sync covered record 1 only; the three calls that arrived during it
+  // are appended together and share the one sync that follows.
   CHECK(after.syncs - before.syncs == 2);
   CHECK(gate.syncs() - gate_syncs == 2);
+}
+
+TEST_CASE("under sync=always a reader sees a write only once its sync is done, and never waits for it",
+          "[concurrency]") {
+  TempDir dir;
+  GatedFileSystem gate;
+  Options options;
+  options.sync = SyncPolicy::kAlways;
+  auto db = OpenDir(dir.path(), options, "seed", &gate);
+  Ok(*db, "createStores", CreateStore("s0"));
+  const std::string before = Dump(*db);
+
+  gate.Shut();
+  std::atomic<bool> returned{false};
+  std::thread writer([&] {
+    CHECK(db->Call("updateStores", Json::array({{{"id", "s0"}, {"name", "renamed"}}})).ok());
+    CHECK(db->Call("createStores", CreateStore("s1")).ok());
+    returned = true;
+  });
+  REQUIRE(WaitUntil([&] { return gate.waiting() == 1; }));  // the update's record waits for its sync
+  // The reader runs while the sync is held open: it sees the state before the update.
+  CHECK(Ok(*db, "retrieveStore", Json::array({"s0"}))["name"] == "store s0");
+  CHECK(Dump(*db) == before);
+  CHECK_FALSE(returned.load());
+  gate.Open();
+  writer.join();
+  CHECK(Ok(*db, "retrieveStore", Json::array({"s0"}))["name"] == "renamed");
+  CHECK(Ok(*db, "retrieveStore", Json::array({"s1"}))["id"] == "s1");
 }
 
 TEST_CASE("sync=interval flushes in the background while writers write", "[concurrency]") {

@@ -1,11 +1,14 @@
 #pragma once
 // FaultFileSystem: the real file system with failures on demand, for tests.
-// Appends can fail (optionally after writing part of the bytes, like a full disk
-// mid-write), syncs can fail, and DropUnsyncedData() simulates a power loss: every
-// file written through it loses what was appended after its last good Sync.
+// Appends can fail before writing a byte (as when reserving space fails) or after
+// writing part of the bytes (a full disk mid-write), syncs can fail, cutting a
+// file back can fail, whole-file writes (snapshots, records) can fail, a sync can
+// be held open until released, and DropUnsyncedData() simulates a power loss:
+// every file written through it loses what was appended after its last good Sync.
 // Thread-safe.
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -22,13 +25,40 @@ class FaultFileSystem : public persistence::FileSystem {
     write_error_ = err;
     partial_ = partial;
   }
+  // Appends fail with `err` before writing anything, as a failed fallocate does.
+  void FailReservations(int err) { FailWrites(err, false); }
   void FailSyncs(int err) {
     std::lock_guard l(mu_);
     sync_error_ = err;
   }
+  void FailCutBacks(int err) {
+    std::lock_guard l(mu_);
+    cut_error_ = err;
+  }
+  // WriteFileAtomically fails with `err` (appends are not affected).
+  void FailWholeFileWrites(int err) {
+    std::lock_guard l(mu_);
+    whole_file_error_ = err;
+  }
   void Heal() {
     std::lock_guard l(mu_);
-    write_error_ = sync_error_ = 0;
+    write_error_ = sync_error_ = cut_error_ = whole_file_error_ = 0;
+  }
+  // While held, a Sync waits (before failing or syncing) until released.
+  void HoldSyncs() {
+    std::lock_guard l(mu_);
+    hold_ = true;
+  }
+  void ReleaseSyncs() {
+    {
+      std::lock_guard l(mu_);
+      hold_ = false;
+    }
+    released_.notify_all();
+  }
+  int syncs_held() const {
+    std::lock_guard l(mu_);
+    return held_;
   }
   // Cuts every appendable file back to its size at its last successful Sync.
   void DropUnsyncedData() {
@@ -47,6 +77,10 @@ class FaultFileSystem : public persistence::FileSystem {
   Result<std::optional<std::string>> ReadFile(const std::string& path) override { return base_.ReadFile(path); }
   Status WriteFileAtomically(const std::string& path, const std::string& bytes) override {
     if (int err = WriteError()) return Fail("cannot write", path, err);
+    {
+      std::lock_guard l(mu_);
+      if (whole_file_error_) return Fail("cannot write", path, whole_file_error_);
+    }
     return base_.WriteFileAtomically(path, bytes);
   }
   Status SyncDirectory(const std::string& dir) override { return base_.SyncDirectory(dir); }
@@ -70,6 +104,7 @@ class FaultFileSystem : public persistence::FileSystem {
       return base_->Append(data);
     }
     Status Sync() override {
+      fs_->WaitWhileHeld();
       if (int err = fs_->SyncError()) return Fail("cannot sync", path_, err);
       uint64_t size = base_->size();
       KIN_RETURN_IF_ERROR(base_->Sync());
@@ -78,6 +113,16 @@ class FaultFileSystem : public persistence::FileSystem {
       return Status::Ok();
     }
     uint64_t size() const override { return base_->size(); }
+    Status CutBack(uint64_t size) override {
+      {
+        std::lock_guard l(fs_->mu_);
+        if (fs_->cut_error_) return Fail("cannot cut back", path_, fs_->cut_error_);
+      }
+      KIN_RETURN_IF_ERROR(base_->CutBack(size));
+      std::lock_guard l(fs_->mu_);
+      fs_->synced_[path_] = size;  // the cut is durable, and nothing after it remains
+      return Status::Ok();
+    }
 
    private:
     FaultFileSystem* fs_;
@@ -97,11 +142,20 @@ class FaultFileSystem : public persistence::FileSystem {
     std::lock_guard l(mu_);
     return sync_error_;
   }
+  void WaitWhileHeld() {
+    std::unique_lock l(mu_);
+    ++held_;
+    released_.wait(l, [this] { return !hold_; });
+    --held_;
+  }
 
   persistence::FileSystem& base_ = persistence::FileSystem::Posix();
-  std::mutex mu_;
+  mutable std::mutex mu_;
+  std::condition_variable released_;
   std::map<std::string, uint64_t> synced_;
-  int write_error_ = 0, sync_error_ = 0;
+  int write_error_ = 0, sync_error_ = 0, cut_error_ = 0, whole_file_error_ = 0;
+  bool hold_ = false;
+  int held_ = 0;  // syncs waiting while held
   bool partial_ = false;
 };
 

@@ -2,6 +2,9 @@
 // bytes of a database directory, opening yields exactly the state of some prefix of
 // the committed calls, or fails with a database_error naming file and offset.
 
+#include <chrono>
+#include <thread>
+
 #include "api/schema_json.h"
 #include "persistence/change_set_codec.h"
 #include "tests/persistence/persistence_test_util.h"
@@ -167,6 +170,62 @@ TEST_CASE("a missing segment fails the open naming the segment after the gap", "
     CHECK(db.status().type() == ErrorType::kDatabaseError);
     CHECK_THAT(db.status().message(), Contains(next) && Contains("offset") && Contains("missing"));
   }
+}
+
+TEST_CASE("a deleted newest segment fails the open naming it, instead of a shorter history", "[persistence]") {
+  TempDir dir;
+  Options small;
+  small.segment_bytes = 600;
+  SeedDatabase(dir, small);
+  const auto segments = Segments(dir.Sub("orig"));
+  REQUIRE(segments.size() >= 2);
+  // The newest two, one after the other: each time the journal ends early.
+  for (size_t gone_from : {segments.size() - 1, segments.size() - 2}) {
+    INFO("without segments from " << gone_from);
+    const std::string newest = FileName(segments.back().path);
+    auto db = OpenDamagedCopy(dir, [&](const std::string& work) {
+      for (size_t i = gone_from; i < segments.size(); ++i)
+        REQUIRE(stdfs::remove(work + "/journal/" + FileName(segments[i].path)));
+    }, small);
+    REQUIRE_FALSE(db.ok());
+    CHECK(db.status().type() == ErrorType::kDatabaseError);
+    CHECK_THAT(db.status().message(), Contains(newest) && Contains("missing") && Contains("journal-end"));
+  }
+}
+
+TEST_CASE("a deleted journal directory fails the open naming it", "[persistence]") {
+  TempDir dir;
+  SeedDatabase(dir);
+  for (bool with_snapshot : {false, true}) {
+    INFO("with a snapshot: " << with_snapshot);
+    auto db = OpenDamagedCopy(dir, [&](const std::string& work) {
+      if (with_snapshot) REQUIRE(OpenDir(work)->Snapshot().ok());
+      REQUIRE(stdfs::remove_all(work + "/journal") > 0);
+    });
+    REQUIRE_FALSE(db.ok());
+    CHECK(db.status().type() == ErrorType::kDatabaseError);
+    CHECK_THAT(db.status().message(), Contains("/journal") && Contains("missing"));
+  }
+}
+
+TEST_CASE("a segment lost while newer than the newest snapshot fails the open", "[persistence]") {
+  TempDir dir;
+  Options small;
+  small.segment_bytes = 600;
+  SeedDatabase(dir, small);
+  auto db = OpenDamagedCopy(dir, [&](const std::string& work) {
+    {
+      auto open = OpenDir(work, small);
+      REQUIRE(open->Snapshot().ok());
+      for (int i = 0; i < 20; ++i) Ok(*open, "createStores", Json::array({{{"id", "late" + std::to_string(i)}}}));
+    }
+    const auto after = Segments(work);
+    REQUIRE(after.size() >= 3);
+    REQUIRE(stdfs::remove(after[after.size() - 2].path));  // newer than the snapshot, not the newest
+  }, small);
+  REQUIRE_FALSE(db.ok());
+  CHECK(db.status().type() == ErrorType::kDatabaseError);
+  CHECK_THAT(db.status().message(), Contains("missing"));
 }
 
 TEST_CASE("repair of a missing segment keeps the records before the gap", "[persistence]") {
@@ -390,16 +449,31 @@ TEST_CASE("sync policies none and interval recover everything after a clean clos
   }
 }
 
-TEST_CASE("snapshot_every writes snapshots as records are committed", "[persistence]") {
+TEST_CASE("snapshot_every has snapshots taken on a thread of their own as records are committed", "[persistence]") {
   TempDir dir;
   Options options;
   options.snapshot_every = 6;
-  const auto dumps = BuildSeedDatabase(dir.path(), options);
-  auto snapshots = Snapshots(dir.path());
-  REQUIRE(snapshots.size() == 1);
-  CHECK(snapshots[0].seq == 18);
-  CHECK(Segments(dir.path()).front().first_seq == 19);
-  CHECK(Dump(*OpenDir(dir.path(), options)) == dumps.back());
+  std::string state;
+  uint64_t seq = 0;
+  {
+    auto db = OpenDir(dir.path(), options);
+    for (const auto& step : SeedSteps()) RunStep(*db, step);  // asks for snapshots after records 6, 12 and 18
+    state = Dump(*db);
+    // The one asked for after record 18 covers at least that far; it comes without any write waiting for it.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    for (;;) {
+      auto snapshots = Snapshots(dir.path());
+      if (!snapshots.empty() && snapshots[0].seq >= 18) {
+        seq = snapshots[0].seq;
+        break;
+      }
+      REQUIRE(std::chrono::steady_clock::now() < deadline);
+      std::this_thread::yield();
+    }
+  }
+  CHECK(Snapshots(dir.path()).size() == 1);
+  CHECK(Segments(dir.path()).front().first_seq <= seq + 1);  // the segments it covers are gone
+  CHECK(Dump(*OpenDir(dir.path(), options)) == state);
 }
 
 TEST_CASE("the golden databases of every format version open with their exact content", "[persistence]") {
@@ -436,10 +510,12 @@ TEST_CASE("the golden databases of every format version open with their exact co
   CHECK(Dump(**again) == live);
 }
 
-TEST_CASE("a database directory is open once at a time: a second open is refused until the first closes",
+TEST_CASE("a database directory is open once at a time, whatever is deleted in it: a second open is refused until the first closes",
           "[persistence]") {
   TempDir dir;
   auto first = OpenDir(dir.path());
+  std::error_code ignored;
+  stdfs::remove(dir.Sub("LOCK"), ignored);  // no file in the directory holds the lock
   auto second = TryOpen(dir.path());
   REQUIRE_FALSE(second.ok());
   CHECK(second.status().type() == ErrorType::kDatabaseError);

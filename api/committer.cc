@@ -1,0 +1,199 @@
+#include "api/committer.h"
+
+#include <cassert>
+
+#include "persistence/change_set_codec.h"
+
+namespace kin::api {
+
+namespace {
+
+// JournalSink: the change set of one write, encoded step by step into one journal
+// frame (room for the frame header, the step count, the steps): each step is
+// encoded before the Mutation applies it, while it still holds its values. The
+// bytes are those of EncodeChangeSet. Encodes nothing until Enable() (an in-memory
+// database journals nothing). Used in the writer role.
+class JournalSink final : public ChangeStepSink {
+ public:
+  void Enable() { enabled_ = true; }
+
+  void Add(const ChangeStep& step) override {
+    if (enabled_) {
+      if (steps_ == 0) frame_.assign(kHeaderBytes, '\0');
+      last_ = frame_.size();
+      persistence::EncodeChangeStep(step, &frame_);
+    }
+    ++steps_;
+  }
+  void DropLast() override {
+    assert(steps_ > 0);
+    --steps_;
+    if (enabled_) frame_.resize(last_);
+  }
+  void Clear() override {
+    steps_ = 0;
+    // One large transaction should not pin its frame's memory.
+    if (frame_.capacity() > kKeptBytes) std::string().swap(frame_);
+  }
+
+  // The frame of every step added since the last Clear(), for Journal::AppendFramed.
+  std::string* Frame() {
+    assert(enabled_ && steps_ > 0);
+    persistence::WriteStepCount(steps_, frame_.data() + persistence::Journal::kFrameRoom);
+    return &frame_;
+  }
+
+ private:
+  static constexpr size_t kHeaderBytes = persistence::Journal::kFrameRoom + persistence::kStepCountBytes;
+  static constexpr size_t kKeptBytes = size_t{1} << 20;
+
+  bool enabled_ = false;
+  uint64_t steps_ = 0;
+  size_t last_ = 0;  // where the step last added begins
+  std::string frame_;
+};
+
+}  // namespace
+
+struct Committer::Slot {
+  explicit Slot(Store& store, bool journaled) : mutation(store, &sink) {
+    if (journaled) sink.Enable();
+  }
+  JournalSink sink;  // declared first: the mutation uses it until it is destroyed
+  Mutation mutation;
+};
+
+struct Committer::Request {
+  explicit Request(Body b) : body(b) {}
+  Body body;
+  Result<std::string> result = std::string();
+  bool done = false;  // under queue_mu_
+};
+
+Committer::Committer(Store& store, std::shared_mutex& mu) : store_(store), mu_(mu) {}
+Committer::~Committer() = default;
+
+void Committer::AttachJournal(persistence::Journal* journal, persistence::SyncPolicy sync, const Schema& schema) {
+  std::lock_guard w(writer_);
+  journal_ = journal;
+  sync_ = sync;
+  schema_ = &schema;
+  slots_.clear();
+  applied_seq_ = journal->next_seq() - 1;
+}
+
+Committer::Slot& Committer::SlotAt(size_t i) {
+  while (slots_.size() <= i) slots_.push_back(std::make_unique<Slot>(store_, journal_ != nullptr));
+  return *slots_[i];
+}
+
+size_t Committer::waiting() const {
+  std::lock_guard q(queue_mu_);
+  return queue_.size();
+}
+
+Result<std::string> Committer::Write(Body body) {
+  if (journal_ && sync_ == persistence::SyncPolicy::kAlways) return WriteWhenDurable(body);
+  return WriteNow(body);
+}
+
+Result<std::string> Committer::WriteNow(Body body) {
+  std::lock_guard w(writer_);
+  Result<std::string> r = std::string();
+  {
+    std::unique_lock l(mu_);
+    Slot& slot = SlotAt(0);
+    r = body(slot.mutation);
+    if (!r.ok() || slot.mutation.empty() || !journal_) {
+      // A failed call is undone; one that changed nothing, or is not journaled, is done.
+      if (r.ok()) slot.mutation.Commit();
+      else slot.mutation.Rollback();
+      return r;
+    }
+    Result<uint64_t> seq = journal_->AppendFramed(slot.sink.Frame());
+    if (!seq.ok()) {
+      slot.mutation.Rollback();
+      return seq.status();
+    }
+    slot.mutation.Commit();
+    applied_seq_ = *seq;
+  }
+  // The call is done whatever happens here: a segment that cannot be started now
+  // is tried again after the next write, and the current one grows meanwhile.
+  (void)journal_->RotateIfFull();
+  return r;
+}
+
+// The caller that finds no batch running leads one: it takes every waiting call
+// (its own among them) and runs them; the others wait to be told theirs is done.
+Result<std::string> Committer::WriteWhenDurable(Body body) {
+  Request me(body);
+  std::unique_lock q(queue_mu_);
+  queue_.push_back(&me);
+  queue_cv_.wait(q, [&] { return me.done || !leading_; });
+  if (me.done) return std::move(me.result);
+  leading_ = true;
+  std::vector<Request*> batch;
+  batch.swap(queue_);
+  q.unlock();
+  RunBatch(batch);
+  q.lock();
+  for (Request* r : batch) r->done = true;
+  leading_ = false;
+  q.unlock();
+  queue_cv_.notify_all();
+  return std::move(me.result);
+}
+
+void Committer::RunBatch(const std::vector<Request*>& batch) {
+  std::lock_guard w(writer_);
+  struct Kept {
+    Request* request;
+    uint64_t seq;
+    std::string payload;  // the change set's bytes, applied again once durable
+  };
+  std::vector<Kept> kept;
+  {
+    std::unique_lock l(mu_);
+    for (Request* request : batch) {
+      Slot& slot = SlotAt(kept.size());
+      request->result = request->body(slot.mutation);
+      if (!request->result.ok() || slot.mutation.empty()) {
+        if (request->result.ok()) slot.mutation.Commit();
+        else slot.mutation.Rollback();
+        continue;
+      }
+      std::string* frame = slot.sink.Frame();
+      Result<uint64_t> seq = journal_->AppendFramed(frame);
+      if (!seq.ok()) {
+        slot.mutation.Rollback();
+        request->result = seq.status();
+        continue;
+      }
+      kept.push_back({request, *seq, frame->substr(persistence::Journal::kFrameRoom)});
+    }
+    // Hidden again until durable: undone newest first, each call's steps newest first.
+    for (size_t i = kept.size(); i-- > 0;) slots_[i]->mutation.Rollback();
+  }
+  if (kept.empty()) return;
+  Status synced = journal_->SyncOrCutBack();
+  if (!synced.ok()) {
+    for (Kept& k : kept) k.request->result = synced;
+    return;
+  }
+  {
+    std::unique_lock l(mu_);
+    for (Kept& k : kept) {
+      // The change set applied a moment ago to this very state: it applies again.
+      Result<ChangeSet> cs = persistence::DecodeChangeSet(k.payload, *schema_);
+      Status applied = cs.ok() ? store_.Apply(*cs) : cs.status();
+      assert(applied.ok());
+      if (!applied.ok()) k.request->result = Status::DatabaseError("Internal error applying a durable record: " +
+                                                                   applied.message() + " (reopen the database)");
+      applied_seq_ = k.seq;
+    }
+  }
+  (void)journal_->RotateIfFull();  // see WriteNow
+}
+
+}  // namespace kin::api
