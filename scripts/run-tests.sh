@@ -21,6 +21,9 @@ export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
 
 stage "configure+build (asan+ubsan)" bash -c "cmake -S . -B build-asan $gen -DCMAKE_BUILD_TYPE=Debug -DKIN_SANITIZE=ON -DKIN_BUILD_BENCHMARKS=OFF >/dev/null && cmake --build build-asan -j $jobs"
 stage "configure+build (release)" bash -c "cmake -S . -B build $gen -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && cmake --build build -j $jobs"
+# Programs using kin: cmake --install, find_package, pkg-config, add_subdirectory,
+# FetchContent (examples/cpp), and every C++ block of README.md and docs/ compiles.
+stage "consumers" bash scripts/check-consumers.sh build
 stage "tests (asan+ubsan)" ctest --test-dir build-asan --output-on-failure -j "$jobs"
 # libFuzzer targets (tests/fuzz, clang, ASan+UBSan): each over its corpus plus 2000 runs.
 stage "fuzz (short)" bash -c "cmake -S . -B build-fuzz $gen -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DKIN_FUZZ=ON -DKIN_SANITIZE=ON -DKIN_BUILD_TESTS=OFF -DKIN_BUILD_BENCHMARKS=OFF >/dev/null && cmake --build build-fuzz -j $jobs && bash tests/fuzz/run-fuzz.sh build-fuzz runs 2000"
