@@ -207,22 +207,28 @@ bool ShellSession::Schema(const std::vector<std::string>& words) {
 }
 
 bool ShellSession::Stats() {
+  const DatabaseStats stats = db_.Stats();
   size_t width = 0;
-  for (const auto& name : models_) width = std::max(width, name.size());
-  for (const auto& m : db_.schema().models()) {
-    auto counts = CountRecords(db_, m);
-    if (!counts.ok()) return Fail(counts.status());
+  for (const auto& m : stats.models) width = std::max(width, m.name.size());
+  for (const auto& m : stats.models)
     std::fprintf(out_, "%-*s  live %llu  soft-deleted %llu\n", static_cast<int>(width), m.name.c_str(),
-                 static_cast<unsigned long long>(counts->live), static_cast<unsigned long long>(counts->soft_deleted));
-  }
+                 static_cast<unsigned long long>(m.live), static_cast<unsigned long long>(m.soft_deleted));
+  std::fprintf(out_, "links: %llu\nmemory: %llu bytes reserved for records and indexes\n",
+               static_cast<unsigned long long>(stats.links), static_cast<unsigned long long>(stats.memory_bytes));
   if (in_memory_) {
     std::fputs("journal: none (in memory)\n", out_);
     return true;
   }
-  const persistence::JournalStats journal = api::DatabaseAccess::JournalStats(db_);
-  std::fprintf(out_, "journal: %llu records written, %llu flushes to disk since the shell opened the database\n",
-               static_cast<unsigned long long>(journal.records), static_cast<unsigned long long>(journal.syncs));
-  std::fputs("links per relation, memory and file sizes: kin stats --db DIR\n", out_);
+  std::string snapshot = "none";
+  if (stats.snapshot_seq != 0) snapshot = "covers records before " + std::to_string(stats.snapshot_seq);
+  std::fprintf(out_,
+               "journal: %llu segments, %llu bytes, next record %llu; %llu records written and %llu flushes "
+               "since the shell opened it\nsnapshot: %s\n",
+               static_cast<unsigned long long>(stats.journal_segments),
+               static_cast<unsigned long long>(stats.journal_bytes), static_cast<unsigned long long>(stats.next_seq),
+               static_cast<unsigned long long>(stats.journal_records),
+               static_cast<unsigned long long>(stats.journal_syncs),
+               snapshot.c_str());
   return true;
 }
 

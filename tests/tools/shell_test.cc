@@ -184,7 +184,7 @@ TEST_CASE("kin shell's dot commands describe the schema, the models and the data
   CHECK_THAT(r.out, Contains("{\n  \"Store\": {\n    \"properties\": {\n      \"id\": {"));
   CHECK_THAT(r.out, Contains("methods: retrieveStore listStores"));
   CHECK_THAT(r.out, Contains("Product  live 1  soft-deleted 1\n"));
-  CHECK_THAT(r.out, Contains("journal: 3 records written"));
+  CHECK_THAT(r.out, Contains("; 3 records written"));
   CHECK_THAT(r.out, Contains("snapshot written\n"));
   CHECK(fs::exists(tmp / "db/snapshots"));
   CHECK(!fs::is_empty(tmp / "db/snapshots"));
