@@ -4,7 +4,7 @@
 
 #include <compare>
 #include <cstdint>
-#include <functional>
+#include <unordered_map>  // std::hash (also declared by <functional>)
 
 namespace kin {
 

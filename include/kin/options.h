@@ -3,8 +3,9 @@
 // Plain data; copy freely.
 
 #include <cstdint>
-#include <functional>
 #include <string_view>
+
+#include "kin/function_ref.h"
 
 namespace kin {
 
@@ -37,7 +38,7 @@ struct Options {
   bool repair = false;  // cut a corrupt journal at its first bad record (else refuse to open)
   // Called with each LogEvent and a one-line message, on the thread that caused it,
   // never under the database's lock. Must not call back into the database.
-  std::function<void(LogEvent, std::string_view)> log;
+  Callback<void(LogEvent, std::string_view)> log;
 };
 
 }  // namespace kin
