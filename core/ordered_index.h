@@ -78,6 +78,10 @@ class OrderedIndex {
       Pos p{0, 0};
       if (!range.lower.empty()) p = Find(Before(range.lower, range.lower_inclusive));
       const Probe upper = ProbeOf(range.upper);
+      if (p.leaf < leaves_.size()) {
+        const Leaf& l = *leaves_[p.leaf];
+        for (size_t i = p.pos; i < std::min<size_t>(l.n, p.pos + kAhead); ++i) __builtin_prefetch(l.recs[i]);
+      }
       for (size_t leaf = p.leaf, pos = p.pos; leaf < leaves_.size(); ++leaf, pos = 0) {
         const Leaf& l = *leaves_[leaf];
         for (; pos < l.n; ++pos) {
@@ -95,6 +99,10 @@ class OrderedIndex {
     if (!range.upper.empty()) p = Find(Before(range.upper, !range.upper_inclusive));
     if (p.leaf == leaves_.size()) p = {leaves_.size() - 1, leaves_.back()->n};
     const Probe lower = ProbeOf(range.lower);
+    {
+      const Leaf& l = *leaves_[p.leaf];
+      for (size_t i = p.pos; i-- > 0 && i + kAhead >= p.pos;) __builtin_prefetch(l.recs[i]);
+    }
     for (size_t leaf = p.leaf + 1, pos = p.pos; leaf-- > 0; pos = leaf > 0 ? leaves_[leaf - 1]->n : 0) {
       const Leaf& l = *leaves_[leaf];
       while (pos-- > 0) {
@@ -213,6 +221,8 @@ class OrderedIndex {
     }
     const size_t leaf = lo - 1;
     const Leaf& l = *leaves_[leaf];
+    // The leaf's keys are loaded at once rather than one line per halving.
+    for (size_t i = 0; i < l.n; i += 64 / sizeof(uint64_t)) __builtin_prefetch(l.keys + i);
     size_t a = 0, b = l.n;
     while (a < b) {
       const size_t mid = (a + b) / 2;
