@@ -540,10 +540,7 @@ TEST_CASE("an index range walks thousands of records in index order through inse
   });
   auto walk = [&](const KeyRange& range, bool descending) {
     Ids out;
-    store.IndexRange(audit, index, range, descending, [&](const Record* r) {
-      out.emplace_back(r->id());
-      return true;
-    });
+    store.IndexRange(audit, index, range, descending, [&](const Record* r) { return out.emplace_back(r->id()), true; });
     return out;
   };
   auto expect = [&](const KeyRange& range, bool descending) {
@@ -577,9 +574,8 @@ TEST_CASE("an index range walks thousands of records in index order through inse
   }
   ranges.push_back(KeyRange::Equal({T("addr-5")}));
   ranges.push_back(KeyRange::Equal({Value()}));
-  for (const KeyRange& r : ranges) {
+  for (const KeyRange& r : ranges)
     for (bool descending : {false, true}) CHECK(walk(r, descending) == expect(r, descending));
-  }
   CheckInvariants(store);
 }
 
