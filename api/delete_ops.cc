@@ -33,10 +33,22 @@ class Deleter {
       if (!rel.is_parent_side() && !rel.through_pivot()) continue;
       const ModelDef& child_model = ctx_.schema.model(rel.through_pivot() ? rel.pivot : rel.target);
       const RelationDef& back = ctx_.schema.relation(rel.through_pivot() ? rel.pivot_near : rel.inverse);
+      r = ctx_.store.Find(m.id, id);  // a write above may have moved it
+      if (!r) return Status::Ok();
       std::vector<std::string> children;
       for (const Record* c : r->links(rel.local)) children.emplace_back(c->id());
       for (const auto& child : children) {
-        if (rel.cascade_delete || rel.through_pivot() || targets_.count({child_model.id.value, child})) {
+        if (done_.count({child_model.id.value, child})) {
+          // The child is this record or one whose deletion is under way further up:
+          // it goes in this call, so its reference is dropped first (a cycle, or a
+          // record that points at itself, has no order in which every parent outlives
+          // its children).
+          const Record* c = ctx_.store.Find(child_model.id, child);
+          if (!c) continue;
+          std::vector<Value> v = c->CopyValues();
+          v[back.foreign_key.value] = Value();
+          KIN_RETURN_IF_ERROR(ctx_.mutation->Put(child_model.id, std::move(v)));
+        } else if (rel.cascade_delete || rel.through_pivot() || targets_.count({child_model.id.value, child})) {
           KIN_RETURN_IF_ERROR(DeleteRecord(child_model, child));
         } else if (back.nullable) {
           std::vector<Value> v = ctx_.store.Find(child_model.id, child)->CopyValues();

@@ -64,12 +64,6 @@ Filter Filter::Search(std::string text) {
   return f;
 }
 
-const Value* Filter::PinnedId() const {
-  if (kind_ == Kind::kCompare && op_ == CompareOp::kEq && slot_.value == 0 && value_.type() == ValueType::kText)
-    return &value_;
-  return nullptr;
-}
-
 namespace {
 
 // Whether the non-null `v` equals one of `values` (their nulls equal nothing).

@@ -68,9 +68,6 @@ class Filter {
   // related records count for relation conditions.
   bool Matches(const Store& store, const ModelDef& model, const Record& r, bool with_deleted) const;
 
-  // The id this filter pins, when it is exactly `{pk: "x"}` (lets callers skip a scan).
-  const Value* PinnedId() const;
-
  private:
   explicit Filter(Kind k) : kind_(k) {}
   bool CompareMatches(const Value& v) const;

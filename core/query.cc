@@ -14,7 +14,6 @@ namespace {
 
 thread_local int force_scan_depth = 0;
 
-size_t SatMul(size_t a, size_t b) { return b != 0 && a > SIZE_MAX / b ? SIZE_MAX : a * b; }
 
 // When a walk in index order could fill the page, ranges are counted up to the
 // page's size times kWalkSlack (at least kWalkCap entries): past that, the walk is

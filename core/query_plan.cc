@@ -18,9 +18,6 @@ using Kind = Node::Kind;
 // sort by primary key afterwards) is taken instead; counting it stops there too.
 constexpr size_t kRangeFraction = 4;
 
-// Costs saturate instead of wrapping around (a take or a fan-out can be huge).
-size_t SatAdd(size_t a, size_t b) { return a > SIZE_MAX - b ? SIZE_MAX : a + b; }
-size_t SatMul(size_t a, size_t b) { return b != 0 && a > SIZE_MAX / b ? SIZE_MAX : a * b; }
 
 bool IsRangeOp(CompareOp op) {
   return op == CompareOp::kGt || op == CompareOp::kGte || op == CompareOp::kLt || op == CompareOp::kLte;

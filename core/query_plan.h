@@ -39,6 +39,10 @@
 
 namespace kin {
 
+// Costs saturate instead of wrapping around (a take or a fan-out can be huge).
+inline size_t SatAdd(size_t a, size_t b) { return a > SIZE_MAX - b ? SIZE_MAX : a + b; }
+inline size_t SatMul(size_t a, size_t b) { return b != 0 && a > SIZE_MAX / b ? SIZE_MAX : a * b; }
+
 class Store;
 
 class QueryPlan {

@@ -413,3 +413,44 @@ TEST_CASE("a parent referenced only through a one-directional belongsTo is prote
   Ok(*db, "deleteUsers", R"(["u1"])"_j);
   CHECK(Ok(*db, "retrieveNote", R"(["n1"])"_j)["user_id"].is_null());
 }
+
+namespace {
+
+// Category.parent is a nullable belongsTo Category.
+const char* kTreeSchema = R"({"models": {
+  "Category": {"properties": {
+    "id": {"type": "id", "primaryKey": true},
+    "parent": {"type": "belongsTo", "model": "Category", "mappedBy": "children", "nullable": true},
+    "children": {"type": "hasMany", "model": "Category", "mappedBy": "parent"}}}}})";
+
+}  // namespace
+
+TEST_CASE("delete removes a parent and its child together when both are selected", "[delete]") {
+  auto db = OpenJson(kTreeSchema);
+  Ok(*db, "createCategories", R"([[{"id": "c1"}, {"id": "c2", "parent_id": "c1"}, {"id": "c3", "parent_id": "c2"}]])"_j);
+  Ok(*db, "deleteCategories", R"([["c1", "c2"]])"_j);
+  CHECK(All(*db, "Categories", true) == Names{"c3"});
+  CHECK(Retrieve(*db, "Category", "c3")["parent_id"].is_null());
+}
+
+TEST_CASE("delete removes records that reference each other", "[delete]") {
+  auto db = OpenJson(kTreeSchema);
+  Ok(*db, "createCategories", R"([[{"id": "c1"}, {"id": "c2", "parent_id": "c1"}, {"id": "c3"}]])"_j);
+  Ok(*db, "updateCategories", R"([{"id": "c1", "parent_id": "c2"}])"_j);
+  SECTION("selected in either order") {
+    Ok(*db, "deleteCategories", R"([["c2", "c1"]])"_j);
+    CHECK(All(*db, "Categories", true) == Names{"c3"});
+  }
+  SECTION("by a filter") {
+    Ok(*db, "deleteCategories", R"([{"id": ["c1", "c2"]}])"_j);
+    CHECK(All(*db, "Categories", true) == Names{"c3"});
+  }
+}
+
+TEST_CASE("delete removes a record that references itself", "[delete]") {
+  auto db = OpenJson(kTreeSchema);
+  Ok(*db, "createCategories", R"([[{"id": "c1"}, {"id": "c2"}]])"_j);
+  Ok(*db, "updateCategories", R"([{"id": "c1", "parent_id": "c1"}])"_j);
+  Ok(*db, "deleteCategories", R"(["c1"])"_j);
+  CHECK(All(*db, "Categories", true) == Names{"c2"});
+}

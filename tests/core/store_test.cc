@@ -5,11 +5,14 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/block_pool.h"
+#include "core/ordered_index.h"
 
 #include "tests/core/core_test_util.h"
 
@@ -495,4 +498,102 @@ TEST_CASE("a step applied by move puts its values in the record; one said to be 
   REQUIRE(shop.store.ApplyNew(PutStep{M(s, "Product"), Row(s, "Product", "p0", {{"title", T("Pin")}})}).ok());
   CHECK(shop.store.Find(M(s, "Product"), "p0") != nullptr);
   CheckInvariants(shop.store);
+}
+
+TEST_CASE("an index range walks thousands of records in index order through inserts, changes and deletes",
+          "[core]") {
+  SchemaDraft draft = CommerceDraft();
+  draft.models[5].properties[1].index = true;  // Audit.note
+  draft.models[5].properties[1].nullable = true;
+  auto schema = Schema::Build(draft).value();
+  Store store(schema);
+  const ModelId audit = M(*schema, "Audit");
+  const size_t index = IndexOn(*schema, "Audit", "note");
+  const Value gone = Value::Time(Timestamp{1'800'000'000'000});
+  // Notes share long prefixes (and some are prefixes of others), some are null,
+  // some records are soft-deleted: every kind of entry an index holds.
+  std::map<std::string, Value> address;  // by id, the note the index should hold
+  auto text = [](size_t n) { return n % 17 == 0 ? Value() : T("addr-" + std::to_string(n % 397 * 7 % 397)); };
+  for (size_t i = 0; i < 3000; ++i) {
+    const size_t n = i * 7919 % 3000;
+    const std::string id = "e" + std::to_string(n);
+    address[id] = text(n);
+    if (n % 5 == 0) Put(store, "Audit", id, {{"note", text(n)}, {"deleted_at", gone}});
+    else Put(store, "Audit", id, {{"note", text(n)}});
+  }
+  for (size_t n = 0; n < 3000; n += 3) {
+    const std::string id = "e" + std::to_string(n);
+    if (n % 2) {
+      MustApply(store, DeleteStep{audit, id});
+      address.erase(id);
+    } else {
+      address[id] = text(n + 1);
+      Put(store, "Audit", id, {{"note", text(n + 1)}});
+    }
+  }
+  // The expected order: note (nulls last), then id.
+  std::vector<std::pair<Value, std::string>> all;
+  for (const auto& [id, v] : address) all.emplace_back(v, id);
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+    if (int c = OrderedIndex::CompareKeyValues(a.first, b.first)) return c < 0;
+    return a.second < b.second;
+  });
+  auto walk = [&](const KeyRange& range, bool descending) {
+    Ids out;
+    store.IndexRange(audit, index, range, descending, [&](const Record* r) { return out.emplace_back(r->id()), true; });
+    return out;
+  };
+  auto expect = [&](const KeyRange& range, bool descending) {
+    Ids out;
+    for (const auto& [v, id] : all) {
+      if (!range.lower.empty()) {
+        const int c = OrderedIndex::CompareKeyValues(v, range.lower[0]);
+        if (c < 0 || (c == 0 && !range.lower_inclusive)) continue;
+      }
+      if (!range.upper.empty()) {
+        const int c = OrderedIndex::CompareKeyValues(v, range.upper[0]);
+        if (c > 0 || (c == 0 && !range.upper_inclusive)) continue;
+      }
+      out.push_back(id);
+    }
+    if (descending) std::reverse(out.begin(), out.end());
+    return out;
+  };
+  std::vector<KeyRange> ranges(1);
+  for (const Value& lo : {Value(), T("addr-1"), T("addr-200"), T("addr-99"), T("b"), T("")}) {
+    for (const Value& hi : {Value(), T("addr-1"), T("addr-250"), T("addr-3"), T("zzz")}) {
+      for (int inclusive = 0; inclusive < 4; ++inclusive) {
+        KeyRange r;
+        if (!lo.is_null()) r.lower = {lo};
+        if (!hi.is_null()) r.upper = {hi};
+        r.lower_inclusive = inclusive & 1;
+        r.upper_inclusive = inclusive & 2;
+        ranges.push_back(r);
+      }
+    }
+  }
+  ranges.push_back(KeyRange::Equal({T("addr-5")}));
+  ranges.push_back(KeyRange::Equal({Value()}));
+  for (const KeyRange& r : ranges)
+    for (bool descending : {false, true}) CHECK(walk(r, descending) == expect(r, descending));
+  CheckInvariants(store);
+}
+
+TEST_CASE("an index key orders values as the index does, and equal values have equal keys", "[core]") {
+  // In index order; -0.0 equals 0, "abcdefgh" and "abcdefgz" share their first 7 bytes.
+  const std::vector<Value> ordered = {
+      Value::Bool(false), Value::Bool(true), Value::Float(-1e300), Value::Int(-5), Value::Float(-0.5),
+      Value::Float(-0.0), Value::Int(0), Value::Float(0.25), Value::Int(3), Value::Int(int64_t{1} << 60),
+      T(""), T("a"), T("a\x01"), T("abcdefgh"), T("abcdefgz"), T("\xff"), Value::Time(Timestamp{-5}),
+      Value::Time(Timestamp{1'800'000'000'000}), Value()};
+  for (size_t i = 0; i < ordered.size(); ++i) {
+    for (size_t j = i; j < ordered.size(); ++j) {
+      INFO(i << " " << j);
+      CHECK(OrderedIndex::CompareKeyValues(ordered[i], ordered[j]) <= 0);
+      if (OrderedIndex::CompareKeyValues(ordered[i], ordered[j]) == 0)
+        CHECK(OrderedIndex::IndexKey(ordered[i]) == OrderedIndex::IndexKey(ordered[j]));
+      else
+        CHECK(OrderedIndex::IndexKey(ordered[i]) <= OrderedIndex::IndexKey(ordered[j]));
+    }
+  }
 }
