@@ -226,7 +226,21 @@ void WriteLine(const std::string& path, const std::string& head, const std::func
 
 }  // namespace
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define KIN_TEST_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define KIN_TEST_SANITIZED 1
+#endif
+#endif
+
 TEST_CASE("a 64 MiB request line grows kin exec's peak memory by at most 12 times its size", "[limits][protocol]") {
+#ifdef KIN_TEST_SANITIZED
+  // A sanitizer's allocator pads every block and keeps freed memory in quarantine:
+  // peak memory says nothing of kin's there. The release build's run checks it.
+  SUCCEED("memory bound not measured under a sanitizer");
+  return;
+#endif
   char tmpl[] = "/tmp/kin-request-XXXXXX";
   REQUIRE(::mkdtemp(tmpl) != nullptr);
   const std::string dir = tmpl;
