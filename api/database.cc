@@ -15,9 +15,9 @@
 #include <thread>
 
 #include "api/committer.h"
-
 #include "api/database_access.h"
 #include "api/limits.h"
+#include "api/open_footprint.h"
 #include "api/operations.h"
 #include "api/query.h"
 #include "api/record_editor.h"
@@ -36,6 +36,7 @@ namespace kin {
 
 using api::CallContext;
 using api::Method;
+using api::OpenFootprint;
 using api::Operation;
 
 namespace {
@@ -284,74 +285,14 @@ Result<std::unique_ptr<Database::Impl>> OpenLocked(const std::string& dir, const
                                                    const Options& options, persistence::FileSystem& fs,
                                                    persistence::DirectoryLock lock);
 
-// What a directory held before Open created anything in it, so that a failed open
-// takes away exactly what it added and leaves no directory behind.
-struct Footprint {
-  std::string top_created;  // the highest directory Open creates; empty when `dir` exists
-  bool schema = false, lock = false, journal = false, snapshots = false;
-
-  static Footprint Of(const std::string& dir) {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    Footprint f;
-    if (!fs::exists(dir, ec)) {
-      fs::path p = fs::absolute(dir, ec).lexically_normal();
-      if (!p.has_filename()) p = p.parent_path();
-      while (p.has_parent_path() && p.parent_path() != p && !fs::exists(p.parent_path(), ec)) p = p.parent_path();
-      f.top_created = p.string();
-      return f;
-    }
-    f.schema = fs::exists(dir + "/schema.json", ec);
-    f.lock = fs::exists(dir + "/LOCK", ec);
-    f.journal = fs::exists(dir + "/journal", ec);
-    f.snapshots = fs::exists(dir + "/snapshots", ec);
-    return f;
-  }
-
-  // After a failed open that held the directory's lock: a database that was there
-  // is left alone; one this open began to create is removed, with its directories.
-  void Undo(const std::string& dir) const {
-    namespace fs = std::filesystem;
-    if (schema) return;
-    std::error_code ec;
-    // Taken again, so nothing is removed under another process that opened it since.
-    auto relock = persistence::DirectoryLock::Acquire(dir);
-    if (!relock.ok()) return;
-    if (!top_created.empty()) {
-      fs::remove_all(top_created, ec);
-      return;
-    }
-    fs::remove(dir + "/schema.json", ec);
-    if (!journal) fs::remove_all(dir + "/journal", ec);
-    if (!snapshots) fs::remove_all(dir + "/snapshots", ec);
-    if (!lock) fs::remove(dir + "/LOCK", ec);
-  }
-
-  // The directories this open created, as far as they are empty.
-  void RemoveEmpty(const std::string& dir) const {
-    namespace fs = std::filesystem;
-    if (top_created.empty()) return;
-    std::error_code ec;
-    const fs::path top(top_created);
-    for (fs::path p = fs::absolute(dir, ec).lexically_normal(); !p.empty() && p != p.parent_path();
-         p = p.parent_path()) {
-      if (!p.has_filename()) continue;
-      if (!fs::remove(p, ec) || p == top) break;  // remove() does not remove a directory that holds anything
-    }
-  }
-};
-
 }  // namespace
 
 Result<std::unique_ptr<Database>> api::DatabaseAccess::Open(const std::string& dir, const std::string* schema_json,
                                                             const Options& options, persistence::FileSystem& fs) {
-  const Footprint before = Footprint::Of(dir);
+  const OpenFootprint before = OpenFootprint::Of(dir);
   Status created = fs.CreateDirectories(dir);
   if (!created.ok()) {
-    if (!before.top_created.empty()) {
-      std::error_code ec;
-      std::filesystem::remove_all(before.top_created, ec);  // the part that was created
-    }
+    before.RemoveCreated();
     return created;
   }
   auto lock = persistence::DirectoryLock::Acquire(dir);
@@ -469,18 +410,19 @@ persistence::JournalStats api::DatabaseAccess::JournalStats(const Database& db) 
 const Schema& Database::schema() const { return *impl_->schema; }
 
 namespace {
-// A call's arguments: null stands for none.
-const Json& ArgumentsOf(const Json& args) {
+const Json& NoArguments() {
   static const Json kNone = Json::array();
-  return args.is_null() ? kNone : args;
+  return kNone;
 }
+// A call's arguments: null stands for none.
+const Json& ArgumentsOf(const Json& args) { return args.is_null() ? NoArguments() : args; }
 }  // namespace
 
 CallRequest::CallRequest(std::string m) : method(std::move(m)) {}
-CallRequest::CallRequest(std::string m, const Json& a) : method(std::move(m)), args(std::make_shared<const Json>(a)) {}
+CallRequest::CallRequest(std::string m, const Json& a) : method(std::move(m)), args(std::make_shared<Json>(a)) {}
 CallRequest::CallRequest(std::string m, Json&& a)
-    : method(std::move(m)), args(std::make_shared<const Json>(std::move(a))) {}
-const Json& CallRequest::arguments() const { return args ? ArgumentsOf(*args) : ArgumentsOf(nullptr); }
+    : method(std::move(m)), args(std::make_shared<Json>(std::move(a))) {}
+const Json& CallRequest::arguments() const { return args ? ArgumentsOf(*args) : NoArguments(); }
 
 Result<std::string> Database::CallText(std::string_view method, const Json& given) {
   const Json& args = ArgumentsOf(given);

@@ -53,7 +53,8 @@ Result<CallRequest> ReadCall(Json& j) {
 }
 
 // Releases the arguments of calls when it goes (api::ReleaseJson): each request's
-// arguments are held by it alone.
+// arguments are held by it alone, and CallRequest makes them as a non-const Json,
+// so emptying them through the const view is allowed.
 struct ReleasedArgs {
   std::span<CallRequest> calls;
   ~ReleasedArgs() {
