@@ -14,35 +14,15 @@
 #include <sstream>
 #include <string>
 
+#include "tests/tools/tool_test_util.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// A directory under /tmp, removed with everything in it at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/kin-shell-XXXXXX";
-    REQUIRE(mkdtemp(tmpl) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using kin::testing::TempDir;
+using kin::testing::ReadFile;
 
 struct Shell {
   int status = -1;
@@ -64,7 +44,7 @@ Shell RunCommand(const TempDir& tmp, const std::string& command, const std::stri
   while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
   int status = pclose(pipe);
   r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = ReadAll(tmp / "stderr");
+  r.err = ReadFile(tmp / "stderr");
   return r;
 }
 
@@ -219,7 +199,7 @@ TEST_CASE("under a terminal, kin shell edits lines, completes names, keeps histo
   size_t first = r.out.find("[{\"id\":\"s1\"}]");
   REQUIRE(first != std::string::npos);
   CHECK(r.out.find("[{\"id\":\"s1\"}]", first + 1) != std::string::npos);  // the up arrow ran it again
-  std::string history = ReadAll(tmp / "history");
+  std::string history = ReadFile(tmp / "history");
   CHECK_THAT(history, Contains("listStores"));
   CHECK_THAT(history, Contains("retrieveStore"));
 }

@@ -30,6 +30,7 @@
 #include "core/change_set.h"
 #include "persistence/change_set_codec.h"
 #include "persistence/journal_format.h"
+#include "tests/tools/tool_test_util.h"
 
 namespace {
 
@@ -55,41 +56,14 @@ Run Kin(const std::string& args) {
 
 std::string Quote(const std::string& s) { return "'" + s + "'"; }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  REQUIRE(out.good());
-}
+using kin::testing::ReadFile;
+using kin::testing::WriteFile;
 
 std::string Fixture(const std::string& name) {
   return std::string(KIN_SOURCE_DIR) + "/tests/data/schemas/" + name + ".json";
 }
 
-// A directory under /tmp, removed with everything in it at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/kin-tools-XXXXXX";
-    REQUIRE(mkdtemp(tmpl) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using kin::testing::TempDir;
 
 // Runs request lines through `kin exec`; every one must succeed.
 void Exec(const TempDir& tmp, const std::string& db, const std::string& schema, const std::vector<std::string>& lines) {
