@@ -193,11 +193,19 @@ class OrderedIndex {
 
   // Whether entries sort before a probe: strictly (`inclusive`: the walk starts at
   // the probe's first equal) or up to equal.
-  auto Before(const std::vector<Value>& values, bool inclusive) const {
-    return [this, p = ProbeOf(values), inclusive](uint64_t key, const Record* r) {
-      const int c = Compare(key, r, p);
+  // (A named type rather than a lambda: a deduced return type cannot be used in
+  // the member functions above its definition.)
+  struct BeforeProbe {
+    const OrderedIndex* index;
+    Probe probe;
+    bool inclusive;
+    bool operator()(uint64_t key, const Record* r) const {
+      const int c = index->Compare(key, r, probe);
       return inclusive ? c < 0 : c <= 0;
-    };
+    }
+  };
+  BeforeProbe Before(const std::vector<Value>& values, bool inclusive) const {
+    return BeforeProbe{this, ProbeOf(values), inclusive};
   }
 
   bool EntryLess(uint64_t ak, const Record* a, uint64_t bk, const Record* b) const {
