@@ -1,25 +1,36 @@
 #include "api/committer.h"
 
+#include <algorithm>
 #include <cassert>
+#include <chrono>
 
 #include "persistence/change_set_codec.h"
+#include "persistence/journal_format.h"
 
 namespace kin::api {
 
 namespace {
 
-// JournalSink: the change set of one write, encoded step by step into one journal
-// frame (room for the frame header, the step count, the steps): each step is
-// encoded before the Mutation applies it, while it still holds its values. The
-// bytes are those of EncodeChangeSet. Encodes nothing until Enable() (an in-memory
-// database journals nothing). Used in the writer role.
+// JournalSink: the journal record of one write (journal_format.h), encoded step by
+// step into one frame: room for the frame header, the record's time and label, room
+// for the step count, the steps. Each step is encoded before the Mutation applies
+// it, while it still holds its values; the change set's bytes are those of
+// EncodeChangeSet. Encodes nothing until Enable() (an in-memory database journals
+// nothing). Used in the writer role.
 class JournalSink final : public ChangeStepSink {
  public:
   void Enable() { enabled_ = true; }
+  // Names the call whose steps follow (before the first Add).
+  void Begin(std::string_view label) { label_.assign(persistence::StoredLabel(label)); }
 
   void Add(const ChangeStep& step) override {
     if (enabled_) {
-      if (steps_ == 0) frame_.assign(kHeaderBytes, '\0');
+      if (steps_ == 0) {
+        frame_.assign(persistence::Journal::kFrameRoom, '\0');
+        persistence::AppendRecordPrefix(0, label_, &frame_);
+        change_set_at_ = frame_.size();
+        frame_.append(persistence::kStepCountBytes, '\0');
+      }
       last_ = frame_.size();
       persistence::EncodeChangeStep(step, &frame_);
     }
@@ -36,20 +47,25 @@ class JournalSink final : public ChangeStepSink {
     if (frame_.capacity() > kKeptBytes) std::string().swap(frame_);
   }
 
-  // The frame of every step added since the last Clear(), for Journal::AppendFramed.
-  std::string* Frame() {
+  // The frame of every step added since the last Clear(), committed at `time_us`,
+  // for Journal::AppendFramed.
+  std::string* Frame(int64_t time_us) {
     assert(enabled_ && steps_ > 0);
-    persistence::WriteStepCount(steps_, frame_.data() + persistence::Journal::kFrameRoom);
+    persistence::WriteStepCount(steps_, frame_.data() + change_set_at_);
+    persistence::StoreRecordTime(frame_.data() + persistence::Journal::kFrameRoom, time_us);
     return &frame_;
   }
+  // The change set's bytes in the frame.
+  std::string_view ChangeSetBytes() const { return std::string_view(frame_).substr(change_set_at_); }
 
  private:
-  static constexpr size_t kHeaderBytes = persistence::Journal::kFrameRoom + persistence::kStepCountBytes;
   static constexpr size_t kKeptBytes = size_t{1} << 20;
 
   bool enabled_ = false;
   uint64_t steps_ = 0;
   size_t last_ = 0;  // where the step last added begins
+  size_t change_set_at_ = 0;
+  std::string label_;
   std::string frame_;
 };
 
@@ -64,8 +80,9 @@ struct Committer::Slot {
 };
 
 struct Committer::Request {
-  explicit Request(Body b) : body(b) {}
+  Request(Body b, std::string_view l) : body(b), label(l) {}
   Body body;
+  std::string_view label;
   Result<std::string> result = std::string();
   bool done = false;  // under queue_mu_
 };
@@ -73,9 +90,11 @@ struct Committer::Request {
 Committer::Committer(Store& store, std::shared_mutex& mu) : store_(store), mu_(mu) {}
 Committer::~Committer() = default;
 
-void Committer::AttachJournal(persistence::Journal* journal, persistence::SyncPolicy sync, const Schema& schema) {
+void Committer::AttachJournal(persistence::Journal* journal, persistence::SyncPolicy sync, const Schema& schema,
+                              int64_t last_time_us) {
   std::lock_guard w(writer_);
   journal_ = journal;
+  last_time_us_ = last_time_us;
   sync_ = sync;
   schema_ = &schema;
   slots_.clear();
@@ -92,17 +111,26 @@ size_t Committer::waiting() const {
   return queue_.size();
 }
 
-Result<std::string> Committer::Write(Body body) {
-  if (journal_ && sync_ == persistence::SyncPolicy::kAlways) return WriteWhenDurable(body);
-  return WriteNow(body);
+int64_t Committer::CommitTime() {
+  const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  last_time_us_ = std::max(last_time_us_, now);
+  return last_time_us_;
 }
 
-Result<std::string> Committer::WriteNow(Body body) {
+Result<std::string> Committer::Write(Body body, std::string_view label) {
+  if (journal_ && sync_ == persistence::SyncPolicy::kAlways) return WriteWhenDurable(body, label);
+  return WriteNow(body, label);
+}
+
+Result<std::string> Committer::WriteNow(Body body, std::string_view label) {
   std::lock_guard w(writer_);
   Result<std::string> r = std::string();
   {
     std::unique_lock l(mu_);
     Slot& slot = SlotAt(0);
+    slot.sink.Begin(label);
     r = body(slot.mutation);
     if (!r.ok() || slot.mutation.empty() || !journal_) {
       // A failed call is undone; one that changed nothing, or is not journaled, is done.
@@ -110,7 +138,7 @@ Result<std::string> Committer::WriteNow(Body body) {
       else slot.mutation.Rollback();
       return r;
     }
-    Result<uint64_t> seq = journal_->AppendFramed(slot.sink.Frame());
+    Result<uint64_t> seq = journal_->AppendFramed(slot.sink.Frame(CommitTime()));
     if (!seq.ok()) {
       slot.mutation.Rollback();
       return seq.status();
@@ -126,8 +154,8 @@ Result<std::string> Committer::WriteNow(Body body) {
 
 // The caller that finds no batch running leads one: it takes every waiting call
 // (its own among them) and runs them; the others wait to be told theirs is done.
-Result<std::string> Committer::WriteWhenDurable(Body body) {
-  Request me(body);
+Result<std::string> Committer::WriteWhenDurable(Body body, std::string_view label) {
+  Request me(body, label);
   std::unique_lock q(queue_mu_);
   queue_.push_back(&me);
   queue_cv_.wait(q, [&] { return me.done || !leading_; });
@@ -157,20 +185,20 @@ void Committer::RunBatch(const std::vector<Request*>& batch) {
     std::unique_lock l(mu_);
     for (Request* request : batch) {
       Slot& slot = SlotAt(kept.size());
+      slot.sink.Begin(request->label);
       request->result = request->body(slot.mutation);
       if (!request->result.ok() || slot.mutation.empty()) {
         if (request->result.ok()) slot.mutation.Commit();
         else slot.mutation.Rollback();
         continue;
       }
-      std::string* frame = slot.sink.Frame();
-      Result<uint64_t> seq = journal_->AppendFramed(frame);
+      Result<uint64_t> seq = journal_->AppendFramed(slot.sink.Frame(CommitTime()));
       if (!seq.ok()) {
         slot.mutation.Rollback();
         request->result = seq.status();
         continue;
       }
-      kept.push_back({request, *seq, frame->substr(persistence::Journal::kFrameRoom)});
+      kept.push_back({request, *seq, std::string(slot.sink.ChangeSetBytes())});
     }
     // Hidden again until durable: undone newest first, each call's steps newest first.
     for (size_t i = kept.size(); i-- > 0;) slots_[i]->mutation.Rollback();

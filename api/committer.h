@@ -28,6 +28,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -60,12 +61,15 @@ class Committer {
   Committer& operator=(const Committer&) = delete;
 
   // From now on every change is journaled (before any write runs). `schema` decodes
-  // the journal's bytes again.
-  void AttachJournal(persistence::Journal* journal, persistence::SyncPolicy sync, const Schema& schema);
+  // the journal's bytes again; `last_time_us` is the commit time of the journal's
+  // last record (commit times never go back, whatever the clock does).
+  void AttachJournal(persistence::Journal* journal, persistence::SyncPolicy sync, const Schema& schema,
+                     int64_t last_time_us);
 
   // Runs one write call; returns once its effects are visible (and, under
-  // sync=always, durable), or with the error that left no trace.
-  Result<std::string> Write(Body body);
+  // sync=always, durable), or with the error that left no trace. Its journal
+  // record carries `label` (the method or transaction) and its commit time.
+  Result<std::string> Write(Body body, std::string_view label);
 
   // Runs `fn` in the writer role (no call is being applied or journaled meanwhile).
   template <typename Fn>
@@ -84,8 +88,11 @@ class Committer {
   struct Slot;
   struct Request;
 
-  Result<std::string> WriteNow(Body body);           // interval, none, in memory
-  Result<std::string> WriteWhenDurable(Body body);   // always
+  Result<std::string> WriteNow(Body body, std::string_view label);          // interval, none, in memory
+  Result<std::string> WriteWhenDurable(Body body, std::string_view label);  // always
+  // The commit time of the record about to be appended: the clock's time in
+  // microseconds, or the last record's when the clock went back (writer role).
+  int64_t CommitTime();
   void RunBatch(const std::vector<Request*>& batch);
   Slot& SlotAt(size_t i);
 
@@ -95,6 +102,7 @@ class Committer {
   persistence::SyncPolicy sync_ = persistence::SyncPolicy::kNone;
   const Schema* schema_ = nullptr;
   uint64_t applied_seq_ = 0;  // written under mu_ exclusively
+  int64_t last_time_us_ = 0;  // the newest commit time given (writer role)
 
   std::mutex writer_;  // the writer role; taken before mu_
   std::vector<std::unique_ptr<Slot>> slots_;  // one mutation per call of a batch (writer role)

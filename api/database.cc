@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "api/committer.h"
+#include "api/database_impl.h"
 #include "api/database_access.h"
 #include "api/limits.h"
 #include "api/open_footprint.h"
@@ -25,6 +26,7 @@
 #include "persistence/change_set_codec.h"
 #include "persistence/directory_lock.h"
 #include "persistence/journal_end.h"
+#include "persistence/journal_format.h"
 #include "persistence/file_system.h"
 #include "persistence/journal_reader.h"
 #include "persistence/recovery.h"
@@ -34,20 +36,8 @@
 
 namespace kin {
 
-using api::CallContext;
-using api::Method;
-using api::OpenFootprint;
-using api::Operation;
-
-namespace {
-
-// glibc's rwlock, under std::shared_mutex, lets a new reader in while a writer
-// waits: a steady stream of overlapping readers can hold a writer off for ever.
-// Made writer-preferring, a waiting writer keeps new readers out, so its wait is
-// bounded by the readers already in. The price: a thread must not take the lock
-// shared twice (a second read while holding a ReadView) when a writer may be
-// waiting, as that second read would wait behind the writer that waits for the first.
-void PreferWriters(std::shared_mutex& mu) {
+// (The reason is at the declaration, api/database_impl.h.)
+void api::PreferWriters(std::shared_mutex& mu) {
   pthread_rwlockattr_t attr;
   pthread_rwlockattr_init(&attr);
   pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
@@ -57,167 +47,8 @@ void PreferWriters(std::shared_mutex& mu) {
   pthread_rwlockattr_destroy(&attr);
 }
 
-}  // namespace
-
-struct Database::Impl {
-  explicit Impl(std::shared_ptr<const Schema> s) : schema(std::move(s)), store(schema), methods(*schema) {
-    PreferWriters(mu);
-  }
-  ~Impl() { StopSnapshotter(); }
-
-  // Runs `body` against a context: under the shared lock for reads, through the
-  // committer for writes (a Mutation undone unless `body` succeeds).
-  template <typename Body>
-  Result<std::string> Run(bool write, Body&& body) {
-    if (!write) {
-      std::shared_lock lock(mu);
-      CallContext ctx{*schema, store, nullptr, Now()};
-      return Guarded(ctx, body);
-    }
-    bool journaled = false;
-    auto call = [&](Mutation& mutation) {
-      CallContext ctx{*schema, store, &mutation, Now()};
-      Result<std::string> r = Guarded(ctx, body);
-      journaled = r.ok() && !mutation.empty();
-      return r;
-    };
-    Result<std::string> r = committer.Write(call);
-    if (!r.ok() && journal && r.status().type() == ErrorType::kDatabaseError) return LogDiskError(r.status());
-    if (r.ok() && journaled && options.snapshot_every != 0 && ++since_snapshot >= options.snapshot_every) {
-      since_snapshot = 0;
-      ScheduleSnapshot();
-    }
-    return r;
-  }
-
-  // Asks the snapshot thread (started on first use) for a snapshot: the write that
-  // asks never waits for it and never fails because of it.
-  void ScheduleSnapshot() {
-    std::lock_guard l(snapshotter_mu);
-    snapshot_wanted = true;
-    if (!snapshotter.joinable()) snapshotter = std::thread([this] { SnapshotLoop(); });
-    snapshotter_cv.notify_one();
-  }
-  void SnapshotLoop() {
-    std::unique_lock l(snapshotter_mu);
-    for (;;) {
-      snapshotter_cv.wait(l, [&] { return snapshot_wanted || snapshotter_stopping; });
-      if (snapshotter_stopping) return;
-      snapshot_wanted = false;
-      l.unlock();
-      // A scheduled snapshot that fails (a full disk) is tried again when the next
-      // one is due; the database stays as it was (see TakeSnapshot).
-      (void)TakeSnapshot();
-      l.lock();
-    }
-  }
-  void StopSnapshotter() {
-    {
-      std::lock_guard l(snapshotter_mu);
-      snapshotter_stopping = true;
-    }
-    snapshotter_cv.notify_one();
-    if (snapshotter.joinable()) snapshotter.join();
-  }
-
-  // The image is frozen in the writer role: writers wait for a fork (the
-  // default), or for the whole encoding when options.snapshot_in_child is off.
-  // Readers never wait. Once the file is durable the journal starts a new segment
-  // (in the writer role, not under the readers' lock) and the segments the snapshot
-  // covers are removed; a snapshot that fails leaves no file and no segment behind.
-  Status TakeSnapshot() {
-    std::lock_guard one_at_a_time(snapshot_mu);
-    const std::string snapshot_dir = dir + "/snapshots";
-    uint64_t seq;
-    std::optional<persistence::SnapshotProcess> child;
-    std::string bytes;
-    // Frozen in the writer role, not under the readers' lock: nothing changes the
-    // store meanwhile, and readers go on (under a shared lock, a writer waiting
-    // for it would hold new readers off, the lock preferring writers).
-    KIN_RETURN_IF_ERROR(committer.InWriterRole([&]() -> Status {
-      seq = committer.applied_seq();
-      if (options.snapshot_in_child) {
-        KIN_ASSIGN_OR_RETURN(auto forked, persistence::SnapshotProcess::Fork(store, seq, schema_json, snapshot_dir, fs(),
-                                                                          dir_lock ? dir_lock->fd() : -1));
-        child.emplace(std::move(forked));
-      } else {
-        bytes = persistence::EncodeSnapshot(store, seq, schema_json);
-      }
-      return Status::Ok();
-    }));
-    if (child) {
-      KIN_RETURN_IF_ERROR(child->Wait().status());
-    } else {
-      KIN_RETURN_IF_ERROR(persistence::WriteSnapshotFile(snapshot_dir, seq, bytes, fs()).status());
-    }
-    // A new segment, so that the one holding `seq` can go once nothing after it is
-    // left there. The snapshot is done either way: a segment that cannot be started
-    // now (a full disk) only keeps older segments a while longer.
-    (void)committer.InWriterRole([&] { return journal->Rotate(); });
-    KIN_RETURN_IF_ERROR(journal->RemoveSegmentsBefore(seq + 1));
-    Log(LogEvent::kSnapshot, "snapshot of " + dir + " covers records through " + std::to_string(seq));
-    return Status::Ok();
-  }
-
-  // Library exceptions (JSON access, allocation) become error values here, and
-  // messages that quote long input are cut (api::BoundMessage).
-  template <typename Body>
-  static Result<std::string> Guarded(CallContext& ctx, Body& body) {
-    try {
-      Result<std::string> r = body(ctx);
-      if (!r.ok()) return api::BoundMessage(r.status());
-      return r;
-    } catch (const nlohmann::ordered_json::exception& e) {
-      return Status::InvalidArgument(std::string("Malformed request: ") + e.what());
-    } catch (const std::bad_alloc&) {
-      return Status::DatabaseError("Out of memory while running the call");
-    } catch (const std::exception& e) {
-      return Status::DatabaseError(std::string("Internal error: ") + e.what());
-    }
-  }
-
-  // The method called `name`, once its arguments passed the depth limit (checked
-  // before any recursive walk of them).
-  Result<Method> Resolve(std::string_view name, const Json& args) const {
-    KIN_RETURN_IF_ERROR(api::CheckJsonDepth(args));
-    auto m = methods.Find(name);
-    if (!m) return Status::InvalidArgument("Unknown method \"" + api::QuoteInput(name) + "\"");
-    return *m;
-  }
-
-  std::shared_ptr<const Schema> schema;
-  Store store;
-  api::MethodTable methods;
-  mutable std::shared_mutex mu;           // readers share it; the committer changes the store under it
-  api::Committer committer{store, mu};
-
-  // Durability (absent for an in-memory database).
-  std::string dir, schema_json, notice;
-  Options options;
-  persistence::FileSystem* file_system = &persistence::FileSystem::Posix();
-  std::optional<persistence::DirectoryLock> dir_lock;  // held while open; declared before the journal,
-                                                      // so it is released after the journal closes
-  std::unique_ptr<persistence::Journal> journal;
-  std::atomic<uint64_t> since_snapshot{0};
-  std::mutex snapshot_mu;  // one snapshot at a time
-  // The thread that takes the snapshots snapshot_every asks for (started on first use).
-  std::mutex snapshotter_mu;
-  std::condition_variable snapshotter_cv;
-  bool snapshot_wanted = false, snapshotter_stopping = false;
-  std::thread snapshotter;
-
-  persistence::FileSystem& fs() const { return *file_system; }
-
-  Status LogDiskError(Status s) const {
-    Log(LogEvent::kDiskError, s.ToString());
-    return s;
-  }
-
-  // Tells options.log, when set (never under mu).
-  void Log(LogEvent event, std::string_view message) const {
-    if (options.log) options.log(event, message);
-  }
-};
+using api::OpenFootprint;
+using api::Operation;
 
 namespace {
 
@@ -242,9 +73,11 @@ Status Recover(Database::Impl& impl) {
   jo.segment_bytes = impl.options.segment_bytes;
   jo.rotate_in_append = false;  // the committer rotates, outside the readers' lock
   jo.end_record = end_record;
+  // A segment of an older format is left as it is: appending starts a new one.
+  const std::string& tail = report.tail_version == persistence::kSegmentVersion ? report.tail_segment : "";
   KIN_ASSIGN_OR_RETURN(impl.journal,
-                       persistence::Journal::Open(impl.dir + "/journal", jo, report.last_seq + 1, report.tail_segment, fs));
-  impl.committer.AttachJournal(impl.journal.get(), impl.options.sync, *impl.schema);
+                       persistence::Journal::Open(impl.dir + "/journal", jo, report.last_seq + 1, tail, fs));
+  impl.committer.AttachJournal(impl.journal.get(), impl.options.sync, *impl.schema, report.last_time_us);
   return Status::Ok();
 }
 
@@ -289,6 +122,8 @@ Result<std::unique_ptr<Database::Impl>> OpenLocked(const std::string& dir, const
 
 Result<std::unique_ptr<Database>> api::DatabaseAccess::Open(const std::string& dir, const std::string* schema_json,
                                                             const Options& options, persistence::FileSystem& fs) {
+  if (options.keep_snapshots == 0)
+    return Status::InvalidArgument("keep_snapshots must be at least 1 (the newest snapshot is always kept)");
   const OpenFootprint before = OpenFootprint::Of(dir);
   Status created = fs.CreateDirectories(dir);
   if (!created.ok()) {
@@ -349,11 +184,6 @@ Result<std::unique_ptr<Database::Impl>> OpenLocked(const std::string& dir, const
 }
 
 }  // namespace
-
-Status Database::Snapshot() {
-  if (!impl_->journal) return Status::InvalidArgument("An in-memory database has no snapshots");
-  return impl_->TakeSnapshot();
-}
 
 const std::string& Database::open_notice() const { return impl_->notice; }
 
@@ -427,7 +257,8 @@ const Json& CallRequest::arguments() const { return args ? ArgumentsOf(*args) : 
 Result<std::string> Database::CallText(std::string_view method, const Json& given) {
   const Json& args = ArgumentsOf(given);
   KIN_ASSIGN_OR_RETURN(Method m, impl_->Resolve(method, args));
-  return impl_->Run(api::IsWrite(m.operation), [&](CallContext& ctx) { return api::RunMethod(ctx, m, args); });
+  return impl_->Run(api::IsWrite(m.operation), method,
+                    [&](CallContext& ctx) { return api::RunMethod(ctx, m, args); });
 }
 
 Result<std::string> Database::CallText(std::string_view method) { return CallText(method, Json::array()); }
@@ -453,11 +284,19 @@ Result<std::vector<Method>> ResolveAll(const Database::Impl& impl, const std::ve
   }
   return resolved;
 }
+
+// "transaction createUsers,updateUsers": the journal label of a transaction.
+std::string TransactionLabel(const std::vector<CallRequest>& calls) {
+  std::string label = "transaction";
+  for (size_t i = 0; i < calls.size() && label.size() <= persistence::kMaxLabel; ++i)
+    label += (i ? "," : " ") + calls[i].method;
+  return label;
+}
 }  // namespace
 
 Result<std::string> Database::TransactionText(const std::vector<CallRequest>& calls, size_t* failed_call) {
   KIN_ASSIGN_OR_RETURN(std::vector<Method> resolved, ResolveAll(*impl_, calls, failed_call));
-  return impl_->Run(true, [&](CallContext& ctx) -> Result<std::string> {
+  return impl_->Run(true, TransactionLabel(calls), [&](CallContext& ctx) -> Result<std::string> {
     std::string out = "[";
     for (size_t i = 0; i < calls.size(); ++i) {
       auto one = api::RunMethod(ctx, resolved[i], calls[i].arguments());
@@ -474,7 +313,7 @@ Result<std::string> Database::TransactionText(const std::vector<CallRequest>& ca
 Result<Json> Database::Transaction(const std::vector<CallRequest>& calls) {
   KIN_ASSIGN_OR_RETURN(std::vector<Method> resolved, ResolveAll(*impl_, calls));
   Json results = Json::array();
-  Result<std::string> run = impl_->Run(true, [&](CallContext& ctx) -> Result<std::string> {
+  Result<std::string> run = impl_->Run(true, TransactionLabel(calls), [&](CallContext& ctx) -> Result<std::string> {
     for (size_t i = 0; i < calls.size(); ++i) {
       ctx.result = &results.emplace_back();
       KIN_RETURN_IF_ERROR(api::RunMethod(ctx, resolved[i], calls[i].arguments()).status());
@@ -496,7 +335,7 @@ ReadView Database::Read() const { return ReadView(this); }
 // The result is built as a value while the call runs (no text in between).
 Result<Json> Database::RunValue(const api::Method& m, const Json& args) {
   Json result;
-  Result<std::string> run = impl_->Run(api::IsWrite(m.operation), [&](CallContext& ctx) {
+  Result<std::string> run = impl_->Run(api::IsWrite(m.operation), impl_->methods.Name(m), [&](CallContext& ctx) {
     ctx.result = &result;
     return api::RunMethod(ctx, m, args);
   });
@@ -514,7 +353,7 @@ Result<Json> ModelHandle::Run(int operation, const Json* a, const Json* b) {
 }
 
 Result<std::string> ModelHandle::Insert(std::span<const FieldValue> fields) {
-  return db_->impl_->Run(true, [&](CallContext& ctx) {
+  return db_->impl_->Run(true, db_->impl_->methods.Name({model_, api::Operation::kCreate}), [&](CallContext& ctx) {
     return api::RecordEditor(ctx, ctx.schema.model(model_)).Create(fields);
   });
 }
@@ -530,7 +369,7 @@ Result<PreparedRetrieve> ModelHandle::PrepareRetrieve(const Json& config) const 
 
 Status PreparedRetrieve::Text(std::string_view id, std::string* out) const {
   return db_->impl_
-      ->Run(false,
+      ->Run(false, "",
             [&](CallContext& ctx) -> Result<std::string> {
               KIN_RETURN_IF_ERROR(api::RetrieveText(ctx, ctx.schema.model(model_), id, *config_, out));
               return std::string();  // the text went to *out

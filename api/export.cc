@@ -60,6 +60,7 @@ Result<OfflineState> LoadOffline(const std::string& dir, const OfflineOptions& o
   persistence::RecoveryOptions recovery;
   recovery.snapshot = options.snapshot;
   recovery.to_seq = options.to_seq;
+  recovery.to_time_us = options.to_time_us;
   if (options.progress) recovery.progress = [&](uint64_t replayed) { options.progress(replayed, 0); };
   KIN_ASSIGN_OR_RETURN(persistence::RecoveredState read, persistence::ReadDatabase(dir, schema, recovery));
   st.store = std::move(read.store);
@@ -67,6 +68,7 @@ Result<OfflineState> LoadOffline(const std::string& dir, const OfflineOptions& o
   st.snapshot_seq = read.report.snapshot_seq;
   st.last_seq = read.report.last_seq;
   st.replayed = read.report.replayed;
+  st.last_time_us = read.report.last_time_us;
   st.notice = read.report.notice;
   return st;
 }
@@ -98,7 +100,9 @@ Result<std::string> MakePartialDirectory(const std::string& dir) {
 
 }  // namespace
 
-Status WriteNewDatabase(const std::string& dir, const Store& store, uint64_t seq, const Options& options) {
+Status BuildNewDatabase(const std::string& dir, const std::string& schema_text,
+                        const std::function<Status(const std::string& snapshots_dir)>& write_snapshot,
+                        const Options& options) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (HoldsDatabase(dir))
@@ -109,10 +113,7 @@ Status WriteNewDatabase(const std::string& dir, const Store& store, uint64_t seq
   // `dir` as it was (and a .partial directory next to it, which nothing reads).
   KIN_ASSIGN_OR_RETURN(const std::string partial, MakePartialDirectory(dir));
   Status built = [&]() -> Status {
-    const std::string schema_text = CanonicalSchemaText(store.schema());
-    KIN_ASSIGN_OR_RETURN(auto file, persistence::WriteSnapshotFile(partial + "/snapshots", seq,
-                                                                   persistence::EncodeSnapshot(store, seq, schema_text)));
-    (void)file;
+    KIN_RETURN_IF_ERROR(write_snapshot(partial + "/snapshots"));
     KIN_RETURN_IF_ERROR(persistence::EnsureDirectory(partial + "/journal"));
     KIN_RETURN_IF_ERROR(persistence::WriteFileAtomically(partial + "/schema.json", schema_text));
     KIN_RETURN_IF_ERROR(persistence::SyncDirectory(partial));
@@ -124,6 +125,17 @@ Status WriteNewDatabase(const std::string& dir, const Store& store, uint64_t seq
   }();
   if (!built.ok()) fs::remove_all(partial, ec);
   return built;
+}
+
+Status WriteNewDatabase(const std::string& dir, const Store& store, uint64_t seq, const Options& options) {
+  const std::string schema_text = CanonicalSchemaText(store.schema());
+  return BuildNewDatabase(
+      dir, schema_text,
+      [&](const std::string& snapshots_dir) {
+        return persistence::WriteSnapshotFile(snapshots_dir, seq, persistence::EncodeSnapshot(store, seq, schema_text))
+            .status();
+      },
+      options);
 }
 
 // ---- export -------------------------------------------------------------------------

@@ -57,6 +57,7 @@ struct OfflineState {
   uint64_t snapshot_seq = 0;
   uint64_t last_seq = 0;      // last journal record applied (snapshot_seq when none)
   uint64_t replayed = 0;      // journal records applied
+  int64_t last_time_us = 0;   // commit time of record last_seq when it was replayed (0: unknown)
   std::string notice;         // a torn tail seen (it would be cut on open)
 };
 
@@ -67,6 +68,9 @@ struct OfflineOptions {
   // Apply journal records up to and including this one. A journal that ends before
   // it is an error, unless it is the default (everything).
   uint64_t to_seq = UINT64_MAX;
+  // Or up to the last record committed at or before this time (microseconds since
+  // the epoch); without a snapshot, the newest one before that record is the start.
+  int64_t to_time_us = INT64_MAX;
   ProgressFn progress;  // per journal record applied
 };
 
@@ -82,6 +86,11 @@ bool HoldsDatabase(const std::string& dir);
 // renamed to `dir`, so a run that fails or is killed leaves `dir` as it was.
 // Refuses (invalid_argument) a `dir` that holds a database or anything else.
 Status WriteNewDatabase(const std::string& dir, const Store& store, uint64_t seq, const Options& options = {});
+// The same with the snapshot written by `write_snapshot` into the directory it is
+// given (Database::Backup writes the image of a live database there).
+Status BuildNewDatabase(const std::string& dir, const std::string& schema_text,
+                        const std::function<Status(const std::string& snapshots_dir)>& write_snapshot,
+                        const Options& options = {});
 
 // The "format" and "version" of an export document.
 inline constexpr std::string_view kExportFormat = "kin-export";

@@ -2,16 +2,32 @@
 
 namespace kin::api {
 
+std::string MethodName(const ModelDef& model, Operation op) {
+  switch (op) {
+    case Operation::kRetrieve: return "retrieve" + model.singular;
+    case Operation::kList: return "list" + model.plural;
+    case Operation::kListAndCount: return "listAndCount" + model.plural;
+    case Operation::kCreate: return "create" + model.plural;
+    case Operation::kUpdate: return "update" + model.plural;
+    case Operation::kDelete: return "delete" + model.plural;
+    case Operation::kSoftDelete: return "softDelete" + model.plural;
+    case Operation::kRestore: return "restore" + model.plural;
+  }
+  return "";
+}
+
 MethodTable::MethodTable(const Schema& schema) {
+  constexpr Operation kAll[] = {Operation::kRetrieve, Operation::kList,   Operation::kListAndCount,
+                                Operation::kCreate,   Operation::kUpdate, Operation::kDelete,
+                                Operation::kSoftDelete, Operation::kRestore};
+  static_assert(std::size(kAll) == kOperations);
+  names_.resize(schema.models().size());
   for (const auto& m : schema.models()) {
-    methods_["retrieve" + m.singular] = {m.id, Operation::kRetrieve};
-    methods_["list" + m.plural] = {m.id, Operation::kList};
-    methods_["listAndCount" + m.plural] = {m.id, Operation::kListAndCount};
-    methods_["create" + m.plural] = {m.id, Operation::kCreate};
-    methods_["update" + m.plural] = {m.id, Operation::kUpdate};
-    methods_["delete" + m.plural] = {m.id, Operation::kDelete};
-    methods_["softDelete" + m.plural] = {m.id, Operation::kSoftDelete};
-    methods_["restore" + m.plural] = {m.id, Operation::kRestore};
+    for (Operation op : kAll) {
+      std::string name = MethodName(m, op);
+      methods_[name] = {m.id, op};
+      names_[m.id.value][static_cast<size_t>(op)] = std::move(name);
+    }
   }
 }
 

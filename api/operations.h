@@ -4,10 +4,12 @@
 // Mutation (applied at once, undone if the call fails). The caller holds the
 // database's shared lock for reads and its exclusive lock for writes.
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -27,14 +29,23 @@ struct Method {
   Operation operation;
 };
 
+// The name of a model's method: "createProducts", "retrieveCategory".
+std::string MethodName(const ModelDef& model, Operation op);
+
 // Method names ("createProducts", "retrieveCategory") of a schema's models.
 class MethodTable {
  public:
   explicit MethodTable(const Schema& schema);
   std::optional<Method> Find(std::string_view name) const;
+  // MethodName(method), kept (no allocation per call).
+  std::string_view Name(const Method& method) const {
+    return names_[method.model.value][static_cast<size_t>(method.operation)];
+  }
 
  private:
+  static constexpr size_t kOperations = 8;
   std::unordered_map<std::string, Method> methods_;
+  std::vector<std::array<std::string, kOperations>> names_;  // by model, operation
 };
 
 struct ReadConfig;  // api/query.h

@@ -24,9 +24,9 @@ bool ParseSegmentFileName(const std::string& name, uint64_t* first_seq) {
   return true;
 }
 
-std::string SegmentHeader(uint64_t first_seq) {
+std::string SegmentHeader(uint64_t first_seq, uint32_t version) {
   std::string h(kSegmentMagic, sizeof kSegmentMagic);
-  PutFixed32(&h, kSegmentVersion);
+  PutFixed32(&h, version);
   PutFixed32(&h, 0);
   PutFixed64(&h, first_seq);
   return h;
@@ -53,6 +53,39 @@ std::string EncodeFrame(uint64_t seq, std::string_view payload) {
   f.reserve(kFrameHeaderSize + payload.size());
   AppendFrame(seq, payload, &f);
   return f;
+}
+
+std::string_view StoredLabel(std::string_view label) { return label.substr(0, kMaxLabel); }
+
+void AppendRecordPrefix(int64_t time_us, std::string_view label, std::string* out) {
+  label = StoredLabel(label);
+  PutFixed64(out, static_cast<uint64_t>(time_us));
+  out->push_back(static_cast<char>(label.size()));
+  out->append(label);
+}
+
+void StoreRecordTime(char* record, int64_t time_us) { StoreFixed64(record, static_cast<uint64_t>(time_us)); }
+
+std::string EncodeRecord(int64_t time_us, std::string_view label, std::string_view change_set) {
+  std::string out;
+  AppendRecordPrefix(time_us, label, &out);
+  out.append(change_set);
+  return out;
+}
+
+bool SplitRecord(uint32_t version, std::string_view payload, RecordHead* out) {
+  *out = RecordHead{};
+  if (version < 2) {
+    out->change_set = payload;
+    return true;
+  }
+  if (payload.size() < kRecordTimeBytes + 1) return false;
+  const size_t label_size = static_cast<unsigned char>(payload[kRecordTimeBytes]);
+  if (payload.size() - kRecordTimeBytes - 1 < label_size) return false;
+  out->time_us = static_cast<int64_t>(DecodeFixed64(payload.data()));
+  out->label = payload.substr(kRecordTimeBytes + 1, label_size);
+  out->change_set = payload.substr(kRecordTimeBytes + 1 + label_size);
+  return true;
 }
 
 }  // namespace kin::persistence

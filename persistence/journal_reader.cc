@@ -65,8 +65,9 @@ Result<SegmentScan> ScanSegment(std::string_view bytes, const std::string& path)
     return scan;
   }
   uint32_t version = DecodeFixed32(bytes.data() + 8);
-  if (version != kSegmentVersion)
+  if (version < kOldestSegmentVersion || version > kSegmentVersion)
     return Status::DatabaseError(path + ": unsupported journal format version " + std::to_string(version));
+  scan.version = version;
   scan.header_first_seq = DecodeFixed64(bytes.data() + 16);
   // Zero bytes from a frame boundary to the end are space the writer reserved and
   // never wrote: the segment's unused end, not a bad frame.
@@ -111,8 +112,12 @@ Status CutSegment(FileSystem& fs, const std::string& path, const std::string& by
 
 }  // namespace
 
-Result<ReplayReport> ReplayJournal(const std::string& journal_dir, uint64_t after_seq, const ReplayOptions& options,
-                                   const std::function<Status(uint64_t, std::string_view)>& apply, FileSystem& fs) {
+namespace {
+
+using FrameFn = std::function<Status(uint32_t version, uint64_t seq, std::string_view payload)>;
+
+Result<ReplayReport> Replay(const std::string& journal_dir, uint64_t after_seq, const ReplayOptions& options,
+                            const FrameFn& apply, FileSystem& fs) {
   KIN_ASSIGN_OR_RETURN(auto segments, ListSegments(journal_dir, fs));
   ReplayReport report;
   report.last_seq = after_seq;
@@ -142,12 +147,13 @@ Result<ReplayReport> ReplayJournal(const std::string& journal_dir, uint64_t afte
     for (const auto& f : scan.frames) {
       if (f.seq <= report.last_seq) continue;
       if (f.seq != report.last_seq + 1) return Corruption(seg.path, f.offset, "gap in sequence numbers");
-      Status s = apply(f.seq, f.payload);
+      Status s = apply(scan.version, f.seq, f.payload);
       if (!s.ok()) return Status::DatabaseError(seg.path + " at offset " + std::to_string(f.offset) + ": " + s.message());
       report.last_seq = f.seq;
       ++report.records;
     }
     report.tail_segment = seg.path;
+    report.tail_version = scan.version;
     if (scan.bad_offset == UINT64_MAX) {
       // Reserved zeros left by a writer that did not close cleanly: cut silently, so
       // appending continues right after the last record.
@@ -180,6 +186,27 @@ Result<ReplayReport> ReplayJournal(const std::string& journal_dir, uint64_t afte
     }
   }
   return report;
+}
+
+}  // namespace
+
+Result<ReplayReport> ReplayJournal(const std::string& journal_dir, uint64_t after_seq, const ReplayOptions& options,
+                                   const std::function<Status(uint64_t, std::string_view)>& apply, FileSystem& fs) {
+  return Replay(journal_dir, after_seq, options,
+                [&](uint32_t, uint64_t seq, std::string_view payload) { return apply(seq, payload); }, fs);
+}
+
+Result<ReplayReport> ReplayRecords(const std::string& journal_dir, uint64_t after_seq, const ReplayOptions& options,
+                                   const std::function<Status(const JournalRecord&)>& apply, FileSystem& fs) {
+  return Replay(
+      journal_dir, after_seq, options,
+      [&](uint32_t version, uint64_t seq, std::string_view payload) -> Status {
+        RecordHead head;
+        if (!SplitRecord(version, payload, &head))
+          return Status::DatabaseError("record " + std::to_string(seq) + " is too short for its time and label");
+        return apply(JournalRecord{seq, head.time_us, head.label, head.change_set});
+      },
+      fs);
 }
 
 }  // namespace kin::persistence

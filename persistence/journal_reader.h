@@ -43,6 +43,7 @@ struct SegmentScan {
   std::string bad_reason;
   bool good_after_bad = false;
   uint64_t header_first_seq = 0;
+  uint32_t version = 0;  // of the segment format (journal_format.h), when the header is good
 };
 Result<SegmentScan> ScanSegment(std::string_view bytes, const std::string& path);
 
@@ -50,6 +51,7 @@ struct ReplayReport {
   uint64_t records = 0;    // frames delivered to the callback
   uint64_t last_seq = 0;   // highest sequence number seen (or the start - 1)
   std::string tail_segment;  // path of the last segment, to append to
+  uint32_t tail_version = 0;  // its format version (a writer starts a new segment when it is older)
   std::string notice;        // what was cut or repaired, for the user; empty when clean
 };
 
@@ -62,6 +64,20 @@ struct ReplayOptions {
 // below after_seq (covered by a snapshot) are skipped.
 Result<ReplayReport> ReplayJournal(const std::string& journal_dir, uint64_t after_seq, const ReplayOptions& options,
                                    const std::function<Status(uint64_t seq, std::string_view payload)>& apply,
+                                   FileSystem& fs = FileSystem::Posix());
+
+// A journal record with its head read (journal_format.h): version-1 records have
+// time 0 and no label.
+struct JournalRecord {
+  uint64_t seq = 0;
+  int64_t time_us = 0;
+  std::string_view label;
+  std::string_view change_set;
+};
+// ReplayJournal delivering records; a payload too short for its record head is
+// corruption (its frame's checksum passed, so a writer wrote it so).
+Result<ReplayReport> ReplayRecords(const std::string& journal_dir, uint64_t after_seq, const ReplayOptions& options,
+                                   const std::function<Status(const JournalRecord&)>& apply,
                                    FileSystem& fs = FileSystem::Posix());
 
 }  // namespace kin::persistence

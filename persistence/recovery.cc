@@ -1,8 +1,11 @@
 #include "persistence/recovery.h"
 
+#include <algorithm>
 #include <utility>
 
+#include "core/commit_time.h"
 #include "persistence/change_set_codec.h"
+#include "persistence/journal_end.h"
 #include "persistence/journal_reader.h"
 #include "persistence/snapshot.h"
 
@@ -22,35 +25,63 @@ Result<RecoveryReport> RecoverOnce(const std::string& dir, Store& store, const R
                                    bool truncate) {
   FileSystem& fs = FsOf(options);
   RecoveryReport out;
+  if (!truncate) {
+    // A journal that lost its newest segments, or its directory, is only shorter:
+    // the record of where it ends tells. (Open checks it itself, as repair may go on.)
+    const std::string journal_dir = dir + "/journal";
+    KIN_ASSIGN_OR_RETURN(auto segments, ListSegments(journal_dir, fs));
+    Status whole = CheckJournalEnd(JournalEndPath(journal_dir), journal_dir, segments, fs);
+    if (!whole.ok() && !options.keep_partial) return whole;
+    out.problem = whole;
+  }
+  uint64_t to_seq = options.to_seq;
+  if (options.to_time_us != INT64_MAX) {
+    KIN_ASSIGN_OR_RETURN(uint64_t at_time, SeqAtTime(dir, options.to_time_us, fs));
+    to_seq = std::min(to_seq, at_time);
+  }
   std::string snapshot = options.snapshot;
   if (snapshot.empty()) {
     KIN_ASSIGN_OR_RETURN(auto snapshots, ListSnapshots(dir + "/snapshots", fs));
-    if (!snapshots.empty()) snapshot = snapshots.front().path;  // a bad newest snapshot is not skipped silently
+    // Newest first; a bad newest snapshot is not skipped silently.
+    for (const auto& s : snapshots) {
+      if (s.seq <= to_seq) {
+        snapshot = s.path;
+        break;
+      }
+    }
+    if (snapshot.empty() && !snapshots.empty()) {
+      KIN_ASSIGN_OR_RETURN(auto segments, ListSegments(dir + "/journal", fs));
+      if (segments.empty() || segments.front().first_seq > 1)
+        return Status::InvalidArgument("No snapshot of " + dir + " is at or before record " + std::to_string(to_seq) +
+                                       " (the oldest kept is at " + std::to_string(snapshots.back().seq) +
+                                       ") and the journal before it was dropped");
+    }
   }
   if (!snapshot.empty()) {
     KIN_ASSIGN_OR_RETURN(LoadedSnapshot loaded, LoadSnapshot(snapshot, store, fs));
     out.snapshot_path = snapshot;
     out.snapshot_seq = loaded.seq;
   }
-  if (options.to_seq < out.snapshot_seq)
+  if (to_seq < out.snapshot_seq)
     return Status::InvalidArgument("The snapshot " + snapshot + " already holds every record up to " +
-                                   std::to_string(out.snapshot_seq) + ", past " + std::to_string(options.to_seq));
+                                   std::to_string(out.snapshot_seq) + ", past " + std::to_string(to_seq));
   out.last_seq = out.snapshot_seq;
   bool stopped = false;  // the replay was stopped at options.to_seq on purpose
   ReplayOptions replay;
   replay.repair = truncate && options.repair;
   replay.truncate_tail = truncate;
   const Schema& schema = store.schema();
-  auto report = ReplayJournal(
+  auto report = ReplayRecords(
       dir + "/journal", out.snapshot_seq, replay,
-      [&](uint64_t seq, std::string_view payload) -> Status {
-        if (seq > options.to_seq) {
+      [&](const JournalRecord& record) -> Status {
+        if (record.seq > to_seq) {
           stopped = true;
           return Status::DatabaseError("stopped");
         }
-        KIN_ASSIGN_OR_RETURN(ChangeSet cs, DecodeChangeSet(payload, schema));
+        KIN_ASSIGN_OR_RETURN(ChangeSet cs, DecodeChangeSet(record.change_set, schema));
         KIN_RETURN_IF_ERROR(store.Apply(cs));
-        out.last_seq = seq;
+        out.last_seq = record.seq;
+        out.last_time_us = record.time_us;
         ++out.replayed;
         if (options.progress) options.progress(out.replayed);
         return Status::Ok();
@@ -58,19 +89,55 @@ Result<RecoveryReport> RecoverOnce(const std::string& dir, Store& store, const R
       fs);
   if (!report.ok() && !stopped) {
     if (truncate || !options.keep_partial) return report.status();
-    out.problem = report.status();
+    if (out.problem.ok()) out.problem = report.status();
   }
   if (report.ok()) {
     out.notice = report->notice;
     out.tail_segment = report->tail_segment;
+    out.tail_version = report->tail_version;
   }
-  if (options.to_seq != UINT64_MAX && out.last_seq < options.to_seq)
+  if (to_seq != UINT64_MAX && out.last_seq < to_seq)
     return Status::InvalidArgument("The journal of " + dir + " ends at record " + std::to_string(out.last_seq) +
-                                   ": there is no record " + std::to_string(options.to_seq));
+                                   ": there is no record " + std::to_string(to_seq));
   return out;
 }
 
 }  // namespace
+
+Result<uint64_t> SeqAtTime(const std::string& dir, int64_t time_us, FileSystem& fs) {
+  KIN_ASSIGN_OR_RETURN(auto segments, ListSegments(dir + "/journal", fs));
+  const uint64_t after = segments.empty() ? 0 : segments.front().first_seq - 1;
+  uint64_t first = 0, target = 0;
+  int64_t first_time = 0;
+  bool past = false;  // a record after time_us was reached (the replay stops there)
+  ReplayOptions read_only;
+  read_only.truncate_tail = false;
+  auto report = ReplayRecords(
+      dir + "/journal", after, read_only,
+      [&](const JournalRecord& record) -> Status {
+        if (first == 0) first = record.seq, first_time = record.time_us;
+        // Commit times never go back, so the first record after time_us ends the search.
+        if (record.time_us > time_us) {
+          past = true;
+          return Status::DatabaseError("stopped");
+        }
+        target = record.seq;
+        return Status::Ok();
+      },
+      fs);
+  if (!report.ok() && !past) return report.status();
+  if (target != 0) return target;
+  if (first == 0 && after == 0) {
+    KIN_ASSIGN_OR_RETURN(auto snapshots, ListSnapshots(dir + "/snapshots", fs));
+    if (snapshots.empty() || snapshots.front().seq == 0) return uint64_t{0};  // nothing was ever committed
+  }
+  if (first == 1) return uint64_t{0};  // before the first call: the empty database
+  if (first == 0)
+    return Status::InvalidArgument("The journal of " + dir +
+                                   " holds no record, so no commit time is known: restore to a record number instead");
+  return Status::InvalidArgument("That time is before record " + std::to_string(first) + ", the oldest kept (committed " +
+                                 FormatCommitTime(first_time) + "); the journal before it was dropped");
+}
 
 Result<std::string> ListDatabaseFiles(const std::string& dir, FileSystem& fs) {
   std::string out;

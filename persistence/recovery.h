@@ -33,8 +33,15 @@ struct RecoveryOptions {
   // empty: the newest snapshot of `<dir>/snapshots`, or none.
   std::string snapshot;
   // Apply journal records up to and including this one; a journal that ends
-  // before it is invalid_argument, unless it is the default (everything).
+  // before it is invalid_argument, unless it is the default (everything). Without
+  // `snapshot`, the newest snapshot at or before it is the start (none when the
+  // journal still begins at record 1).
   uint64_t to_seq = UINT64_MAX;
+  // Read-only: apply the records committed at or before this time (microseconds
+  // since the epoch) and no later one: to_seq becomes the last such record. Records
+  // of journal format 1 carry no time and count as committed before any time.
+  // invalid_argument when the kept journal cannot tell (see SeqAtTime).
+  int64_t to_time_us = INT64_MAX;
   bool repair = false;  // open only: cut a corrupt journal at its first bad record
   // Read-only: when the snapshot loaded but a journal record did not, return the
   // state before that record with the reason in RecoveryReport::problem (verify
@@ -50,7 +57,9 @@ struct RecoveryReport {
   uint64_t snapshot_seq = 0;
   uint64_t last_seq = 0;  // the last record applied (snapshot_seq when none)
   uint64_t replayed = 0;  // journal records applied
+  int64_t last_time_us = 0;  // the commit time of record last_seq, when it was replayed and has one
   std::string tail_segment;  // the segment to append to (open only); empty when none
+  uint32_t tail_version = 0;  // its format version
   std::string notice;        // what was cut or repaired (read-only: what opening would cut)
   Status problem;            // keep_partial: why the journal was not read to its end
 };
@@ -69,6 +78,11 @@ struct RecoveredState {
 // file comment for a database that is being written). options.repair is ignored.
 Result<RecoveredState> ReadDatabase(const std::string& dir, std::shared_ptr<const Schema> schema,
                                     const RecoveryOptions& options);
+
+// The last journal record of `dir` committed at or before `time_us` (0: before the
+// first record, when the journal still starts at record 1). invalid_argument when
+// the kept journal begins after that time, so the state then is no longer known.
+Result<uint64_t> SeqAtTime(const std::string& dir, int64_t time_us, FileSystem& fs = FileSystem::Posix());
 
 // The snapshot files and journal segments of `dir`, by name: what a read saw.
 // Two reads that list the same files and find the same problem agree.

@@ -103,11 +103,17 @@ Result<SnapshotFile> WriteSnapshotFile(const std::string& dir, uint64_t seq, con
   KIN_RETURN_IF_ERROR(fs.CreateDirectories(dir));
   SnapshotFile file{seq, dir + "/" + SnapshotFileName(seq)};
   KIN_RETURN_IF_ERROR(fs.WriteFileAtomically(file.path, bytes));
-  KIN_ASSIGN_OR_RETURN(auto all, ListSnapshots(dir, fs));
-  for (const auto& old : all)
-    if (old.seq < seq) KIN_RETURN_IF_ERROR(fs.Remove(old.path));
   KIN_RETURN_IF_ERROR(fs.SyncDirectory(dir));
   return file;
+}
+
+Result<uint64_t> PruneSnapshots(const std::string& dir, uint32_t keep, FileSystem& fs) {
+  KIN_ASSIGN_OR_RETURN(auto all, ListSnapshots(dir, fs));  // newest first
+  keep = std::max<uint32_t>(keep, 1);
+  if (all.size() <= keep) return all.empty() ? uint64_t{0} : all.back().seq;
+  for (size_t i = keep; i < all.size(); ++i) KIN_RETURN_IF_ERROR(fs.Remove(all[i].path));
+  KIN_RETURN_IF_ERROR(fs.SyncDirectory(dir));
+  return all[keep - 1].seq;
 }
 
 Result<std::vector<SnapshotFile>> ListSnapshots(const std::string& dir, FileSystem& fs) {

@@ -24,9 +24,13 @@ std::string SnapshotFileName(uint64_t seq);
 // The image of `store` after journal record `seq`.
 std::string EncodeSnapshot(const Store& store, uint64_t seq, const std::string& schema_json);
 
-// Writes an encoded image durably into `dir` and removes older snapshot files.
+// Writes an encoded image durably into `dir` (older snapshot files stay: see PruneSnapshots).
 Result<SnapshotFile> WriteSnapshotFile(const std::string& dir, uint64_t seq, const std::string& bytes,
                                        FileSystem& fs = FileSystem::Posix());
+
+// Removes all but the newest `keep` (at least 1) snapshot files of `dir`; returns
+// the position of the oldest one kept (0 when there is none).
+Result<uint64_t> PruneSnapshots(const std::string& dir, uint32_t keep, FileSystem& fs = FileSystem::Posix());
 
 // Snapshot files of `dir`, newest first.
 Result<std::vector<SnapshotFile>> ListSnapshots(const std::string& dir, FileSystem& fs = FileSystem::Posix());

@@ -6,7 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "core/change_set.h"
+#include "kin/schema.h"
 #include "kin/status.h"
+#include "persistence/journal_format.h"
 #include "persistence/journal_reader.h"
 
 namespace kin::tools {
@@ -16,6 +19,7 @@ struct ExecOptions {
   std::string sync = "always";  // always | interval | none
   int sync_interval_ms = 100;
   bool repair = false;
+  uint32_t keep_snapshots = 2;  // snapshots kept (and the journal since the oldest)
   std::string schema;  // schema file; needed only to create the database
   std::string script = "-";  // request lines: a file, or "-" for standard input
   bool bail = false;         // stop at the first request that fails
@@ -28,6 +32,7 @@ struct ShellOptions {
   std::string schema;   // schema file; needed to create the database (or for memory)
   std::string script;   // a file of commands; empty: standard input
   std::string sync = "always";
+  uint32_t keep_snapshots = 2;
   std::string mode = "pretty";  // pretty | json | table
   bool bail = false;    // a script stops at the first failure
 };
@@ -37,6 +42,7 @@ int RunShell(const ShellOptions& options);
 
 struct SnapshotOptions {
   std::string db;
+  uint32_t keep_snapshots = 2;
 };
 int RunSnapshot(const SnapshotOptions& options);
 
@@ -95,12 +101,19 @@ struct StatsOptions {
 int RunStats(const StatsOptions& options);
 
 struct RestoreOptions {
-  std::string snapshot;  // a snapshot file
+  std::string snapshot;  // a snapshot file; empty: the newest of from_db that fits
   std::string db;        // the new database directory
   uint64_t to = UINT64_MAX;  // last journal record to apply (default: all)
+  std::string to_time;   // or: the last record committed at or before this time
   std::string from_db;   // whose journal to replay; default: the snapshot's database
 };
 int RunRestore(const RestoreOptions& options);
+
+struct BackupOptions {
+  std::string db;   // the database (it may be open in another process)
+  std::string out;  // the new database directory
+};
+int RunBackup(const BackupOptions& options);
 
 // One journal segment as read from disk, for the tools that inspect the journal
 // (journal_cmd.cc). `scan` views into `bytes`.
@@ -113,6 +126,10 @@ struct SegmentView {
 // be read or scanned at all is passed to `on_error` and skipped.
 Status ForEachSegment(const std::string& db, const std::function<void(const SegmentView&)>& visit,
                       const std::function<void(const std::string& path, const Status&)>& on_error);
+// A frame's record: its change set, with its time and label in *head; an error
+// saying why when it is not a record of `schema`.
+Result<ChangeSet> RecordOf(const SegmentView& seg, const persistence::JournalFrame& f, const Schema& schema,
+                           persistence::RecordHead* head);
 // What is wrong with a segment (a bad frame, a header naming another sequence),
 // one message per problem naming file and offset; empty when it is sound. `last`:
 // it is the journal's last segment (where a bad frame can be a torn tail).

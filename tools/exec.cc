@@ -70,6 +70,7 @@ int RunExec(const ExecOptions& options) {
   }
   db_options.sync_interval_ms = options.sync_interval_ms;
   db_options.repair = options.repair;
+  db_options.keep_snapshots = options.keep_snapshots;
   auto db = options.schema.empty() ? Database::Open(options.db, db_options)
                                    : Database::Open(options.db, schema_text, db_options);
   if (!db.ok()) {
@@ -111,7 +112,9 @@ int RunExec(const ExecOptions& options) {
 }
 
 int RunSnapshot(const SnapshotOptions& options) {
-  auto db = Database::Open(options.db);
+  Options db_options;
+  db_options.keep_snapshots = options.keep_snapshots;
+  auto db = Database::Open(options.db, db_options);
   if (!db.ok()) {
     std::fprintf(stderr, "kin snapshot: %s\n", db.status().ToString().c_str());
     return 1;

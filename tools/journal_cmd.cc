@@ -4,8 +4,13 @@
 //   $ kin journal list --db shop
 //   00000000000000000001.log  first_seq 1  records 3  bytes 612
 //   $ kin journal dump --db shop --from 2
+//   #2 2026-12-06T18:40:01.123456Z createProducts
 //   #2 put Product p1 {title: "Shirt", store_id: "s1", created_at: "...", ...}
+//   #3 2026-12-06T18:40:01.130002Z updateProducts
 //   #3 link Product.orders p1 -> o1
+//
+// A record of journal format 1 has no time and no method: its first line reads
+// "#2 (format 1: no time or method)".
 
 #include <cstdarg>
 #include <cstdio>
@@ -13,6 +18,7 @@
 
 #include "api/export.h"
 #include "api/value_json.h"
+#include "core/commit_time.h"
 #include "persistence/change_set_codec.h"
 #include "persistence/file_util.h"
 #include "persistence/journal_format.h"
@@ -63,6 +69,13 @@ std::vector<std::string> SegmentProblems(const SegmentView& segment, bool last) 
     what += " (corruption: opening the database fails unless repaired)";
   out.push_back(what);
   return out;
+}
+
+Result<ChangeSet> RecordOf(const SegmentView& seg, const persistence::JournalFrame& f, const Schema& schema,
+                           persistence::RecordHead* head) {
+  if (!persistence::SplitRecord(seg.scan.version, f.payload, head))
+    return Status::DatabaseError("too short for its time and label");
+  return persistence::DecodeChangeSet(head->change_set, schema);
 }
 
 namespace {
@@ -124,6 +137,7 @@ OJson StepJson(const Schema& schema, const ChangeStep& step) {
 }
 
 std::string FileName(const std::string& path) { return std::filesystem::path(path).filename().string(); }
+
 
 // What one pass over the journal prints: on standard output and standard error,
 // and whether it found damage.
@@ -204,7 +218,8 @@ int RunJournalList(const JournalListOptions& options) {
                      static_cast<unsigned long long>(seg.file.first_seq), seg.scan.frames.size(), used);
           if (options.verbose) {
             for (const auto& f : seg.scan.frames) {
-              auto cs = persistence::DecodeChangeSet(f.payload, *schema);
+              persistence::RecordHead head;
+              auto cs = RecordOf(seg, f, *schema, &head);
               std::string steps = cs.ok() ? std::to_string(cs->steps.size()) : "? (" + cs.status().message() + ")";
               if (!cs.ok()) pass.failed = true, pass.damage += steps + "\n";
               pass.Print("  #%llu  offset %llu  payload %zu  steps %s\n", static_cast<unsigned long long>(f.seq),
@@ -243,7 +258,8 @@ int RunJournalDump(const JournalDumpOptions& options) {
           ++index;
           for (const auto& f : seg.scan.frames) {
             if (f.seq < options.from || f.seq > options.to) continue;
-            auto cs = persistence::DecodeChangeSet(f.payload, schema);
+            persistence::RecordHead head;
+            auto cs = RecordOf(seg, f, schema, &head);
             if (!cs.ok()) {
               pass.Problem("journal dump", seg.file.path + " at offset " + std::to_string(f.offset) + ": record " +
                                                std::to_string(f.seq) + ": " + cs.status().message());
@@ -252,10 +268,20 @@ int RunJournalDump(const JournalDumpOptions& options) {
             if (options.json) {
               OJson steps = OJson::array();
               for (const auto& step : cs->steps) steps.push_back(StepJson(schema, step));
-              pass.out += OJson{{"seq", f.seq}, {"file", FileName(seg.file.path)}, {"offset", f.offset}, {"steps", steps}}
+              const bool timed = seg.scan.version >= 2;
+              pass.out += OJson{{"seq", f.seq},
+                                {"time", timed ? OJson(FormatCommitTime(head.time_us)) : OJson()},
+                                {"method", timed ? OJson(head.label) : OJson()},
+                                {"file", FileName(seg.file.path)},
+                                {"offset", f.offset},
+                                {"steps", steps}}
                               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
                           "\n";
             } else {
+              pass.out += "#" + std::to_string(f.seq) + " " +
+                          (seg.scan.version >= 2 ? FormatCommitTime(head.time_us) + " " + std::string(head.label)
+                                                 : std::string("(format 1: no time or method)")) +
+                          "\n";
               for (const auto& step : cs->steps)
                 pass.out += "#" + std::to_string(f.seq) + " " + StepText(schema, step) + "\n";
             }

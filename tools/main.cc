@@ -13,6 +13,12 @@ CLI::Option* AddDb(CLI::App* cmd, std::string* db, const char* what = "Database 
   return cmd->add_option("--db", *db, what)->required();
 }
 
+CLI::Option* AddKeepSnapshots(CLI::App* cmd, uint32_t* keep) {
+  return cmd
+      ->add_option("--keep-snapshots", *keep,
+                   "Snapshots to keep, with the journal since the oldest (restorable history; default 2)")
+      ->check(CLI::PositiveNumber);
+}
 // An example for a subcommand's --help.
 void Example(CLI::App* cmd, const std::string& lines) { cmd->footer("\nExample:\n" + lines); }
 
@@ -50,6 +56,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"always", "interval", "none"}));
   exec_cmd->add_option("--sync-interval-ms", exec.sync_interval_ms, "Flush period under --sync interval")
       ->check(CLI::PositiveNumber);
+  AddKeepSnapshots(exec_cmd, &exec.keep_snapshots);
   exec_cmd->add_flag("--repair", exec.repair, "Cut a corrupt journal at its first bad record (bytes kept aside)");
   exec_cmd->add_flag("--bail", exec.bail, "Stop at the first request that fails");
   Example(exec_cmd,
@@ -67,6 +74,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"pretty", "json", "table"}));
   shell_cmd->add_option("--sync", shell.sync, "Journal sync policy: always (default), interval, none")
       ->check(CLI::IsMember({"always", "interval", "none"}));
+  AddKeepSnapshots(shell_cmd, &shell.keep_snapshots);
   shell_cmd->add_flag("--bail", shell.bail, "A script stops at the first command that fails");
   Example(shell_cmd,
           "  kin shell --db shop --schema shop.json\n"
@@ -76,8 +84,10 @@ int main(int argc, char** argv) {
           "  printf '.mode table\\nlistStores\\n' | kin shell --db shop");
 
   SnapshotOptions snapshot;
-  auto* snapshot_cmd = app.add_subcommand("snapshot", "Write a snapshot of a database and drop the journal it covers");
+  auto* snapshot_cmd = app.add_subcommand(
+      "snapshot", "Write a snapshot of a database; keep the newest N and the journal since the oldest");
   AddDb(snapshot_cmd, &snapshot.db);
+  AddKeepSnapshots(snapshot_cmd, &snapshot.keep_snapshots);
   Example(snapshot_cmd, "  kin snapshot --db shop");
 
   DemoOptions demo;
@@ -124,7 +134,8 @@ int main(int argc, char** argv) {
   Example(import_cmd, "  kin import --db shop-copy --in shop.json");
 
   CompactOptions compact;
-  auto* compact_cmd = app.add_subcommand("compact", "Snapshot the database, drop the journal it covers, report sizes");
+  auto* compact_cmd = app.add_subcommand(
+      "compact", "Snapshot the database, keep only that snapshot, drop the journal it covers, report sizes");
   AddDb(compact_cmd, &compact.db);
   Example(compact_cmd, "  kin compact --db shop");
 
@@ -136,13 +147,27 @@ int main(int argc, char** argv) {
 
   RestoreOptions restore;
   auto* restore_cmd = app.add_subcommand(
-      "restore", "Point-in-time restore: a snapshot plus the journal up to a record, as a new database");
-  restore_cmd->add_option("snapshot", restore.snapshot, "Snapshot file to start from")->required();
+      "restore", "Point-in-time restore: a snapshot plus the journal up to a record or a time, as a new database");
+  restore_cmd->add_option("snapshot", restore.snapshot,
+                          "Snapshot file to start from (default: the newest of --from-db that the point follows)");
   AddDb(restore_cmd, &restore.db, "New database directory (absent or empty; built aside and renamed into place)");
-  restore_cmd->add_option("--to", restore.to, "Last journal record to apply (default: all of them)");
+  auto* to_opt = restore_cmd->add_option("--to", restore.to, "Last journal record to apply (default: all of them)");
+  restore_cmd
+      ->add_option("--to-time", restore.to_time,
+                   "Apply the calls committed at or before this UTC time (2026-12-06T18:40:01.123456Z)")
+      ->excludes(to_opt);
   restore_cmd->add_option("--from-db", restore.from_db,
                           "Database whose journal is replayed (default: the one the snapshot is in)");
-  Example(restore_cmd, "  kin restore shop/snapshots/snapshot-00000000000000000007.snap --db shop-at-9 --to 9");
+  Example(restore_cmd,
+          "  kin restore --from-db shop --to-time 2026-12-06T18:40:00Z --db shop-before\n"
+          "  kin restore shop/snapshots/snapshot-00000000000000000007.snap --db shop-at-9 --to 9");
+  BackupOptions backup;
+  auto* backup_cmd = app.add_subcommand(
+      "backup", "Copy a database, consistently, into a new directory while it may be in use by another process");
+  AddDb(backup_cmd, &backup.db);
+  backup_cmd->add_option("--out", backup.out, "New database directory (absent or empty; built aside and renamed)")
+      ->required();
+  Example(backup_cmd, "  kin backup --db shop --out /backups/shop-2026-12-06");
 
   if (UnknownSubcommand(&app, argc, argv, 1)) return kExitUsage;
   try {
@@ -163,5 +188,6 @@ int main(int argc, char** argv) {
   if (*compact_cmd) return RunCompact(compact);
   if (*stats_cmd) return RunStats(stats);
   if (*restore_cmd) return RunRestore(restore);
+  if (*backup_cmd) return RunBackup(backup);
   return kExitOk;
 }

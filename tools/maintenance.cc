@@ -27,10 +27,12 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
 #include "api/export.h"
+#include "core/commit_time.h"
 #include "persistence/snapshot.h"
 #include "tools/commands.h"
 #include "tools/progress.h"
@@ -113,11 +115,23 @@ int RunCompact(const CompactOptions& options) {
   if (!api::HoldsDatabase(options.db)) return Fail("compact", "no database at " + options.db);
   FileUsage journal_before = JournalUsage(options.db), snapshots_before = SnapshotUsage(options.db);
   {
-    auto db = Database::Open(options.db);
+    Options keep_one;  // compacting keeps only the snapshot it writes
+    keep_one.keep_snapshots = 1;
+    auto db = Database::Open(options.db, keep_one);
     if (!db.ok()) return Fail("compact", db.status());
     if (!(*db)->open_notice().empty()) std::fprintf(stderr, "kin compact: %s", (*db)->open_notice().c_str());
     Status s = (*db)->Snapshot();
     if (!s.ok()) return Fail("compact", s);
+  }
+  // The segment that dates the snapshot goes too: compacting keeps no history.
+  const FileUsage snapshot = SnapshotUsage(options.db);
+  if (auto segments = persistence::ListSegments(options.db + "/journal"); segments.ok()) {
+    for (size_t i = 0; i + 1 < segments->size(); ++i) {
+      if ((*segments)[i + 1].first_seq > snapshot.newest_seq + 1) break;
+      std::error_code ec;
+      std::filesystem::remove((*segments)[i].path, ec);
+      if (ec) return Fail("compact", "cannot remove " + (*segments)[i].path + ": " + ec.message());
+    }
   }
   FileUsage journal_after = JournalUsage(options.db), snapshots_after = SnapshotUsage(options.db);
   auto line = [](const char* what, const FileUsage& a, const FileUsage& b, const char* unit) {
@@ -194,8 +208,17 @@ int RunRestore(const RestoreOptions& options) {
   if (api::HoldsDatabase(options.db))
     return Fail("restore", options.db + " already holds a database; restore creates a new one");
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(options.snapshot, ec))
+  if (options.snapshot.empty() && options.from_db.empty())
+    return Fail("restore", "give a snapshot file, or --from-db and a point (--to or --to-time)", kExitUsage);
+  if (!options.snapshot.empty() && !std::filesystem::is_regular_file(options.snapshot, ec))
     return Fail("restore", "no snapshot file " + options.snapshot, kExitUsage);
+  std::optional<int64_t> to_time;
+  if (!options.to_time.empty()) {
+    to_time = ParseCommitTime(options.to_time);
+    if (!to_time)
+      return Fail("restore", "--to-time " + options.to_time + " is not a time like 2026-12-06T18:40:01.123456Z",
+                  kExitUsage);
+  }
   std::string source = options.from_db;
   if (source.empty()) {
     // DIR/snapshots/snapshot-N.snap: the database is the snapshot's parent's parent.
@@ -205,15 +228,34 @@ int RunRestore(const RestoreOptions& options) {
   api::OfflineOptions load;
   load.snapshot = options.snapshot;
   load.to_seq = options.to;
+  if (to_time) load.to_time_us = *to_time;
   load.progress = progress.Fn();
   auto state = api::LoadOffline(source, load);
   progress.Erase();
   if (!state.ok()) return Fail("restore", state.status());
   Status s = api::WriteNewDatabase(options.db, *state->store, state->last_seq);
   if (!s.ok()) return Fail("restore", s);
-  std::printf("restored %s at record %llu (snapshot at %llu, %s replayed from %s)\n", options.db.c_str(),
-              static_cast<unsigned long long>(state->last_seq), static_cast<unsigned long long>(state->snapshot_seq),
-              Plural(state->replayed, "journal record").c_str(), source.c_str());
+  const std::string committed =
+      state->last_time_us != 0 ? ", committed " + FormatCommitTime(state->last_time_us) : std::string();
+  std::printf("restored %s at record %llu%s (snapshot at %llu, %s replayed from %s)\n", options.db.c_str(),
+              static_cast<unsigned long long>(state->last_seq), committed.c_str(),
+              static_cast<unsigned long long>(state->snapshot_seq), Plural(state->replayed, "journal record").c_str(),
+              source.c_str());
+  return kExitOk;
+}
+
+int RunBackup(const BackupOptions& options) {
+  if (!api::HoldsDatabase(options.db)) return Fail("backup", "no database at " + options.db);
+  Progress progress("backup");
+  api::OfflineOptions load;
+  load.progress = progress.Fn();
+  auto state = api::LoadOffline(options.db, load);  // up to the last whole record, while others write
+  progress.Erase();
+  if (!state.ok()) return Fail("backup", state.status());
+  Status s = api::WriteNewDatabase(options.out, *state->store, state->last_seq);
+  if (!s.ok()) return Fail("backup", s);
+  std::printf("backed up %s to %s at record %llu\n", options.db.c_str(), options.out.c_str(),
+              static_cast<unsigned long long>(state->last_seq));
   return kExitOk;
 }
 

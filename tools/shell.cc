@@ -139,6 +139,7 @@ int RunShell(const ShellOptions& options) {
     db = std::move(opened).value();
   } else {
     Options db_options;
+    db_options.keep_snapshots = options.keep_snapshots;
     if (!persistence::ParseSyncPolicy(options.sync, &db_options.sync))
       return Fail("shell", "--sync must be always, interval or none", kExitUsage);
     auto opened = options.schema.empty() ? Database::Open(options.db, db_options)

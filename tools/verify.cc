@@ -26,7 +26,9 @@
 #include <unordered_map>
 
 #include "api/export.h"
+#include "core/commit_time.h"
 #include "persistence/change_set_codec.h"
+#include "persistence/journal_end.h"
 #include "persistence/recovery.h"
 #include "persistence/snapshot.h"
 #include "tools/commands.h"
@@ -149,8 +151,14 @@ void CheckSnapshots(const std::string& db, const std::string& schema_text, std::
 void CheckJournal(const std::string& db, const Schema& schema, uint64_t snapshot_seq,
                   std::vector<std::string>* problems) {
   size_t count = 0, index = 0;
-  if (auto listed = persistence::ListSegments(db + "/journal"); listed.ok()) count = listed->size();
+  if (auto listed = persistence::ListSegments(db + "/journal"); listed.ok()) {
+    count = listed->size();
+    // A journal that lost its newest segments, or its directory, is short without a trace but this record.
+    Status whole = persistence::CheckJournalEnd(persistence::JournalEndPath(db + "/journal"), db + "/journal", *listed);
+    if (!whole.ok()) problems->push_back(whole.message());
+  }
   uint64_t next = snapshot_seq + 1;  // the first record the journal must still hold
+  int64_t last_time = INT64_MIN;
   Status s = ForEachSegment(
       db,
       [&](const SegmentView& seg) {
@@ -161,10 +169,18 @@ void CheckJournal(const std::string& db, const Schema& schema, uint64_t snapshot
                               std::to_string(seg.file.first_seq - 1) + " are missing (a segment is missing)");
         next = std::max(next, seg.file.first_seq + seg.scan.frames.size());
         for (const auto& f : seg.scan.frames) {
-          auto cs = persistence::DecodeChangeSet(f.payload, schema);
-          if (!cs.ok())
-            problems->push_back(seg.file.path + " at offset " + std::to_string(f.offset) + ": record " +
-                                std::to_string(f.seq) + ": " + cs.status().message());
+          persistence::RecordHead head;
+          auto cs = RecordOf(seg, f, schema, &head);
+          const std::string where =
+              seg.file.path + " at offset " + std::to_string(f.offset) + ": record " + std::to_string(f.seq) + ": ";
+          if (!cs.ok()) problems->push_back(where + cs.status().message());
+          // Commit times never go back (the writer keeps them in order).
+          if (seg.scan.version >= 2) {
+            if (head.time_us < last_time)
+              problems->push_back(where + "commit time " + FormatCommitTime(head.time_us) + " is before the previous " +
+                                  FormatCommitTime(last_time));
+            last_time = std::max(last_time, head.time_us);
+          }
         }
       },
       [&](const std::string&, const Status& st) { problems->push_back(st.message()); });

@@ -184,9 +184,15 @@ class Database {
   // A consistent, non-copying view for reads; holds the shared lock while it lives.
   ReadView Read() const;
 
-  // Writes a snapshot of the current state and removes the journal segments it
-  // covers. Readers go on meanwhile; writers wait only while the image is frozen.
+  // Writes a snapshot of the current state; keeps the newest
+  // Options::keep_snapshots of them and the journal since the oldest. Readers go on
+  // meanwhile; writers wait only while the image is frozen.
   Status Snapshot();
+  // Copies the current state into `dir`, a new database (a snapshot and an empty
+  // journal) that opens on its own. `dir` must be absent or empty; the copy is
+  // built beside it and renamed into place, so a backup that fails or is killed
+  // leaves `dir` as it was. Calls go on meanwhile, as during Snapshot().
+  Status Backup(const std::string& dir);
   // What opening had to cut or repair (empty when the files were clean).
   const std::string& open_notice() const;
   // Records per model, links, memory and journal figures (`kin stats` prints them).

@@ -31,6 +31,9 @@ struct Options {
   int sync_interval_ms = 100;            // kInterval: the most a crash can lose
   uint64_t segment_bytes = 64ull << 20;  // journal segment size before rotation
   uint64_t snapshot_every = 0;           // write a snapshot every N records (0: on demand)
+  // Snapshots kept: the newest N, and the journal since the oldest of them, so the
+  // database can be restored to any call after that one (at least 1).
+  uint32_t keep_snapshots = 2;
   // Encode snapshots in a forked child (writers wait only for the fork); false: in
   // this process. Under ASan/TSan (g++ 12, clang 14) a child forked while another
   // thread allocates can hang in the sanitizer's allocator: use false in such builds.

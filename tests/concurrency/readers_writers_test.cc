@@ -43,6 +43,36 @@ TEST_CASE("relations stay symmetric for concurrent readers while writers relink,
   CheckFinalState(*db, live, soft);
 }
 
+TEST_CASE("a writer gets in while readers' views keep overlapping: new readers wait behind a waiting writer",
+          "[concurrency]") {
+  // Each reader thread takes view after view, so some view is open at every moment.
+  // Under a lock that lets new readers in while a writer waits, the writes below
+  // could wait for as long as the readers run; here each write waits at most for the
+  // views already open, and the readers stop only once the writes are done.
+  auto db = OpenFixture("seed");
+  const kin::ModelId store = db->schema().FindModel("Store");
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> views{0}, seen{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 3; ++t) {
+    readers.emplace_back([&] {
+      while (!stop) {
+        kin::ReadView view = db->Read();
+        view.ForEach(store, [&](kin::RecordRef) {
+          ++seen;
+          return true;
+        });
+        ++views;
+      }
+    });
+  }
+  while (views < 100) std::this_thread::yield();  // the readers are in
+  for (int i = 0; i < 200; ++i) Ok(*db, "createStores", Json::array({{{"id", "s" + std::to_string(i)}}}));
+  stop = true;
+  for (auto& r : readers) r.join();
+  CHECK(Ok(*db, "listAndCountStores", Json::array())[1] == 200);
+}
+
 TEST_CASE("concurrent readers never see half a transaction", "[concurrency]") {
   auto db = OpenFixture("seed");
   Seed(*db);

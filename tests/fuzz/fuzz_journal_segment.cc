@@ -76,10 +76,15 @@ void CheckAndApply(std::string_view bytes) {
     if (!f.payload.empty() && (f.payload.data() < bytes.data() || f.payload.data() + f.payload.size() > bytes.data() + bytes.size()))
       fuzz::Fail("frame payload does not point into the segment");
     last_end = f.offset + kFrameHeaderSize + f.payload.size();
-    auto cs = DecodeChangeSet(f.payload, *SeedSchema());
+    RecordHead head;
+    if (!SplitRecord(s.version, f.payload, &head)) continue;
+    if (head.change_set.data() + head.change_set.size() != f.payload.data() + f.payload.size())
+      fuzz::Fail("a record's change set does not end where its payload ends");
+    if (head.label.size() > kMaxLabel) fuzz::Fail("label longer than its limit");
+    auto cs = DecodeChangeSet(head.change_set, *SeedSchema());
     if (!cs.ok()) continue;
     // Round trip: what decodes must encode back to the same bytes.
-    if (EncodeChangeSet(cs.value()) != f.payload) fuzz::Fail("change set does not re-encode to its bytes");
+    if (EncodeChangeSet(cs.value()) != head.change_set) fuzz::Fail("change set does not re-encode to its bytes");
     (void)store.Apply(cs.value());  // errors are fine; crashes are not
   }
 }

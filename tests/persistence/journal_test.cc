@@ -207,12 +207,22 @@ TEST_CASE("a damaged segment header with frames after it is corruption, not a to
 
 TEST_CASE("a segment of an unknown format version is refused", "[persistence]") {
   std::string bytes = SegmentOf({"first"});
-  bytes[8] = 2;
-  auto scan = ScanSegment(bytes, "dir/seg.log");
-  REQUIRE_FALSE(scan.ok());
-  CHECK(scan.status().type() == ErrorType::kDatabaseError);
-  CHECK_THAT(scan.status().message(), Catch::Matchers::Contains("dir/seg.log") &&
-                                          Catch::Matchers::Contains("version 2"));
+  for (char version : {0, 3}) {
+    bytes[8] = version;
+    auto scan = ScanSegment(bytes, "dir/seg.log");
+    REQUIRE_FALSE(scan.ok());
+    CHECK(scan.status().type() == ErrorType::kDatabaseError);
+    CHECK_THAT(scan.status().message(), Catch::Matchers::Contains("dir/seg.log") &&
+                                            Catch::Matchers::Contains("version " + std::to_string(version)));
+  }
+  // Versions 1 and 2 are read.
+  for (char version : {1, 2}) {
+    bytes[8] = version;
+    auto scan = ScanSegment(bytes, "dir/seg.log");
+    REQUIRE(scan.ok());
+    CHECK(scan->version == static_cast<uint32_t>(version));
+    CHECK(scan->frames.size() == 1);
+  }
 }
 
 TEST_CASE("a small segment_bytes rotates into several segments that replay in order", "[persistence]") {

@@ -1,0 +1,149 @@
+#pragma once
+// Database::Impl: what a Database owns — schema, store, method table, the lock
+// readers share, the committer, and for a database on disk its directory lock,
+// journal and snapshot thread. Internal to api (database.cc, database_snapshot.cc).
+// Thread-safety: as Database (include/kin/database.h).
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "api/committer.h"
+#include "api/limits.h"
+#include "api/operations.h"
+#include "core/mutation.h"
+#include "kin/database.h"
+#include "kin/json.h"
+#include "persistence/directory_lock.h"
+#include "persistence/file_system.h"
+#include "persistence/journal.h"
+
+namespace kin {
+
+namespace api {
+// glibc's rwlock, under std::shared_mutex, lets a new reader in while a writer
+// waits: a steady stream of overlapping readers can hold a writer off for ever.
+// Made writer-preferring, a waiting writer keeps new readers out, so its wait is
+// bounded by the readers already in. The price: a thread must not take the lock
+// shared twice (a second read while holding a ReadView) when a writer may be
+// waiting, as that second read would wait behind the writer that waits for the first.
+void PreferWriters(std::shared_mutex& mu);
+}  // namespace api
+
+
+using api::CallContext;
+using api::Method;
+
+struct Database::Impl {
+  explicit Impl(std::shared_ptr<const Schema> s) : schema(std::move(s)), store(schema), methods(*schema) {
+    api::PreferWriters(mu);
+  }
+  ~Impl() { StopSnapshotter(); }
+
+  // Runs `body` against a context: under the shared lock for reads, through the
+  // committer for writes (a Mutation undone unless `body` succeeds).
+  // `label` names the call in its journal record (the method or transaction).
+  template <typename Body>
+  Result<std::string> Run(bool write, std::string_view label, Body&& body) {
+    if (!write) {
+      std::shared_lock lock(mu);
+      CallContext ctx{*schema, store, nullptr, Now()};
+      return Guarded(ctx, body);
+    }
+    bool journaled = false;
+    auto call = [&](Mutation& mutation) {
+      CallContext ctx{*schema, store, &mutation, Now()};
+      Result<std::string> r = Guarded(ctx, body);
+      journaled = r.ok() && !mutation.empty();
+      return r;
+    };
+    Result<std::string> r = committer.Write(call, label);
+    if (!r.ok() && journal && r.status().type() == ErrorType::kDatabaseError) return LogDiskError(r.status());
+    if (r.ok() && journaled && options.snapshot_every != 0 && ++since_snapshot >= options.snapshot_every) {
+      since_snapshot = 0;
+      ScheduleSnapshot();
+    }
+    return r;
+  }
+
+  // Asks the snapshot thread (started on first use) for a snapshot: the write that
+  // asks never waits for it and never fails because of it.
+  void ScheduleSnapshot();
+  void SnapshotLoop();
+  void StopSnapshotter();
+  // The image is frozen in the writer role: writers wait for a fork (the default),
+  // or for the whole encoding when options.snapshot_in_child is off. Readers never
+  // wait. (database_snapshot.cc)
+  Status TakeSnapshot();
+  // Writes the image of the state into `snapshots_dir` the way TakeSnapshot does;
+  // returns the position it holds.
+  Result<uint64_t> WriteImage(const std::string& snapshots_dir);
+
+  // Library exceptions (JSON access, allocation) become error values here, and
+  // messages that quote long input are cut (api::BoundMessage).
+  template <typename Body>
+  static Result<std::string> Guarded(CallContext& ctx, Body& body) {
+    try {
+      Result<std::string> r = body(ctx);
+      if (!r.ok()) return api::BoundMessage(r.status());
+      return r;
+    } catch (const nlohmann::ordered_json::exception& e) {
+      return Status::InvalidArgument(std::string("Malformed request: ") + e.what());
+    } catch (const std::bad_alloc&) {
+      return Status::DatabaseError("Out of memory while running the call");
+    } catch (const std::exception& e) {
+      return Status::DatabaseError(std::string("Internal error: ") + e.what());
+    }
+  }
+
+  // The method called `name`, once its arguments passed the depth limit (checked
+  // before any recursive walk of them).
+  Result<Method> Resolve(std::string_view name, const Json& args) const {
+    KIN_RETURN_IF_ERROR(api::CheckJsonDepth(args));
+    auto m = methods.Find(name);
+    if (!m) return Status::InvalidArgument("Unknown method \"" + api::QuoteInput(name) + "\"");
+    return *m;
+  }
+
+  std::shared_ptr<const Schema> schema;
+  Store store;
+  api::MethodTable methods;
+  mutable std::shared_mutex mu;           // readers share it; the committer changes the store under it
+  api::Committer committer{store, mu};
+
+  // Durability (absent for an in-memory database).
+  std::string dir, schema_json, notice;
+  Options options;
+  persistence::FileSystem* file_system = &persistence::FileSystem::Posix();
+  std::optional<persistence::DirectoryLock> dir_lock;  // held while open; declared before the journal,
+                                                      // so it is released after the journal closes
+  std::unique_ptr<persistence::Journal> journal;
+  std::atomic<uint64_t> since_snapshot{0};
+  std::mutex snapshot_mu;  // one snapshot at a time
+  // The thread that takes the snapshots snapshot_every asks for (started on first use).
+  std::mutex snapshotter_mu;
+  std::condition_variable snapshotter_cv;
+  bool snapshot_wanted = false, snapshotter_stopping = false;
+  std::thread snapshotter;
+
+  persistence::FileSystem& fs() const { return *file_system; }
+
+  Status LogDiskError(Status s) const {
+    Log(LogEvent::kDiskError, s.ToString());
+    return s;
+  }
+
+  // Tells options.log, when set (never under mu).
+  void Log(LogEvent event, std::string_view message) const {
+    if (options.log) options.log(event, message);
+  }
+};
+
+}  // namespace kin
