@@ -35,15 +35,11 @@ Shell RunCommand(const TempDir& tmp, const std::string& command, const std::stri
     std::ofstream in(tmp / "input", std::ios::binary);
     in << input;
   }
+  kin::testing::Run run =
+      kin::testing::RunCommand(command + " < '" + (tmp / "input") + "' 2> '" + (tmp / "stderr") + "'");
   Shell r;
-  const std::string line = command + " < '" + (tmp / "input") + "' 2> '" + (tmp / "stderr") + "'";
-  FILE* pipe = popen(line.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::array<char, 4096> buf;
-  size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  int status = pclose(pipe);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.status = run.status;
+  r.out = std::move(run.out);
   r.err = ReadFile(tmp / "stderr");
   return r;
 }

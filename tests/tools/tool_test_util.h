@@ -60,10 +60,10 @@ struct Run {
   std::string out;  // standard output and standard error
 };
 
-// Runs `kin ARGS` through the shell.
-inline Run Kin(const std::string& args) {
+// Runs `command` through /bin/sh: its standard output and exit status.
+inline Run RunCommand(const std::string& command) {
   Run r;
-  FILE* pipe = popen(("'" + std::string(KIN_BINARY) + "' " + args + " 2>&1").c_str(), "r");
+  FILE* pipe = popen(command.c_str(), "r");
   REQUIRE(pipe != nullptr);
   std::array<char, 4096> buf;
   size_t n = 0;
@@ -72,6 +72,9 @@ inline Run Kin(const std::string& args) {
   r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
 }
+
+// Runs `kin ARGS` through the shell; `out` holds standard output and standard error.
+inline Run Kin(const std::string& args) { return RunCommand("'" + std::string(KIN_BINARY) + "' " + args + " 2>&1"); }
 
 inline std::string Quote(const std::string& s) { return "'" + s + "'"; }
 
