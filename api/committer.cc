@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <chrono>
+#include <cstring>
 
 #include "persistence/change_set_codec.h"
 #include "persistence/journal_format.h"
@@ -20,16 +21,18 @@ namespace {
 class JournalSink final : public ChangeStepSink {
  public:
   void Enable() { enabled_ = true; }
-  // Names the call whose steps follow (before the first Add).
-  void Begin(std::string_view label) { label_.assign(persistence::StoredLabel(label)); }
+  // Names the call whose steps follow (before the first Add); `label` outlives them.
+  void Begin(std::string_view label) { label_ = persistence::StoredLabel(label); }
 
   void Add(const ChangeStep& step) override {
     if (enabled_) {
       if (steps_ == 0) {
-        frame_.assign(persistence::Journal::kFrameRoom, '\0');
-        persistence::AppendRecordPrefix(0, label_, &frame_);
-        change_set_at_ = frame_.size();
-        frame_.append(persistence::kStepCountBytes, '\0');
+        // Room for the frame header, the record's time, its label, the step count.
+        const size_t label_at = persistence::Journal::kFrameRoom + persistence::kRecordTimeBytes;
+        change_set_at_ = label_at + 1 + label_.size();
+        frame_.resize(change_set_at_ + persistence::kStepCountBytes);
+        frame_[label_at] = static_cast<char>(label_.size());
+        std::memcpy(frame_.data() + label_at + 1, label_.data(), label_.size());
       }
       last_ = frame_.size();
       persistence::EncodeChangeStep(step, &frame_);
@@ -65,7 +68,7 @@ class JournalSink final : public ChangeStepSink {
   uint64_t steps_ = 0;
   size_t last_ = 0;  // where the step last added begins
   size_t change_set_at_ = 0;
-  std::string label_;
+  std::string_view label_;
   std::string frame_;
 };
 
@@ -131,6 +134,7 @@ Result<std::string> Committer::WriteNow(Body body, std::string_view label) {
     std::unique_lock l(mu_);
     Slot& slot = SlotAt(0);
     slot.sink.Begin(label);
+    call_time_us_ = CommitTime();
     r = body(slot.mutation);
     if (!r.ok() || slot.mutation.empty() || !journal_) {
       // A failed call is undone; one that changed nothing, or is not journaled, is done.
@@ -138,7 +142,7 @@ Result<std::string> Committer::WriteNow(Body body, std::string_view label) {
       else slot.mutation.Rollback();
       return r;
     }
-    Result<uint64_t> seq = journal_->AppendFramed(slot.sink.Frame(CommitTime()));
+    Result<uint64_t> seq = journal_->AppendFramed(slot.sink.Frame(call_time_us_));
     if (!seq.ok()) {
       slot.mutation.Rollback();
       return seq.status();
@@ -186,13 +190,14 @@ void Committer::RunBatch(const std::vector<Request*>& batch) {
     for (Request* request : batch) {
       Slot& slot = SlotAt(kept.size());
       slot.sink.Begin(request->label);
+      call_time_us_ = CommitTime();
       request->result = request->body(slot.mutation);
       if (!request->result.ok() || slot.mutation.empty()) {
         if (request->result.ok()) slot.mutation.Commit();
         else slot.mutation.Rollback();
         continue;
       }
-      Result<uint64_t> seq = journal_->AppendFramed(slot.sink.Frame(CommitTime()));
+      Result<uint64_t> seq = journal_->AppendFramed(slot.sink.Frame(call_time_us_));
       if (!seq.ok()) {
         slot.mutation.Rollback();
         request->result = seq.status();

@@ -83,6 +83,10 @@ class Committer {
   uint64_t applied_seq() const { return applied_seq_; }
   // Calls waiting for the writer role.
   size_t waiting() const;
+  // The commit time of the call being run (microseconds since the epoch; read by
+  // its body, in the writer role): its journal record carries it, and the call's
+  // own timestamps are taken from it.
+  int64_t call_time_us() const { return call_time_us_; }
 
  private:
   struct Slot;
@@ -103,6 +107,7 @@ class Committer {
   const Schema* schema_ = nullptr;
   uint64_t applied_seq_ = 0;  // written under mu_ exclusively
   int64_t last_time_us_ = 0;  // the newest commit time given (writer role)
+  int64_t call_time_us_ = 0;  // the commit time of the call being run (writer role)
 
   std::mutex writer_;  // the writer role; taken before mu_
   std::vector<std::unique_ptr<Slot>> slots_;  // one mutation per call of a batch (writer role)

@@ -41,6 +41,8 @@ void PreferWriters(std::shared_mutex& mu);
 using api::CallContext;
 using api::Method;
 
+inline int64_t FloorMillis(int64_t micros) { return micros / 1000 - (micros % 1000 < 0 ? 1 : 0); }
+
 struct Database::Impl {
   explicit Impl(std::shared_ptr<const Schema> s) : schema(std::move(s)), store(schema), methods(*schema) {
     api::PreferWriters(mu);
@@ -59,7 +61,8 @@ struct Database::Impl {
     }
     bool journaled = false;
     auto call = [&](Mutation& mutation) {
-      CallContext ctx{*schema, store, &mutation, Now()};
+      // The call's timestamps are its commit time, which its journal record carries.
+      CallContext ctx{*schema, store, &mutation, Timestamp{FloorMillis(committer.call_time_us())}};
       Result<std::string> r = Guarded(ctx, body);
       journaled = r.ok() && !mutation.empty();
       return r;

@@ -67,8 +67,28 @@ Status CheckJsonDepth(std::string_view text) {
   return Status::Ok();
 }
 
+namespace {
+// Depth-first up to `budget` more levels; false when a value goes deeper.
+bool WithinDepth(const nlohmann::ordered_json& json, size_t budget) {
+  if (!json.is_structured()) return true;
+  if (budget == 0) return false;
+  if (json.is_object()) {
+    for (const auto& [key, child] : json.get_ref<const nlohmann::ordered_json::object_t&>())
+      if (!WithinDepth(child, budget - 1)) return false;
+  } else {
+    for (const auto& child : json.get_ref<const nlohmann::ordered_json::array_t&>())
+      if (!WithinDepth(child, budget - 1)) return false;
+  }
+  return true;
+}
+// Documents up to this deep are checked by recursion (a few frames of stack);
+// deeper ones by the iterator path below.
+constexpr size_t kRecursionLevels = 8;
+}  // namespace
+
 Status CheckJsonDepth(const nlohmann::ordered_json& json) {
   if (!json.is_structured()) return Status::Ok();
+  if (WithinDepth(json, kRecursionLevels)) return Status::Ok();
   // A path of iterators, one per open level: memory in the depth, not the size.
   using It = nlohmann::ordered_json::const_iterator;
   std::vector<std::pair<It, It>> path{{json.cbegin(), json.cend()}};

@@ -1,6 +1,7 @@
 #include "api/query.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "api/limits.h"
 
@@ -41,9 +42,9 @@ Status NoRelation(const ModelDef& m, const std::string& name) {
 
 // invalid_argument when `path` names more than kMaxRelationDepth relations (checked
 // before the path is split, so a path of a million dots costs one scan).
-Status CheckRelationDepth(const std::string& path, size_t relations) {
+Status CheckRelationDepth(std::string_view path, size_t relations) {
   if (relations <= kMaxRelationDepth) return Status::Ok();
-  std::string shown = path.size() > 60 ? path.substr(0, 57) + "..." : path;
+  std::string shown = path.size() > 60 ? std::string(path.substr(0, 57)) + "..." : std::string(path);
   return Status::InvalidArgument("The relation path \"" + shown + "\" is deeper than " +
                                  std::to_string(kMaxRelationDepth) + " relations");
 }
@@ -141,11 +142,17 @@ Status ParseOrder(const Schema& schema, const ModelDef& model, const Json& order
   KIN_RETURN_IF_ERROR(CheckRelationDepth("order", depth));
   for (const auto& [field, dir] : order.items()) {
     if (const PropertyDef* p = model.FindProperty(field)) {
-      std::string d = dir.is_string() ? dir.get<std::string>() : "";
-      std::transform(d.begin(), d.end(), d.begin(), ::toupper);
-      if (d != "ASC" && d != "DESC")
+      // "ASC" or "DESC" in any case (read in place: no copy per call).
+      auto is = [](std::string_view text, std::string_view upper) {
+        return text.size() == upper.size() &&
+               std::equal(text.begin(), text.end(), upper.begin(),
+                          [](char a, char b) { return std::toupper(static_cast<unsigned char>(a)) == b; });
+      };
+      const std::string_view d = dir.is_string() ? std::string_view(dir.get_ref<const std::string&>()) : "";
+      const bool descending = is(d, "DESC");
+      if (!descending && !is(d, "ASC"))
         return Status::InvalidArgument("The order of \"" + field + "\" must be \"ASC\" or \"DESC\"");
-      into->push_back(OrderKey{through, p->slot, d == "DESC"});
+      into->push_back(OrderKey{through, p->slot, descending});
       continue;
     }
     RelationId rid = model.FindRelation(field);

@@ -59,6 +59,8 @@ Result<ReadConfig> ParseReadConfig(const Schema& schema, const ModelDef& model, 
 Result<Filter> ParseFilter(const Schema& schema, const ModelDef& model, const Json& filters);
 // The query a parsed filter and config ask for (`with_count`: count every match too).
 QueryRequest ToRequest(const Filter& filter, const ReadConfig& config, bool with_count);
+// The same, taking the config's order instead of copying it.
+QueryRequest ToRequest(const Filter& filter, ReadConfig&& config, bool with_count);
 
 // How JavaScript would print a value in a message ("[object Object]", "a,b", "12").
 std::string JsDisplay(const Json& j);

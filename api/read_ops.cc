@@ -21,6 +21,17 @@ QueryRequest ToRequest(const Filter& filter, const ReadConfig& config, bool with
   return q;
 }
 
+QueryRequest ToRequest(const Filter& filter, ReadConfig&& config, bool with_count) {
+  QueryRequest q;
+  q.filter = &filter;
+  q.with_deleted = config.with_deleted;
+  q.order = std::move(config.order);
+  q.skip = config.skip;
+  q.take = config.take;
+  q.count = with_count;
+  return q;
+}
+
 namespace {
 
 std::string LowerFirst(std::string s) {

@@ -78,7 +78,7 @@ Result<std::pair<std::vector<RecordRef>, size_t>> RunViewQuery(const ReadView& v
   const ModelDef& m = schema.model(model);
   KIN_ASSIGN_OR_RETURN(Filter filter, api::ParseFilter(schema, m, filters));
   KIN_ASSIGN_OR_RETURN(api::ReadConfig parsed, api::ParseReadConfig(schema, m, config));
-  QueryRequest q = api::ToRequest(filter, parsed, count);
+  QueryRequest q = api::ToRequest(filter, std::move(parsed), count);
   if (count_only) {
     q.take = 0;
     q.order.clear();

@@ -51,13 +51,22 @@ class RowOrder {
 
 // Whether `r` is one of the query's matches; what a plan guarantees is not checked
 // again (liveness when every candidate is live, the filter when the plan is exact).
+// A filter every record matches: no condition, or an $and of none.
+bool AlwaysTrue(const Filter& f) {
+  if (f.kind() == Filter::Kind::kTrue) return true;
+  if (f.kind() != Filter::Kind::kAnd) return false;
+  for (const Filter& part : f.parts())
+    if (!AlwaysTrue(part)) return false;
+  return true;
+}
+
 class Matcher {
  public:
   Matcher(const Store& store, const ModelDef& model, const QueryRequest& q, bool live_known = false,
           bool filter_known = false)
       : store_(store),
         model_(model),
-        filter_(filter_known ? nullptr : q.filter),
+        filter_(filter_known || !q.filter || AlwaysTrue(*q.filter) ? nullptr : q.filter),
         check_live_(!q.with_deleted && !live_known),
         with_deleted_(q.with_deleted) {}
   bool operator()(const Record& r) const {

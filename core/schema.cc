@@ -55,17 +55,17 @@ const char* RelationKindName(RelationKind k) {
 }
 
 const PropertyDef* ModelDef::FindProperty(std::string_view key) const {
-  auto it = property_by_name_.find(std::string(key));
+  auto it = property_by_name_.find(key);
   return it == property_by_name_.end() ? nullptr : &properties[it->second];
 }
 
 RelationId ModelDef::FindRelation(std::string_view key) const {
-  auto it = relation_by_name_.find(std::string(key));
+  auto it = relation_by_name_.find(key);
   return it == relation_by_name_.end() ? RelationId() : it->second;
 }
 
 ModelId Schema::FindModel(std::string_view name) const {
-  auto it = model_by_name_.find(std::string(name));
+  auto it = model_by_name_.find(name);
   return it == model_by_name_.end() ? ModelId() : it->second;
 }
 

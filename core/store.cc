@@ -99,7 +99,7 @@ std::span<const Record* const> Store::IndexLookup(ModelId model, size_t index, s
 }
 
 void Store::ScanKeyRange(ModelId model, const KeyRange& range, bool descending,
-                         const std::function<bool(const Record*)>& visit) const {
+                         FunctionRef<bool(const Record*)> visit) const {
   // One search, where the walk starts; the other bound is checked on each id read.
   const auto& ordered = tables_[model.value]->records.get<ByIdOrder>();
   auto key = [](const std::vector<Value>& bound) { return bound[0].as_text(); };
@@ -130,7 +130,7 @@ void Store::ScanKeyRange(ModelId model, const KeyRange& range, bool descending,
 }
 
 void Store::IndexRange(ModelId model, size_t index, const KeyRange& range, bool descending,
-                       const std::function<bool(const Record*)>& visit) const {
+                       FunctionRef<bool(const Record*)> visit) const {
   tables_[model.value]->ordered[index].Visit(range, descending, visit);
 }
 

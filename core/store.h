@@ -20,6 +20,7 @@
 #include "core/change_set.h"
 #include "core/key_range.h"
 #include "core/record.h"
+#include "kin/function_ref.h"
 #include "kin/schema.h"
 #include "kin/status.h"
 
@@ -54,9 +55,9 @@ class Store {
   // model's index `index` (IndexRange; see OrderedIndex) lie in `range`, in that
   // order or its reverse, until `visit` returns false.
   void ScanKeyRange(ModelId model, const KeyRange& range, bool descending,
-                    const std::function<bool(const Record*)>& visit) const;
+                    FunctionRef<bool(const Record*)> visit) const;
   void IndexRange(ModelId model, size_t index, const KeyRange& range, bool descending,
-                  const std::function<bool(const Record*)>& visit) const;
+                  FunctionRef<bool(const Record*)> visit) const;
   // Highest value an autoincrement slot has had (0 when none).
   int64_t LastAutoincrement(ModelId model, SlotId slot) const;
 

@@ -59,9 +59,12 @@ std::string_view StoredLabel(std::string_view label) { return label.substr(0, kM
 
 void AppendRecordPrefix(int64_t time_us, std::string_view label, std::string* out) {
   label = StoredLabel(label);
-  PutFixed64(out, static_cast<uint64_t>(time_us));
-  out->push_back(static_cast<char>(label.size()));
-  out->append(label);
+  const size_t at = out->size();
+  out->resize(at + kRecordTimeBytes + 1 + label.size());
+  char* p = out->data() + at;
+  StoreFixed64(p, static_cast<uint64_t>(time_us));
+  p[kRecordTimeBytes] = static_cast<char>(label.size());
+  std::memcpy(p + kRecordTimeBytes + 1, label.data(), label.size());
 }
 
 void StoreRecordTime(char* record, int64_t time_us) { StoreFixed64(record, static_cast<uint64_t>(time_us)); }

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <functional>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -110,6 +111,12 @@ struct IndexDef {
   bool unique = false;
 };
 
+// Hashes names as string views, so lookups by std::string_view build no string.
+struct NameHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view name) const noexcept { return std::hash<std::string_view>{}(name); }
+};
+
 struct ModelDef {
   std::string name, singular, plural;
   std::string snake;  // "order_product"
@@ -130,8 +137,8 @@ struct ModelDef {
 
  private:
   friend class SchemaResolver;
-  std::unordered_map<std::string, uint32_t> property_by_name_;
-  std::unordered_map<std::string, RelationId> relation_by_name_;
+  std::unordered_map<std::string, uint32_t, NameHash, std::equal_to<>> property_by_name_;
+  std::unordered_map<std::string, RelationId, NameHash, std::equal_to<>> relation_by_name_;
 };
 
 class Schema {
@@ -152,7 +159,7 @@ class Schema {
   friend class SchemaResolver;
   std::vector<ModelDef> models_;
   std::vector<RelationDef> relations_;
-  std::unordered_map<std::string, ModelId> model_by_name_;
+  std::unordered_map<std::string, ModelId, NameHash, std::equal_to<>> model_by_name_;
   SchemaDraft draft_;
 };
 
