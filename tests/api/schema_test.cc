@@ -6,6 +6,10 @@
 #include <string>
 #include <thread>
 
+#include "api/database_access.h"
+#include "api/schema_json.h"
+#include "core/schema_diff.h"
+#include "core/store_migration_data.h"
 #include "tests/api/test_util.h"
 
 namespace {
@@ -413,4 +417,59 @@ TEST_CASE("an unknown model handle is invalid_argument naming it", "[schema]") {
   REQUIRE_FALSE(handle.ok());
   CHECK(handle.status().type() == ErrorType::kInvalidArgument);
   CHECK_THAT(handle.status().message(), Catch::Contains("Nobody"));
+}
+
+// ---- the records a migration plan asks about (core/store_migration_data.h) ----------
+
+TEST_CASE("a store answers a migration plan's questions about its records, by the stored names", "[migration]") {
+  auto db = OpenFixture("seed");
+  Ok(*db, "createStores",
+     R"([[{"id": "s1", "name": "Main"}, {"id": "s2", "name": "Main"}, {"id": "s3", "name": "Side"},
+          {"id": "s4"}, {"id": "s5", "name": "Side"}]])"_j);
+  Ok(*db, "softDeleteStores", R"(["s5"])"_j);
+  ReadView view = db->Read();
+  StoreMigrationData data(api::ViewAccess::StoreOf(view));
+  CHECK(*data.HasRecords("Store"));
+  CHECK_FALSE(*data.HasRecords("User"));
+  // Soft-deleted records hold their values too.
+  CHECK(*data.HoldsValue("Store", "name", Value::Text("Side")));
+  CHECK_FALSE(*data.HoldsValue("Store", "name", Value::Text("Other")));
+  // Live records that share a value clash; a null never does, nor a soft-deleted record.
+  auto clashes = data.FindClashes("Store", {"name"}, 3);
+  REQUIRE(clashes.ok());
+  REQUIRE(clashes->size() == 1);
+  CHECK((*clashes)[0].ids == std::vector<std::string>{"s1", "s2"});
+  CHECK((*clashes)[0].values == std::vector<Value>{Value::Text("Main")});
+  // With no properties, every live record agrees: one group, named up to the limit.
+  auto all = data.FindClashes("Store", {}, 2);
+  REQUIRE(all.ok());
+  REQUIRE(all->size() == 1);
+  CHECK((*all)[0].ids == std::vector<std::string>{"s1", "s2"});
+  // Names the stored schema does not have are invalid_argument.
+  CHECK(data.HasRecords("Nope").status().type() == ErrorType::kInvalidArgument);
+  CHECK(data.HoldsValue("Store", "nope", Value()).status().type() == ErrorType::kInvalidArgument);
+  CHECK(data.FindClashes("Store", {"nope"}, 3).status().type() == ErrorType::kInvalidArgument);
+}
+
+TEST_CASE("a plan to make a property unique is refused, naming the records that share a value", "[migration]") {
+  auto db = OpenFixture("seed");
+  Ok(*db, "createStores", R"([[{"id": "s1", "name": "Main"}, {"id": "s2", "name": "Main"}, {"id": "s3"}]])"_j);
+  auto changed = Json::parse(SchemaText("seed"));
+  changed["models"]["Store"]["properties"]["name"]["unique"] = true;
+  auto to = api::SchemaFromText(changed.dump());
+  REQUIRE(to.ok());
+  {
+    ReadView view = db->Read();
+    auto plan = PlanMigration(db->schema(), **to, StoreMigrationData(api::ViewAccess::StoreOf(view)));
+    REQUIRE(plan.ok());
+    Status refused = PlanRefusal(*plan, true);
+    CHECK(refused.type() == ErrorType::kInvalidArgument);
+    CHECK_THAT(refused.message(), Catch::Matchers::Contains("s1") && Catch::Matchers::Contains("s2"));
+  }
+  // Without the clash, the same change is safe.
+  Ok(*db, "updateStores", R"([{"id": "s2", "name": "Second"}])"_j);
+  ReadView after = db->Read();
+  auto safe = PlanMigration(db->schema(), **to, StoreMigrationData(api::ViewAccess::StoreOf(after)));
+  REQUIRE(safe.ok());
+  CHECK(PlanRefusal(*safe, false).ok());
 }
