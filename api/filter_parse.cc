@@ -238,7 +238,7 @@ bool IsIdCondition(const Json& j) { return IsOperatorObject(j) && !j.contains("$
 // A filter object nested `depth` levels deep (0: the whole filter).
 Result<Filter> ParseFilterAt(const Schema& schema, const ModelDef& m, const Json& j, size_t depth) {
   KIN_RETURN_IF_ERROR(CheckFilterDepth(depth));
-  if (j.is_null()) return Filter::True();
+  if (j.is_null() || (j.is_object() && j.empty())) return Filter::True();
   if (!j.is_object()) {  // the whole filter: a wrong argument shape; a nested one: a bad condition
     std::string message = "A filter must be an object, got " + JsDisplay(j);
     return depth == 0 ? Status::InvalidArgument(std::move(message)) : Status::InvalidData(std::move(message));

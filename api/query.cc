@@ -140,7 +140,7 @@ Result<size_t> ReadCount(const Json& j, const char* name) {
 Status ParseOrder(const Schema& schema, const ModelDef& model, const Json& order, std::vector<RelationId> through,
                   std::vector<OrderKey>* into, ReadPlan* level, size_t depth) {
   KIN_RETURN_IF_ERROR(CheckRelationDepth("order", depth));
-  for (const auto& [field, dir] : order.items()) {
+  for (const auto& [field, dir] : order.get_ref<const Json::object_t&>()) {
     if (const PropertyDef* p = model.FindProperty(field)) {
       // "ASC" or "DESC" in any case (read in place: no copy per call).
       auto is = [](std::string_view text, std::string_view upper) {
@@ -182,7 +182,9 @@ Result<ReadConfig> ParseReadConfig(const Schema& schema, const ModelDef& model, 
   if (config.is_null()) return out;
   const Json* order = nullptr;
   if (!config.is_object()) return Status::InvalidArgument("The config must be an object, got " + config.dump());
-  for (const auto& [key, v] : config.items()) {
+  // Keys compared as views: a length check first, no strlen per comparison.
+  for (const auto& [key_text, v] : config.get_ref<const Json::object_t&>()) {
+    const std::string_view key = key_text;
     if (key == "relations") {
       if (!v.is_array()) return Status::InvalidArgument("\"relations\" must be an array of relation paths");
       for (const auto& path : v) {
@@ -207,7 +209,7 @@ Result<ReadConfig> ParseReadConfig(const Schema& schema, const ModelDef& model, 
       if (!v.is_object()) return Status::InvalidArgument("\"order\" must be an object of field: \"ASC\"|\"DESC\"");
       order = &v;  // parsed last: it may name relations that `relations` or `select` load
     } else {
-      return Status::InvalidArgument("Unknown config option \"" + key + "\"");
+      return Status::InvalidArgument("Unknown config option \"" + key_text + "\"");
     }
   }
   if (order) KIN_RETURN_IF_ERROR(ParseOrder(schema, model, *order, {}, &out.order, &out.plan, 1));

@@ -261,8 +261,9 @@ QueryResult RunQuery(const Store& store, const ModelDef& model, const QueryReque
     if (walk) cost_cap = std::max<size_t>(kWalkCap, SatMul(pager.end(), kWalkSlack));
   }
   const QueryPlan plan = force_scan ? QueryPlan::Scan(store, model)
-                                    : QueryPlan::Make(store, model, q.filter, q.with_deleted,
-                                                      walk ? walk_slot : SlotId(), cost_cap);
+                                    : QueryPlan::Make(store, model,
+                                                      q.filter && AlwaysTrue(*q.filter) ? nullptr : q.filter,
+                                                      q.with_deleted, walk ? walk_slot : SlotId(), cost_cap);
   if (q.explain) result.plan = plan.Describe();
   if (walk) {
     // The walk reads, in order, the range the plan's candidates come from when they
