@@ -18,6 +18,7 @@
 #include "api/committer.h"
 #include "api/limits.h"
 #include "api/operations.h"
+#include "core/commit_time.h"
 #include "core/mutation.h"
 #include "kin/database.h"
 #include "kin/json.h"
@@ -41,8 +42,6 @@ void PreferWriters(std::shared_mutex& mu);
 using api::CallContext;
 using api::Method;
 
-inline int64_t FloorMillis(int64_t micros) { return micros / 1000 - (micros % 1000 < 0 ? 1 : 0); }
-
 struct Database::Impl {
   explicit Impl(std::shared_ptr<const Schema> s) : schema(std::move(s)), store(schema), methods(*schema) {
     api::PreferWriters(mu);
@@ -62,7 +61,7 @@ struct Database::Impl {
     bool journaled = false;
     auto call = [&](Mutation& mutation) {
       // The call's timestamps are its commit time, which its journal record carries.
-      CallContext ctx{*schema, store, &mutation, Timestamp{FloorMillis(committer.call_time_us())}};
+      CallContext ctx{*schema, store, &mutation, Timestamp{CommitTimeMillis(committer.call_time_us())}};
       Result<std::string> r = Guarded(ctx, body);
       journaled = r.ok() && !mutation.empty();
       return r;

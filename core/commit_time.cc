@@ -4,12 +4,10 @@
 
 namespace kin {
 
-namespace {
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-}  // namespace
+int64_t CommitTimeMillis(int64_t micros) { return micros / 1000 - (micros % 1000 < 0 ? 1 : 0); }
 
 std::string FormatCommitTime(int64_t micros) {
-  const int64_t ms = FloorDiv(micros, 1000);
+  const int64_t ms = CommitTimeMillis(micros);
   std::string text = FormatTimestamp(Timestamp{ms});  // ...SS.mmmZ
   const int sub = static_cast<int>(micros - ms * 1000);
   const char digits[3] = {static_cast<char>('0' + sub / 100), static_cast<char>('0' + sub / 10 % 10),

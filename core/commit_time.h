@@ -10,6 +10,9 @@
 namespace kin {
 
 std::string FormatCommitTime(int64_t micros);
+// The millisecond a commit time falls in (rounded down, also before 1970): the
+// timestamp a call's records get.
+int64_t CommitTimeMillis(int64_t micros);
 // The forms dateTime values accept ("2026-12-06", "2026-12-06T18:40:01Z",
 // "...T18:40:01.5+02:00"), with up to six fraction digits; nullopt otherwise.
 std::optional<int64_t> ParseCommitTime(std::string_view text);

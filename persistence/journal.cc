@@ -6,6 +6,7 @@
 
 #include "persistence/journal_end.h"
 #include "persistence/journal_format.h"
+#include "persistence/journal_reader.h"
 
 namespace kin::persistence {
 
@@ -274,20 +275,16 @@ JournalStats Journal::stats() const {
   return stats;
 }
 
-Status Journal::RemoveSegmentsBefore(uint64_t seq) {
+Status Journal::RemoveSegmentsBefore(uint64_t seq) { return persistence::RemoveSegmentsBefore(dir_, seq, fs_); }
+
+Status RemoveSegmentsBefore(const std::string& journal_dir, uint64_t seq, FileSystem& fs) {
   // A segment is wholly before `seq` when the next segment starts at or before it.
-  KIN_ASSIGN_OR_RETURN(auto names, fs_.ListDirectory(dir_));
-  std::vector<std::pair<uint64_t, std::string>> segments;
-  for (const auto& name : names) {
-    uint64_t first;
-    if (ParseSegmentFileName(name, &first)) segments.emplace_back(first, dir_ + "/" + name);
-  }
-  std::sort(segments.begin(), segments.end());
+  KIN_ASSIGN_OR_RETURN(auto segments, ListSegments(journal_dir, fs));
   for (size_t i = 0; i + 1 < segments.size(); ++i) {
-    if (segments[i + 1].first > seq) break;
-    KIN_RETURN_IF_ERROR(fs_.Remove(segments[i].second));
+    if (segments[i + 1].first_seq > seq) break;
+    KIN_RETURN_IF_ERROR(fs.Remove(segments[i].path));
   }
-  return fs_.SyncDirectory(dir_);
+  return fs.SyncDirectory(journal_dir);
 }
 
 }  // namespace kin::persistence

@@ -137,4 +137,9 @@ class Journal {
   std::thread interval_thread_;
 };
 
+// Removes the segments of `journal_dir` wholly before `seq` (the next segment starts
+// at or before it); the newest segment always stays. For a journal not open for
+// appending (a Journal removes its own through the method).
+Status RemoveSegmentsBefore(const std::string& journal_dir, uint64_t seq, FileSystem& fs = FileSystem::Posix());
+
 }  // namespace kin::persistence

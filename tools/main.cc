@@ -13,6 +13,14 @@ CLI::Option* AddDb(CLI::App* cmd, std::string* db, const char* what = "Database 
   return cmd->add_option("--db", *db, what)->required();
 }
 
+// --sync, and --sync-interval-ms when `interval_ms` is given.
+void AddSync(CLI::App* cmd, std::string* sync, int* interval_ms = nullptr,
+             const char* what = "Journal sync policy: always (default), interval, none") {
+  cmd->add_option("--sync", *sync, what)->check(CLI::IsMember({"always", "interval", "none"}));
+  if (interval_ms)
+    cmd->add_option("--sync-interval-ms", *interval_ms, "Flush period under --sync interval")
+        ->check(CLI::PositiveNumber);
+}
 CLI::Option* AddKeepSnapshots(CLI::App* cmd, uint32_t* keep) {
   return cmd
       ->add_option("--keep-snapshots", *keep,
@@ -52,10 +60,7 @@ int main(int argc, char** argv) {
   exec_cmd->add_option("--schema", exec.schema, "Schema JSON file (needed to create the database)")
       ->check(CLI::ExistingFile);
   exec_cmd->add_option("script", exec.script, "File of request lines, or - for standard input");
-  exec_cmd->add_option("--sync", exec.sync, "Journal sync policy: always (default), interval, none")
-      ->check(CLI::IsMember({"always", "interval", "none"}));
-  exec_cmd->add_option("--sync-interval-ms", exec.sync_interval_ms, "Flush period under --sync interval")
-      ->check(CLI::PositiveNumber);
+  AddSync(exec_cmd, &exec.sync, &exec.sync_interval_ms);
   AddKeepSnapshots(exec_cmd, &exec.keep_snapshots);
   exec_cmd->add_flag("--repair", exec.repair, "Cut a corrupt journal at its first bad record (bytes kept aside)");
   exec_cmd->add_flag("--bail", exec.bail, "Stop at the first request that fails");
@@ -72,8 +77,7 @@ int main(int argc, char** argv) {
   shell_cmd->add_option("script", shell.script, "File of shell commands (default: standard input)");
   shell_cmd->add_option("--mode", shell.mode, "How results are shown: pretty (default), json, table")
       ->check(CLI::IsMember({"pretty", "json", "table"}));
-  shell_cmd->add_option("--sync", shell.sync, "Journal sync policy: always (default), interval, none")
-      ->check(CLI::IsMember({"always", "interval", "none"}));
+  AddSync(shell_cmd, &shell.sync);
   AddKeepSnapshots(shell_cmd, &shell.keep_snapshots);
   shell_cmd->add_flag("--bail", shell.bail, "A script stops at the first command that fails");
   Example(shell_cmd,
@@ -127,10 +131,8 @@ int main(int argc, char** argv) {
   auto* import_cmd = app.add_subcommand("import", "Create a new database from a JSON export");
   AddDb(import_cmd, &import_opts.db, "New database directory (absent or empty; built aside and renamed into place)");
   import_cmd->add_option("--in", import_opts.in, "Export file, or - for standard input (default)");
-  import_cmd->add_option("--sync", import_opts.sync, "Journal sync policy of the new database: always, interval, none")
-      ->check(CLI::IsMember({"always", "interval", "none"}));
-  import_cmd->add_option("--sync-interval-ms", import_opts.sync_interval_ms, "Flush period under --sync interval")
-      ->check(CLI::PositiveNumber);
+  AddSync(import_cmd, &import_opts.sync, &import_opts.sync_interval_ms,
+          "Journal sync policy of the new database: always, interval, none");
   Example(import_cmd, "  kin import --db shop-copy --in shop.json");
 
   CompactOptions compact;

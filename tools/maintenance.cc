@@ -33,6 +33,7 @@
 
 #include "api/export.h"
 #include "core/commit_time.h"
+#include "persistence/journal.h"
 #include "persistence/snapshot.h"
 #include "tools/commands.h"
 #include "tools/progress.h"
@@ -124,15 +125,8 @@ int RunCompact(const CompactOptions& options) {
     if (!s.ok()) return Fail("compact", s);
   }
   // The segment that dates the snapshot goes too: compacting keeps no history.
-  const FileUsage snapshot = SnapshotUsage(options.db);
-  if (auto segments = persistence::ListSegments(options.db + "/journal"); segments.ok()) {
-    for (size_t i = 0; i + 1 < segments->size(); ++i) {
-      if ((*segments)[i + 1].first_seq > snapshot.newest_seq + 1) break;
-      std::error_code ec;
-      std::filesystem::remove((*segments)[i].path, ec);
-      if (ec) return Fail("compact", "cannot remove " + (*segments)[i].path + ": " + ec.message());
-    }
-  }
+  Status removed = persistence::RemoveSegmentsBefore(options.db + "/journal", SnapshotUsage(options.db).newest_seq + 1);
+  if (!removed.ok()) return Fail("compact", removed);
   FileUsage journal_after = JournalUsage(options.db), snapshots_after = SnapshotUsage(options.db);
   auto line = [](const char* what, const FileUsage& a, const FileUsage& b, const char* unit) {
     std::printf("%-10s %s, %llu bytes -> %s, %llu bytes\n", what, Plural(a.files, unit).c_str(),

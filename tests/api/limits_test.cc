@@ -3,9 +3,7 @@
 // The tests use the real sizes (tens of MiB), not smaller test-only limits.
 
 #include <stdlib.h>
-#include <sys/wait.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +14,7 @@
 #include "api/query.h"
 #include "kin/schema_builder.h"
 #include "test_util.h"
+#include "tests/tools/kin_command.h"
 
 namespace kin::testing {
 namespace {
@@ -109,26 +108,6 @@ TEST_CASE("a request line longer than the limit is invalid_argument and changes 
   CHECK(api::CheckRequestLineSize(kMaxRequestLineBytes).ok());
 }
 
-namespace {
-
-struct Run {
-  int status = -1;
-  std::string out;  // standard output and standard error
-};
-
-Run Kin(const std::string& args) {
-  Run r;
-  FILE* pipe = popen(("'" + std::string(KIN_BINARY) + "' " + args + " 2>&1").c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::array<char, 4096> buf;
-  size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  int status = pclose(pipe);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-}  // namespace
 
 TEST_CASE("kin exec answers a request line longer than the limit with invalid_argument and goes on", "[limits]") {
   char tmpl[] = "/tmp/kin-limits-XXXXXX";

@@ -432,7 +432,6 @@ TEST_CASE("snapshot_every has snapshots taken on a thread of their own as record
   options.snapshot_every = 6;
   options.snapshot_in_child = false;  // a child forked while the writer thread allocates can hang under a sanitizer
   std::string state;
-  uint64_t seq = 0;
   {
     auto db = OpenDir(dir.path(), options);
     for (const auto& step : SeedSteps()) RunStep(*db, step);  // asks for snapshots after records 6, 12 and 18
@@ -441,10 +440,7 @@ TEST_CASE("snapshot_every has snapshots taken on a thread of their own as record
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     for (;;) {
       auto snapshots = Snapshots(dir.path());
-      if (!snapshots.empty() && snapshots[0].seq >= 18) {
-        seq = snapshots[0].seq;
-        break;
-      }
+      if (!snapshots.empty() && snapshots[0].seq >= 18) break;
       REQUIRE(std::chrono::steady_clock::now() < deadline);
       std::this_thread::yield();
     }
