@@ -2,7 +2,9 @@
 // (default 1M) is taken, in both snapshot modes (forked child, in-process), and
 // while the journal rotates its segments under sync=always. One writer thread
 // creates records and one reader thread looks records up, each without pause,
-// and each records how long every call took.
+// and each records how long every call took. Last, the journal alone: how long an
+// appender under sync=always waits for a rotation, with the next segment prepared
+// ahead and without.
 // Usage: kin_snapshot_stall [N]
 #include <stdlib.h>
 
@@ -17,6 +19,7 @@
 
 #include "kin/kin.h"
 #include "kin/json.h"
+#include "persistence/journal.h"
 
 using Clock = std::chrono::steady_clock;
 
@@ -152,9 +155,53 @@ int Rotation(uint64_t segment_bytes) {
   return 0;
 }
 
+// The journal alone under sync=always, 16 KiB segments, 100-byte records: each
+// call appends, waits until durable and rotates a full segment, as a database
+// write does. Reports the median call, and the median and longest of the calls
+// that rotated and of the first calls of a new segment (which wait for it to be
+// settled when it was prepared ahead).
+int JournalRotation(bool prepare) {
+  char tmpl[] = "/tmp/kin-stall-XXXXXX";
+  const std::string dir = std::string(mkdtemp(tmpl)) + "/journal";
+  kin::persistence::JournalOptions options;
+  options.sync = kin::SyncPolicy::kAlways;
+  options.segment_bytes = 16 << 10;
+  options.rotate_in_append = false;
+  options.prepare_segments = prepare;
+  options.end_record = dir + "-end";
+  auto journal = std::move(kin::persistence::Journal::Open(dir, options, 1, "")).value();
+  std::vector<double> calls, rotating, first;
+  const std::string payload(100, 'x');
+  bool after_rotation = false;
+  for (int i = 0; i < 20000; ++i) {
+    auto s = Clock::now();
+    auto seq = journal->Append(payload);
+    if (!seq.ok() || !journal->WaitDurable(*seq).ok()) return 1;
+    const uint64_t before = journal->segment_size();
+    if (!journal->RotateIfFull().ok()) return 1;
+    const bool rotated = journal->segment_size() < before;
+    double us = std::chrono::duration<double, std::micro>(Clock::now() - s).count();
+    (rotated ? rotating : after_rotation ? first : calls).push_back(us);
+    after_rotation = rotated;
+    // Paced like a writer that computes between calls, so preparing has time to run.
+    if (prepare && journal->segment_size() >= options.segment_bytes / 2)
+      while (!journal->stats().prepared_ready) std::this_thread::yield();
+  }
+  std::printf("[journal rotation, sync=always, 16 KiB segments, %s] %zu rotations (%llu from prepared files)\n",
+              prepare ? "prepared ahead" : "not prepared", rotating.size(),
+              static_cast<unsigned long long>(journal->stats().prepared_segments));
+  std::printf("  other calls: median %.1f us; rotating calls: median %.1f us, longest %.2f ms; "
+              "first calls of a segment: median %.1f us, longest %.2f ms\n",
+              Median(calls), Median(rotating), Max(rotating) / 1000, Median(first), Max(first) / 1000);
+  journal.reset();
+  std::filesystem::remove_all(std::filesystem::path(dir).parent_path());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const int n = argc > 1 ? std::atoi(argv[1]) : 1000000;
-  return Rotation(16 << 10) | Rotation(64ull << 20) | Snapshot(n, true) | Snapshot(n, false);
+  return Rotation(16 << 10) | Rotation(64ull << 20) | Snapshot(n, true) | Snapshot(n, false) |
+         JournalRotation(false) | JournalRotation(true);
 }

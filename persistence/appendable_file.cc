@@ -159,6 +159,7 @@ class PosixAppendableFile final : public WritableFile {
         chunk_(RoundUp(std::max<uint64_t>(options.reserve_bytes, 1), PageSize())),
         mapped_(options.mapped),
         faulter_(options.mapped ? options.prefault_bytes : 0),
+        prefault_bytes_(options.mapped ? options.prefault_bytes : 0),
         reserved_(size),
         size_(size) {}
 
@@ -196,6 +197,18 @@ class PosixAppendableFile final : public WritableFile {
   Status Sync() override { return ::fdatasync(fd_) == 0 ? Status::Ok() : Errno("cannot sync", path_); }
 
   uint64_t size() const override { return size_.load(std::memory_order_acquire); }
+
+  // Reserves the first chunk and faults in its first pages (up to the prefault
+  // window) here, on the preparing thread: the first writes into a fresh extent
+  // would otherwise wait in the page fault for the file system.
+  Status ReserveAhead() override {
+    const uint64_t size = size_.load(std::memory_order_relaxed);
+    if (!mapped_ || reserved_ > size) return Status::Ok();
+    KIN_RETURN_IF_ERROR(Reserve(size + 1));
+    if (mapped_ && prefault_bytes_ > 0)
+      (void)PopulateWritable(map_, std::min<uint64_t>(reserved_ - map_offset_, prefault_bytes_));
+    return Status::Ok();
+  }
 
   // The mapping is dropped first (pages past the new end would fault with SIGBUS);
   // the next Append reserves and maps again from the new end.
@@ -268,6 +281,7 @@ class PosixAppendableFile final : public WritableFile {
   // Used by Append (and the destructor) only.
   bool mapped_;
   PageFaulter faulter_;
+  const uint64_t prefault_bytes_;
   char* map_ = nullptr;     // file offset map_offset_ (page-aligned) is map_[0]
   uint64_t map_offset_ = 0;
   uint64_t reserved_;       // the file's size as this object made it: logical size plus reserved zeros

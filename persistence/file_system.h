@@ -32,6 +32,10 @@ class WritableFile {
   // bytes after it are gone, on disk too, when it returns ok); appending goes on
   // from there. Called like Append, with no Append or Sync running.
   virtual Status CutBack(uint64_t size) = 0;
+  // Reserves the space the first Appends will use, ahead of them (a file prepared
+  // to become the next journal segment); a Sync afterwards makes the reservation
+  // durable. By default nothing: the file reserves nothing.
+  virtual Status ReserveAhead() { return Status::Ok(); }
 };
 
 // A file's bytes in memory, read or mapped; they stay valid while the object lives.

@@ -39,6 +39,7 @@ Journal::Journal(std::string dir, JournalOptions options, uint64_t next_seq, Fil
 Result<std::unique_ptr<Journal>> Journal::Open(const std::string& dir, const JournalOptions& options,
                                                uint64_t next_seq, const std::string& tail_segment, FileSystem& fs) {
   KIN_RETURN_IF_ERROR(fs.CreateDirectories(dir));
+  (void)fs.Remove(dir + "/" + kPreparedSegmentName);  // left by a writer that did not close
   std::unique_ptr<Journal> j(new Journal(dir, options, next_seq, fs));
   if (tail_segment.empty()) {
     KIN_RETURN_IF_ERROR(j->StartSegment());
@@ -53,6 +54,7 @@ Result<std::unique_ptr<Journal>> Journal::Open(const std::string& dir, const Jou
     }
   }
   if (options.sync == SyncPolicy::kInterval) j->interval_thread_ = std::thread([p = j.get()] { p->IntervalLoop(); });
+  if (options.prepare_segments) j->prepare_thread_ = std::thread([p = j.get()] { p->PrepareLoop(); });
   return j;
 }
 
@@ -62,11 +64,16 @@ Journal::~Journal() {
     stopping_ = true;
   }
   synced_.notify_all();
+  if (prepare_thread_.joinable()) prepare_thread_.join();  // after settling what it was asked to
   if (interval_thread_.joinable()) interval_thread_.join();
   // A cut that failed is tried once more, so that the failed records do not come
   // back on reopen if the disk has recovered meanwhile.
   if (file_ && cut_pending_ != UINT64_MAX) (void)file_->CutBack(cut_pending_);
   if (file_) (void)Sync();
+  if (prepared_) {
+    prepared_.reset();
+    (void)fs_.Remove(dir_ + "/" + kPreparedSegmentName);
+  }
 }
 
 // A segment that cannot be started whole is removed again: no empty or headless
@@ -100,7 +107,9 @@ Status Journal::BeforeAppend(size_t payload_size) {
     return failure_;
   }
   if (payload_size > kMaxPayload) return Status::InvalidArgument("a change set larger than 1 GiB");
-  if (options_.rotate_in_append && file_->size() >= options_.segment_bytes) {
+  if (!options_.rotate_in_append) return Status::Ok();
+  MaybeRequestPrepared();
+  if (file_->size() >= options_.segment_bytes) {
     std::unique_lock l(mu_);
     return RotateLocked(l);
   }
@@ -158,9 +167,20 @@ Status Journal::failure() const {
 }
 
 Status Journal::RotateLocked(std::unique_lock<std::mutex>& l) {
-  // The old segment is made durable first, with no sync running on it.
-  synced_.wait(l, [this] { return !syncing_; });
+  // The old segment is made durable first, with no sync running on it, and once
+  // its own start is settled (journal-end never goes back).
+  for (;;) {
+    synced_.wait(l, [this] { return !syncing_ && !settle_wanted_ && !settling_; });
+    if (unsettled_from_ == UINT64_MAX || !settle_failure_.ok()) break;
+    AskToSettle();  // a segment cut back after a failed settling
+  }
   if (!failure_.ok()) return failure_;
+  if (!settle_failure_.ok()) {
+    // Under kAlways none of its records was acknowledged: the next sync cuts them
+    // back and asks again. Otherwise records were, and their segment may be lost.
+    if (options_.sync == SyncPolicy::kAlways) return settle_failure_;
+    return Fail(settle_failure_);
+  }
   // A segment with no records already starts at next_seq_: nothing to rotate.
   if (file_->size() <= kSegmentHeaderSize) return Status::Ok();
   const uint64_t appended = appended_.load(std::memory_order_relaxed);  // the appender's own
@@ -172,9 +192,98 @@ Status Journal::RotateLocked(std::unique_lock<std::mutex>& l) {
     if (!s.ok()) return Fail(s);
     durable_ = appended;
   }
+  prepare_requested_ = false;
+  if (StartPreparedSegment()) return Status::Ok();
   // A new segment that cannot be started is no failure of the journal: the
   // current one goes on, and the next rotation tries again.
   return StartSegment();
+}
+
+void Journal::MaybeRequestPrepared() {
+  if (!options_.prepare_segments || prepare_requested_ || file_->size() < options_.segment_bytes / 2) return;
+  prepare_requested_ = true;
+  {
+    std::lock_guard l(mu_);
+    prepare_wanted_ = true;
+  }
+  synced_.notify_all();
+}
+
+bool Journal::StartPreparedSegment() {
+  if (!prepared_) return false;
+  std::unique_ptr<WritableFile> file = std::move(prepared_);
+  const std::string prepared_path = dir_ + "/" + kPreparedSegmentName;
+  Status s = file->Append(SegmentHeader(next_seq_));
+  if (s.ok()) s = fs_.Rename(prepared_path, dir_ + "/" + SegmentFileName(next_seq_));
+  if (!s.ok()) {
+    file.reset();
+    (void)fs_.Remove(prepared_path);
+    return false;
+  }
+  // Closing the old segment cuts its reserved space off, which waits for the file
+  // system: the preparing thread does it.
+  retired_ = std::move(file_);
+  file_ = std::move(file);
+  durable_size_ = file_->size();  // the header: what a failed sync of the new records cuts back to
+  unsettled_from_ = next_seq_;
+  ++prepared_segments_;
+  AskToSettle();
+  return true;
+}
+
+void Journal::AskToSettle() {
+  settle_wanted_ = true;
+  synced_.notify_all();
+}
+
+Result<std::unique_ptr<WritableFile>> Journal::PrepareFile() {
+  const std::string path = dir_ + "/" + kPreparedSegmentName;
+  KIN_ASSIGN_OR_RETURN(auto file, fs_.OpenAppendable(path, true));
+  Status s = file->ReserveAhead();
+  if (s.ok()) s = file->Sync();
+  if (s.ok()) s = fs_.SyncDirectory(dir_);
+  if (!s.ok()) {
+    file.reset();
+    (void)fs_.Remove(path);
+    return s;
+  }
+  return file;
+}
+
+void Journal::PrepareLoop() {
+  std::unique_lock l(mu_);
+  for (;;) {
+    synced_.wait(l, [this] { return stopping_ || settle_wanted_ || retired_ || (prepare_wanted_ && !prepared_); });
+    if (retired_) {
+      std::unique_ptr<WritableFile> retired = std::move(retired_);
+      l.unlock();
+      retired.reset();
+      l.lock();
+      continue;
+    }
+    if (settle_wanted_) {
+      // Settled before stopping: the records of the segment wait for it.
+      settle_wanted_ = false;
+      settling_ = true;
+      const uint64_t first = unsettled_from_;
+      l.unlock();
+      Status s = fs_.SyncDirectory(dir_);
+      if (s.ok() && !options_.end_record.empty()) s = WriteJournalEnd(options_.end_record, first, fs_);
+      l.lock();
+      settling_ = false;
+      if (s.ok()) unsettled_from_ = UINT64_MAX;
+      else settle_failure_ = s;
+      synced_.notify_all();
+      continue;
+    }
+    if (stopping_) return;
+    prepare_wanted_ = false;
+    l.unlock();
+    Result<std::unique_ptr<WritableFile>> file = PrepareFile();
+    l.lock();
+    // A file that cannot be prepared is no failure: the rotation starts its segment itself.
+    if (file.ok()) prepared_ = std::move(*file);
+  }
 }
 
 Status Journal::Rotate() {
@@ -183,6 +292,7 @@ Status Journal::Rotate() {
 }
 
 Status Journal::RotateIfFull() {
+  MaybeRequestPrepared();
   if (file_->size() < options_.segment_bytes) return Status::Ok();
   return Rotate();
 }
@@ -192,6 +302,14 @@ Status Journal::SyncUpTo(uint64_t target) {
   while (durable_ < target) {
     if (!failure_.ok()) return failure_;
     if (!sync_failure_.ok()) return sync_failure_;  // no sync after a failed one until the cut
+    if (target >= unsettled_from_) {
+      // Records of a segment count as durable once its name and journal-end are.
+      if (!settle_failure_.ok()) return settle_failure_;
+      // Asked again once a failed settling was cut back: when the records need it.
+      if (!settle_wanted_ && !settling_) AskToSettle();
+      synced_.wait(l);
+      continue;
+    }
     if (syncing_) {
       synced_.wait(l);
       continue;
@@ -230,6 +348,8 @@ Status Journal::SyncOrCutBack() {
   Status cut = CutBackAfter(s, durable_size_);
   if (!failure_.ok()) return cut;
   sync_failure_ = Status::Ok();
+  // The segment holds no record now; settling it is tried again when the next sync needs it.
+  settle_failure_ = Status::Ok();
   next_seq_ = durable_ + 1;
   appended_.store(durable_, std::memory_order_release);
   return s;
@@ -272,6 +392,8 @@ JournalStats Journal::stats() const {
   stats.records = appended_.load(std::memory_order_acquire) - opened_after_;
   std::lock_guard l(mu_);
   stats.syncs = syncs_;
+  stats.prepared_segments = prepared_segments_;
+  stats.prepared_ready = prepared_ != nullptr;
   return stats;
 }
 

@@ -39,12 +39,21 @@ struct JournalOptions {
   bool rotate_in_append = true;
   // Where to record the newest segment started (journal_end.h); empty: nowhere.
   std::string end_record;
+  // Whether the next segment is prepared ahead on a thread of the journal's own
+  // (false: a rotation creates and syncs it, then returns).
+  bool prepare_segments = true;
 };
+
+// The name, inside the journal directory, of the segment file prepared ahead. It
+// holds no record; opening removes one left behind.
+inline constexpr const char kPreparedSegmentName[] = "prepared-segment.tmp";
 
 struct JournalStats {
   uint64_t records = 0;  // appended since open
   uint64_t syncs = 0;    // fdatasync calls since open
   uint64_t writers_waiting = 0;  // calls waiting for the write in progress (filled by the database)
+  uint64_t prepared_segments = 0;  // segments started from a file prepared ahead, since open
+  bool prepared_ready = false;     // a prepared file is waiting for the next rotation
 };
 
 class Journal {
@@ -86,6 +95,8 @@ class Journal {
   Status RotateIfFull();
 
   uint64_t next_seq() const { return next_seq_; }
+  // The current segment's size in bytes (called like Append).
+  uint64_t segment_size() const { return file_->size(); }
   // Why the journal refuses appends (ok while it takes them).
   Status failure() const;
   JournalStats stats() const;
@@ -110,6 +121,17 @@ class Journal {
   Status SyncUpTo(uint64_t target);
   Status PoisonOnFailure(Status s);
   void IntervalLoop();
+  // Asks the preparing thread for the next segment file once the current one is half full.
+  void MaybeRequestPrepared();
+  // The rotation with a prepared file (under mu_): header, rename, settling asked
+  // for. False when there is none or it cannot be used (it is removed then).
+  bool StartPreparedSegment();
+  // Asks the preparing thread to settle unsettled_from_ (under mu_).
+  void AskToSettle();
+  // The preparing thread: settles a renamed segment, prepares the next file.
+  void PrepareLoop();
+  // A new file under the prepared name, its first space reserved, durable.
+  Result<std::unique_ptr<WritableFile>> PrepareFile();
 
   const std::string dir_;
   const JournalOptions options_;
@@ -133,8 +155,20 @@ class Journal {
   uint64_t cut_pending_ = UINT64_MAX;  // a cut that failed (tried again on close)
   std::atomic<bool> failed_{false};  // !failure_.ok(), readable without mu_ (set under it)
   uint64_t syncs_ = 0;
+  uint64_t prepared_segments_ = 0;
   bool stopping_ = false;
   std::thread interval_thread_;
+
+  // Segment preparation (prepare_segments), under mu_ but for the appender's flag.
+  bool prepare_requested_ = false;  // the appender's: asked for this segment already
+  bool prepare_wanted_ = false;     // the preparing thread is to prepare a file
+  std::unique_ptr<WritableFile> prepared_;  // a file ready to become the next segment
+  std::unique_ptr<WritableFile> retired_;   // the segment before it, for the preparing thread to close
+  bool settle_wanted_ = false;      // the preparing thread is to settle unsettled_from_
+  bool settling_ = false;           // it is settling it
+  uint64_t unsettled_from_ = UINT64_MAX;  // first seq of a segment whose name or journal-end is not durable
+  Status settle_failure_;           // settling it failed: the appender cuts back and asks again
+  std::thread prepare_thread_;
 };
 
 // Removes the segments of `journal_dir` wholly before `seq` (the next segment starts
