@@ -74,6 +74,7 @@ Result<uint64_t> Database::Impl::WriteImage(const std::string& snapshots_dir) {
 Status Database::Impl::TakeSnapshot() {
   std::lock_guard one_at_a_time(snapshot_mu);
   const std::string snapshot_dir = dir + "/snapshots";
+  journal->PrepareNextSegment();  // ready by the time the image is: the rotation below only renames it
   KIN_ASSIGN_OR_RETURN(const uint64_t seq, WriteImage(snapshot_dir));
   // A new segment, so that the one holding `seq` can go once nothing after it is
   // left there. The snapshot is done either way: a segment that cannot be started

@@ -202,6 +202,11 @@ Status Journal::RotateLocked(std::unique_lock<std::mutex>& l) {
 void Journal::MaybeRequestPrepared() {
   if (!options_.prepare_segments || prepare_requested_ || file_->size() < options_.segment_bytes / 2) return;
   prepare_requested_ = true;
+  PrepareNextSegment();
+}
+
+void Journal::PrepareNextSegment() {
+  if (!options_.prepare_segments) return;
   {
     std::lock_guard l(mu_);
     prepare_wanted_ = true;

@@ -93,6 +93,9 @@ class Journal {
   Status Rotate();
   // Rotate() when the current segment has reached segment_bytes.
   Status RotateIfFull();
+  // Asks for the next segment file to be prepared now, because a Rotate() is
+  // coming (a snapshot is being written). Any thread; nothing without prepare_segments.
+  void PrepareNextSegment();
 
   uint64_t next_seq() const { return next_seq_; }
   // The current segment's size in bytes (called like Append).
