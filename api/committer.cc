@@ -24,7 +24,7 @@ class JournalSink final : public ChangeStepSink {
   // Names the call whose steps follow (before the first Add); `label` outlives them.
   void Begin(std::string_view label) { label_ = persistence::StoredLabel(label); }
 
-  void Add(const ChangeStep& step) override {
+  void Add(const ChangeStep& step, const Record* replaced) override {
     if (enabled_) {
       if (steps_ == 0) {
         // Room for the frame header, the record's time, its label, the step count.
@@ -35,7 +35,7 @@ class JournalSink final : public ChangeStepSink {
         std::memcpy(frame_.data() + label_at + 1, label_.data(), label_.size());
       }
       last_ = frame_.size();
-      persistence::EncodeChangeStep(step, &frame_);
+      persistence::EncodeChangeStep(step, replaced, &frame_);
     }
     ++steps_;
   }

@@ -45,11 +45,14 @@ struct ChangeSet {
 // can be recorded (the database encodes it for the journal) while it still holds its
 // values, which the apply may then move into the store. Implemented outside core;
 // used under the owner's write lock, not thread-safe.
+class Record;
 class ChangeStepSink {
  public:
   virtual ~ChangeStepSink() = default;
-  // The next step of the write in progress, about to be applied.
-  virtual void Add(const ChangeStep& step) = 0;
+  // The next step of the write in progress, about to be applied. For a PutStep,
+  // `replaced` is the record it replaces, still holding its values, or nullptr when
+  // the step creates the record; nullptr for the other steps.
+  virtual void Add(const ChangeStep& step, const Record* replaced) = 0;
   // The step last added was not applied: forget it (the steps before it stay).
   virtual void DropLast() = 0;
   // The write committed (after the owner read the steps) or rolled back: forget

@@ -21,7 +21,7 @@ Mutation::~Mutation() {
   if (!undo_.empty()) Rollback();
 }
 
-Status Mutation::Apply(ChangeStep&& step, size_t inverse_begin, bool erase_put) {
+Status Mutation::Apply(ChangeStep&& step, size_t inverse_begin, bool erase_put, const Record* replaced) {
   const size_t ids_begin = ids_.size();
   Undo undo{inverse_begin, inverse_.size(), ids_begin, 0, ModelId(), erase_put};
   if (erase_put) {  // the id is copied before the apply moves it away
@@ -49,7 +49,7 @@ Status Mutation::Apply(ChangeStep&& step, size_t inverse_begin, bool erase_put) 
   } back{*this, inverse_begin, ids_begin};
   Status s;
   if (sink_) {
-    sink_->Add(step);
+    sink_->Add(step, replaced);
     back.sunk = true;
     // A put that creates a record was looked up (by Put, or by Insert's caller).
     if (erase_put) {
@@ -74,13 +74,13 @@ Status Mutation::Put(ModelId model, std::vector<Value> values) {
   const Record* old = store_.Find(model, values[0].as_text());
   const size_t begin = inverse_.size();
   if (old) inverse_.emplace_back(PutStep{model, old->CopyValues()});
-  return Apply(ChangeStep(PutStep{model, std::move(values)}), begin, old == nullptr);
+  return Apply(ChangeStep(PutStep{model, std::move(values)}), begin, old == nullptr, old);
 }
 
 Status Mutation::Insert(ModelId model, std::vector<Value> values) {
   if (values.empty() || values[0].type() != ValueType::kText) return Status::DatabaseError("record without an id");
   assert(store_.Find(model, values[0].as_text()) == nullptr && "Insert of an existing record");
-  return Apply(ChangeStep(PutStep{model, std::move(values)}), inverse_.size(), true);
+  return Apply(ChangeStep(PutStep{model, std::move(values)}), inverse_.size(), true, nullptr);
 }
 
 Status Mutation::Delete(ModelId model, std::string_view id) {
@@ -101,19 +101,19 @@ Status Mutation::Delete(ModelId model, std::string_view id) {
       inverse_.emplace_back(LinkStep{rid, std::string(id), std::string(linked[i]->id())});
     }
   }
-  return Apply(ChangeStep(DeleteStep{model, std::string(id)}), begin, false);
+  return Apply(ChangeStep(DeleteStep{model, std::string(id)}), begin, false, nullptr);
 }
 
 Status Mutation::Link(RelationId relation, std::string_view from, std::string_view to) {
   const size_t begin = inverse_.size();
   inverse_.emplace_back(UnlinkStep{relation, std::string(from), std::string(to)});
-  return Apply(ChangeStep(LinkStep{relation, std::string(from), std::string(to)}), begin, false);
+  return Apply(ChangeStep(LinkStep{relation, std::string(from), std::string(to)}), begin, false, nullptr);
 }
 
 Status Mutation::Unlink(RelationId relation, std::string_view from, std::string_view to) {
   const size_t begin = inverse_.size();
   inverse_.emplace_back(LinkStep{relation, std::string(from), std::string(to)});
-  return Apply(ChangeStep(UnlinkStep{relation, std::string(from), std::string(to)}), begin, false);
+  return Apply(ChangeStep(UnlinkStep{relation, std::string(from), std::string(to)}), begin, false, nullptr);
 }
 
 void Mutation::Rollback() {

@@ -79,7 +79,8 @@ class Mutation {
   // inverse_ since `inverse_begin`, or, when `erase_put`, by erasing the new record
   // the step (a PutStep) creates. A step that fails (or throws) is taken back with
   // its inverse steps, from the sink too, and the mutation is as before it.
-  Status Apply(ChangeStep&& step, size_t inverse_begin, bool erase_put);
+  // `replaced`: the record a PutStep replaces (for the sink), else nullptr.
+  Status Apply(ChangeStep&& step, size_t inverse_begin, bool erase_put, const Record* replaced);
   // Forgets every step; buffers are kept unless a large transaction grew them.
   void Clear();
 

@@ -8,12 +8,15 @@
 #include <sstream>
 #include <type_traits>
 
+#include <boost/container/small_vector.hpp>
+
 namespace kin::persistence {
 
 namespace {
 
 // Step kinds on disk.
-enum : uint8_t { kPut = 1, kDelete = 2, kLink = 3, kUnlink = 4 };
+// kPut: a put of unknown origin; kCreate and kUpdate (journal format 3) say how it came about.
+enum : uint8_t { kPut = 1, kDelete = 2, kLink = 3, kUnlink = 4, kCreate = 5, kUpdate = 6 };
 
 // Bounds a decoder trusts before allocating.
 constexpr uint64_t kMaxSteps = 1u << 24;
@@ -196,11 +199,25 @@ void EncodeChangeSet(const ChangeSet& change_set, std::string* out) {
   assert(w.at() == out->data() + out->size());
 }
 
-void EncodeChangeStep(const ChangeStep& step, std::string* out) {
+void EncodeChangeStep(const ChangeStep& step, const Record* replaced, std::string* out) {
+  const PutStep* put = std::get_if<PutStep>(&step);
+  // An update lists the slots whose values it changes, after the values.
+  boost::container::small_vector<uint32_t, 16> changed;
+  if (put && replaced)
+    for (uint32_t i = 0; i < put->values.size(); ++i)
+      if (!(replaced->value(i) == put->values[i])) changed.push_back(i);
   const size_t start = out->size();
-  out->resize(start + EncodedSize(step));
+  const size_t changed_bytes = put && replaced ? 4 + 4 * changed.size() : 0;
+  out->resize(start + EncodedSize(step) + changed_bytes);
   PayloadWriter w(out->data() + start);
   w.Put(step);
+  if (put) {
+    out->data()[start] = static_cast<char>(replaced ? kUpdate : kCreate);
+    if (replaced) {
+      w.Fixed(static_cast<uint32_t>(changed.size()));
+      for (uint32_t slot : changed) w.Fixed(slot);
+    }
+  }
   assert(w.at() == out->data() + out->size());
 }
 
@@ -212,7 +229,7 @@ std::string EncodeChangeSet(const ChangeSet& change_set) {
   return out;
 }
 
-Result<ChangeSet> DecodeChangeSet(std::string_view bytes, const Schema& schema) {
+Result<ChangeSet> DecodeChangeSet(std::string_view bytes, const Schema& schema, std::vector<PutOrigin>* origins) {
   // Cereal reads strings by their declared size: check each size against what is
   // left before trusting it, through a stream that knows the end.
   std::istringstream is(std::string(bytes), std::ios::binary);
@@ -225,13 +242,27 @@ Result<ChangeSet> DecodeChangeSet(std::string_view bytes, const Schema& schema) 
     for (uint64_t i = 0; i < count; ++i) {
       uint8_t kind;
       ar(kind);
-      if (kind == kPut) {
+      if (kind == kPut || kind == kCreate || kind == kUpdate) {
         PutStep s;
         uint64_t n;
         ar(s.model.value, n);
         if (s.model.value >= schema.models().size()) throw DecodeError{"unknown model"};
         if (n != schema.model(s.model).properties.size()) throw DecodeError{"record of the wrong width"};
         for (uint64_t k = 0; k < n; ++k) s.values.push_back(LoadValue(ar, is));
+        PutOrigin origin{out.steps.size(), kind == kCreate ? PutKind::kCreate : kind == kUpdate ? PutKind::kUpdate : PutKind::kUnknown, {}};
+        if (kind == kUpdate) {
+          uint32_t count;
+          ar(count);
+          if (count > n) throw DecodeError{"more changed properties than the record has"};
+          for (uint32_t k = 0; k < count; ++k) {
+            uint32_t slot;
+            ar(slot);
+            if (slot >= n || (!origin.changed.empty() && slot <= origin.changed.back()))
+              throw DecodeError{"changed property " + std::to_string(slot) + " out of order or range"};
+            origin.changed.push_back(slot);
+          }
+        }
+        if (origins) origins->push_back(std::move(origin));
         out.steps.push_back(std::move(s));
       } else if (kind == kDelete) {
         DeleteStep s;

@@ -8,8 +8,10 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/change_set.h"
+#include "core/record.h"
 #include "kin/schema.h"
 #include "kin/status.h"
 
@@ -20,11 +22,26 @@ std::string EncodeChangeSet(const ChangeSet& change_set);
 void EncodeChangeSet(const ChangeSet& change_set, std::string* out);
 // The same bytes built a step at a time (a write encodes each step before applying
 // it): kStepCountBytes of room for the step count, then EncodeChangeStep appends
-// each step, then WriteStepCount fills the room.
+// each step, then WriteStepCount fills the room. A put is recorded with how it
+// came about (journal format 3): `replaced` is the record it replaces, still
+// holding its values (the step is an update, and the properties whose values
+// differ are recorded), or nullptr (it creates the record).
 inline constexpr size_t kStepCountBytes = 8;
-void EncodeChangeStep(const ChangeStep& step, std::string* out);
+void EncodeChangeStep(const ChangeStep& step, const Record* replaced, std::string* out);
 void WriteStepCount(uint64_t count, char* room);
-// database_error for bytes that are not a well-formed change set of `schema`.
-Result<ChangeSet> DecodeChangeSet(std::string_view bytes, const Schema& schema);
+
+// How a put came about: recorded by EncodeChangeStep, unknown for the puts of
+// EncodeChangeSet and of journals before format 3.
+enum class PutKind : uint8_t { kUnknown, kCreate, kUpdate };
+struct PutOrigin {
+  size_t step = 0;  // the put's index in the change set
+  PutKind kind = PutKind::kUnknown;
+  std::vector<uint32_t> changed;  // kUpdate: the slots whose values changed, ascending
+};
+
+// database_error for bytes that are not a well-formed change set of `schema`. With
+// `origins`, each put's origin is appended there (in step order).
+Result<ChangeSet> DecodeChangeSet(std::string_view bytes, const Schema& schema,
+                                  std::vector<PutOrigin>* origins = nullptr);
 
 }  // namespace kin::persistence

@@ -8,7 +8,7 @@
 namespace kin::persistence {
 
 constexpr char kSegmentMagic[8] = {'K', 'I', 'N', 'J', 'R', 'N', 'L', '\0'};
-constexpr uint32_t kSegmentVersion = 2;        // the version written
+constexpr uint32_t kSegmentVersion = 3;        // the version written
 constexpr uint32_t kOldestSegmentVersion = 1;  // the oldest still read
 constexpr size_t kSegmentHeaderSize = 24;  // magic(8) version(4) reserved(4) first_seq(8)
 constexpr size_t kFrameHeaderSize = 16;    // length(4) crc(4) seq(8)
@@ -28,11 +28,13 @@ void AppendFrame(uint64_t seq, std::string_view payload, std::string* out);
 // bytes that follows them: a frame built in place around its payload.
 void SealFrame(uint64_t seq, char* frame, size_t payload_size);
 
-// A frame's payload is a journal record. In a version-2 segment it begins with
+// A frame's payload is a journal record. From version 2 on it begins with
 // when the call committed and what made it:
 //   record := time:i64 label_size:u8 label[label_size] change_set
 // `time` is microseconds since 1970-01-01T00:00:00Z; `label` names the method or
 // transaction (at most kMaxLabel bytes). A version-1 record is the change set alone.
+// Version 3 records each put as a create or an update with the properties it
+// changes (change_set_codec.h); versions 1 and 2 record puts alone.
 constexpr size_t kMaxLabel = 255;
 constexpr size_t kRecordTimeBytes = 8;
 struct RecordHead {

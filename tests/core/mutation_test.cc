@@ -79,7 +79,7 @@ std::vector<std::string> StepTexts(const Schema& s, const ChangeSet& cs) {
 // Keeps a copy of each step handed to it, as the database's journal sink encodes one.
 struct RecordingSink : ChangeStepSink {
   ChangeSet recorded;
-  void Add(const ChangeStep& step) override { recorded.steps.push_back(step); }
+  void Add(const ChangeStep& step, const Record*) override { recorded.steps.push_back(step); }
   void DropLast() override {
     REQUIRE_FALSE(recorded.steps.empty());
     recorded.steps.pop_back();

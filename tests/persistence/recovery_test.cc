@@ -452,8 +452,9 @@ TEST_CASE("snapshot_every has snapshots taken on a thread of their own as record
 }
 
 TEST_CASE("the golden databases of every format version open with their exact content", "[persistence]") {
-  // v1: snapshot format 1; v2: snapshot format 2; v3: journal format 2 (the same requests).
-  const std::string version = GENERATE(as<std::string>(), "v1", "v2", "v3");
+  // v1: snapshot format 1; v2: snapshot format 2; v3: journal format 2; v4: journal format 3
+  // (the same requests).
+  const std::string version = GENERATE(as<std::string>(), "v1", "v2", "v3", "v4");
   INFO("golden " << version);
   std::string golden = KIN_SOURCE_DIR;
   golden += "/tests/data/golden/" + version;
@@ -475,19 +476,37 @@ TEST_CASE("the golden databases of every format version open with their exact co
   // Key order is not part of the format: compare as unordered JSON objects.
   const nlohmann::json expected = nlohmann::json::parse(FileBytes(golden + "/expected.json"));
   CHECK(nlohmann::json::parse(Dump(**db)) == expected);
-  // v3's records carry their methods and commit times; older ones have neither.
+  // From v3 on records carry their methods and commit times; older ones have neither.
   std::vector<std::string> labels;
   std::vector<int64_t> times;
+  std::vector<std::vector<persistence::PutOrigin>> origins;  // each record's puts
   persistence::ReplayOptions read_only;  // the database is open: nothing may be cut under it
   read_only.truncate_tail = false;
   REQUIRE(persistence::ReplayRecords(dir.Sub("db") + "/journal", 6, read_only,
                                      [&](const persistence::JournalRecord& r) {
                                        labels.emplace_back(r.label);
                                        times.push_back(r.time_us);
-                                       return Status::Ok();
+                                       origins.emplace_back();
+                                       return persistence::DecodeChangeSet(r.change_set, db.value()->schema(),
+                                                                           &origins.back())
+                                           .status();
                                      })
               .ok());
-  if (version == "v3") {
+  // v4's puts say whether they created or updated, and what an update changed.
+  REQUIRE(origins.size() == 8);
+  REQUIRE(origins.front().size() == 1);
+  REQUIRE(origins.back().size() == 1);
+  if (version == "v4") {
+    CHECK(origins.front()[0].kind == persistence::PutKind::kUpdate);
+    const ModelDef& thing = db.value()->schema().model(db.value()->schema().FindModel("Thing"));
+    std::vector<std::string> changed;
+    for (uint32_t slot : origins.front()[0].changed) changed.push_back(thing.properties[slot].name);
+    CHECK(changed == std::vector<std::string>{"metadata", "tags", "updated_at"});
+    CHECK(origins.back()[0].kind == persistence::PutKind::kCreate);
+  } else {
+    CHECK(origins.front()[0].kind == persistence::PutKind::kUnknown);
+  }
+  if (version != "v1" && version != "v2") {
     CHECK(labels == std::vector<std::string>{"updateThings", "updatePeers", "createPeers", "updateParts",
                                              "softDeleteThings", "deleteThings", "transaction createUsers,updateUsers",
                                              "createThings"});
@@ -503,7 +522,7 @@ TEST_CASE("the golden databases of every format version open with their exact co
   // An older segment is left as it is: the new record starts a segment of the current format.
   const std::string newest = Segments(dir.Sub("db")).back().path;
   CHECK(FileBytes(newest)[8] == static_cast<char>(persistence::kSegmentVersion));
-  CHECK(FrameSpans(dir.Sub("db") + "/journal/" + persistence::SegmentFileName(7)).size() == (version == "v3" ? 9 : 8));
+  CHECK(FrameSpans(dir.Sub("db") + "/journal/" + persistence::SegmentFileName(7)).size() == (version == "v4" ? 9 : 8));
   const std::string live = Dump(**db);
   db.value().reset();
   auto again = Database::Open(dir.Sub("db"));
@@ -575,10 +594,20 @@ TEST_CASE("a write's steps reach the journal as applied: a record created, delet
   const std::string schema_text = SchemaText("seed");
   auto schema = api::SchemaFromText(schema_text);
   REQUIRE(schema.ok());
-  auto change_set = persistence::DecodeChangeSet(payload, *schema.value());
+  std::vector<persistence::PutOrigin> origins;
+  auto change_set = persistence::DecodeChangeSet(payload, *schema.value(), &origins);
   REQUIRE(change_set.ok());
   CHECK(change_set->steps.size() >= 4);
-  CHECK(persistence::EncodeChangeSet(*change_set) == payload);
+  // Each put says how it came about: the two creates, then the update with what it changed.
+  REQUIRE(origins.size() == 3);
+  CHECK(origins[0].kind == persistence::PutKind::kCreate);
+  CHECK(origins[1].kind == persistence::PutKind::kCreate);
+  CHECK(origins[2].kind == persistence::PutKind::kUpdate);
+  const ModelDef& product = schema.value()->model(schema.value()->FindModel("Product"));
+  std::vector<std::string> changed;
+  for (uint32_t slot : origins[2].changed) changed.push_back(product.properties[slot].name);
+  CHECK(std::find(changed.begin(), changed.end(), "title") != changed.end());
+  CHECK(std::find(changed.begin(), changed.end(), "id") == changed.end());
 
   auto reopened = OpenDir(dir.path());
   CHECK(reopened->open_notice().empty());
