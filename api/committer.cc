@@ -101,7 +101,7 @@ void Committer::AttachJournal(persistence::Journal* journal, persistence::SyncPo
   sync_ = sync;
   schema_ = &schema;
   slots_.clear();
-  applied_seq_ = journal->next_seq() - 1;
+  applied_seq_.store(journal->next_seq() - 1, std::memory_order_release);
 }
 
 Committer::Slot& Committer::SlotAt(size_t i) {
@@ -148,7 +148,7 @@ Result<std::string> Committer::WriteNow(Body body, std::string_view label) {
       return seq.status();
     }
     slot.mutation.Commit();
-    applied_seq_ = *seq;
+    applied_seq_.store(*seq, std::memory_order_release);
   }
   // The call is done whatever happens here: a segment that cannot be started now
   // is tried again after the next write, and the current one grows meanwhile.
@@ -223,7 +223,7 @@ void Committer::RunBatch(const std::vector<Request*>& batch) {
       assert(applied.ok());
       if (!applied.ok()) k.request->result = Status::DatabaseError("Internal error applying a durable record: " +
                                                                    applied.message() + " (reopen the database)");
-      applied_seq_ = k.seq;
+      applied_seq_.store(k.seq, std::memory_order_release);
     }
   }
   (void)journal_->RotateIfFull();  // see WriteNow

@@ -21,6 +21,7 @@
 // Thread-safe: Write may be called from any number of threads; a batch's calls run
 // on the thread of the caller that leads it, while the others wait.
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -80,7 +81,8 @@ class Committer {
 
   // The seq of the last journal record whose effects are in the store (read under
   // `mu` or in the writer role).
-  uint64_t applied_seq() const { return applied_seq_; }
+  // The last journal record applied (under kAlways: durable); any thread.
+  uint64_t applied_seq() const { return applied_seq_.load(std::memory_order_acquire); }
   // Calls waiting for the writer role.
   size_t waiting() const;
   // The commit time of the call being run (microseconds since the epoch; read by
@@ -105,7 +107,7 @@ class Committer {
   persistence::Journal* journal_ = nullptr;
   persistence::SyncPolicy sync_ = persistence::SyncPolicy::kNone;
   const Schema* schema_ = nullptr;
-  uint64_t applied_seq_ = 0;  // written under mu_ exclusively
+  std::atomic<uint64_t> applied_seq_{0};  // written under mu_ exclusively
   int64_t last_time_us_ = 0;  // the newest commit time given (writer role)
   int64_t call_time_us_ = 0;  // the commit time of the call being run (writer role)
 

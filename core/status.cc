@@ -12,6 +12,7 @@ const char* ErrorTypeName(ErrorType type) {
     case ErrorType::kNotAllowed: return "not_allowed";
     case ErrorType::kInvalidArgument: return "invalid_argument";
     case ErrorType::kDatabaseError: return "database_error";
+    case ErrorType::kGap: return "gap";
   }
   return "unknown";
 }

@@ -68,6 +68,14 @@ class FileSystem {
     if (!read) return std::unique_ptr<const FileContents>();
     return std::unique_ptr<const FileContents>(new Read(std::move(*read)));
   }
+  // Up to `size` bytes of the file from `offset` (fewer at its end), or nullopt when
+  // it does not exist. Safe while another process appends to or cuts the file. By
+  // default, part of what ReadFile reads.
+  virtual Result<std::optional<std::string>> ReadFileRange(const std::string& path, uint64_t offset, size_t size) {
+    KIN_ASSIGN_OR_RETURN(std::optional<std::string> all, ReadFile(path));
+    if (all) *all = offset < all->size() ? all->substr(offset, size) : std::string();
+    return all;
+  }
   // Replaces `path` with `bytes` durably: temporary file, fsync, rename, directory fsync.
   virtual Status WriteFileAtomically(const std::string& path, const std::string& bytes) = 0;
   virtual Status SyncDirectory(const std::string& dir) = 0;

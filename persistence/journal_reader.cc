@@ -19,22 +19,19 @@ Result<std::vector<SegmentFile>> ListSegments(const std::string& journal_dir, Fi
   return out;
 }
 
-namespace {
-
-// A well-formed frame at `off`: fits, checksum matches. Returns its total size or 0.
-size_t FrameAt(std::string_view bytes, size_t off, uint64_t* seq, std::string_view* payload) {
+size_t ReadFrameAt(std::string_view bytes, size_t off, uint64_t* seq, std::string_view* payload) {
   if (bytes.size() - off < kFrameHeaderSize) return 0;
   const char* p = bytes.data() + off;
   uint32_t length = DecodeFixed32(p);
   if (length > kMaxPayload || bytes.size() - off - kFrameHeaderSize < length) return 0;
-  uint32_t crc = DecodeFixed32(p + 4);
-  std::string covered(p, 4);
-  covered.append(p + 8, 8 + length);
-  if (Crc32c(covered) != crc) return 0;
+  const uint32_t crc = DecodeFixed32(p + 4);
+  if (Crc32cExtend(Crc32c(p, 4), p + 8, 8 + length) != crc) return 0;
   *seq = DecodeFixed64(p + 8);
   *payload = std::string_view(p + kFrameHeaderSize, length);
   return kFrameHeaderSize + length;
 }
+
+namespace {
 
 // Where the trailing run of zero bytes starts (the size when there is none). No good
 // frame starts in that run: a frame header of zeros fails its CRC.
@@ -48,7 +45,7 @@ bool GoodFrameFrom(std::string_view bytes, size_t from, size_t until, uint64_t m
   for (size_t probe = from; probe < until && probe + kFrameHeaderSize <= bytes.size(); ++probe) {
     uint64_t seq;
     std::string_view payload;
-    if (FrameAt(bytes, probe, &seq, &payload) && seq >= min_seq) return true;
+    if (ReadFrameAt(bytes, probe, &seq, &payload) && seq >= min_seq) return true;
   }
   return false;
 }
@@ -77,7 +74,7 @@ Result<SegmentScan> ScanSegment(std::string_view bytes, const std::string& path)
   while (off < zeros_from) {
     uint64_t seq;
     std::string_view payload;
-    size_t n = FrameAt(bytes, off, &seq, &payload);
+    size_t n = ReadFrameAt(bytes, off, &seq, &payload);
     if (n == 0 || seq != expect) {
       scan.bad_offset = off;
       scan.bad_reason = n == 0 ? "bad frame (length or checksum)"

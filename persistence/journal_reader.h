@@ -47,6 +47,10 @@ struct SegmentScan {
 };
 Result<SegmentScan> ScanSegment(std::string_view bytes, const std::string& path);
 
+// The well-formed frame (it fits, its checksum matches) at `offset` of a segment's
+// bytes: its size, with *seq and *payload set; 0 when there is none.
+size_t ReadFrameAt(std::string_view bytes, size_t offset, uint64_t* seq, std::string_view* payload);
+
 struct ReplayReport {
   uint64_t records = 0;    // frames delivered to the callback
   uint64_t last_seq = 0;   // highest sequence number seen (or the start - 1)

@@ -75,6 +75,30 @@ class PosixFileSystem : public FileSystem {
     return OpenPosixAppendable(path, truncate);
   }
 
+  Result<std::optional<std::string>> ReadFileRange(const std::string& path, uint64_t offset, size_t size) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENOENT) return std::optional<std::string>();
+      return Errno("cannot open", path);
+    }
+    std::string out(size, '\0');
+    size_t have = 0;
+    while (have < size) {
+      ssize_t n = ::pread(fd, out.data() + have, size - have, static_cast<off_t>(offset + have));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        Status s = Errno("cannot read", path);
+        ::close(fd);
+        return s;
+      }
+      if (n == 0) break;
+      have += static_cast<size_t>(n);
+    }
+    ::close(fd);
+    out.resize(have);
+    return std::optional<std::string>(std::move(out));
+  }
+
   Result<std::optional<std::string>> ReadFile(const std::string& path) override {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {

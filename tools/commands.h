@@ -75,6 +75,15 @@ struct JournalDumpOptions {
 };
 int RunJournalDump(const JournalDumpOptions& options);
 
+struct FeedOptions {
+  std::string db;
+  uint64_t from = 0;    // the first sequence number to show (0: the first record)
+  bool follow = false;  // wait for new records until SIGINT or SIGTERM
+  bool json = false;    // one JSON object per entry
+};
+// The change feed, read from the journal (feed_cmd.cc).
+int RunFeed(const FeedOptions& options);
+
 struct ExportOptions {
   std::string db;
   std::string out = "-";  // a file, or - for standard output

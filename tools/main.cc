@@ -121,6 +121,14 @@ int main(int argc, char** argv) {
   dump_cmd->add_flag("--json", journal_dump.json, "One JSON object per record");
   Example(dump_cmd, "  kin journal dump --db shop --from 5 --to 9");
 
+  FeedOptions feed;
+  auto* feed_cmd = app.add_subcommand("feed", "Print the change feed: each committed call's changes and events");
+  AddDb(feed_cmd, &feed.db);
+  feed_cmd->add_option("--from", feed.from, "First sequence number to show (resume with the last one seen + 1)");
+  feed_cmd->add_flag("--follow", feed.follow, "Keep printing new calls as they commit, until interrupted");
+  feed_cmd->add_flag("--json", feed.json, "One JSON object per call");
+  Example(feed_cmd, "  kin feed --db shop --from 7\n  kin feed --db shop --from 8 --follow --json");
+
   ExportOptions export_opts;
   auto* export_cmd = app.add_subcommand("export", "Write the whole database as one JSON document");
   AddDb(export_cmd, &export_opts.db);
@@ -185,6 +193,7 @@ int main(int argc, char** argv) {
   if (*verify_cmd) return RunVerify(verify);
   if (*list_cmd) return RunJournalList(journal_list);
   if (*dump_cmd) return RunJournalDump(journal_dump);
+  if (*feed_cmd) return RunFeed(feed);
   if (*export_cmd) return RunExport(export_opts);
   if (*import_cmd) return RunImport(import_opts);
   if (*compact_cmd) return RunCompact(compact);

@@ -24,6 +24,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "kin/feed.h"
 #include "kin/field_value.h"
 #include "kin/options.h"
 #include "kin/read_view.h"
@@ -193,6 +194,18 @@ class Database {
   // built beside it and renamed into place, so a backup that fails or is killed
   // leaves `dir` as it was. Calls go on meanwhile, as during Snapshot().
   Status Backup(const std::string& dir);
+  // The change feed after record `after_seq` (0: from the first record): see
+  // kin/feed.h. invalid_argument for an in-memory database (it keeps no journal),
+  // `gap` when the journal no longer holds the records after `after_seq`.
+  Result<FeedCursor> Feed(uint64_t after_seq);
+  // Applies an entry of another database's feed (of the same schema) to this one,
+  // as one write journaled under the entry's method: records are written with the
+  // entry's values (timestamps included), deleted, linked and unlinked as it says.
+  // Replaying a feed from its first entry onto an empty database rebuilds the same
+  // state. invalid_argument for an entry that does not fit the schema; an entry
+  // that contradicts this database's state (a missing record, a clashing unique
+  // value) is an error and changes nothing.
+  Status ApplyFeedEntry(const FeedEntry& entry);
   // What opening had to cut or repair (empty when the files were clean).
   const std::string& open_notice() const;
   // Records per model, links, memory and journal figures (`kin stats` prints them).

@@ -4,6 +4,7 @@
 // JSON (the service methods' form).
 
 #include "kin/database.h"        // IWYU pragma: export
+#include "kin/feed.h"            // IWYU pragma: export
 #include "kin/options.h"         // IWYU pragma: export
 #include "kin/read_view.h"       // IWYU pragma: export
 #include "kin/schema.h"          // IWYU pragma: export

@@ -16,6 +16,7 @@ enum class ErrorType {
   kNotAllowed,       // "not_allowed"
   kInvalidArgument,  // "invalid_argument"
   kDatabaseError,    // "database_error"
+  kGap,              // "gap": a change feed position older than the journal kept
 };
 
 // The wire name of an error type ("not_found", ...).
@@ -33,6 +34,7 @@ class [[nodiscard]] Status {
   static Status NotAllowed(std::string m) { return Error(ErrorType::kNotAllowed, std::move(m)); }
   static Status InvalidArgument(std::string m) { return Error(ErrorType::kInvalidArgument, std::move(m)); }
   static Status DatabaseError(std::string m) { return Error(ErrorType::kDatabaseError, std::move(m)); }
+  static Status Gap(std::string m) { return Error(ErrorType::kGap, std::move(m)); }
 
   bool ok() const { return !error_.has_value(); }
   explicit operator bool() const { return ok(); }

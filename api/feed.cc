@@ -1,0 +1,228 @@
+// The change feed (kin/feed.h): journal records described as changes, their JSON
+// form with Medusa's event names, the cursor a database hands out, and applying an
+// entry to another database.
+
+#include "api/feed.h"
+
+#include "api/database_impl.h"
+#include "api/value_json.h"
+#include "core/commit_time.h"
+#include "core/naming.h"
+#include "persistence/change_set_codec.h"
+#include "persistence/journal_cursor.h"
+
+namespace kin {
+
+const char* FeedChangeName(FeedChange::Kind kind) {
+  switch (kind) {
+    case FeedChange::Kind::kCreated: return "created";
+    case FeedChange::Kind::kUpdated: return "updated";
+    case FeedChange::Kind::kSoftDeleted: return "soft_deleted";
+    case FeedChange::Kind::kRestored: return "restored";
+    case FeedChange::Kind::kDeleted: return "deleted";
+    case FeedChange::Kind::kWritten: return "written";
+    case FeedChange::Kind::kLinked: return "linked";
+    case FeedChange::Kind::kUnlinked: return "unlinked";
+  }
+  return "?";
+}
+
+namespace api {
+
+Result<FeedEntry> DescribeRecord(const Schema& schema, const persistence::JournalRecord& record) {
+  std::vector<persistence::PutOrigin> origins;
+  KIN_ASSIGN_OR_RETURN(ChangeSet change_set, persistence::DecodeChangeSet(record.change_set, schema, &origins));
+  FeedEntry entry;
+  entry.seq = record.seq;
+  entry.time_us = record.time_us;
+  entry.method = std::string(record.label);
+  entry.changes.reserve(change_set.steps.size());
+  size_t next_origin = 0;
+  for (size_t i = 0; i < change_set.steps.size(); ++i) {
+    ChangeStep& step = change_set.steps[i];
+    FeedChange c;
+    if (auto* put = std::get_if<PutStep>(&step)) {
+      const persistence::PutOrigin& origin = origins[next_origin++];
+      const ModelDef& m = schema.model(put->model);
+      c.model = put->model;
+      c.id = std::string(put->values[0].as_text());
+      if (origin.kind == persistence::PutKind::kCreate) {
+        c.kind = FeedChange::Kind::kCreated;
+      } else if (origin.kind == persistence::PutKind::kUnknown) {
+        c.kind = FeedChange::Kind::kWritten;
+      } else {
+        c.kind = FeedChange::Kind::kUpdated;
+        for (uint32_t slot : origin.changed) {
+          c.properties.push_back(m.properties[slot].name);
+          if (m.deleted_at.valid() && slot == m.deleted_at.value)
+            c.kind = put->values[slot].is_null() ? FeedChange::Kind::kRestored : FeedChange::Kind::kSoftDeleted;
+        }
+      }
+      c.values = std::move(put->values);
+    } else if (auto* del = std::get_if<DeleteStep>(&step)) {
+      c.kind = FeedChange::Kind::kDeleted;
+      c.model = del->model;
+      c.id = std::move(del->id);
+    } else if (auto* link = std::get_if<LinkStep>(&step)) {
+      c.kind = FeedChange::Kind::kLinked;
+      c.relation = link->relation;
+      c.from = std::move(link->from);
+      c.to = std::move(link->to);
+    } else {
+      auto& unlink = std::get<UnlinkStep>(step);
+      c.kind = FeedChange::Kind::kUnlinked;
+      c.relation = unlink.relation;
+      c.from = std::move(unlink.from);
+      c.to = std::move(unlink.to);
+    }
+    entry.changes.push_back(std::move(c));
+  }
+  return entry;
+}
+
+namespace {
+
+// "order-product" for OrderProduct: Medusa's event object.
+std::string Kebab(const std::string& model) {
+  std::string s = naming::SnakeCase(model);
+  for (char& ch : s)
+    if (ch == '_') ch = '-';
+  return s;
+}
+
+// The event Medusa emits for a change, or nullptr: none for links, for a record
+// written by an old journal, or for an update that changed nothing but updated_at.
+const char* EventAction(const ModelDef& m, const FeedChange& c) {
+  switch (c.kind) {
+    case FeedChange::Kind::kCreated: return "created";
+    case FeedChange::Kind::kSoftDeleted:
+    case FeedChange::Kind::kDeleted: return "deleted";
+    case FeedChange::Kind::kRestored: return "restored";
+    case FeedChange::Kind::kUpdated:
+      for (const auto& name : c.properties)
+        if (!m.updated_at.valid() || name != m.properties[m.updated_at.value].name) return "updated";
+      return nullptr;
+    default: return nullptr;
+  }
+}
+
+// A record's values as an export writes them: every property by name, a bigNumber
+// as its exact decimal text.
+Json RecordJson(const ModelDef& m, const std::vector<Value>& values) {
+  Json j = Json::object();
+  for (const auto& p : m.properties) {
+    const Value& v = values[p.slot.value];
+    j[p.name] = v.type() == ValueType::kDecimal ? Json(std::string(v.as_decimal())) : ValueToJson(v);
+  }
+  return j;
+}
+
+}  // namespace
+
+}  // namespace api
+
+Json FeedEntryToJson(const Schema& schema, const FeedEntry& entry) {
+  Json j = Json::object();
+  j["seq"] = entry.seq;
+  j["time"] = entry.time_us ? Json(FormatCommitTime(entry.time_us)) : Json();
+  j["method"] = entry.method.empty() ? Json() : Json(entry.method);
+  Json changes = Json::array(), events = Json::array();
+  for (const FeedChange& c : entry.changes) {
+    Json cj = Json::object();
+    cj["change"] = FeedChangeName(c.kind);
+    if (c.kind == FeedChange::Kind::kLinked || c.kind == FeedChange::Kind::kUnlinked) {
+      const RelationDef& rel = schema.relation(c.relation);
+      cj["relation"] = schema.model(rel.model).name + "." + rel.name;
+      cj["from"] = c.from;
+      cj["to"] = c.to;
+      changes.push_back(std::move(cj));
+      continue;
+    }
+    const ModelDef& m = schema.model(c.model);
+    cj["model"] = m.name;
+    cj["id"] = c.id;
+    if (!c.properties.empty() || c.kind == FeedChange::Kind::kUpdated) cj["properties"] = c.properties;
+    if (c.kind != FeedChange::Kind::kDeleted) cj["record"] = api::RecordJson(m, c.values);
+    changes.push_back(std::move(cj));
+    if (const char* action = api::EventAction(m, c)) {
+      const std::string object = naming::SnakeCase(m.name);
+      events.push_back({{"name", api::Kebab(m.name) + "." + action},
+                        {"data", {{"id", c.id}}},
+                        {"metadata", {{"object", object}, {"action", action}}}});
+    }
+  }
+  j["changes"] = std::move(changes);
+  j["events"] = std::move(events);
+  return j;
+}
+
+// ---- the cursor ---------------------------------------------------------------------
+
+struct FeedCursor::Impl {
+  std::unique_ptr<persistence::JournalCursor> journal;
+  std::shared_ptr<const Schema> schema;
+  const api::Committer* committer;  // bounds the entries to what is committed
+};
+
+FeedCursor::FeedCursor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+FeedCursor::FeedCursor(FeedCursor&&) noexcept = default;
+FeedCursor& FeedCursor::operator=(FeedCursor&&) noexcept = default;
+FeedCursor::~FeedCursor() = default;
+
+uint64_t FeedCursor::position() const { return impl_->journal->position(); }
+
+Result<std::vector<FeedEntry>> FeedCursor::Next(size_t max) {
+  std::vector<FeedEntry> out;
+  const uint64_t committed = impl_->committer->applied_seq();
+  KIN_RETURN_IF_ERROR(impl_->journal
+                          ->Next(max, committed,
+                                 [&](const persistence::JournalRecord& r) -> Status {
+                                   KIN_ASSIGN_OR_RETURN(FeedEntry e, api::DescribeRecord(*impl_->schema, r));
+                                   out.push_back(std::move(e));
+                                   return Status::Ok();
+                                 })
+                          .status());
+  return out;
+}
+
+Result<FeedCursor> Database::Feed(uint64_t after_seq) {
+  if (!impl_->journal) return Status::InvalidArgument("An in-memory database has no change feed");
+  auto impl = std::make_unique<FeedCursor::Impl>();
+  KIN_ASSIGN_OR_RETURN(impl->journal, persistence::JournalCursor::Open(impl_->dir + "/journal", after_seq, impl_->fs()));
+  impl->schema = impl_->schema;
+  impl->committer = &impl_->committer;
+  return FeedCursor(std::move(impl));
+}
+
+Status Database::ApplyFeedEntry(const FeedEntry& entry) {
+  const Schema& schema = *impl_->schema;
+  // Checked before anything is written: every id in range, every record whole.
+  for (const FeedChange& c : entry.changes) {
+    const bool link = c.kind == FeedChange::Kind::kLinked || c.kind == FeedChange::Kind::kUnlinked;
+    if (link ? c.relation.value >= schema.relations().size() : c.model.value >= schema.models().size())
+      return Status::InvalidArgument("A feed entry names a " + std::string(link ? "relation" : "model") +
+                                     " this schema does not have");
+    if (!link && c.kind != FeedChange::Kind::kDeleted) {
+      const ModelDef& m = schema.model(c.model);
+      if (c.values.size() != m.properties.size() || c.values[0].type() != ValueType::kText ||
+          c.values[0].as_text() != c.id)
+        return Status::InvalidArgument("A feed entry's " + m.name + " record " + api::QuoteInput(c.id) +
+                                       " does not fit this schema");
+    }
+  }
+  auto body = [&](Mutation& mutation) -> Result<std::string> {
+    for (const FeedChange& c : entry.changes) {
+      switch (c.kind) {
+        case FeedChange::Kind::kDeleted: KIN_RETURN_IF_ERROR(mutation.Delete(c.model, c.id)); break;
+        case FeedChange::Kind::kLinked: KIN_RETURN_IF_ERROR(mutation.Link(c.relation, c.from, c.to)); break;
+        case FeedChange::Kind::kUnlinked: KIN_RETURN_IF_ERROR(mutation.Unlink(c.relation, c.from, c.to)); break;
+        default: KIN_RETURN_IF_ERROR(mutation.Put(c.model, c.values)); break;
+      }
+    }
+    return std::string();
+  };
+  const std::string label = entry.method.empty() ? "applyFeedEntry" : entry.method;
+  return impl_->committer.Write(body, label).status();
+}
+
+}  // namespace kin

@@ -1,0 +1,15 @@
+#pragma once
+// Internal side of the change feed (kin/feed.h): a journal record described as a
+// feed entry. Stateless; thread-safe.
+
+#include "kin/feed.h"
+#include "persistence/journal_reader.h"
+
+namespace kin::api {
+
+// The entry of one journal record: its puts (creates, updates with what they
+// changed, soft deletes and restores), deletes, links and unlinks, in order.
+// database_error for a change set that does not decode against `schema`.
+Result<FeedEntry> DescribeRecord(const Schema& schema, const persistence::JournalRecord& record);
+
+}  // namespace kin::api

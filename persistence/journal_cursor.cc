@@ -1,0 +1,140 @@
+#include "persistence/journal_cursor.h"
+
+#include <cstring>
+
+#include "persistence/checksum.h"
+#include "persistence/journal_format.h"
+
+namespace kin::persistence {
+
+JournalCursor::JournalCursor(std::string dir, uint64_t after_seq, FileSystem& fs)
+    : dir_(std::move(dir)), fs_(fs), position_(after_seq) {}
+
+JournalCursor::~JournalCursor() = default;
+
+Result<std::unique_ptr<JournalCursor>> JournalCursor::Open(const std::string& journal_dir, uint64_t after_seq,
+                                                           FileSystem& fs) {
+  std::unique_ptr<JournalCursor> cursor(new JournalCursor(journal_dir, after_seq, fs));
+  KIN_RETURN_IF_ERROR(cursor->Seek());
+  return cursor;
+}
+
+Status JournalCursor::Gap(uint64_t first_available) const {
+  return Status::Gap("the journal no longer holds the records after " + std::to_string(position_) +
+                     ": a snapshot dropped them; the first record it holds is " + std::to_string(first_available) +
+                     " (start again from a snapshot or an export)");
+}
+
+Status JournalCursor::Seek() {
+  KIN_ASSIGN_OR_RETURN(std::vector<SegmentFile> segments, ListSegments(dir_, fs_));
+  segment_.clear();
+  if (segments.empty()) return Status::Ok();  // nothing written yet: looked for again on Next
+  // The last segment starting at or before the next record holds it, if any does.
+  const SegmentFile* holding = nullptr;
+  for (const auto& s : segments)
+    if (s.first_seq <= position_ + 1) holding = &s;
+  if (!holding) return Gap(segments.front().first_seq);
+  segment_ = holding->path;
+  segment_first_ = holding->first_seq;
+  version_ = 0;
+  offset_ = kSegmentHeaderSize;
+  return Status::Ok();
+}
+
+Result<bool> JournalCursor::Advance() {
+  KIN_ASSIGN_OR_RETURN(std::vector<SegmentFile> segments, ListSegments(dir_, fs_));
+  for (const auto& s : segments) {
+    if (s.first_seq <= segment_first_) continue;
+    // The first segment after the current one must start right after the position.
+    if (s.first_seq > position_ + 1) return Gap(s.first_seq);
+    segment_ = s.path;
+    segment_first_ = s.first_seq;
+    version_ = 0;
+    offset_ = kSegmentHeaderSize;
+    return true;
+  }
+  return false;
+}
+
+// Reads ahead this much of a segment at a time (more for a larger frame).
+constexpr size_t kReadBytes = size_t{1} << 20;
+
+Result<size_t> JournalCursor::Next(size_t max, uint64_t up_to,
+                                   const std::function<Status(const JournalRecord&)>& fn) {
+  size_t delivered = 0;
+  if (segment_.empty()) {
+    KIN_RETURN_IF_ERROR(Seek());
+    if (segment_.empty()) return delivered;
+  }
+  while (delivered < max && position_ < up_to) {
+    if (version_ == 0) {
+      KIN_ASSIGN_OR_RETURN(std::optional<std::string> header, fs_.ReadFileRange(segment_, 0, kSegmentHeaderSize));
+      if (!header) {  // removed under the cursor (a snapshot dropped it)
+        KIN_RETURN_IF_ERROR(Seek());
+        if (segment_.empty()) return delivered;
+        continue;
+      }
+      if (header->size() < kSegmentHeaderSize || std::memcmp(header->data(), kSegmentMagic, sizeof kSegmentMagic) != 0)
+        return delivered;  // a segment being started: its header is not there yet
+      version_ = DecodeFixed32(header->data() + 8);
+      if (version_ < kOldestSegmentVersion || version_ > kSegmentVersion)
+        return Status::DatabaseError(segment_ + ": unsupported journal format version " + std::to_string(version_));
+    }
+    size_t want = kReadBytes;
+    bool progressed = false;
+    for (;;) {
+      KIN_ASSIGN_OR_RETURN(std::optional<std::string> chunk, fs_.ReadFileRange(segment_, offset_, want));
+      if (!chunk) break;
+      const std::string_view bytes = *chunk;
+      size_t at = 0;
+      while (delivered < max && position_ < up_to) {
+        uint64_t seq;
+        std::string_view payload;
+        const size_t n = ReadFrameAt(bytes, at, &seq, &payload);
+        if (n == 0) {
+          // Past a full read, the frame is read again from its start (whole, when it
+          // is larger than a read); otherwise this is the end for now (a frame being
+          // written, or reserved zeros).
+          const bool full = bytes.size() == want;
+          if (full && at > 0) {
+            want = kReadBytes;
+            break;
+          }
+          if (full && bytes.size() >= 4) {
+            const uint64_t length = DecodeFixed32(bytes.data());
+            if (length <= kMaxPayload && kFrameHeaderSize + length > bytes.size()) {
+              want = kFrameHeaderSize + length;
+              break;
+            }
+          }
+          want = 0;
+          break;
+        }
+        if (seq > position_) {
+          if (seq != position_ + 1)
+            return Status::DatabaseError(segment_ + " at offset " + std::to_string(offset_ + at) + ": record " +
+                                         std::to_string(seq) + " where " + std::to_string(position_ + 1) +
+                                         " was expected");
+          RecordHead head;
+          if (!SplitRecord(version_, payload, &head))
+            return Status::DatabaseError("record " + std::to_string(seq) + " is too short for its time and label");
+          KIN_RETURN_IF_ERROR(fn(JournalRecord{seq, head.time_us, head.label, head.change_set}));
+          position_ = seq;
+          ++delivered;
+        }
+        at += n;
+        progressed = true;
+      }
+      offset_ += at;
+      if (want == 0 || delivered >= max || position_ >= up_to) break;
+    }
+    if (delivered >= max || position_ >= up_to) return delivered;
+    if (progressed) continue;  // the segment may have grown meanwhile
+    // Nothing more here: the records go on in the next segment once one is started.
+    KIN_ASSIGN_OR_RETURN(bool advanced, Advance());
+    if (!advanced) return delivered;
+  }
+  return delivered;
+}
+
+}  // namespace kin::persistence
