@@ -1,5 +1,6 @@
 #include "persistence/journal_cursor.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "persistence/checksum.h"
@@ -56,8 +57,11 @@ Result<bool> JournalCursor::Advance() {
   return false;
 }
 
-// Reads ahead this much of a segment at a time (more for a larger frame).
-constexpr size_t kReadBytes = size_t{1} << 20;
+// A read starts at kFirstRead bytes and doubles while records fill it, up to
+// kMaxRead (more for a larger frame): a cursor at the end of the journal, where the
+// writer's reserved zeros follow, reads little each time it looks.
+constexpr size_t kFirstRead = size_t{16} << 10;
+constexpr size_t kMaxRead = size_t{1} << 20;
 
 Result<size_t> JournalCursor::Next(size_t max, uint64_t up_to,
                                    const std::function<Status(const JournalRecord&)>& fn) {
@@ -80,7 +84,7 @@ Result<size_t> JournalCursor::Next(size_t max, uint64_t up_to,
       if (version_ < kOldestSegmentVersion || version_ > kSegmentVersion)
         return Status::DatabaseError(segment_ + ": unsupported journal format version " + std::to_string(version_));
     }
-    size_t want = kReadBytes;
+    size_t want = kFirstRead;
     bool progressed = false;
     for (;;) {
       KIN_ASSIGN_OR_RETURN(std::optional<std::string> chunk, fs_.ReadFileRange(segment_, offset_, want));
@@ -97,7 +101,7 @@ Result<size_t> JournalCursor::Next(size_t max, uint64_t up_to,
           // written, or reserved zeros).
           const bool full = bytes.size() == want;
           if (full && at > 0) {
-            want = kReadBytes;
+            want = std::min(want * 2, kMaxRead);
             break;
           }
           if (full && bytes.size() >= 4) {
