@@ -5,6 +5,7 @@
 #include <cereal/archives/binary.hpp>
 #include <cereal/types/string.hpp>
 #include <cstring>
+#include <span>
 #include <sstream>
 #include <type_traits>
 
@@ -199,26 +200,53 @@ void EncodeChangeSet(const ChangeSet& change_set, std::string* out) {
   assert(w.at() == out->data() + out->size());
 }
 
-void EncodeChangeStep(const ChangeStep& step, const Record* replaced, std::string* out) {
-  const PutStep* put = std::get_if<PutStep>(&step);
-  // An update lists the slots whose values it changes, after the values.
-  boost::container::small_vector<uint32_t, 16> changed;
-  if (put && replaced)
-    for (uint32_t i = 0; i < put->values.size(); ++i)
-      if (!(replaced->value(i) == put->values[i])) changed.push_back(i);
+namespace {
+
+// A step with its put's tag (kPut, kCreate or kUpdate; any for other steps) and,
+// for kUpdate, the changed slots after the values.
+void EncodeTaggedStep(const ChangeStep& step, uint8_t put_tag, std::span<const uint32_t> changed, std::string* out) {
+  const bool put = std::holds_alternative<PutStep>(step);
   const size_t start = out->size();
-  const size_t changed_bytes = put && replaced ? 4 + 4 * changed.size() : 0;
+  const size_t changed_bytes = put && put_tag == kUpdate ? 4 + 4 * changed.size() : 0;
   out->resize(start + EncodedSize(step) + changed_bytes);
   PayloadWriter w(out->data() + start);
   w.Put(step);
   if (put) {
-    out->data()[start] = static_cast<char>(replaced ? kUpdate : kCreate);
-    if (replaced) {
+    out->data()[start] = static_cast<char>(put_tag);
+    if (put_tag == kUpdate) {
       w.Fixed(static_cast<uint32_t>(changed.size()));
       for (uint32_t slot : changed) w.Fixed(slot);
     }
   }
   assert(w.at() == out->data() + out->size());
+}
+
+}  // namespace
+
+void EncodeChangeStep(const ChangeStep& step, const Record* replaced, std::string* out) {
+  // An update lists the slots whose values it changes, after the values.
+  boost::container::small_vector<uint32_t, 16> changed;
+  if (const PutStep* put = std::get_if<PutStep>(&step); put && replaced)
+    for (uint32_t i = 0; i < put->values.size(); ++i)
+      if (!(replaced->value(i) == put->values[i])) changed.push_back(i);
+  EncodeTaggedStep(step, replaced ? kUpdate : kCreate, {changed.data(), changed.size()}, out);
+}
+
+std::string EncodeChangeSet(const ChangeSet& change_set, const std::vector<PutOrigin>& origins) {
+  std::string out(kStepCountBytes, '\0');
+  WriteStepCount(change_set.steps.size(), out.data());
+  size_t next = 0;
+  for (size_t i = 0; i < change_set.steps.size(); ++i) {
+    uint8_t tag = kPut;
+    std::span<const uint32_t> changed;
+    if (next < origins.size() && origins[next].step == i) {
+      const PutOrigin& o = origins[next++];
+      tag = o.kind == PutKind::kCreate ? kCreate : o.kind == PutKind::kUpdate ? kUpdate : kPut;
+      changed = o.changed;
+    }
+    EncodeTaggedStep(change_set.steps[i], tag, changed, &out);
+  }
+  return out;
 }
 
 void WriteStepCount(uint64_t count, char* room) { PayloadWriter(room).Fixed(count); }

@@ -39,6 +39,10 @@ struct PutOrigin {
   std::vector<uint32_t> changed;  // kUpdate: the slots whose values changed, ascending
 };
 
+// The bytes of a change set whose puts came about as `origins` say (what
+// DecodeChangeSet gave for it): a decoded change set encodes back to its bytes.
+std::string EncodeChangeSet(const ChangeSet& change_set, const std::vector<PutOrigin>& origins);
+
 // database_error for bytes that are not a well-formed change set of `schema`. With
 // `origins`, each put's origin is appended there (in step order).
 Result<ChangeSet> DecodeChangeSet(std::string_view bytes, const Schema& schema,

@@ -422,6 +422,8 @@ TEST_CASE("a change set encoded a step at a time decodes to the same steps, each
     plain[at] = 5;
   }
   CHECK(out.substr(room) == plain);
+  // Encoded with the origins it decoded to, it is its bytes again.
+  CHECK(persistence::EncodeChangeSet(*decoded, origins) == out.substr(room));
   // A change set of puts of unknown origin decodes with that said.
   origins.clear();
   REQUIRE(DecodeChangeSet(EncodeChangeSet(cs), *schema, &origins).ok());
