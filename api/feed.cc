@@ -44,6 +44,9 @@ Result<FeedEntry> DescribeRecord(const Schema& schema, const persistence::Journa
     if (auto* put = std::get_if<PutStep>(&step)) {
       const persistence::PutOrigin& origin = origins[next_origin++];
       const ModelDef& m = schema.model(put->model);
+      if (put->values.empty() || put->values[0].type() != ValueType::kText)
+        return Status::DatabaseError("record " + std::to_string(record.seq) + " writes a " + m.name +
+                                     " record without an id");
       c.model = put->model;
       c.id = std::string(put->values[0].as_text());
       if (origin.kind == persistence::PutKind::kCreate) {
@@ -174,14 +177,17 @@ uint64_t FeedCursor::position() const { return impl_->journal->position(); }
 Result<std::vector<FeedEntry>> FeedCursor::Next(size_t max) {
   std::vector<FeedEntry> out;
   const uint64_t committed = impl_->committer->applied_seq();
-  KIN_RETURN_IF_ERROR(impl_->journal
-                          ->Next(max, committed,
-                                 [&](const persistence::JournalRecord& r) -> Status {
-                                   KIN_ASSIGN_OR_RETURN(FeedEntry e, api::DescribeRecord(*impl_->schema, r));
-                                   out.push_back(std::move(e));
-                                   return Status::Ok();
-                                 })
-                          .status());
+  Status read = impl_->journal
+                    ->Next(max, committed,
+                           [&](const persistence::JournalRecord& r) -> Status {
+                             KIN_ASSIGN_OR_RETURN(FeedEntry e, api::DescribeRecord(*impl_->schema, r));
+                             out.push_back(std::move(e));
+                             return Status::Ok();
+                           })
+                    .status();
+  // The entries read before an error are returned (the position is past them); the
+  // error comes again on the next call, from the record that caused it.
+  if (!read.ok() && out.empty()) return read;
   return out;
 }
 
@@ -210,8 +216,19 @@ Status Database::ApplyFeedEntry(const FeedEntry& entry) {
                                        " does not fit this schema");
     }
   }
+  const Store& store = impl_->store;
   auto body = [&](Mutation& mutation) -> Result<std::string> {
     for (const FeedChange& c : entry.changes) {
+      // A create of a record that is there, or a change of one that is not, says the
+      // entry does not follow this database's state.
+      if (c.kind != FeedChange::Kind::kLinked && c.kind != FeedChange::Kind::kUnlinked &&
+          c.kind != FeedChange::Kind::kWritten) {
+        const bool there = store.Find(c.model, c.id) != nullptr;
+        if (there == (c.kind == FeedChange::Kind::kCreated))
+          return Status::DatabaseError("A feed entry " + std::string(there ? "creates" : "changes") + " " +
+                                       schema.model(c.model).name + " record " + api::QuoteInput(c.id) +
+                                       (there ? ", which this database already has" : ", which this database does not have"));
+      }
       switch (c.kind) {
         case FeedChange::Kind::kDeleted: KIN_RETURN_IF_ERROR(mutation.Delete(c.model, c.id)); break;
         case FeedChange::Kind::kLinked: KIN_RETURN_IF_ERROR(mutation.Link(c.relation, c.from, c.to)); break;

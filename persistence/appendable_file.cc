@@ -203,10 +203,12 @@ class PosixAppendableFile final : public WritableFile {
   // would otherwise wait in the page fault for the file system.
   Status ReserveAhead() override {
     const uint64_t size = size_.load(std::memory_order_relaxed);
-    if (!mapped_ || reserved_ > size) return Status::Ok();
-    KIN_RETURN_IF_ERROR(Reserve(size + 1));
-    if (mapped_ && prefault_bytes_ > 0)
-      (void)PopulateWritable(map_, std::min<uint64_t>(reserved_ - map_offset_, prefault_bytes_));
+    if (!mapped_) return Status::Ok();
+    if (reserved_ <= size) KIN_RETURN_IF_ERROR(Reserve(size + 1));
+    if (mapped_ && prefault_bytes_ > 0) {
+      const uint64_t from = size / PageSize() * PageSize();
+      (void)PopulateWritable(map_ + (from - map_offset_), std::min<uint64_t>(reserved_ - from, prefault_bytes_));
+    }
     return Status::Ok();
   }
 

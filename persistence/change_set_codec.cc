@@ -258,6 +258,7 @@ std::string EncodeChangeSet(const ChangeSet& change_set) {
 }
 
 Result<ChangeSet> DecodeChangeSet(std::string_view bytes, const Schema& schema, std::vector<PutOrigin>* origins) {
+  const size_t origins_before = origins ? origins->size() : 0;
   // Cereal reads strings by their declared size: check each size against what is
   // left before trusting it, through a stream that knows the end.
   std::istringstream is(std::string(bytes), std::ios::binary);
@@ -311,11 +312,16 @@ Result<ChangeSet> DecodeChangeSet(std::string_view bytes, const Schema& schema, 
       }
     }
   } catch (const DecodeError& e) {
+    if (origins) origins->resize(origins_before);
     return Status::DatabaseError("undecodable change set: " + e.what);
   } catch (const std::exception& e) {
+    if (origins) origins->resize(origins_before);
     return Status::DatabaseError(std::string("undecodable change set: ") + e.what());
   }
-  if (is.peek() != std::char_traits<char>::eof()) return Status::DatabaseError("undecodable change set: trailing bytes");
+  if (is.peek() != std::char_traits<char>::eof()) {
+    if (origins) origins->resize(origins_before);
+    return Status::DatabaseError("undecodable change set: trailing bytes");
+  }
   return out;
 }
 

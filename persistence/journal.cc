@@ -66,6 +66,18 @@ Journal::~Journal() {
   synced_.notify_all();
   if (prepare_thread_.joinable()) prepare_thread_.join();  // after settling what it was asked to
   if (interval_thread_.joinable()) interval_thread_.join();
+  {
+    // A segment left unsettled (its settling failed and was cut back) is settled
+    // here, with no thread left to ask.
+    std::lock_guard l(mu_);
+    settler_gone_ = true;
+    if (unsettled_from_ != UINT64_MAX) {
+      Status s = fs_.SyncDirectory(dir_);
+      if (s.ok() && !options_.end_record.empty()) s = WriteJournalEnd(options_.end_record, unsettled_from_, fs_);
+      if (s.ok()) unsettled_from_ = UINT64_MAX;
+      else settle_failure_ = s;
+    }
+  }
   // A cut that failed is tried once more, so that the failed records do not come
   // back on reopen if the disk has recovered meanwhile.
   if (file_ && cut_pending_ != UINT64_MAX) (void)file_->CutBack(cut_pending_);
@@ -171,7 +183,11 @@ Status Journal::RotateLocked(std::unique_lock<std::mutex>& l) {
   // its own start is settled (journal-end never goes back).
   for (;;) {
     synced_.wait(l, [this] { return !syncing_ && !settle_wanted_ && !settling_; });
-    if (unsettled_from_ == UINT64_MAX || !settle_failure_.ok()) break;
+    if (unsettled_from_ == UINT64_MAX) break;
+    if (!settle_failure_.ok()) {
+      if (RetrySettle()) continue;
+      break;
+    }
     AskToSettle();  // a segment cut back after a failed settling
   }
   if (!failure_.ok()) return failure_;
@@ -218,8 +234,8 @@ bool Journal::StartPreparedSegment() {
   if (!prepared_) return false;
   std::unique_ptr<WritableFile> file = std::move(prepared_);
   const std::string prepared_path = dir_ + "/" + kPreparedSegmentName;
-  Status s = file->Append(SegmentHeader(next_seq_));
-  if (s.ok()) s = fs_.Rename(prepared_path, dir_ + "/" + SegmentFileName(next_seq_));
+  // Its header is durable already, naming no sequence number: the name gives it.
+  Status s = fs_.Rename(prepared_path, dir_ + "/" + SegmentFileName(next_seq_));
   if (!s.ok()) {
     file.reset();
     (void)fs_.Remove(prepared_path);
@@ -241,10 +257,21 @@ void Journal::AskToSettle() {
   synced_.notify_all();
 }
 
+bool Journal::RetrySettle() {
+  if (options_.sync == SyncPolicy::kAlways || settle_retried_ || settler_gone_) return false;
+  settle_retried_ = true;
+  settle_failure_ = Status::Ok();
+  AskToSettle();
+  return true;
+}
+
 Result<std::unique_ptr<WritableFile>> Journal::PrepareFile() {
   const std::string path = dir_ + "/" + kPreparedSegmentName;
   KIN_ASSIGN_OR_RETURN(auto file, fs_.OpenAppendable(path, true));
-  Status s = file->ReserveAhead();
+  // The header is written and synced now, with first_seq 0: whatever order the
+  // pages of the segment reach the disk in later, its header is there.
+  Status s = file->Append(SegmentHeader(0));
+  if (s.ok()) s = file->ReserveAhead();
   if (s.ok()) s = file->Sync();
   if (s.ok()) s = fs_.SyncDirectory(dir_);
   if (!s.ok()) {
@@ -259,13 +286,6 @@ void Journal::PrepareLoop() {
   std::unique_lock l(mu_);
   for (;;) {
     synced_.wait(l, [this] { return stopping_ || settle_wanted_ || retired_ || (prepare_wanted_ && !prepared_); });
-    if (retired_) {
-      std::unique_ptr<WritableFile> retired = std::move(retired_);
-      l.unlock();
-      retired.reset();
-      l.lock();
-      continue;
-    }
     if (settle_wanted_) {
       // Settled before stopping: the records of the segment wait for it.
       settle_wanted_ = false;
@@ -276,9 +296,21 @@ void Journal::PrepareLoop() {
       if (s.ok() && !options_.end_record.empty()) s = WriteJournalEnd(options_.end_record, first, fs_);
       l.lock();
       settling_ = false;
-      if (s.ok()) unsettled_from_ = UINT64_MAX;
-      else settle_failure_ = s;
+      if (s.ok()) {
+        unsettled_from_ = UINT64_MAX;
+        settle_retried_ = false;
+      } else {
+        settle_failure_ = s;
+      }
       synced_.notify_all();
+      continue;
+    }
+    // After settling, which the first records of the new segment wait for.
+    if (retired_) {
+      std::unique_ptr<WritableFile> retired = std::move(retired_);
+      l.unlock();
+      retired.reset();
+      l.lock();
       continue;
     }
     if (stopping_) return;
@@ -309,7 +341,11 @@ Status Journal::SyncUpTo(uint64_t target) {
     if (!sync_failure_.ok()) return sync_failure_;  // no sync after a failed one until the cut
     if (target >= unsettled_from_) {
       // Records of a segment count as durable once its name and journal-end are.
-      if (!settle_failure_.ok()) return settle_failure_;
+      if (!settle_failure_.ok()) {
+        if (RetrySettle()) continue;  // interval, none: once more before it counts
+        return settle_failure_;
+      }
+      if (settler_gone_) return Status::DatabaseError("the journal's new segment could not be made durable");
       // Asked again once a failed settling was cut back: when the records need it.
       if (!settle_wanted_ && !settling_) AskToSettle();
       synced_.wait(l);

@@ -131,6 +131,10 @@ class Journal {
   bool StartPreparedSegment();
   // Asks the preparing thread to settle unsettled_from_ (under mu_).
   void AskToSettle();
+  // Under interval and none, whose records are acknowledged before their segment
+  // is settled, a failed settling is tried once more before it counts: true when
+  // it was asked again (under mu_).
+  bool RetrySettle();
   // The preparing thread: settles a renamed segment, prepares the next file.
   void PrepareLoop();
   // A new file under the prepared name, its first space reserved, durable.
@@ -169,6 +173,8 @@ class Journal {
   std::unique_ptr<WritableFile> retired_;   // the segment before it, for the preparing thread to close
   bool settle_wanted_ = false;      // the preparing thread is to settle unsettled_from_
   bool settling_ = false;           // it is settling it
+  bool settle_retried_ = false;     // interval, none: a failed settling was tried again (reset on success)
+  bool settler_gone_ = false;       // closing: the preparing thread has stopped
   uint64_t unsettled_from_ = UINT64_MAX;  // first seq of a segment whose name or journal-end is not durable
   Status settle_failure_;           // settling it failed: the appender cuts back and asks again
   std::thread prepare_thread_;

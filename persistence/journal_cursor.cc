@@ -39,22 +39,35 @@ Status JournalCursor::Seek() {
   segment_first_ = holding->first_seq;
   version_ = 0;
   offset_ = kSegmentHeaderSize;
+  last_frame_offset_ = UINT64_MAX;
   return Status::Ok();
 }
 
-Result<bool> JournalCursor::Advance() {
+Result<JournalCursor::Following> JournalCursor::FindNext() {
   KIN_ASSIGN_OR_RETURN(std::vector<SegmentFile> segments, ListSegments(dir_, fs_));
   for (const auto& s : segments) {
     if (s.first_seq <= segment_first_) continue;
-    // The first segment after the current one must start right after the position.
-    if (s.first_seq > position_ + 1) return Gap(s.first_seq);
+    if (s.first_seq > position_ + 1) return Following{Following::kLater, s.first_seq};
     segment_ = s.path;
     segment_first_ = s.first_seq;
     version_ = 0;
     offset_ = kSegmentHeaderSize;
-    return true;
+    last_frame_offset_ = UINT64_MAX;
+    return Following{Following::kSwitched, s.first_seq};
   }
-  return false;
+  return Following{Following::kNone, 0};
+}
+
+Status JournalCursor::CheckLastFrame() {
+  if (last_frame_offset_ == UINT64_MAX) return Status::Ok();
+  KIN_ASSIGN_OR_RETURN(std::optional<std::string> head, fs_.ReadFileRange(segment_, last_frame_offset_, kFrameHeaderSize));
+  if (!head) return Status::Ok();  // the segment went: Seek finds where the records are now
+  if (head->size() == kFrameHeaderSize && DecodeFixed32(head->data() + 4) == last_frame_crc_ &&
+      DecodeFixed64(head->data() + 8) == position_)
+    return Status::Ok();
+  return Status::DatabaseError("the journal " + segment_ + " was cut back after record " + std::to_string(position_) +
+                               " was read (a flush failed): the records from " + std::to_string(position_) +
+                               " on that were read were never committed");
 }
 
 // A read starts at kFirstRead bytes and doubles while records fill it, up to
@@ -70,25 +83,29 @@ Result<size_t> JournalCursor::Next(size_t max, uint64_t up_to,
     KIN_RETURN_IF_ERROR(Seek());
     if (segment_.empty()) return delivered;
   }
+  bool rechecked = false;  // the current segment was read again after a later one appeared
+  int reseeks = 0;
   while (delivered < max && position_ < up_to) {
+    bool missing = false, progressed = false;
     if (version_ == 0) {
       KIN_ASSIGN_OR_RETURN(std::optional<std::string> header, fs_.ReadFileRange(segment_, 0, kSegmentHeaderSize));
-      if (!header) {  // removed under the cursor (a snapshot dropped it)
-        KIN_RETURN_IF_ERROR(Seek());
-        if (segment_.empty()) return delivered;
-        continue;
+      if (!header) {
+        missing = true;
+      } else {
+        if (header->size() < kSegmentHeaderSize || std::memcmp(header->data(), kSegmentMagic, sizeof kSegmentMagic) != 0)
+          return delivered;  // a segment being started: its header is not there yet
+        version_ = DecodeFixed32(header->data() + 8);
+        if (version_ < kOldestSegmentVersion || version_ > kSegmentVersion)
+          return Status::DatabaseError(segment_ + ": unsupported journal format version " + std::to_string(version_));
       }
-      if (header->size() < kSegmentHeaderSize || std::memcmp(header->data(), kSegmentMagic, sizeof kSegmentMagic) != 0)
-        return delivered;  // a segment being started: its header is not there yet
-      version_ = DecodeFixed32(header->data() + 8);
-      if (version_ < kOldestSegmentVersion || version_ > kSegmentVersion)
-        return Status::DatabaseError(segment_ + ": unsupported journal format version " + std::to_string(version_));
     }
     size_t want = kFirstRead;
-    bool progressed = false;
-    for (;;) {
+    while (!missing && want != 0 && delivered < max && position_ < up_to) {
       KIN_ASSIGN_OR_RETURN(std::optional<std::string> chunk, fs_.ReadFileRange(segment_, offset_, want));
-      if (!chunk) break;
+      if (!chunk) {
+        missing = true;
+        break;
+      }
       const std::string_view bytes = *chunk;
       size_t at = 0;
       while (delivered < max && position_ < up_to) {
@@ -102,16 +119,12 @@ Result<size_t> JournalCursor::Next(size_t max, uint64_t up_to,
           const bool full = bytes.size() == want;
           if (full && at > 0) {
             want = std::min(want * 2, kMaxRead);
-            break;
+          } else if (const uint64_t length = bytes.size() >= 4 ? DecodeFixed32(bytes.data()) : 0;
+                     full && length <= kMaxPayload && kFrameHeaderSize + length > bytes.size()) {
+            want = kFrameHeaderSize + length;
+          } else {
+            want = 0;
           }
-          if (full && bytes.size() >= 4) {
-            const uint64_t length = DecodeFixed32(bytes.data());
-            if (length <= kMaxPayload && kFrameHeaderSize + length > bytes.size()) {
-              want = kFrameHeaderSize + length;
-              break;
-            }
-          }
-          want = 0;
           break;
         }
         if (seq > position_) {
@@ -124,19 +137,41 @@ Result<size_t> JournalCursor::Next(size_t max, uint64_t up_to,
             return Status::DatabaseError("record " + std::to_string(seq) + " is too short for its time and label");
           KIN_RETURN_IF_ERROR(fn(JournalRecord{seq, head.time_us, head.label, head.change_set}));
           position_ = seq;
+          last_frame_offset_ = offset_ + at;
+          last_frame_crc_ = DecodeFixed32(bytes.data() + at + 4);
           ++delivered;
         }
         at += n;
         progressed = true;
       }
       offset_ += at;
-      if (want == 0 || delivered >= max || position_ >= up_to) break;
+    }
+    if (missing) {
+      // Removed under the cursor (a snapshot dropped it, or a segment that could not
+      // be started whole was taken back): read on where the records are now.
+      if (++reseeks > 2) return delivered;
+      KIN_RETURN_IF_ERROR(Seek());
+      if (segment_.empty()) return delivered;
+      continue;
     }
     if (delivered >= max || position_ >= up_to) return delivered;
-    if (progressed) continue;  // the segment may have grown meanwhile
+    if (progressed) {
+      rechecked = false;
+      continue;  // the segment may have grown meanwhile
+    }
+    KIN_RETURN_IF_ERROR(CheckLastFrame());
     // Nothing more here: the records go on in the next segment once one is started.
-    KIN_ASSIGN_OR_RETURN(bool advanced, Advance());
-    if (!advanced) return delivered;
+    KIN_ASSIGN_OR_RETURN(Following next, FindNext());
+    if (next.kind == Following::kNone) return delivered;
+    if (next.kind == Following::kSwitched) continue;
+    // A later segment that does not start right after the position: records were
+    // appended here before the rotation, or this segment ends early (damage).
+    if (!rechecked) {
+      rechecked = true;
+      continue;
+    }
+    return Status::DatabaseError("corrupt journal " + segment_ + ": it ends at record " + std::to_string(position_) +
+                                 " while the next segment starts at " + std::to_string(next.first_seq));
   }
   return delivered;
 }

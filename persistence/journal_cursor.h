@@ -8,7 +8,10 @@
 //
 // When the records after the position are gone (a snapshot removed the segments
 // holding them), Open and Next return a `gap` error naming the first record the
-// journal still holds. One thread at a time; not thread-safe.
+// journal still holds. A reader of the files of a database another process writes
+// may see records that the writer then takes back (a failed flush under `always`
+// cuts them off): Next reports that as database_error rather than read on from the
+// wrong place. One thread at a time; not thread-safe.
 
 #include <cstdint>
 #include <functional>
@@ -41,9 +44,17 @@ class JournalCursor {
   JournalCursor(std::string dir, uint64_t after_seq, FileSystem& fs);
   // Makes the segment holding position_ + 1 current (or the one it would be in).
   Status Seek();
-  // Moves to the next segment when it starts right after position_; false when
-  // there is none yet.
-  Result<bool> Advance();
+  // The segment after the current one: switched to when it starts right after
+  // position_, kLater when it starts after that, kNone when there is none yet.
+  struct Following {
+    enum Kind { kNone, kSwitched, kLater } kind;
+    uint64_t first_seq;
+  };
+  Result<Following> FindNext();
+  // database_error when the last record delivered is no longer where it was: the
+  // journal was cut back under the cursor (a writer whose flush failed takes back
+  // records a reader of its files may have seen).
+  Status CheckLastFrame();
   Status Gap(uint64_t first_available) const;
 
   const std::string dir_;
@@ -53,6 +64,8 @@ class JournalCursor {
   uint64_t segment_first_ = 0;
   uint32_t version_ = 0;      // its format version
   uint64_t offset_ = 0;       // where its next frame starts
+  uint64_t last_frame_offset_ = UINT64_MAX;  // the last record delivered from it (UINT64_MAX: none)
+  uint32_t last_frame_crc_ = 0;              // its checksum
 };
 
 }  // namespace kin::persistence

@@ -66,6 +66,11 @@ Result<SegmentScan> ScanSegment(std::string_view bytes, const std::string& path)
     return Status::DatabaseError(path + ": unsupported journal format version " + std::to_string(version));
   scan.version = version;
   scan.header_first_seq = DecodeFixed64(bytes.data() + 16);
+  if (scan.header_first_seq == 0) {
+    // A segment prepared ahead: its name gives its first sequence number.
+    uint64_t named;
+    if (ParseSegmentFileName(path.substr(path.find_last_of('/') + 1), &named)) scan.header_first_seq = named;
+  }
   // Zero bytes from a frame boundary to the end are space the writer reserved and
   // never wrote: the segment's unused end, not a bad frame.
   const size_t zeros_from = ZerosFrom(bytes);

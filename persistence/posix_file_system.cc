@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -80,6 +81,13 @@ class PosixFileSystem : public FileSystem {
     if (fd < 0) {
       if (errno == ENOENT) return std::optional<std::string>();
       return Errno("cannot open", path);
+    }
+    // No more room than the file has past `offset` (a size read from damaged bytes
+    // must not allocate what it claims).
+    struct stat st;
+    if (::fstat(fd, &st) == 0) {
+      const uint64_t end = static_cast<uint64_t>(st.st_size);
+      size = offset >= end ? 0 : static_cast<size_t>(std::min<uint64_t>(size, end - offset));
     }
     std::string out(size, '\0');
     size_t have = 0;

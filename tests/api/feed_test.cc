@@ -195,6 +195,16 @@ TEST_CASE("an entry that does not fit the database is an error and changes nothi
   out_of_order.changes.push_back(entries[5].changes[0]);  // ...twice
   CHECK_FALSE(target->ApplyFeedEntry(out_of_order).ok());
   CHECK(Dump(*target) == empty);
+  // An update of a record it does not have, or a create of one it has: the entry
+  // does not follow this database's state.
+  Status update = target->ApplyFeedEntry(entries[2]);
+  CHECK(update.type() == ErrorType::kDatabaseError);
+  CHECK_THAT(update.message(), Catch::Contains("which this database does not have"));
+  CHECK(Dump(*target) == empty);
+  REQUIRE(target->ApplyFeedEntry(entries[0]).ok());
+  const std::string one = Dump(*target);
+  CHECK_THAT(target->ApplyFeedEntry(entries[0]).message(), Catch::Contains("which this database already has"));
+  CHECK(Dump(*target) == one);
 }
 
 TEST_CASE("a cursor resumes after its position, and a slow one holds nothing back", "[feed]") {

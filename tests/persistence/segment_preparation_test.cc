@@ -1,4 +1,5 @@
-// Segments prepared ahead (persistence/journal.h): once a segment is half full the
+// Segments prepared ahead (persistence/journal.h), and the journal cursor that reads
+// them while they are written (persistence/journal_cursor.h): once a segment is half full the
 // journal's own thread prepares the next file; a rotation then renames it, and the
 // new segment's records count as durable only once its name and journal-end are.
 
@@ -6,6 +7,7 @@
 #include <cerrno>
 #include <thread>
 
+#include "persistence/journal_cursor.h"
 #include "persistence/journal_end.h"
 #include "tests/persistence/fault_file_system.h"
 #include "tests/persistence/journal_test_util.h"
@@ -65,6 +67,13 @@ TEST_CASE("a half-full segment gets the next one prepared, and the rotation star
   auto segments = ListSegments(setup.journal_dir);
   REQUIRE(segments.ok());
   CHECK(segments->size() == 4);
+  // A prepared segment's header was written and synced before its sequence number
+  // was known: it names none (0), and the file name gives it.
+  for (size_t i = 1; i < segments->size(); ++i) {
+    const std::string bytes = FileBytes((*segments)[i].path).substr(0, 24);
+    CHECK(bytes.substr(0, 8) == std::string("KINJRNL\0", 8));
+    CHECK(bytes.substr(16) == std::string(8, '\0'));
+  }
   // journal-end names the newest segment once a record in it is durable.
   auto last = j.Append(Numbered(++appended));
   REQUIRE(last.ok());
@@ -179,11 +188,11 @@ TEST_CASE("a file that cannot be prepared is no failure: the rotation starts its
   for (int i = 1; i <= appended; ++i) CHECK(got.value()[i - 1].second == Numbered(i));
 }
 
-TEST_CASE("a renamed segment whose header never reached the disk is read as a torn tail, and appending goes on",
+TEST_CASE("a last segment of reserved zeros without a header is read as a torn tail, and appending goes on",
           "[persistence][prepared]") {
   Setup setup;
   WriteJournal(setup.journal_dir, 5, 1 << 20).reset();
-  // A crash after the rename, before the first sync of the new segment: its reserved space, all zeros.
+  // A crash while a segment was being started, its space reserved and nothing written.
   const std::string renamed = setup.journal_dir + "/" + SegmentFileName(6);
   WriteBytes(renamed, Zeros(8 << 20));
   ReplayOptions options;
@@ -204,4 +213,91 @@ TEST_CASE("a renamed segment whose header never reached the disk is read as a to
   auto got = Replay(setup.journal_dir, 0);
   REQUIRE(got.ok());
   CHECK(got->size() == 6);
+}
+
+// ---- JournalCursor -----------------------------------------------------------------
+
+namespace {
+
+// A journal record (journal_format.h) without time or label around Numbered(i).
+std::string Rec(int i) { return std::string(9, '\0') + Numbered(i); }
+
+std::vector<uint64_t> CursorRead(persistence::JournalCursor& cursor, std::vector<std::string>* payloads = nullptr) {
+  std::vector<uint64_t> seqs;
+  auto n = cursor.Next(SIZE_MAX, UINT64_MAX, [&](const persistence::JournalRecord& r) {
+    seqs.push_back(r.seq);
+    if (payloads) payloads->emplace_back(r.change_set);
+    return Status::Ok();
+  });
+  INFO(n.status().ToString());
+  REQUIRE(n.ok());
+  REQUIRE(*n == seqs.size());
+  return seqs;
+}
+
+}  // namespace
+
+TEST_CASE("a journal cursor reads what is appended after it reached the end, across rotations, each record once",
+          "[persistence][feed]") {
+  Setup setup;
+  auto journal = Journal::Open(setup.journal_dir, setup.Options(SyncPolicy::kNone), 1, "");
+  REQUIRE(journal.ok());
+  Journal& j = **journal;
+  auto cursor = persistence::JournalCursor::Open(setup.journal_dir, 0);
+  REQUIRE(cursor.ok());
+  CHECK(CursorRead(**cursor).empty());
+  uint64_t appended = 0, read = 0;
+  for (int round = 0; round < 12; ++round) {
+    for (int i = 0; i < 7; ++i) REQUIRE(j.Append(Rec(static_cast<int>(++appended))).ok());
+    REQUIRE(j.RotateIfFull().ok());  // several rounds end with a rotation the cursor has not seen
+    for (uint64_t seq : CursorRead(**cursor)) CHECK(seq == ++read);
+  }
+  CHECK(read == appended);
+  CHECK(ListSegments(setup.journal_dir).value().size() > 3);
+}
+
+TEST_CASE("a journal cursor reads a record larger than its reads", "[persistence][feed]") {
+  Setup setup;
+  const std::string big(3 << 20, 'x');
+  {
+    auto journal = Journal::Open(setup.journal_dir, setup.Options(SyncPolicy::kNone), 1, "");
+    REQUIRE(journal.ok());
+    REQUIRE((*journal)->Append(Rec(1)).ok());
+    std::string payload(9, '\0');  // a record head: time 0, empty label
+    payload += big;
+    REQUIRE((*journal)->Append(payload).ok());
+    REQUIRE((*journal)->Append(Rec(3)).ok());
+  }
+  auto cursor = persistence::JournalCursor::Open(setup.journal_dir, 0);
+  REQUIRE(cursor.ok());
+  std::vector<std::string> payloads;
+  CHECK(CursorRead(**cursor, &payloads) == std::vector<uint64_t>{1, 2, 3});
+  REQUIRE(payloads.size() == 3);
+  CHECK(payloads[1] == big);
+}
+
+TEST_CASE("a journal cursor whose records were cut back under it says so instead of reading on from the wrong place",
+          "[persistence][feed]") {
+  Setup setup;
+  FaultFileSystem fs;
+  auto journal = Journal::Open(setup.journal_dir, setup.Options(SyncPolicy::kAlways), 1, "", fs);
+  REQUIRE(journal.ok());
+  Journal& j = **journal;
+  REQUIRE(j.Append(Rec(1)).ok());
+  REQUIRE(j.SyncOrCutBack().ok());
+  REQUIRE(j.Append(Rec(2)).ok());  // its flush will fail
+  // A reader of the files sees record 2 before its flush...
+  auto cursor = persistence::JournalCursor::Open(setup.journal_dir, 0);
+  REQUIRE(cursor.ok());
+  CHECK(CursorRead(**cursor) == std::vector<uint64_t>{1, 2});
+  // ...which fails: the record is cut back, and its sequence number goes to another.
+  fs.FailSyncs(EIO);
+  CHECK_FALSE(j.SyncOrCutBack().ok());
+  fs.Heal();
+  REQUIRE(j.Append(Rec(22)).ok());
+  REQUIRE(j.SyncOrCutBack().ok());
+  auto next = (*cursor)->Next(10, UINT64_MAX, [](const persistence::JournalRecord&) { return Status::Ok(); });
+  REQUIRE_FALSE(next.ok());
+  CHECK(next.status().type() == ErrorType::kDatabaseError);
+  CHECK_THAT(next.status().message(), Catch::Contains("was cut back after record 2"));
 }
