@@ -34,6 +34,44 @@ Status WriteFd(int fd, std::string_view data, const std::string& path) {
   return Status::Ok();
 }
 
+// A descriptor, closed when this goes.
+class ScopedFd {
+ public:
+  explicit ScopedFd(int fd) : fd_(fd) {}
+  ~ScopedFd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  ScopedFd(const ScopedFd&) = delete;
+  ScopedFd& operator=(const ScopedFd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  const int fd_;
+};
+
+// `path` opened for reading, or -1 when it does not exist.
+Result<int> OpenForReading(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno != ENOENT) return Errno("cannot open", path);
+  return fd;
+}
+
+// Reads [offset, offset + size) of `fd` into `data` until that is full or the file
+// ends: the bytes read.
+Result<size_t> ReadAt(int fd, const std::string& path, char* data, size_t size, uint64_t offset) {
+  size_t have = 0;
+  while (have < size) {
+    ssize_t n = ::pread(fd, data + have, size - have, static_cast<off_t>(offset + have));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Errno("cannot read", path);
+    }
+    if (n == 0) break;
+    have += static_cast<size_t>(n);
+  }
+  return have;
+}
+
 // A read-only private mapping of a whole file, unmapped on destruction.
 class MappedContents final : public FileContents {
  public:
@@ -57,11 +95,8 @@ class PosixFileSystem : public FileSystem {
   // page cache dropped it) is a SIGBUS rather than an error status, as with any
   // mapped database file; snapshots are local files written once and never cut.
   Result<std::unique_ptr<const FileContents>> ReadFileContents(const std::string& path) override {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      if (errno == ENOENT) return std::unique_ptr<const FileContents>();
-      return Errno("cannot open", path);
-    }
+    KIN_ASSIGN_OR_RETURN(const int fd, OpenForReading(path));
+    if (fd < 0) return std::unique_ptr<const FileContents>();
     struct stat st;
     void* p = ::fstat(fd, &st) == 0 && st.st_size > 0
                   ? ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0)
@@ -77,67 +112,38 @@ class PosixFileSystem : public FileSystem {
   }
 
   Result<std::optional<std::string>> ReadFileRange(const std::string& path, uint64_t offset, size_t size) override {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      if (errno == ENOENT) return std::optional<std::string>();
-      return Errno("cannot open", path);
-    }
+    KIN_ASSIGN_OR_RETURN(const int raw, OpenForReading(path));
+    if (raw < 0) return std::optional<std::string>();
+    ScopedFd fd(raw);
     // No more room than the file has past `offset` (a size read from damaged bytes
     // must not allocate what it claims).
     struct stat st;
-    if (::fstat(fd, &st) == 0) {
+    if (::fstat(fd.get(), &st) == 0) {
       const uint64_t end = static_cast<uint64_t>(st.st_size);
       size = offset >= end ? 0 : static_cast<size_t>(std::min<uint64_t>(size, end - offset));
     }
     std::string out(size, '\0');
-    size_t have = 0;
-    while (have < size) {
-      ssize_t n = ::pread(fd, out.data() + have, size - have, static_cast<off_t>(offset + have));
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        Status s = Errno("cannot read", path);
-        ::close(fd);
-        return s;
-      }
-      if (n == 0) break;
-      have += static_cast<size_t>(n);
-    }
-    ::close(fd);
+    KIN_ASSIGN_OR_RETURN(const size_t have, ReadAt(fd.get(), path, out.data(), size, offset));
     out.resize(have);
     return std::optional<std::string>(std::move(out));
   }
 
   Result<std::optional<std::string>> ReadFile(const std::string& path) override {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      if (errno == ENOENT) return std::optional<std::string>();
-      return Errno("cannot open", path);
-    }
-    // Read straight into a string of the file's size (one allocation, no copy);
-    // a file that grows meanwhile is read to its end through a small buffer.
+    KIN_ASSIGN_OR_RETURN(const int raw, OpenForReading(path));
+    if (raw < 0) return std::optional<std::string>();
+    ScopedFd fd(raw);
+    // Read straight into a string of the file's size (one allocation, no copy); a
+    // file that grows meanwhile is read to its end, one more 64 KiB at a time.
     struct stat st;
-    std::string out(::fstat(fd, &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) : 0, '\0');
+    std::string out(::fstat(fd.get(), &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) : 0, '\0');
     size_t have = 0;
-    char buf[1 << 16];
-    while (true) {
-      bool into_out = have < out.size();
-      ssize_t n = into_out ? ::read(fd, out.data() + have, out.size() - have) : ::read(fd, buf, sizeof buf);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        Status s = Errno("cannot read", path);
-        ::close(fd);
-        return s;
-      }
-      if (n == 0) break;
-      if (into_out) {
-        have += static_cast<size_t>(n);
-      } else {
-        out.append(buf, static_cast<size_t>(n));
-        have = out.size();
-      }
+    for (;;) {
+      if (have == out.size()) out.resize(have + (size_t{1} << 16));
+      KIN_ASSIGN_OR_RETURN(const size_t n, ReadAt(fd.get(), path, out.data() + have, out.size() - have, have));
+      have += n;
+      if (have < out.size()) break;  // the end of the file
     }
-    out.resize(have);  // a file that shrank meanwhile
-    ::close(fd);
+    out.resize(have);
     return std::optional<std::string>(std::move(out));
   }
 
