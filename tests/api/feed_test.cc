@@ -14,6 +14,7 @@
 #include "api/export.h"
 #include "tests/api/test_util.h"
 #include "tests/persistence/fault_file_system.h"
+#include "tests/persistence/persistence_test_util.h"
 #include "tests/tools/kin_command.h"
 
 namespace {
@@ -21,15 +22,6 @@ namespace {
 using namespace kin;
 using namespace kin::testing;
 
-struct FeedDir {
-  std::string path;
-  FeedDir() {
-    char tmpl[] = "/tmp/kin-feed-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~FeedDir() { std::filesystem::remove_all(path); }
-  std::string db() const { return path + "/db"; }
-};
 
 std::unique_ptr<Database> OpenOnDisk(const std::string& dir, const std::string& fixture, Options options = {}) {
   options.sync = options.sync == SyncPolicy::kAlways ? SyncPolicy::kNone : options.sync;
@@ -48,6 +40,14 @@ std::vector<FeedEntry> ReadAll(FeedCursor& cursor) {
     if (next->empty()) return all;
     for (auto& e : *next) all.push_back(std::move(e));
   }
+}
+
+// Every entry of `db`'s feed after `after_seq`.
+std::vector<FeedEntry> FeedOf(Database& db, uint64_t after_seq = 0) {
+  auto cursor = db.Feed(after_seq);
+  INFO(cursor.status().ToString());
+  REQUIRE(cursor.ok());
+  return ReadAll(*cursor);
 }
 
 // Each entry's JSON, one line each: what a test compares.
@@ -75,8 +75,8 @@ void SeedCalls(Database& db) {
 
 TEST_CASE("the feed describes each call: what it created, updated, soft-deleted, restored, deleted and linked",
           "[feed]") {
-  FeedDir dir;
-  auto db = OpenOnDisk(dir.db(), "seed");
+  TempDir dir;
+  auto db = OpenOnDisk(dir.Sub("db"), "seed");
   SeedCalls(*db);
   auto cursor = db->Feed(0);
   REQUIRE(cursor.ok());
@@ -119,15 +119,13 @@ TEST_CASE("the feed describes each call: what it created, updated, soft-deleted,
 }
 
 TEST_CASE("a pivot model's records are feed records, its events named in kebab case", "[feed]") {
-  FeedDir dir;
-  auto db = OpenOnDisk(dir.db(), "pivot");
+  TempDir dir;
+  auto db = OpenOnDisk(dir.Sub("db"), "pivot");
   Ok(*db, "createOrders", R"([[{"id": "o1"}]])"_j);
   Ok(*db, "createProducts", R"([[{"id": "p1", "title": "a"}]])"_j);
   Ok(*db, "createOrderProducts", R"([[{"id": "op1", "order_id": "o1", "product_id": "p1"}]])"_j);
   Ok(*db, "updateOrderProducts", R"([{"id": "op1", "quantity": 3}])"_j);
-  auto cursor = db->Feed(2);
-  REQUIRE(cursor.ok());
-  const auto json = AsJson(db->schema(), ReadAll(*cursor));
+  const auto json = AsJson(db->schema(), FeedOf(*db, 2));
   REQUIRE(json.size() == 2);
   // Medusa 2.21.2: pivot.order-product.created / updated, object "order_product".
   CHECK(json[0]["events"][0]["name"] == "order-product.created");
@@ -137,8 +135,8 @@ TEST_CASE("a pivot model's records are feed records, its events named in kebab c
 }
 
 TEST_CASE("replaying the feed from its first entry onto an empty database rebuilds the same export", "[feed]") {
-  FeedDir dir;
-  auto source = OpenOnDisk(dir.db(), "seed");
+  TempDir dir;
+  auto source = OpenOnDisk(dir.Sub("db"), "seed");
   SeedCalls(*source);
   Ok(*source, "createUsers", R"([[{"id": "u1", "name": "Ada"}, {"id": "u2", "name": "Alan"}]])"_j);
   Ok(*source, "createEmails", R"([{"id": "e1", "address": "ada@example.com", "user_id": "u1"}])"_j);
@@ -147,9 +145,7 @@ TEST_CASE("replaying the feed from its first entry onto an empty database rebuil
                                CallRequest("softDeleteOrders", R"([["o3"]])"_j)})
               .ok());
   Ok(*source, "deleteUsers", R"([["u2"]])"_j);
-  auto cursor = source->Feed(0);
-  REQUIRE(cursor.ok());
-  const auto entries = ReadAll(*cursor);
+  const auto entries = FeedOf(*source);
 
   auto target = OpenFixture("seed");  // in memory: applying needs no journal
   for (const auto& e : entries) {
@@ -162,24 +158,20 @@ TEST_CASE("replaying the feed from its first entry onto an empty database rebuil
   CHECK(*a == *b);
 
   // And onto a database on disk, which journals each entry as one record of its method.
-  FeedDir copy;
-  auto on_disk = OpenOnDisk(copy.db(), "seed");
+  TempDir copy;
+  auto on_disk = OpenOnDisk(copy.Sub("db"), "seed");
   for (const auto& e : entries) REQUIRE(on_disk->ApplyFeedEntry(e).ok());
-  auto again = on_disk->Feed(0);
-  REQUIRE(again.ok());
-  const auto replayed = ReadAll(*again);
+  const auto replayed = FeedOf(*on_disk);
   REQUIRE(replayed.size() == entries.size());
   for (size_t i = 0; i < entries.size(); ++i) CHECK(replayed[i].method == entries[i].method);
   CHECK(*api::ExportJson(*on_disk) == *a);
 }
 
 TEST_CASE("an entry that does not fit the database is an error and changes nothing", "[feed]") {
-  FeedDir dir;
-  auto source = OpenOnDisk(dir.db(), "seed");
+  TempDir dir;
+  auto source = OpenOnDisk(dir.Sub("db"), "seed");
   SeedCalls(*source);
-  auto cursor = source->Feed(0);
-  REQUIRE(cursor.ok());
-  const auto entries = ReadAll(*cursor);
+  const auto entries = FeedOf(*source);
   auto target = OpenFixture("seed");
   const std::string empty = Dump(*target);
 
@@ -208,8 +200,8 @@ TEST_CASE("an entry that does not fit the database is an error and changes nothi
 }
 
 TEST_CASE("a cursor resumes after its position, and a slow one holds nothing back", "[feed]") {
-  FeedDir dir;
-  auto db = OpenOnDisk(dir.db(), "seed");
+  TempDir dir;
+  auto db = OpenOnDisk(dir.Sub("db"), "seed");
   auto cursor = db->Feed(0);
   REQUIRE(cursor.ok());
   CHECK(cursor->Next()->empty());  // nothing yet
@@ -220,9 +212,7 @@ TEST_CASE("a cursor resumes after its position, and a slow one holds nothing bac
   REQUIRE(first->size() == 100);
   CHECK(first->back().seq == 100);
   // A subscriber that restarts opens a cursor after the last sequence number it saw.
-  auto resumed = db->Feed(cursor->position());
-  REQUIRE(resumed.ok());
-  const auto rest = ReadAll(*resumed);
+  const auto rest = FeedOf(*db, cursor->position());
   REQUIRE(rest.size() == 200);
   CHECK(rest.front().seq == 101);
   CHECK(rest.back().seq == 300);
@@ -230,11 +220,11 @@ TEST_CASE("a cursor resumes after its position, and a slow one holds nothing bac
 }
 
 TEST_CASE("a cursor follows the journal across segments and snapshots, and a dropped position is a gap", "[feed]") {
-  FeedDir dir;
+  TempDir dir;
   Options options;
   options.segment_bytes = 4096;
   options.keep_snapshots = 1;
-  auto db = OpenOnDisk(dir.db(), "seed", options);
+  auto db = OpenOnDisk(dir.Sub("db"), "seed", options);
   auto cursor = db->Feed(0);
   REQUIRE(cursor.ok());
   size_t seen = 0;
@@ -258,12 +248,12 @@ TEST_CASE("a cursor follows the journal across segments and snapshots, and a dro
 }
 
 TEST_CASE("under sync=always a cursor returns a call only once it is durable", "[feed][fault]") {
-  FeedDir dir;
+  TempDir dir;
   FaultFileSystem fs;
   const std::string schema = SchemaText("seed");
   Options options;
   options.sync = SyncPolicy::kAlways;
-  auto opened = api::DatabaseAccess::Open(dir.db(), &schema, options, fs);
+  auto opened = api::DatabaseAccess::Open(dir.Sub("db"), &schema, options, fs);
   REQUIRE(opened.ok());
   auto& db = **opened;
   Ok(db, "createStores", R"([[{"id": "s1", "name": "A"}]])"_j);
@@ -284,9 +274,9 @@ TEST_CASE("under sync=always a cursor returns a call only once it is durable", "
 // ---- kin feed --------------------------------------------------------------------
 
 TEST_CASE("kin feed prints each call's changes and events, from a sequence number, as text or JSON", "[feed][tools]") {
-  FeedDir dir;
-  { SeedCalls(*OpenOnDisk(dir.db(), "seed")); }
-  Run text = Kin("feed --db " + dir.db() + " --from 3");
+  TempDir dir;
+  { SeedCalls(*OpenOnDisk(dir.Sub("db"), "seed")); }
+  Run text = Kin("feed --db " + dir.Sub("db") + " --from 3");
   CHECK(text.status == 0);
   CHECK(text.out.rfind("#3 ", 0) == 0);
   CHECK_THAT(text.out, Catch::Contains("updateProducts\n  updated Product p1 (title") &&
@@ -294,7 +284,7 @@ TEST_CASE("kin feed prints each call's changes and events, from a sequence numbe
                            Catch::Contains("  event product.deleted p1\n") &&
                            Catch::Contains("  linked Product.orders p1 -> o1\n"));
   CHECK(text.out.find("#2 ") == std::string::npos);
-  Run json = Kin("feed --db " + dir.db() + " --json");
+  Run json = Kin("feed --db " + dir.Sub("db") + " --json");
   CHECK(json.status == 0);
   std::istringstream lines(json.out);
   std::string line;
@@ -302,24 +292,24 @@ TEST_CASE("kin feed prints each call's changes and events, from a sequence numbe
   while (std::getline(lines, line)) CHECK(Json::parse(line)["seq"] == ++seq);
   CHECK(seq == 9);
   // Bad input: a usage error or a clear failure, and nothing changes.
-  CHECK(Kin("feed --db " + dir.db() + " --from x").status == 2);
-  CHECK(Kin("feed --db " + dir.db() + " --bogus").status == 2);
-  Run missing = Kin("feed --db " + dir.path + "/nothing");
+  CHECK(Kin("feed --db " + dir.Sub("db") + " --from x").status == 2);
+  CHECK(Kin("feed --db " + dir.Sub("db") + " --bogus").status == 2);
+  Run missing = Kin("feed --db " + dir.path() + "/nothing");
   CHECK(missing.status == 1);
-  CHECK(Kin("feed --db " + dir.db() + " --from 10").out.empty());
+  CHECK(Kin("feed --db " + dir.Sub("db") + " --from 10").out.empty());
 }
 
 TEST_CASE("kin feed --follow prints calls another process commits, resumes after kill -9, and stops on SIGTERM",
           "[feed][tools]") {
-  FeedDir dir;
-  auto db = OpenOnDisk(dir.db(), "seed");
+  TempDir dir;
+  auto db = OpenOnDisk(dir.Sub("db"), "seed");
   Ok(*db, "createStores", R"([[{"id": "s0", "name": "A"}]])"_j);
-  const std::string out = dir.path + "/out", rc = dir.path + "/rc";
-  const std::string pid_file = dir.path + "/pid";
+  const std::string out = dir.path() + "/out", rc = dir.path() + "/rc";
+  const std::string pid_file = dir.path() + "/pid";
   // Starts a follower in the background: its pid goes to pid_file, its exit status to rc.
   auto follow = [&](uint64_t from) {
     std::filesystem::remove(pid_file);
-    Run started = RunCommand("(sh -c \"'" + std::string(KIN_BINARY) + "' feed --db " + dir.db() + " --from " +
+    Run started = RunCommand("(sh -c \"'" + std::string(KIN_BINARY) + "' feed --db " + dir.Sub("db") + " --from " +
                              std::to_string(from) + " --follow --json >> " + out + " & echo \\$! > " + pid_file +
                              "; wait \\$!; echo \\$? > " + rc + "\" > /dev/null 2>&1 &)");
     REQUIRE(started.status == 0);

@@ -37,6 +37,14 @@ struct Setup {
   TempDir dir;
   std::string journal_dir = dir.path() + "/journal";
   std::string end_record = JournalEndPath(journal_dir);
+  // The journal of this directory, appending from `next_seq` (to `tail` when given).
+  std::unique_ptr<Journal> Open(SyncPolicy sync, uint64_t next_seq = 1, const std::string& tail = "",
+                                persistence::FileSystem& fs = persistence::FileSystem::Posix()) const {
+    auto journal = Journal::Open(journal_dir, Options(sync), next_seq, tail, fs);
+    INFO(journal.status().ToString());
+    REQUIRE(journal.ok());
+    return std::move(journal).value();
+  }
   JournalOptions Options(SyncPolicy sync) const {
     JournalOptions options;
     options.sync = sync;
@@ -52,9 +60,8 @@ struct Setup {
 TEST_CASE("a half-full segment gets the next one prepared, and the rotation starts it from that file",
           "[persistence][prepared]") {
   Setup setup;
-  auto journal = Journal::Open(setup.journal_dir, setup.Options(SyncPolicy::kAlways), 1, "");
-  REQUIRE(journal.ok());
-  Journal& j = **journal;
+  auto journal = setup.Open(SyncPolicy::kAlways);
+  Journal& j = *journal;
   int appended = 0;
   while (j.stats().prepared_segments < 3) {
     auto seq = j.Append(Numbered(++appended));
@@ -81,7 +88,7 @@ TEST_CASE("a half-full segment gets the next one prepared, and the rotation star
   auto recorded = ReadJournalEnd(setup.end_record);
   REQUIRE(recorded.ok());
   CHECK(*recorded == segments->back().first_seq);
-  journal->reset();
+  journal.reset();
   CHECK_FALSE(PreparedFileExists(setup.journal_dir));  // closing removes an unused one
 
   auto got = Replay(setup.journal_dir, 0);
@@ -100,8 +107,7 @@ TEST_CASE("a prepared file left by a writer that died is removed on open and nev
   CHECK(got->size() == 5);
   auto segments = ListSegments(setup.journal_dir);
   REQUIRE(segments.ok());
-  auto journal = Journal::Open(setup.journal_dir, setup.Options(SyncPolicy::kAlways), 6, segments->back().path);
-  REQUIRE(journal.ok());
+  auto journal = setup.Open(SyncPolicy::kAlways, 6, segments->back().path);
   CHECK_FALSE(PreparedFileExists(setup.journal_dir));
 }
 
@@ -111,9 +117,8 @@ TEST_CASE("under sync=always a record of a new segment whose name cannot be made
   FaultFileSystem fs;
   std::vector<std::string> kept;  // the records acknowledged
   {
-    auto journal = Journal::Open(setup.journal_dir, setup.Options(SyncPolicy::kAlways), 1, "", fs);
-    REQUIRE(journal.ok());
-    Journal& j = **journal;
+    auto journal = setup.Open(SyncPolicy::kAlways, 1, "", fs);
+    Journal& j = *journal;
     int i = 0;
     while (!j.stats().prepared_ready) {
       auto seq = j.Append(Numbered(++i));
@@ -162,9 +167,8 @@ TEST_CASE("a file that cannot be prepared is no failure: the rotation starts its
           "[persistence][prepared][fault]") {
   Setup setup;
   FaultFileSystem fs;
-  auto journal = Journal::Open(setup.journal_dir, setup.Options(SyncPolicy::kNone), 1, "", fs);
-  REQUIRE(journal.ok());
-  Journal& j = **journal;
+  auto journal = setup.Open(SyncPolicy::kNone, 1, "", fs);
+  Journal& j = *journal;
   fs.FailDirectorySyncs(EIO);  // preparing syncs the directory: no file gets ready
   int appended = 0;
   while (appended < 60) {  // three segments' worth
@@ -180,7 +184,7 @@ TEST_CASE("a file that cannot be prepared is no failure: the rotation starts its
     REQUIRE(j.RotateIfFull().ok());
     if (j.segment_size() >= 1000) WaitPrepared(j);
   }
-  journal->reset();
+  journal.reset();
   CHECK_FALSE(PreparedFileExists(setup.journal_dir));
   auto got = Replay(setup.journal_dir, 0);
   REQUIRE(got.ok());
@@ -204,12 +208,11 @@ TEST_CASE("a last segment of reserved zeros without a header is read as a torn t
   CHECK(last == 5);
   CHECK(report->last_seq == 5);
   CHECK(report->tail_segment.empty());  // nothing to continue: a new segment starts at 6
-  auto journal = Journal::Open(setup.journal_dir, setup.Options(SyncPolicy::kAlways), 6, "");
-  REQUIRE(journal.ok());
-  auto seq = journal.value()->Append(Numbered(6));
+  auto journal = setup.Open(SyncPolicy::kAlways, 6, "");
+  auto seq = journal->Append(Numbered(6));
   REQUIRE(seq.ok());
   CHECK(*seq == 6);
-  journal->reset();
+  journal.reset();
   auto got = Replay(setup.journal_dir, 0);
   REQUIRE(got.ok());
   CHECK(got->size() == 6);
@@ -240,9 +243,8 @@ std::vector<uint64_t> CursorRead(persistence::JournalCursor& cursor, std::vector
 TEST_CASE("a journal cursor reads what is appended after it reached the end, across rotations, each record once",
           "[persistence][feed]") {
   Setup setup;
-  auto journal = Journal::Open(setup.journal_dir, setup.Options(SyncPolicy::kNone), 1, "");
-  REQUIRE(journal.ok());
-  Journal& j = **journal;
+  auto journal = setup.Open(SyncPolicy::kNone);
+  Journal& j = *journal;
   auto cursor = persistence::JournalCursor::Open(setup.journal_dir, 0);
   REQUIRE(cursor.ok());
   CHECK(CursorRead(**cursor).empty());
@@ -260,13 +262,12 @@ TEST_CASE("a journal cursor reads a record larger than its reads", "[persistence
   Setup setup;
   const std::string big(3 << 20, 'x');
   {
-    auto journal = Journal::Open(setup.journal_dir, setup.Options(SyncPolicy::kNone), 1, "");
-    REQUIRE(journal.ok());
-    REQUIRE((*journal)->Append(Rec(1)).ok());
+    auto journal = setup.Open(SyncPolicy::kNone);
+    REQUIRE(journal->Append(Rec(1)).ok());
     std::string payload(9, '\0');  // a record head: time 0, empty label
     payload += big;
-    REQUIRE((*journal)->Append(payload).ok());
-    REQUIRE((*journal)->Append(Rec(3)).ok());
+    REQUIRE(journal->Append(payload).ok());
+    REQUIRE(journal->Append(Rec(3)).ok());
   }
   auto cursor = persistence::JournalCursor::Open(setup.journal_dir, 0);
   REQUIRE(cursor.ok());
@@ -280,9 +281,8 @@ TEST_CASE("a journal cursor whose records were cut back under it says so instead
           "[persistence][feed]") {
   Setup setup;
   FaultFileSystem fs;
-  auto journal = Journal::Open(setup.journal_dir, setup.Options(SyncPolicy::kAlways), 1, "", fs);
-  REQUIRE(journal.ok());
-  Journal& j = **journal;
+  auto journal = setup.Open(SyncPolicy::kAlways, 1, "", fs);
+  Journal& j = *journal;
   REQUIRE(j.Append(Rec(1)).ok());
   REQUIRE(j.SyncOrCutBack().ok());
   REQUIRE(j.Append(Rec(2)).ok());  // its flush will fail
