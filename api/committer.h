@@ -79,9 +79,8 @@ class Committer {
     return fn();
   }
 
-  // The seq of the last journal record whose effects are in the store (read under
-  // `mu` or in the writer role).
-  // The last journal record applied (under kAlways: durable); any thread.
+  // The seq of the last journal record whose effects are in the store (under
+  // kAlways: durable); any thread.
   uint64_t applied_seq() const { return applied_seq_.load(std::memory_order_acquire); }
   // Calls waiting for the writer role.
   size_t waiting() const;
