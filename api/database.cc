@@ -22,6 +22,9 @@
 #include "api/operations.h"
 #include "api/query.h"
 #include "api/record_editor.h"
+#include "api/export.h"
+#include "api/migration_plan_json.h"
+#include "api/schema_change.h"
 #include "api/schema_json.h"
 #include "persistence/change_set_codec.h"
 #include "persistence/directory_lock.h"
@@ -52,33 +55,45 @@ using api::Operation;
 
 namespace {
 
-// Recovers the state into `impl`'s empty store (persistence/recovery.h), then opens
-// the journal for appending after its last record.
-Status Recover(Database::Impl& impl) {
-  persistence::FileSystem& fs = impl.fs();
+// The state recovered from the files (persistence/recovery.h), and what opening
+// needs to go on from it.
+struct Recovered {
+  persistence::RecoveredState state;
+  std::string notice;      // what was cut or repaired
+  std::string end_record;  // the journal's end record
+};
+
+Result<Recovered> RecoverState(const std::string& dir, const Options& options, persistence::FileSystem& fs) {
   // A journal shorter than where it is recorded to end lost its newest segments.
-  const std::string journal_dir = impl.dir + "/journal", end_record = persistence::JournalEndPath(journal_dir);
+  const std::string journal_dir = dir + "/journal";
+  Recovered out;
+  out.end_record = persistence::JournalEndPath(journal_dir);
   KIN_ASSIGN_OR_RETURN(auto segments, persistence::ListSegments(journal_dir, fs));
-  Status whole = persistence::CheckJournalEnd(end_record, journal_dir, segments, fs);
-  if (!whole.ok() && !impl.options.repair) return whole;
+  Status whole = persistence::CheckJournalEnd(out.end_record, journal_dir, segments, fs);
+  if (!whole.ok() && !options.repair) return whole;
   persistence::RecoveryOptions recovery;
-  recovery.repair = impl.options.repair;
+  recovery.repair = options.repair;
   recovery.file_system = &fs;
-  KIN_ASSIGN_OR_RETURN(persistence::RecoveryReport report, persistence::RecoverForOpen(impl.dir, impl.store, recovery));
-  impl.notice = report.notice;
-  if (!whole.ok()) impl.notice += (impl.notice.empty() ? "" : "; ") + whole.message() + " (opened anyway: repair)";
+  recovery.parse_schema = [](const std::string& text) { return api::SchemaFromText(text); };
+  KIN_ASSIGN_OR_RETURN(out.state, persistence::RecoverForOpen(dir, recovery));
+  out.notice = out.state.report.notice;
+  if (!whole.ok()) out.notice += (out.notice.empty() ? "" : "; ") + whole.message() + " (opened anyway: repair)";
+  return out;
+}
+
+// The journal, open for appending after the recovered state's last record.
+Result<std::unique_ptr<persistence::Journal>> OpenJournal(const std::string& dir, const Options& options,
+                                                          const Recovered& recovered, persistence::FileSystem& fs) {
+  const persistence::RecoveryReport& report = recovered.state.report;
   persistence::JournalOptions jo;
-  jo.sync = impl.options.sync;
-  jo.interval_ms = impl.options.sync_interval_ms;
-  jo.segment_bytes = impl.options.segment_bytes;
+  jo.sync = options.sync;
+  jo.interval_ms = options.sync_interval_ms;
+  jo.segment_bytes = options.segment_bytes;
   jo.rotate_in_append = false;  // the committer rotates, outside the readers' lock
-  jo.end_record = end_record;
+  jo.end_record = recovered.end_record;
   // A segment of an older format is left as it is: appending starts a new one.
   const std::string& tail = report.tail_version == persistence::kSegmentVersion ? report.tail_segment : "";
-  KIN_ASSIGN_OR_RETURN(impl.journal,
-                       persistence::Journal::Open(impl.dir + "/journal", jo, report.last_seq + 1, tail, fs));
-  impl.committer.AttachJournal(impl.journal.get(), impl.options.sync, *impl.schema, report.last_time_us);
-  return Status::Ok();
+  return persistence::Journal::Open(dir + "/journal", jo, report.last_seq + 1, tail, fs);
 }
 
 }  // namespace
@@ -116,12 +131,14 @@ namespace {
 
 Result<std::unique_ptr<Database::Impl>> OpenLocked(const std::string& dir, const std::string* schema_json,
                                                    const Options& options, persistence::FileSystem& fs,
-                                                   persistence::DirectoryLock lock);
+                                                   persistence::DirectoryLock lock, const MigrateOptions& migrate,
+                                                   MigrationReport* report);
 
 }  // namespace
 
 Result<std::unique_ptr<Database>> api::DatabaseAccess::Open(const std::string& dir, const std::string* schema_json,
-                                                            const Options& options, persistence::FileSystem& fs) {
+                                                            const Options& options, persistence::FileSystem& fs,
+                                                            const MigrateOptions& migrate, MigrationReport* report) {
   if (options.keep_snapshots == 0)
     return Status::InvalidArgument("keep_snapshots must be at least 1 (the newest snapshot is always kept)");
   const OpenFootprint before = OpenFootprint::Of(dir);
@@ -137,7 +154,7 @@ Result<std::unique_ptr<Database>> api::DatabaseAccess::Open(const std::string& d
     before.RemoveEmpty(dir);
     return lock.status();
   }
-  auto impl = OpenLocked(dir, schema_json, options, fs, std::move(lock).value());
+  auto impl = OpenLocked(dir, schema_json, options, fs, std::move(lock).value(), migrate, report);
   if (!impl.ok()) {
     before.Undo(dir);
     return impl.status();
@@ -150,16 +167,22 @@ Result<std::unique_ptr<Database>> api::DatabaseAccess::Open(const std::string& d
 
 namespace {
 
+// The schema JSON text in the canonical form kin stores and compares.
+Result<std::string> CanonicalText(const std::string& schema_json) {
+  KIN_ASSIGN_OR_RETURN(SchemaDraft draft, api::SchemaDraftFromText(schema_json));
+  return api::SchemaDraftToJson(draft).dump(2) + "\n";
+}
+
 // Open, once the directory exists and `lock` holds it.
 Result<std::unique_ptr<Database::Impl>> OpenLocked(const std::string& dir, const std::string* schema_json,
                                                    const Options& options, persistence::FileSystem& fs,
-                                                   persistence::DirectoryLock lock) {
+                                                   persistence::DirectoryLock lock, const MigrateOptions& migrate,
+                                                   MigrationReport* report) {
   const std::string path = dir + "/schema.json";
   KIN_ASSIGN_OR_RETURN(auto stored, fs.ReadFile(path));
   std::string canonical;
   if (schema_json) {
-    KIN_ASSIGN_OR_RETURN(SchemaDraft draft, api::SchemaDraftFromText(*schema_json));
-    canonical = api::SchemaDraftToJson(draft).dump(2) + "\n";
+    KIN_ASSIGN_OR_RETURN(canonical, CanonicalText(*schema_json));
   }
   if (!stored) {
     if (!schema_json) return Status::InvalidArgument("No database at " + dir + ": give a schema to create one");
@@ -167,23 +190,62 @@ Result<std::unique_ptr<Database::Impl>> OpenLocked(const std::string& dir, const
     (void)schema;
     KIN_RETURN_IF_ERROR(fs.WriteFileAtomically(path, canonical));
     stored = canonical;
-  } else if (schema_json && canonical != *stored) {
-    return Status::InvalidArgument("The database at " + dir +
-                                   " was created with a different schema; open it without one to use its own");
   }
-  auto schema = api::SchemaFromText(*stored);
-  if (!schema.ok()) return Status::DatabaseError("The stored schema " + path + " is invalid: " + schema.status().message());
-  auto impl = std::make_unique<Database::Impl>(std::move(schema).value());
+  KIN_ASSIGN_OR_RETURN(Recovered recovered, RecoverState(dir, options, fs));
+  persistence::RecoveredState& state = recovered.state;
+  // A schema that differs in text only (declaration order) still changes how
+  // records are laid out: it is carried out like any change, with an empty plan.
+  std::shared_ptr<const Schema> target;
+  if (schema_json && canonical != state.schema_json) {
+    KIN_ASSIGN_OR_RETURN(target, api::SchemaFromText(canonical));
+    KIN_ASSIGN_OR_RETURN(MigrationPlan plan, api::PlanSchemaChange(state, *target, migrate, report));
+    KIN_RETURN_IF_ERROR(PlanRefusal(plan, migrate.allow_destructive));
+  }
+  KIN_ASSIGN_OR_RETURN(auto journal, OpenJournal(dir, options, recovered, fs));
+  int64_t last_time_us = state.report.last_time_us;
+  if (target) {
+    KIN_ASSIGN_OR_RETURN(uint64_t seq, api::ApplySchemaChange(dir, state, target, canonical, migrate.allow_destructive,
+                                                              *journal, &last_time_us, fs));
+    if (report) report->applied = true, report->seq = seq;
+  } else if (state.schema_json != *stored) {
+    // A crash came after a schema change's record and before schema.json was written.
+    KIN_RETURN_IF_ERROR(fs.WriteFileAtomically(path, state.schema_json));
+  }
+  auto impl = std::make_unique<Database::Impl>(std::move(state.store));
   impl->dir = dir;
-  impl->schema_json = *stored;
+  impl->schema_json = state.schema_json;
   impl->options = options;
   impl->file_system = &fs;
   impl->dir_lock.emplace(std::move(lock));
-  KIN_RETURN_IF_ERROR(Recover(*impl));
+  impl->notice = recovered.notice;
+  impl->journal = std::move(journal);
+  impl->committer.AttachJournal(impl->journal.get(), options.sync, *impl->schema, last_time_us);
   return impl;
 }
 
 }  // namespace
+
+Result<MigrationReport> Database::Migrate(const std::string& dir, std::string_view schema_json,
+                                         const MigrateOptions& options, const Options& open_options) {
+  MigrationReport report;
+  report.plan = FormatPlan(MigrationPlan{});
+  report.plan_json = api::MigrationPlanToJson(MigrationPlan{}).dump();
+  if (!api::HoldsDatabase(dir)) return Status::InvalidArgument("No database at " + dir);
+  KIN_ASSIGN_OR_RETURN(std::string canonical, CanonicalText(std::string(schema_json)));
+  KIN_ASSIGN_OR_RETURN(auto target, api::SchemaFromText(canonical));
+  if (!options.dry_run) {
+    const std::string text(schema_json);
+    KIN_ASSIGN_OR_RETURN(auto db, api::DatabaseAccess::Open(dir, &text, open_options, persistence::FileSystem::Posix(),
+                                                             options, &report));
+    (void)db;
+    return report;
+  }
+  persistence::RecoveryOptions recovery;
+  recovery.parse_schema = [](const std::string& text) { return api::SchemaFromText(text); };
+  KIN_ASSIGN_OR_RETURN(persistence::RecoveredState state, persistence::ReadDatabase(dir, recovery));
+  if (canonical != state.schema_json) KIN_RETURN_IF_ERROR(api::PlanSchemaChange(state, *target, options, &report).status());
+  return report;
+}
 
 const std::string& Database::open_notice() const { return impl_->notice; }
 

@@ -18,8 +18,11 @@ namespace kin::api {
 struct DatabaseAccess {
   // Database::Open with `fs` in place of the real file system (fault injection).
   // `schema_json` null: open an existing database with its stored schema.
+  // With `migrate`, a different schema is applied as Database::Migrate does, and
+  // what the change did goes to *report (when not null).
   static Result<std::unique_ptr<Database>> Open(const std::string& dir, const std::string* schema_json,
-                                                const Options& options, persistence::FileSystem& fs);
+                                                const Options& options, persistence::FileSystem& fs,
+                                                const MigrateOptions& migrate = {}, MigrationReport* report = nullptr);
   static persistence::JournalStats JournalStats(const Database& db);
 };
 

@@ -21,6 +21,7 @@
 #include "core/commit_time.h"
 #include "core/mutation.h"
 #include "kin/database.h"
+#include "kin/feed.h"
 #include "kin/json.h"
 #include "persistence/directory_lock.h"
 #include "persistence/file_system.h"
@@ -43,7 +44,10 @@ using api::CallContext;
 using api::Method;
 
 struct Database::Impl {
-  explicit Impl(std::shared_ptr<const Schema> s) : schema(std::move(s)), store(schema), methods(*schema) {
+  explicit Impl(std::shared_ptr<const Schema> s) : Impl(std::make_unique<Store>(std::move(s))) {}
+  // Over a recovered store, whose schema is the database's.
+  explicit Impl(std::unique_ptr<Store> s)
+      : schema(s->schema_ptr()), store_owner(std::move(s)), store(*store_owner), methods(*schema) {
     api::PreferWriters(mu);
   }
   ~Impl() { StopSnapshotter(); }
@@ -115,7 +119,8 @@ struct Database::Impl {
   }
 
   std::shared_ptr<const Schema> schema;
-  Store store;
+  std::unique_ptr<Store> store_owner;
+  Store& store;
   api::MethodTable methods;
   mutable std::shared_mutex mu;           // readers share it; the committer changes the store under it
   api::Committer committer{store, mu};
@@ -134,6 +139,15 @@ struct Database::Impl {
   std::condition_variable snapshotter_cv;
   bool snapshot_wanted = false, snapshotter_stopping = false;
   std::thread snapshotter;
+
+  // ApplyFeedEntry: an entry applies only to a database of the schema it was
+  // written under, and a schema change only as nothing, to a database that has
+  // that schema already; invalid_argument otherwise. The last entry schema found
+  // equal is remembered, so a follower compares schema texts once per schema.
+  Status CheckFeedSchema(const FeedEntry& entry);
+  std::mutex feed_schema_mu;
+  std::optional<std::string> feed_schema_text;          // this database's, canonical
+  std::shared_ptr<const Schema> feed_schema_checked;  // an entry schema equal to it
 
   persistence::FileSystem& fs() const { return *file_system; }
 

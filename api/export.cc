@@ -45,25 +45,16 @@ Result<std::shared_ptr<const Schema>> LoadStoredSchema(const std::string& dir, s
 
 Result<OfflineState> LoadOffline(const std::string& dir, const OfflineOptions& options) {
   OfflineState st;
-  std::shared_ptr<const Schema> schema;
-  if (!options.snapshot.empty()) {
-    KIN_ASSIGN_OR_RETURN(auto header, persistence::ReadSnapshotHeader(options.snapshot));
-    auto from_snapshot = SchemaFromText(header.schema_json);
-    if (!from_snapshot.ok())
-      return Status::DatabaseError("The schema inside " + options.snapshot +
-                                   " is invalid: " + from_snapshot.status().message());
-    schema = std::move(from_snapshot).value();
-    st.schema_text = CanonicalSchemaText(*schema);
-  } else {
-    KIN_ASSIGN_OR_RETURN(schema, LoadStoredSchema(dir, &st.schema_text));
-  }
+  if (options.snapshot.empty()) KIN_RETURN_IF_ERROR(LoadStoredSchema(dir).status());  // a database at all
   persistence::RecoveryOptions recovery;
   recovery.snapshot = options.snapshot;
   recovery.to_seq = options.to_seq;
   recovery.to_time_us = options.to_time_us;
   if (options.progress) recovery.progress = [&](uint64_t replayed) { options.progress(replayed, 0); };
-  KIN_ASSIGN_OR_RETURN(persistence::RecoveredState read, persistence::ReadDatabase(dir, schema, recovery));
+  recovery.parse_schema = [](const std::string& text) { return SchemaFromText(text); };
+  KIN_ASSIGN_OR_RETURN(persistence::RecoveredState read, persistence::ReadDatabase(dir, recovery));
   st.store = std::move(read.store);
+  st.schema_text = std::move(read.schema_json);
   st.snapshot_path = read.report.snapshot_path;
   st.snapshot_seq = read.report.snapshot_seq;
   st.last_seq = read.report.last_seq;

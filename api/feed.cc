@@ -5,6 +5,7 @@
 #include "api/feed.h"
 
 #include "api/database_impl.h"
+#include "api/export.h"
 #include "api/value_json.h"
 #include "core/commit_time.h"
 #include "core/naming.h"
@@ -23,19 +24,30 @@ const char* FeedChangeName(FeedChange::Kind kind) {
     case FeedChange::Kind::kWritten: return "written";
     case FeedChange::Kind::kLinked: return "linked";
     case FeedChange::Kind::kUnlinked: return "unlinked";
+    case FeedChange::Kind::kSchemaChanged: return "schema_changed";
   }
   return "?";
 }
 
 namespace api {
 
-Result<FeedEntry> DescribeRecord(const Schema& schema, const persistence::JournalRecord& record) {
+Result<FeedEntry> DescribeRecord(SchemaTimeline& timeline, const persistence::JournalRecord& record) {
   std::vector<persistence::PutOrigin> origins;
-  KIN_ASSIGN_OR_RETURN(ChangeSet change_set, persistence::DecodeChangeSet(record.change_set, schema, &origins));
+  KIN_ASSIGN_OR_RETURN(SchemaTimeline::Decoded decoded, timeline.Decode(record.change_set, &origins));
+  const Schema& schema = timeline.schema();
+  ChangeSet& change_set = decoded.change_set;
   FeedEntry entry;
   entry.seq = record.seq;
   entry.time_us = record.time_us;
   entry.method = std::string(record.label);
+  entry.schema = timeline.schema_ptr();
+  if (decoded.schema_change) {
+    FeedChange& c = entry.changes.emplace_back();
+    c.kind = FeedChange::Kind::kSchemaChanged;
+    c.schema_json = std::move(decoded.schema_change->schema_json);
+    c.allow_destructive = decoded.schema_change->allow_destructive;
+    return entry;
+  }
   entry.changes.reserve(change_set.steps.size());
   size_t next_origin = 0;
   for (size_t i = 0; i < change_set.steps.size(); ++i) {
@@ -133,6 +145,12 @@ Json FeedEntryToJson(const Schema& schema, const FeedEntry& entry) {
   for (const FeedChange& c : entry.changes) {
     Json cj = Json::object();
     cj["change"] = FeedChangeName(c.kind);
+    if (c.kind == FeedChange::Kind::kSchemaChanged) {
+      cj["schema"] = Json::parse(c.schema_json, nullptr, false);
+      cj["allow_destructive"] = c.allow_destructive;
+      changes.push_back(std::move(cj));
+      continue;
+    }
     if (c.kind == FeedChange::Kind::kLinked || c.kind == FeedChange::Kind::kUnlinked) {
       const RelationDef& rel = schema.relation(c.relation);
       cj["relation"] = schema.model(rel.model).name + "." + rel.name;
@@ -159,11 +177,22 @@ Json FeedEntryToJson(const Schema& schema, const FeedEntry& entry) {
   return j;
 }
 
+Json FeedEntryToJson(const FeedEntry& entry) {
+  if (!entry.schema) {
+    // Only an entry of nothing but schema changes needs no schema.
+    for (const FeedChange& c : entry.changes)
+      if (c.kind != FeedChange::Kind::kSchemaChanged) throw std::invalid_argument("a feed entry without its schema");
+    static const std::shared_ptr<const Schema> kEmpty = Schema::Build(SchemaDraft{}).value();
+    return FeedEntryToJson(*kEmpty, entry);
+  }
+  return FeedEntryToJson(*entry.schema, entry);
+}
+
 // ---- the cursor ---------------------------------------------------------------------
 
 struct FeedCursor::Impl {
   std::unique_ptr<persistence::JournalCursor> journal;
-  std::shared_ptr<const Schema> schema;
+  std::optional<api::SchemaTimeline> timeline;  // the schema in force at the position
   const api::Committer* committer;  // bounds the entries to what is committed
 };
 
@@ -180,7 +209,7 @@ Result<std::vector<FeedEntry>> FeedCursor::Next(size_t max) {
   Status read = impl_->journal
                     ->Next(max, committed,
                            [&](const persistence::JournalRecord& r) -> Status {
-                             KIN_ASSIGN_OR_RETURN(FeedEntry e, api::DescribeRecord(*impl_->schema, r));
+                             KIN_ASSIGN_OR_RETURN(FeedEntry e, api::DescribeRecord(*impl_->timeline, r));
                              out.push_back(std::move(e));
                              return Status::Ok();
                            })
@@ -195,13 +224,45 @@ Result<FeedCursor> Database::Feed(uint64_t after_seq) {
   if (!impl_->journal) return Status::InvalidArgument("An in-memory database has no change feed");
   auto impl = std::make_unique<FeedCursor::Impl>();
   KIN_ASSIGN_OR_RETURN(impl->journal, persistence::JournalCursor::Open(impl_->dir + "/journal", after_seq, impl_->fs()));
-  impl->schema = impl_->schema;
+  KIN_ASSIGN_OR_RETURN(api::SchemaTimeline timeline, api::SchemaTimeline::At(impl_->dir, after_seq, impl_->fs()));
+  impl->timeline.emplace(std::move(timeline));
   impl->committer = &impl_->committer;
   return FeedCursor(std::move(impl));
 }
 
+namespace {
+
+bool ChangesSchema(const FeedEntry& entry) {
+  for (const FeedChange& c : entry.changes)
+    if (c.kind == FeedChange::Kind::kSchemaChanged) return true;
+  return false;
+}
+
+}  // namespace
+
+Status Database::Impl::CheckFeedSchema(const FeedEntry& entry) {
+  std::lock_guard lock(feed_schema_mu);
+  if (!feed_schema_text) feed_schema_text = api::CanonicalSchemaText(*schema);
+  if (ChangesSchema(entry)) {
+    for (const FeedChange& c : entry.changes)
+      if (c.kind == FeedChange::Kind::kSchemaChanged && c.schema_json != *feed_schema_text)
+        return Status::InvalidArgument("Feed entry " + std::to_string(entry.seq) +
+                                       " changes the schema: change this database to it (Database::Migrate, or "
+                                       "Database::Open with that schema), then apply the entries after it");
+    return Status::Ok();
+  }
+  if (!entry.schema || entry.schema == feed_schema_checked) return Status::Ok();
+  if (api::CanonicalSchemaText(*entry.schema) != *feed_schema_text)
+    return Status::InvalidArgument("Feed entry " + std::to_string(entry.seq) +
+                                   " was written under another schema than this database's");
+  feed_schema_checked = entry.schema;
+  return Status::Ok();
+}
+
 Status Database::ApplyFeedEntry(const FeedEntry& entry) {
   const Schema& schema = *impl_->schema;
+  KIN_RETURN_IF_ERROR(impl_->CheckFeedSchema(entry));
+  if (ChangesSchema(entry)) return Status::Ok();  // this database has that schema already
   // Checked before anything is written: every id in range, every record whole.
   for (const FeedChange& c : entry.changes) {
     const bool link = c.kind == FeedChange::Kind::kLinked || c.kind == FeedChange::Kind::kUnlinked;

@@ -17,7 +17,8 @@ namespace {
 
 // Step kinds on disk.
 // kPut: a put of unknown origin; kCreate and kUpdate (journal format 3) say how it came about.
-enum : uint8_t { kPut = 1, kDelete = 2, kLink = 3, kUnlink = 4, kCreate = 5, kUpdate = 6 };
+// kSchema (journal format 4) is a schema change, the only step of its record.
+enum : uint8_t { kPut = 1, kDelete = 2, kLink = 3, kUnlink = 4, kCreate = 5, kUpdate = 6, kSchema = 7 };
 
 // Bounds a decoder trusts before allocating.
 constexpr uint64_t kMaxSteps = 1u << 24;
@@ -307,6 +308,8 @@ Result<ChangeSet> DecodeChangeSet(std::string_view bytes, const Schema& schema, 
         if (s.relation.value >= schema.relations().size()) throw DecodeError{"unknown relation"};
         if (kind == kLink) out.steps.push_back(std::move(s));
         else out.steps.push_back(UnlinkStep{s.relation, std::move(s.from), std::move(s.to)});
+      } else if (kind == kSchema) {
+        throw DecodeError{"a schema change, not a change set"};
       } else {
         throw DecodeError{"unknown step kind " + std::to_string(kind)};
       }
@@ -323,6 +326,42 @@ Result<ChangeSet> DecodeChangeSet(std::string_view bytes, const Schema& schema, 
     return Status::DatabaseError("undecodable change set: trailing bytes");
   }
   return out;
+}
+
+std::string EncodeSchemaChange(const SchemaChange& change) {
+  std::string out;
+  out.reserve(8 + 1 + 8 + change.schema_json.size() + 1);
+  auto put_u64 = [&out](uint64_t v) {
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+  };
+  put_u64(1);
+  out.push_back(static_cast<char>(kSchema));
+  put_u64(change.schema_json.size());
+  out += change.schema_json;
+  out.push_back(change.allow_destructive ? 1 : 0);
+  return out;
+}
+
+Result<std::optional<SchemaChange>> DecodeSchemaChange(std::string_view bytes) {
+  // A schema change is one step of kind kSchema: count (8 bytes, 1), then the tag.
+  if (bytes.size() < 9 || static_cast<uint8_t>(bytes[8]) != kSchema) return std::optional<SchemaChange>();
+  auto u64_at = [bytes](size_t at) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v |= uint64_t{static_cast<uint8_t>(bytes[at + i])} << (8 * i);
+    return v;
+  };
+  auto bad = [](const std::string& what) { return Status::DatabaseError("undecodable schema change: " + what); };
+  if (u64_at(0) != 1) return bad("it is not the only step of its record");
+  if (bytes.size() < 18) return bad("too short");
+  const uint64_t size = u64_at(9);
+  if (size != bytes.size() - 18)
+    return bad("schema text of " + std::to_string(size) + " bytes in a record of " + std::to_string(bytes.size()));
+  const uint8_t flag = static_cast<uint8_t>(bytes.back());
+  if (flag > 1) return bad("bad flag " + std::to_string(flag));
+  SchemaChange change;
+  change.schema_json.assign(bytes.substr(17, size));
+  change.allow_destructive = flag == 1;
+  return std::optional<SchemaChange>(std::move(change));
 }
 
 }  // namespace kin::persistence

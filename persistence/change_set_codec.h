@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,5 +48,19 @@ std::string EncodeChangeSet(const ChangeSet& change_set, const std::vector<PutOr
 // `origins`, each put's origin is appended there (in step order).
 Result<ChangeSet> DecodeChangeSet(std::string_view bytes, const Schema& schema,
                                   std::vector<PutOrigin>* origins = nullptr);
+
+// A schema change (journal format 4): the whole record of an applied migration, a
+// change set of one step of its own kind holding the new schema's canonical JSON
+// and whether destructive steps were allowed. DecodeChangeSet refuses it
+// (database_error); a reader asks DecodeSchemaChange first.
+struct SchemaChange {
+  std::string schema_json;
+  bool allow_destructive = false;
+};
+std::string EncodeSchemaChange(const SchemaChange& change);
+// The schema change these bytes hold; nullopt when they are an ordinary change set
+// (whose first step is of another kind); database_error when they are a malformed
+// schema change.
+Result<std::optional<SchemaChange>> DecodeSchemaChange(std::string_view bytes);
 
 }  // namespace kin::persistence

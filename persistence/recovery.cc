@@ -4,9 +4,11 @@
 #include <utility>
 
 #include "core/commit_time.h"
+#include "core/store_migration.h"
 #include "persistence/change_set_codec.h"
 #include "persistence/journal_end.h"
 #include "persistence/journal_reader.h"
+#include "persistence/schema_history.h"
 #include "persistence/snapshot.h"
 
 namespace kin::persistence {
@@ -20,11 +22,38 @@ FileSystem& FsOf(const RecoveryOptions& options) {
   return options.file_system ? *options.file_system : FileSystem::Posix();
 }
 
-// One pass: snapshot, then journal. `truncate`: cut a torn tail on disk (open).
-Result<RecoveryReport> RecoverOnce(const std::string& dir, Store& store, const RecoveryOptions& options,
-                                   bool truncate) {
+// A new, empty store of the schema `text`.
+Result<std::unique_ptr<Store>> StoreOf(const std::string& text, const RecoveryOptions& options,
+                                       const std::string& where) {
+  if (!options.parse_schema) return Status::DatabaseError("recovery needs a schema parser");
+  auto schema = options.parse_schema(text);
+  if (!schema.ok()) return Status::DatabaseError("The schema of " + where + " is invalid: " + schema.status().message());
+  return std::make_unique<Store>(std::move(schema).value());
+}
+
+// A schema change record: the store carried over into the new schema. When the
+// recovery may write (`truncate`), the record's schema version is written if a
+// crash came before it was.
+Status ApplySchemaChange(const std::string& dir, const JournalRecord& record, const SchemaChange& change,
+                         const RecoveryOptions& options, bool truncate, RecoveredState& state) {
+  KIN_ASSIGN_OR_RETURN(std::unique_ptr<Store> empty,
+                       StoreOf(change.schema_json, options, "record " + std::to_string(record.seq)));
+  KIN_ASSIGN_OR_RETURN(state.store, MigrateStore(*state.store, empty->schema_ptr()));
+  state.schema_json = change.schema_json;
+  if (!truncate) return Status::Ok();
   FileSystem& fs = FsOf(options);
-  RecoveryReport out;
+  KIN_ASSIGN_OR_RETURN(auto versions, ListSchemaVersions(dir, fs));
+  for (const auto& v : versions)
+    if (v.seq == record.seq) return Status::Ok();
+  return WriteSchemaVersion(dir, record.seq, change.schema_json, fs);
+}
+
+// One pass: snapshot, then journal, into a new store of the schema in force where
+// it starts. `truncate`: cut a torn tail on disk (open).
+Result<RecoveredState> RecoverOnce(const std::string& dir, const RecoveryOptions& options, bool truncate) {
+  FileSystem& fs = FsOf(options);
+  RecoveredState state;
+  RecoveryReport& out = state.report;
   if (!truncate) {
     // A journal that lost its newest segments, or its directory, is only shorter:
     // the record of where it ends tells. (Open checks it itself, as repair may go on.)
@@ -40,12 +69,14 @@ Result<RecoveryReport> RecoverOnce(const std::string& dir, Store& store, const R
     to_seq = std::min(to_seq, at_time);
   }
   std::string snapshot = options.snapshot;
+  uint64_t listed_seq = 0;  // the position of a snapshot of the folder, by its name
   if (snapshot.empty()) {
     KIN_ASSIGN_OR_RETURN(auto snapshots, ListSnapshots(dir + "/snapshots", fs));
     // Newest first; a bad newest snapshot is not skipped silently.
     for (const auto& s : snapshots) {
       if (s.seq <= to_seq) {
         snapshot = s.path;
+        listed_seq = s.seq;
         break;
       }
     }
@@ -58,9 +89,26 @@ Result<RecoveryReport> RecoverOnce(const std::string& dir, Store& store, const R
     }
   }
   if (!snapshot.empty()) {
-    KIN_ASSIGN_OR_RETURN(LoadedSnapshot loaded, LoadSnapshot(snapshot, store, fs));
+    // A snapshot of the database's own folder is of the schema in force at its
+    // position; one given by path says which in its header.
+    std::string text;
+    if (options.snapshot.empty()) {
+      KIN_ASSIGN_OR_RETURN(text, SchemaTextAt(dir, listed_seq, fs));
+    } else {
+      KIN_ASSIGN_OR_RETURN(LoadedSnapshot header, ReadSnapshotHeader(snapshot, fs));
+      text = std::move(header.schema_json);
+    }
+    KIN_ASSIGN_OR_RETURN(state.store, StoreOf(text, options, snapshot));
+    KIN_ASSIGN_OR_RETURN(LoadedSnapshot loaded, LoadSnapshot(snapshot, *state.store, fs));
+    if (loaded.schema_json != text)
+      return Status::DatabaseError("The snapshot " + snapshot + " holds another schema than the one in force at record " +
+                                   std::to_string(loaded.seq));
+    state.schema_json = std::move(text);
     out.snapshot_path = snapshot;
     out.snapshot_seq = loaded.seq;
+  } else {
+    KIN_ASSIGN_OR_RETURN(state.schema_json, SchemaTextAt(dir, 0, fs));
+    KIN_ASSIGN_OR_RETURN(state.store, StoreOf(state.schema_json, options, dir + " at its creation"));
   }
   if (to_seq < out.snapshot_seq)
     return Status::InvalidArgument("The snapshot " + snapshot + " already holds every record up to " +
@@ -70,7 +118,6 @@ Result<RecoveryReport> RecoverOnce(const std::string& dir, Store& store, const R
   ReplayOptions replay;
   replay.repair = truncate && options.repair;
   replay.truncate_tail = truncate;
-  const Schema& schema = store.schema();
   auto report = ReplayRecords(
       dir + "/journal", out.snapshot_seq, replay,
       [&](const JournalRecord& record) -> Status {
@@ -78,8 +125,13 @@ Result<RecoveryReport> RecoverOnce(const std::string& dir, Store& store, const R
           stopped = true;
           return Status::DatabaseError("stopped");
         }
-        KIN_ASSIGN_OR_RETURN(ChangeSet cs, DecodeChangeSet(record.change_set, schema));
-        KIN_RETURN_IF_ERROR(store.Apply(cs));
+        KIN_ASSIGN_OR_RETURN(std::optional<SchemaChange> change, DecodeSchemaChange(record.change_set));
+        if (change) {
+          KIN_RETURN_IF_ERROR(ApplySchemaChange(dir, record, *change, options, truncate, state));
+        } else {
+          KIN_ASSIGN_OR_RETURN(ChangeSet cs, DecodeChangeSet(record.change_set, state.store->schema()));
+          KIN_RETURN_IF_ERROR(state.store->Apply(cs));
+        }
         out.last_seq = record.seq;
         out.last_time_us = record.time_us;
         ++out.replayed;
@@ -99,7 +151,7 @@ Result<RecoveryReport> RecoverOnce(const std::string& dir, Store& store, const R
   if (to_seq != UINT64_MAX && out.last_seq < to_seq)
     return Status::InvalidArgument("The journal of " + dir + " ends at record " + std::to_string(out.last_seq) +
                                    ": there is no record " + std::to_string(to_seq));
-  return out;
+  return state;
 }
 
 }  // namespace
@@ -148,33 +200,23 @@ Result<std::string> ListDatabaseFiles(const std::string& dir, FileSystem& fs) {
   return out;
 }
 
-Result<RecoveryReport> RecoverForOpen(const std::string& dir, Store& store, const RecoveryOptions& options) {
-  return RecoverOnce(dir, store, options, /*truncate=*/true);
+Result<RecoveredState> RecoverForOpen(const std::string& dir, const RecoveryOptions& options) {
+  return RecoverOnce(dir, options, /*truncate=*/true);
 }
 
-Result<RecoveredState> ReadDatabase(const std::string& dir, std::shared_ptr<const Schema> schema,
-                                    const RecoveryOptions& options) {
+Result<RecoveredState> ReadDatabase(const std::string& dir, const RecoveryOptions& options) {
   FileSystem& fs = FsOf(options);
   std::string last_problem, last_files;
   for (int read = 1;; ++read) {
     KIN_ASSIGN_OR_RETURN(std::string files, ListDatabaseFiles(dir, fs));
-    RecoveredState state;
-    state.store = std::make_unique<Store>(schema);
-    Result<RecoveryReport> report = RecoverOnce(dir, *state.store, options, /*truncate=*/false);
-    if (report.ok() && report->problem.ok()) {
-      state.report = std::move(report).value();
-      return state;
-    }
-    const Status problem = report.ok() ? report->problem : report.status();
+    Result<RecoveredState> pass = RecoverOnce(dir, options, /*truncate=*/false);
+    if (pass.ok() && pass->report.problem.ok()) return pass;
+    const Status problem = pass.ok() ? pass->report.problem : pass.status();
     // invalid_argument is about the request (a record past the journal's end), not
     // damage; damage is believed when two reads of the same files agree on it.
     const bool stable = problem.type() != ErrorType::kDatabaseError || read >= kMaxReads ||
                         (read > 1 && problem.message() == last_problem && files == last_files);
-    if (stable) {
-      if (!report.ok()) return problem;
-      state.report = std::move(report).value();  // the partial state, with its problem
-      return state;
-    }
+    if (stable) return pass;  // the error, or the partial state with its problem
     last_problem = problem.message();
     last_files = std::move(files);
   }

@@ -1,7 +1,10 @@
 #pragma once
 // Recovery: the one place a database's state is rebuilt from its files — the
 // newest snapshot (or a given one), then the journal records after it, each decoded
-// and applied through Store::Apply, the same path as a live write. Used by
+// and applied through Store::Apply, the same path as a live write. Each part is
+// read with the schema in force when it was written: the snapshot's (or the
+// creation schema), then at each schema change record the store is carried over
+// into the new schema (core/store_migration.h). Used by
 // Database::Open, which may cut a torn tail or repair (RecoverForOpen), and by the
 // read-only tools (verify, export, restore, stats), which change nothing on disk
 // (ReadDatabase).
@@ -50,6 +53,9 @@ struct RecoveryOptions {
   // Called after each journal record applied, with the number applied so far.
   std::function<void(uint64_t replayed)> progress;
   FileSystem* file_system = nullptr;  // null: the real one
+  // Turns a stored schema text into a schema (persistence reads no JSON; the api
+  // layer gives its parser). Required.
+  std::function<Result<std::shared_ptr<const Schema>>(const std::string& text)> parse_schema;
 };
 
 struct RecoveryReport {
@@ -64,20 +70,21 @@ struct RecoveryReport {
   Status problem;            // keep_partial: why the journal was not read to its end
 };
 
-// Open: recovers into `store` (empty, built from the database's schema), cutting a
-// torn tail (and, with repair, corruption) on disk. On failure the store may hold
-// part of the state: discard it.
-Result<RecoveryReport> RecoverForOpen(const std::string& dir, Store& store, const RecoveryOptions& options);
-
+// The recovered state: a store of the schema in force at its last record, and
+// that schema's text.
 struct RecoveredState {
   std::unique_ptr<Store> store;
+  std::string schema_json;
   RecoveryReport report;
 };
 
-// Read-only: the state in a new store of `schema`, nothing on disk changed (see the
-// file comment for a database that is being written). options.repair is ignored.
-Result<RecoveredState> ReadDatabase(const std::string& dir, std::shared_ptr<const Schema> schema,
-                                    const RecoveryOptions& options);
+// Open: recovers the state, cutting a torn tail (and, with repair, corruption) on
+// disk, and writing a schema version a crash left unwritten (schema_history.h).
+Result<RecoveredState> RecoverForOpen(const std::string& dir, const RecoveryOptions& options);
+
+// Read-only: the state, nothing on disk changed (see the file comment for a
+// database that is being written). options.repair is ignored.
+Result<RecoveredState> ReadDatabase(const std::string& dir, const RecoveryOptions& options);
 
 // The last journal record of `dir` committed at or before `time_us` (0: before the
 // first record, when the journal still starts at record 1). invalid_argument when

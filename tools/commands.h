@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "api/schema_timeline.h"
 #include "core/change_set.h"
 #include "kin/schema.h"
 #include "kin/status.h"
@@ -135,10 +136,13 @@ struct SegmentView {
 // be read or scanned at all is passed to `on_error` and skipped.
 Status ForEachSegment(const std::string& db, const std::function<void(const SegmentView&)>& visit,
                       const std::function<void(const std::string& path, const Status&)>& on_error);
-// A frame's record: its change set, with its time and label in *head; an error
-// saying why when it is not a record of `schema`.
-Result<ChangeSet> RecordOf(const SegmentView& seg, const persistence::JournalFrame& f, const Schema& schema,
-                           persistence::RecordHead* head);
+// A frame's record, decoded with the schema in force (a schema change moves
+// `timeline` on), with its time and label in *head; an error saying why when it is
+// not a record of that schema.
+Result<api::SchemaTimeline::Decoded> RecordOf(const SegmentView& seg, const persistence::JournalFrame& f,
+                                              api::SchemaTimeline& timeline, persistence::RecordHead* head);
+// The timeline for a walk over every segment of `<db>/journal` from the first.
+Result<api::SchemaTimeline> JournalTimeline(const std::string& db);
 // What is wrong with a segment (a bad frame, a header naming another sequence),
 // one message per problem naming file and offset; empty when it is sound. `last`:
 // it is the journal's last segment (where a bad frame can be a torn tail).

@@ -39,13 +39,21 @@ extern "C" void RequestStop(int) { stop_requested.store(true); }
 // nothing new.
 constexpr auto kPollInterval = std::chrono::milliseconds(20);
 
-void PrintText(const Schema& schema, const FeedEntry& entry, std::string* out) {
-  const Json j = FeedEntryToJson(schema, entry);
+void PrintText(const FeedEntry& entry, std::string* out) {
+  const Json j = FeedEntryToJson(entry);
   *out += "#" + std::to_string(entry.seq);
   *out += " " + (entry.time_us ? j["time"].get<std::string>() : std::string("(no time)"));
   *out += " " + (entry.method.empty() ? std::string("(no method)") : entry.method) + "\n";
   for (const Json& c : j["changes"]) {
     const std::string change = c["change"].get<std::string>();
+    if (c.contains("schema")) {
+      std::string models;
+      if (c["schema"].contains("models"))
+        for (const auto& [name, model] : c["schema"]["models"].items()) models += (models.empty() ? "" : ", ") + name;
+      *out += "  " + change + " to models " + models +
+              (c["allow_destructive"].get<bool>() ? " (destructive steps allowed)" : "") + "\n";
+      continue;
+    }
     if (c.contains("relation")) {
       *out += "  " + change + " " + c["relation"].get<std::string>() + " " + c["from"].get<std::string>() + " -> " +
               c["to"].get<std::string>() + "\n";
@@ -68,10 +76,11 @@ void PrintText(const Schema& schema, const FeedEntry& entry, std::string* out) {
 int RunFeed(const FeedOptions& options) {
   auto loaded = api::LoadStoredSchema(options.db);
   if (!loaded.ok()) return Fail("feed", loaded.status());
-  const Schema& schema = **loaded;
   const uint64_t after = options.from == 0 ? 0 : options.from - 1;
   auto cursor = persistence::JournalCursor::Open(options.db + "/journal", after);
   if (!cursor.ok()) return Fail("feed", cursor.status());
+  auto timeline = api::SchemaTimeline::At(options.db, after);
+  if (!timeline.ok()) return Fail("feed", timeline.status());
   if (options.follow) {
     struct sigaction sa {};
     sa.sa_handler = RequestStop;
@@ -84,10 +93,10 @@ int RunFeed(const FeedOptions& options) {
     out.clear();
     Status described;
     auto read = (*cursor)->Next(1024, UINT64_MAX, [&](const persistence::JournalRecord& r) -> Status {
-      auto entry = api::DescribeRecord(schema, r);
+      auto entry = api::DescribeRecord(*timeline, r);
       if (!entry.ok()) return entry.status();
-      if (options.json) out += FeedEntryToJson(schema, *entry).dump() + "\n";
-      else PrintText(schema, *entry, &out);
+      if (options.json) out += FeedEntryToJson(*entry).dump() + "\n";
+      else PrintText(*entry, &out);
       return Status::Ok();
     });
     if (!out.empty()) {

@@ -71,11 +71,16 @@ std::vector<std::string> SegmentProblems(const SegmentView& segment, bool last) 
   return out;
 }
 
-Result<ChangeSet> RecordOf(const SegmentView& seg, const persistence::JournalFrame& f, const Schema& schema,
-                           persistence::RecordHead* head) {
+Result<api::SchemaTimeline::Decoded> RecordOf(const SegmentView& seg, const persistence::JournalFrame& f,
+                                              api::SchemaTimeline& timeline, persistence::RecordHead* head) {
   if (!persistence::SplitRecord(seg.scan.version, f.payload, head))
     return Status::DatabaseError("too short for its time and label");
-  return persistence::DecodeChangeSet(head->change_set, schema);
+  return timeline.Decode(head->change_set);
+}
+
+Result<api::SchemaTimeline> JournalTimeline(const std::string& db) {
+  KIN_ASSIGN_OR_RETURN(auto segments, persistence::ListSegments(db + "/journal"));
+  return api::SchemaTimeline::At(db, segments.empty() ? 0 : segments.front().first_seq - 1);
 }
 
 namespace {
@@ -134,6 +139,20 @@ OJson StepJson(const Schema& schema, const ChangeStep& step) {
         }
       },
       step);
+}
+
+// A schema change, as `journal dump` shows it (`schema` is the new schema).
+std::string SchemaChangeText(const Schema& schema, const persistence::SchemaChange& change) {
+  std::string models;
+  for (const auto& m : schema.models()) models += (models.empty() ? "" : ", ") + m.name;
+  return std::string("schema change") + (change.allow_destructive ? " (destructive steps allowed)" : "") +
+         " to models " + models;
+}
+
+OJson SchemaChangeJson(const persistence::SchemaChange& change) {
+  return {{"op", "schema"},
+          {"allow_destructive", change.allow_destructive},
+          {"schema", OJson::parse(change.schema_json, nullptr, false)}};
 }
 
 std::string FileName(const std::string& path) { return std::filesystem::path(path).filename().string(); }
@@ -199,9 +218,13 @@ int Settled(const std::string& db, const std::function<Pass()>& pass) {
 int RunJournalList(const JournalListOptions& options) {
   auto loaded = api::LoadStoredSchema(options.db);
   if (!loaded.ok()) return Fail("journal list", loaded.status());
-  const std::shared_ptr<const Schema> schema = std::move(loaded).value();
   return Settled(options.db, [&] {
     Pass pass;
+    auto timeline = JournalTimeline(options.db);
+    if (!timeline.ok()) {
+      pass.Problem("journal list", timeline.status().message());
+      return pass;
+    }
     uint64_t segments = 0, records = 0, bytes = 0;
     auto listed = persistence::ListSegments(options.db + "/journal");
     size_t count = listed.ok() ? listed->size() : 0;
@@ -219,8 +242,10 @@ int RunJournalList(const JournalListOptions& options) {
           if (options.verbose) {
             for (const auto& f : seg.scan.frames) {
               persistence::RecordHead head;
-              auto cs = RecordOf(seg, f, *schema, &head);
-              std::string steps = cs.ok() ? std::to_string(cs->steps.size()) : "? (" + cs.status().message() + ")";
+              auto cs = RecordOf(seg, f, *timeline, &head);
+              std::string steps = !cs.ok()              ? "? (" + cs.status().message() + ")"
+                                  : cs->schema_change ? std::string("1 (schema change)")
+                                                      : std::to_string(cs->change_set.steps.size());
               if (!cs.ok()) pass.failed = true, pass.damage += steps + "\n";
               pass.Print("  #%llu  offset %llu  payload %zu  steps %s\n", static_cast<unsigned long long>(f.seq),
                          static_cast<unsigned long long>(f.offset), f.payload.size(), steps.c_str());
@@ -247,9 +272,13 @@ int RunJournalDump(const JournalDumpOptions& options) {
   if (options.from > options.to) return Fail("journal dump", "--from is after --to", kExitUsage);
   auto loaded = api::LoadStoredSchema(options.db);
   if (!loaded.ok()) return Fail("journal dump", loaded.status());
-  const Schema& schema = **loaded;
   return Settled(options.db, [&] {
     Pass pass;
+    auto timeline = JournalTimeline(options.db);
+    if (!timeline.ok()) {
+      pass.Problem("journal dump", timeline.status().message());
+      return pass;
+    }
     size_t count = 0, index = 0;
     if (auto listed = persistence::ListSegments(options.db + "/journal"); listed.ok()) count = listed->size();
     Status s = ForEachSegment(
@@ -257,9 +286,11 @@ int RunJournalDump(const JournalDumpOptions& options) {
         [&](const SegmentView& seg) {
           ++index;
           for (const auto& f : seg.scan.frames) {
-            if (f.seq < options.from || f.seq > options.to) continue;
+            // Every record is decoded, so that the schema in force follows the changes.
             persistence::RecordHead head;
-            auto cs = RecordOf(seg, f, schema, &head);
+            auto cs = RecordOf(seg, f, *timeline, &head);
+            if (f.seq < options.from || f.seq > options.to) continue;
+            const Schema& schema = timeline->schema();
             if (!cs.ok()) {
               pass.Problem("journal dump", seg.file.path + " at offset " + std::to_string(f.offset) + ": record " +
                                                std::to_string(f.seq) + ": " + cs.status().message());
@@ -267,7 +298,9 @@ int RunJournalDump(const JournalDumpOptions& options) {
             }
             if (options.json) {
               OJson steps = OJson::array();
-              for (const auto& step : cs->steps) steps.push_back(StepJson(schema, step));
+              if (cs->schema_change)
+                steps.push_back(SchemaChangeJson(*cs->schema_change));
+              for (const auto& step : cs->change_set.steps) steps.push_back(StepJson(schema, step));
               const bool timed = seg.scan.version >= 2;
               pass.out += OJson{{"seq", f.seq},
                                 {"time", timed ? OJson(FormatCommitTime(head.time_us)) : OJson()},
@@ -282,7 +315,9 @@ int RunJournalDump(const JournalDumpOptions& options) {
                           (seg.scan.version >= 2 ? FormatCommitTime(head.time_us) + " " + std::string(head.label)
                                                  : std::string("(format 1: no time or method)")) +
                           "\n";
-              for (const auto& step : cs->steps)
+              if (cs->schema_change)
+                pass.out += "#" + std::to_string(f.seq) + " " + SchemaChangeText(schema, *cs->schema_change) + "\n";
+              for (const auto& step : cs->change_set.steps)
                 pass.out += "#" + std::to_string(f.seq) + " " + StepText(schema, step) + "\n";
             }
           }

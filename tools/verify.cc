@@ -26,10 +26,12 @@
 #include <unordered_map>
 
 #include "api/export.h"
+#include "api/schema_json.h"
 #include "core/commit_time.h"
 #include "persistence/change_set_codec.h"
 #include "persistence/journal_end.h"
 #include "persistence/recovery.h"
+#include "persistence/schema_history.h"
 #include "persistence/snapshot.h"
 #include "tools/commands.h"
 #include "tools/progress.h"
@@ -131,8 +133,8 @@ Counts CheckStore(const Store& store, std::vector<std::string>* problems, Progre
   return counts;
 }
 
-// Snapshot files: each readable, checksummed, with the stored schema.
-void CheckSnapshots(const std::string& db, const std::string& schema_text, std::vector<std::string>* problems) {
+// Snapshot files: each readable, checksummed, with the schema in force at its position.
+void CheckSnapshots(const std::string& db, std::vector<std::string>* problems) {
   auto snapshots = persistence::ListSnapshots(db + "/snapshots");
   if (!snapshots.ok()) {
     problems->push_back(snapshots.status().message());
@@ -142,14 +144,21 @@ void CheckSnapshots(const std::string& db, const std::string& schema_text, std::
     auto header = persistence::ReadSnapshotHeader(file.path);
     if (!header.ok())
       problems->push_back(header.status().message());
-    else if (header->schema_json != schema_text)
-      problems->push_back(file.path + ": written with a schema other than " + db + "/schema.json");
+    else if (auto text = persistence::SchemaTextAt(db, file.seq); !text.ok())
+      problems->push_back(text.status().message());
+    else if (header->schema_json != *text)
+      problems->push_back(file.path + ": written with a schema other than the one in force at record " +
+                          std::to_string(file.seq));
   }
 }
 
 // Journal segments: frames, continuity after `snapshot_seq`, decoding.
-void CheckJournal(const std::string& db, const Schema& schema, uint64_t snapshot_seq,
-                  std::vector<std::string>* problems) {
+void CheckJournal(const std::string& db, uint64_t snapshot_seq, std::vector<std::string>* problems) {
+  auto timeline = JournalTimeline(db);
+  if (!timeline.ok()) {
+    problems->push_back(timeline.status().message());
+    return;
+  }
   size_t count = 0, index = 0;
   if (auto listed = persistence::ListSegments(db + "/journal"); listed.ok()) {
     count = listed->size();
@@ -170,7 +179,7 @@ void CheckJournal(const std::string& db, const Schema& schema, uint64_t snapshot
         next = std::max(next, seg.file.first_seq + seg.scan.frames.size());
         for (const auto& f : seg.scan.frames) {
           persistence::RecordHead head;
-          auto cs = RecordOf(seg, f, schema, &head);
+          auto cs = RecordOf(seg, f, *timeline, &head);
           const std::string where =
               seg.file.path + " at offset " + std::to_string(f.offset) + ": record " + std::to_string(f.seq) + ": ";
           if (!cs.ok()) problems->push_back(where + cs.status().message());
@@ -199,23 +208,23 @@ struct Pass {
   uint64_t last_seq = 0;
 };
 
-Pass VerifyOnce(const std::string& db, const std::shared_ptr<const Schema>& schema, const std::string& schema_text,
-                Progress* progress) {
+Pass VerifyOnce(const std::string& db, Progress* progress) {
   Pass pass;
-  CheckSnapshots(db, schema_text, &pass.problems);
+  CheckSnapshots(db, &pass.problems);
   // Recover the state as opening would, read-only (persistence/recovery.h).
   persistence::RecoveryOptions recovery;
   recovery.keep_partial = true;
   recovery.progress = [&](uint64_t replayed) { progress->Update(replayed, 0); };
-  auto state = persistence::ReadDatabase(db, schema, recovery);
+  recovery.parse_schema = [](const std::string& text) { return api::SchemaFromText(text); };
+  auto state = persistence::ReadDatabase(db, recovery);
   if (!state.ok()) {
     pass.loaded = false;  // reported by CheckSnapshots, or here when only the records are bad
     if (std::find(pass.problems.begin(), pass.problems.end(), state.status().message()) == pass.problems.end())
       pass.problems.push_back(state.status().message());
-    CheckJournal(db, *schema, 0, &pass.problems);
+    CheckJournal(db, 0, &pass.problems);
     return pass;
   }
-  CheckJournal(db, *schema, state->report.snapshot_seq, &pass.problems);
+  CheckJournal(db, state->report.snapshot_seq, &pass.problems);
   pass.partial = !state->report.problem.ok();
   if (pass.partial && pass.problems.empty()) pass.problems.push_back(state->report.problem.message());
   pass.last_seq = state->report.last_seq;
@@ -226,8 +235,7 @@ Pass VerifyOnce(const std::string& db, const std::shared_ptr<const Schema>& sche
 }  // namespace
 
 int RunVerify(const VerifyOptions& options) {
-  std::string schema_text;
-  auto schema = api::LoadStoredSchema(options.db, &schema_text);
+  auto schema = api::LoadStoredSchema(options.db);
   if (!schema.ok()) return Fail("verify", schema.status());
   Progress progress("verify");
   // Another process may be writing the database: damage that is a write in flight
@@ -238,7 +246,7 @@ int RunVerify(const VerifyOptions& options) {
   for (int attempt = 1;; ++attempt) {
     auto listed = persistence::ListDatabaseFiles(options.db);
     if (!listed.ok()) return Fail("verify", listed.status());
-    Pass again = VerifyOnce(options.db, *schema, schema_text, &progress);
+    Pass again = VerifyOnce(options.db, &progress);
     const bool agree = attempt > 1 && again.problems == pass.problems && *listed == files;
     pass = std::move(again);
     files = std::move(listed).value();

@@ -140,6 +140,21 @@ class ModelHandle {
   ModelId model_;
 };
 
+// Database::Migrate's options: the same as `kin migrate`'s.
+struct MigrateOptions {
+  bool dry_run = false;            // plan only: nothing changes
+  bool allow_destructive = false;  // apply destructive steps too (a dropped property leaves every record)
+};
+
+// What a schema change did, or would do (docs/schema-evolution.md).
+struct MigrationReport {
+  std::string plan;       // one line per step, then the counts; "no change" for none
+  std::string plan_json;  // {"steps": [...], "safe": n, "destructive": n, "impossible": n}
+  std::string refusal;    // dry run: why the change would be refused; empty when it may apply
+  bool applied = false;   // the change was made (not a dry run, and the schema differed)
+  uint64_t seq = 0;       // the journal record of the change, when applied
+};
+
 class Database {
  public:
   // A database held in memory only.
@@ -148,8 +163,12 @@ class Database {
 
   // A database in directory `dir`, created if it does not exist. The schema (the
   // JSON form as text, or a SchemaBuilder) is needed only to create it; an existing
-  // database uses its stored schema, and a different schema is an invalid_argument
-  // error, never a silent change.
+  // database opened without one uses its stored schema. Opened with a different
+  // schema, the database changes to it when every step of the change is safe (a new
+  // model, a nullable or defaulted property, an index, ...; docs/schema-evolution.md):
+  // one journal record, durable before Open returns. A change with a destructive or
+  // impossible step is an invalid_argument error listing each, and nothing changes
+  // (Migrate applies destructive steps when allowed).
   //
   // Opening loads the newest valid snapshot and replays the journal after it; a
   // torn tail is cut (see open_notice()), other corruption is a database_error
@@ -160,6 +179,14 @@ class Database {
   static Result<std::unique_ptr<Database>> Open(const std::string& dir, const SchemaBuilder& schema,
                                                 const Options& options = {});
   ~Database();
+
+  // Changes the schema of the closed database in `dir` to `schema_json`, as Open
+  // does, and also with destructive steps when options.allow_destructive; with
+  // options.dry_run it only plans (reading the files as they are, without the
+  // directory lock). A refused change is an invalid_argument error, except in a dry
+  // run, whose report says why. The database must exist.
+  static Result<MigrationReport> Migrate(const std::string& dir, std::string_view schema_json,
+                                         const MigrateOptions& options = {}, const Options& open_options = {});
 
   const Schema& schema() const;
 

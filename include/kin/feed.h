@@ -43,6 +43,7 @@ struct FeedChange {
     kWritten,      // a record was written, by a journal too old to say how
     kLinked,       // a link of an automatic manyToMany relation was added
     kUnlinked,     // ... or removed
+    kSchemaChanged,  // the database changed to another schema (the entry's only change)
   };
   Kind kind = Kind::kCreated;
   ModelId model;                        // records: the record's model
@@ -51,17 +52,23 @@ struct FeedChange {
   std::vector<Value> values;            // all but deleted: every value after the change, in slot order
   RelationId relation;                  // links: the relation (of the side that owns the links)
   std::string from, to;                 // links: a record of the relation's model, one of its target
+  std::string schema_json;              // schema changed: the new schema, as JSON text
+  bool allow_destructive = false;       // schema changed: destructive steps were allowed
 };
 
 // One committed call or transaction.
 struct FeedEntry {
   uint64_t seq = 0;
   int64_t time_us = 0;  // commit time, microseconds since 1970 (0: written before kin kept it)
-  std::string method;   // "createProducts", "transaction createUsers,updateUsers" ("" likewise)
+  std::string method;   // "createProducts", "transaction createUsers,updateUsers", "migrate" ("" likewise)
   std::vector<FeedChange> changes;
+  // The schema its model and relation ids refer to: the one in force when it was
+  // committed (after a schema change, the new one).
+  std::shared_ptr<const Schema> schema;
 };
 
-// "created", "updated", "soft_deleted", "restored", "deleted", "written", "linked", "unlinked".
+// "created", "updated", "soft_deleted", "restored", "deleted", "written", "linked",
+// "unlinked", "schema_changed".
 const char* FeedChangeName(FeedChange::Kind kind);
 
 // The JSON form of an entry, as `kin feed --json` prints it (one line each):
@@ -73,8 +80,11 @@ const char* FeedChangeName(FeedChange::Kind kind);
 //               "metadata":{"object":"product","action":"updated"}}]}
 // "events" are the events Medusa's services emit for the same calls: <model>.created,
 // <model>.updated (a change beyond updated_at), <model>.deleted (soft or for good),
-// and <model>.restored, with the model's name in kebab case.
+// and <model>.restored, with the model's name in kebab case. A schema change is
+//   {"change":"schema_changed","schema":{...the new schema...},"allow_destructive":false}
+// with no event. The first form reads ids with `schema`; the second with entry.schema.
 Json FeedEntryToJson(const Schema& schema, const FeedEntry& entry);
+Json FeedEntryToJson(const FeedEntry& entry);
 
 // A position in a database's change feed (Database::Feed). One thread at a time;
 // must not outlive its database.

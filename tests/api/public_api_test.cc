@@ -182,17 +182,35 @@ TEST_CASE("an in-memory database has stats without journal figures", "[public]")
   CHECK(stats.journal_segments == 0);
 }
 
-TEST_CASE("a database opened again with a different SchemaBuilder is refused and unchanged", "[public]") {
+TEST_CASE("a database opened again with a SchemaBuilder that adds a nullable property changes to it", "[public]") {
   ScratchDir dir;
   {
     auto db = kin::Database::Open(dir.path + "/db", ShopSchema()).value();
     REQUIRE(db->Call("createStores", Json::array({{{"id", "s1"}, {"name", "Corner"}}})).ok());
   }
-  kin::SchemaBuilder other = ShopSchema();
-  other.Model("Store").Text("city").Nullable();
-  auto refused = kin::Database::Open(dir.path + "/db", other);
+  kin::SchemaBuilder wider = ShopSchema();
+  wider.Model("Store").Text("city").Nullable();
+  {
+    auto db = kin::Database::Open(dir.path + "/db", wider).value();
+    CHECK(db->Call("retrieveStore", Json::array({"s1"})).value()["city"].is_null());
+  }
+  auto again = kin::Database::Open(dir.path + "/db").value();  // its stored schema is the new one
+  CHECK(again->schema().model(again->schema().FindModel("Store")).FindProperty("city") != nullptr);
+  CHECK(again->Call("listStores").value().size() == 1);
+}
+
+TEST_CASE("a database opened again with a SchemaBuilder that drops a property is refused and unchanged", "[public]") {
+  ScratchDir dir;
+  kin::SchemaBuilder wider = ShopSchema();
+  wider.Model("Store").Text("city").Nullable();
+  {
+    auto db = kin::Database::Open(dir.path + "/db", wider).value();
+    REQUIRE(db->Call("createStores", Json::array({{{"id", "s1"}, {"name", "Corner"}, {"city", "Oslo"}}})).ok());
+  }
+  auto refused = kin::Database::Open(dir.path + "/db", ShopSchema());
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.status().type() == kin::ErrorType::kInvalidArgument);
+  CHECK_THAT(refused.status().message(), Catch::Contains("remove property Store.city"));
   auto again = kin::Database::Open(dir.path + "/db").value();  // its stored schema
-  CHECK(again->Call("listStores").value().size() == 1);
+  CHECK(again->Call("retrieveStore", Json::array({"s1"})).value()["city"] == "Oslo");
 }

@@ -80,16 +80,20 @@ inline std::string Dump(Database& db) {
 // (Jane, post p3), a3 (Bob, nothing); categories cat_1 (p1) and cat_2 (p1, p3).
 // Author cascades delete to posts; a profile's author is required and not
 // cascaded, so it restricts deleting a1.
-inline std::unique_ptr<Database> SeededBlog() {
-  auto db = OpenFixture("blog");
-  Ok(*db, "createAuthors", R"([[{"id": "a1", "name": "John", "email": "john@example.com"},
+inline void SeedBlog(Database& db) {
+  Ok(db, "createAuthors", R"([[{"id": "a1", "name": "John", "email": "john@example.com"},
                                 {"id": "a2", "name": "Jane"}, {"id": "a3", "name": "Bob"}]])"_j);
-  Ok(*db, "createProfiles", R"([{"id": "pr1", "bio": "Writes things", "author_id": "a1"}])"_j);
-  Ok(*db, "createCategories", R"([[{"id": "cat_1", "name": "Tech"}, {"id": "cat_2", "name": "Life"}]])"_j);
-  Ok(*db, "createPosts", R"([[
+  Ok(db, "createProfiles", R"([{"id": "pr1", "bio": "Writes things", "author_id": "a1"}])"_j);
+  Ok(db, "createCategories", R"([[{"id": "cat_1", "name": "Tech"}, {"id": "cat_2", "name": "Life"}]])"_j);
+  Ok(db, "createPosts", R"([[
       {"id": "p1", "title": "Hello World", "views": 10, "author_id": "a1", "categories": ["cat_1", "cat_2"]},
       {"id": "p2", "title": "Second post", "views": 5, "author_id": "a1"},
       {"id": "p3", "title": "Hello again", "views": 20, "author_id": "a2", "categories": ["cat_2"]}]])"_j);
+}
+
+inline std::unique_ptr<Database> SeededBlog() {
+  auto db = OpenFixture("blog");
+  SeedBlog(*db);
   return db;
 }
 

@@ -162,9 +162,9 @@ TEST_CASE("snapshots keep the newest keep_snapshots and the journal from the old
   if (segments.size() > 1) CHECK(segments[1].first_seq > kept.front());
   // Each kept snapshot is a point a restore can start from.
   for (uint64_t seq : kept) {
-    persistence::RecoveryOptions to;
+    persistence::RecoveryOptions to = ParsingRecovery();
     to.to_seq = seq;
-    auto state = persistence::ReadDatabase(dir.path(), SeedSchema(), to);
+    auto state = persistence::ReadDatabase(dir.path(), to);
     INFO(state.status().ToString());
     REQUIRE(state.ok());
     CHECK(state->report.snapshot_seq == seq);

@@ -16,10 +16,12 @@
 #include <vector>
 
 #include "api/database_access.h"
+#include "api/schema_json.h"
 #include "kin/kin.h"
 #include "kin/json.h"
 #include "persistence/journal_format.h"
 #include "persistence/journal_reader.h"
+#include "persistence/recovery.h"
 #include "persistence/snapshot.h"
 #include "tests/api/test_util.h"
 
@@ -108,6 +110,13 @@ inline std::vector<FrameSpan> FrameSpans(const std::string& segment_path) {
   for (const auto& f : scan->frames)
     out.push_back({f.seq, f.offset, f.offset + persistence::kFrameHeaderSize + f.payload.size()});
   return out;
+}
+
+// Recovery options that parse stored schemas as a database does.
+inline persistence::RecoveryOptions ParsingRecovery() {
+  persistence::RecoveryOptions options;
+  options.parse_schema = [](const std::string& text) { return api::SchemaFromText(text); };
+  return options;
 }
 
 inline std::string FileName(const std::string& path) { return stdfs::path(path).filename().string(); }

@@ -57,14 +57,12 @@ TEST_CASE("a read-only recovery reads again past a write in flight, and reports 
   const std::vector<FrameSpan> spans = FrameSpans(segment);
   REQUIRE(spans.size() >= 3);
   const FrameSpan hole = spans[spans.size() - 3];  // good frames follow it: corruption, if it stays
-  auto schema = api::SchemaFromText(FileBytes(db + "/schema.json"));
-  REQUIRE(schema.ok());
   {
     // The hole is seen once, as a reader racing the writer sees it: the next read has the frame.
     RacingReads fs(segment, hole.begin, hole.end, 1);
-    persistence::RecoveryOptions options;
+    persistence::RecoveryOptions options = ParsingRecovery();
     options.file_system = &fs;
-    auto read = persistence::ReadDatabase(db, schema.value(), options);
+    auto read = persistence::ReadDatabase(db, options);
     REQUIRE(read.ok());
     CHECK(fs.reads() >= 2);
     CHECK(read->report.last_seq == dumps.size() - 1);
@@ -72,16 +70,16 @@ TEST_CASE("a read-only recovery reads again past a write in flight, and reports 
   {
     // The hole stays: it is damage, reported with its file and offset.
     RacingReads fs(segment, hole.begin, hole.end, 1000);
-    persistence::RecoveryOptions options;
+    persistence::RecoveryOptions options = ParsingRecovery();
     options.file_system = &fs;
-    auto read = persistence::ReadDatabase(db, schema.value(), options);
+    auto read = persistence::ReadDatabase(db, options);
     REQUIRE_FALSE(read.ok());
     CHECK(read.status().type() == ErrorType::kDatabaseError);
     CHECK_THAT(read.status().message(), Contains(segment + " at offset " + std::to_string(hole.begin)));
     CHECK(fs.reads() == 2);  // two reads agreed
     // With keep_partial, the state before the damage, and why it stops there.
     options.keep_partial = true;
-    auto partial = persistence::ReadDatabase(db, schema.value(), options);
+    auto partial = persistence::ReadDatabase(db, options);
     REQUIRE(partial.ok());
     CHECK(partial->report.last_seq == hole.seq - 1);
     CHECK_FALSE(partial->report.problem.ok());
