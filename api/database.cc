@@ -33,6 +33,7 @@
 #include "persistence/file_system.h"
 #include "persistence/journal_reader.h"
 #include "persistence/recovery.h"
+#include "persistence/schema_history.h"
 #include "persistence/snapshot.h"
 #include "persistence/snapshot_process.h"
 #include "core/mutation.h"
@@ -218,6 +219,7 @@ Result<std::unique_ptr<Database::Impl>> OpenLocked(const std::string& dir, const
   impl->file_system = &fs;
   impl->dir_lock.emplace(std::move(lock));
   impl->notice = recovered.notice;
+  KIN_ASSIGN_OR_RETURN(impl->schema_version, persistence::SchemaVersionAt(dir, UINT64_MAX, fs));
   impl->journal = std::move(journal);
   impl->committer.AttachJournal(impl->journal.get(), options.sync, *impl->schema, last_time_us);
   return impl;
@@ -292,6 +294,8 @@ DatabaseStats Database::Stats() const {
   }
   return stats;
 }
+
+uint64_t api::DatabaseAccess::SchemaVersion(const Database& db) { return db.impl_->schema_version; }
 
 persistence::JournalStats api::DatabaseAccess::JournalStats(const Database& db) {
   persistence::JournalStats stats = db.impl_->journal ? db.impl_->journal->stats() : persistence::JournalStats{};

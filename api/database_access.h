@@ -24,6 +24,9 @@ struct DatabaseAccess {
                                                 const Options& options, persistence::FileSystem& fs,
                                                 const MigrateOptions& migrate = {}, MigrationReport* report = nullptr);
   static persistence::JournalStats JournalStats(const Database& db);
+  // The sequence number of the record that brought the database's schema in (0: the
+  // schema it was created with, and for a database in memory).
+  static uint64_t SchemaVersion(const Database& db);
 };
 
 struct ViewAccess {

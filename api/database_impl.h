@@ -127,6 +127,7 @@ struct Database::Impl {
 
   // Durability (absent for an in-memory database).
   std::string dir, schema_json, notice;
+  uint64_t schema_version = 0;  // see DatabaseAccess::SchemaVersion
   Options options;
   persistence::FileSystem* file_system = &persistence::FileSystem::Posix();
   std::optional<persistence::DirectoryLock> dir_lock;  // held while open; declared before the journal,

@@ -12,6 +12,8 @@
 #include "api/database_access.h"
 #include "api/record_writer.h"
 #include "api/schema_json.h"
+#include "api/database_access.h"
+#include "persistence/schema_history.h"
 #include "api/value_json.h"
 #include "persistence/change_set_codec.h"
 #include "persistence/file_util.h"
@@ -55,6 +57,9 @@ Result<OfflineState> LoadOffline(const std::string& dir, const OfflineOptions& o
   KIN_ASSIGN_OR_RETURN(persistence::RecoveredState read, persistence::ReadDatabase(dir, recovery));
   st.store = std::move(read.store);
   st.schema_text = std::move(read.schema_json);
+  if (options.snapshot.empty()) {
+    KIN_ASSIGN_OR_RETURN(st.schema_version, persistence::SchemaVersionAt(dir, read.report.last_seq));
+  }
   st.snapshot_path = read.report.snapshot_path;
   st.snapshot_seq = read.report.snapshot_seq;
   st.last_seq = read.report.last_seq;
@@ -250,7 +255,7 @@ class ExportWriter {
 
 }  // namespace
 
-Result<std::string> ExportStoreJson(const Store& store, const ProgressFn& progress) {
+Result<std::string> ExportStoreJson(const Store& store, const ProgressFn& progress, uint64_t schema_version) {
   const Schema& schema = store.schema();
   uint64_t total = 0, done = 0;
   for (const auto& m : schema.models()) total += store.Count(m.id);
@@ -258,7 +263,8 @@ Result<std::string> ExportStoreJson(const Store& store, const ProgressFn& progre
   try {
     ExportWriter w(out);
     w.Raw("{\"format\":\"" + std::string(kExportFormat) + "\",\"version\":" + std::to_string(kExportVersion) + ",\n");
-    w.Raw("\"schema\":" + SchemaDraftToJson(schema.draft()).dump() + ",\n\"models\":[\n");
+    w.Raw("\"schema\":" + SchemaDraftToJson(schema.draft()).dump() + ",\n\"schema_version\":" +
+          std::to_string(schema_version) + ",\n\"models\":[\n");
     std::vector<std::string> keys;
     for (const auto& m : schema.models()) {
       OJson counters = OJson::object();
@@ -305,7 +311,7 @@ Result<std::string> ExportStoreJson(const Store& store, const ProgressFn& progre
 
 Result<std::string> ExportJson(const Database& db, const ProgressFn& progress) {
   ReadView view = db.Read();
-  return ExportStoreJson(ViewAccess::StoreOf(view), progress);
+  return ExportStoreJson(ViewAccess::StoreOf(view), progress, DatabaseAccess::SchemaVersion(db));
 }
 
 }  // namespace kin::api

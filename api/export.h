@@ -8,6 +8,7 @@
 //
 //   {"format":"kin-export","version":1,
 //   "schema":{...the canonical schema JSON...},
+//   "schema_version":0,
 //   "models":[
 //   {"name":"Store","autoincrement":{},"records":[
 //   {"id":"s1","name":"Main","created_at":"2026-...","updated_at":"...","deleted_at":null}
@@ -18,7 +19,10 @@
 //   {"relation":"Product.orders","from":"p1","to":"o1"}
 //   ]}
 //
-// Models in schema order, records (soft-deleted included) in primary-key order with
+// "schema_version" is the sequence number of the source database's journal record
+// that changed it to this schema (0: the schema it was created with); an import
+// starts a database of its own, whose exports say 0 again. An export without it
+// (before schema evolution) reads as 0. Models in schema order, records (soft-deleted included) in primary-key order with
 // every slot (foreign keys and timestamps too) in slot order, values as ValueToJson
 // gives them except bigNumber, written as its exact decimal text (a JSON number
 // would go through a double). "autoincrement" holds each autoincrement property's
@@ -52,6 +56,7 @@ Result<std::shared_ptr<const Schema>> LoadStoredSchema(const std::string& dir, s
 // another process (see persistence/recovery.h).
 struct OfflineState {
   std::string schema_text;
+  uint64_t schema_version = 0;  // the record that brought the schema in (persistence/schema_history.h)
   std::unique_ptr<Store> store;
   std::string snapshot_path;  // the snapshot loaded; empty when none
   uint64_t snapshot_seq = 0;
@@ -96,8 +101,9 @@ Status BuildNewDatabase(const std::string& dir, const std::string& schema_text,
 inline constexpr std::string_view kExportFormat = "kin-export";
 inline constexpr int kExportVersion = 1;
 
-// The export document of a store, or of a database (under its read lock).
-Result<std::string> ExportStoreJson(const Store& store, const ProgressFn& progress = {});
+// The export document of a store (whose schema is in force since `schema_version`),
+// or of a database (under its read lock).
+Result<std::string> ExportStoreJson(const Store& store, const ProgressFn& progress = {}, uint64_t schema_version = 0);
 Result<std::string> ExportJson(const Database& db, const ProgressFn& progress = {});
 
 // Builds the store an export document describes. invalid_argument for a document
@@ -107,8 +113,12 @@ Result<std::string> ExportJson(const Database& db, const ProgressFn& progress = 
 Result<std::unique_ptr<Store>> StoreFromExport(const std::string& json, const ProgressFn& progress = {});
 
 // Creates a new database in `dir` from an export document, durably (a snapshot at
-// sequence 0 and an empty journal), as WriteNewDatabase does.
+// sequence 0 and an empty journal), as WriteNewDatabase does. With `schema_json`,
+// the new database has that schema: the export's records are carried over as a
+// schema change would carry them (docs/schema-evolution.md), and a change the plan
+// refuses under `migrate` is an invalid_argument error, nothing written.
 Status ImportJson(const std::string& dir, const std::string& json, const Options& options = {},
-                  const ProgressFn& progress = {});
+                  const ProgressFn& progress = {}, const std::string* schema_json = nullptr,
+                  const MigrateOptions& migrate = {});
 
 }  // namespace kin::api

@@ -8,6 +8,9 @@
 #include "api/export.h"
 #include "api/schema_json.h"
 #include "api/value_json.h"
+#include "core/schema_diff.h"
+#include "core/store_migration.h"
+#include "core/store_migration_data.h"
 
 namespace kin::api {
 
@@ -113,6 +116,8 @@ Result<std::unique_ptr<Store>> StoreFromExport(const std::string& json, const Pr
     if (!doc.contains("version") || doc["version"] != kExportVersion)
       return Bad("unsupported version " + (doc.contains("version") ? doc["version"].dump() : std::string("(none)")));
     if (!doc.contains("schema")) return Bad("no \"schema\"");
+    if (doc.contains("schema_version") && !doc["schema_version"].is_number_unsigned())
+      return Bad("\"schema_version\" is not a record number");
     KIN_ASSIGN_OR_RETURN(SchemaDraft draft, SchemaDraftFromJson(doc["schema"]));
     KIN_ASSIGN_OR_RETURN(std::shared_ptr<const Schema> schema, Schema::Build(draft));
     auto store = std::make_unique<Store>(schema);
@@ -141,9 +146,18 @@ Result<std::unique_ptr<Store>> StoreFromExport(const std::string& json, const Pr
 }
 
 Status ImportJson(const std::string& dir, const std::string& json, const Options& options,
-                  const ProgressFn& progress) {
+                  const ProgressFn& progress, const std::string* schema_json, const MigrateOptions& migrate) {
   if (HoldsDatabase(dir)) return Status::InvalidArgument(dir + " already holds a database; give a new directory");
   KIN_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, StoreFromExport(json, progress));
+  if (schema_json) {
+    // Into another schema: the plan a schema change would make, against the export's records.
+    KIN_ASSIGN_OR_RETURN(std::shared_ptr<const Schema> target, SchemaFromText(*schema_json));
+    if (CanonicalSchemaText(*target) != CanonicalSchemaText(store->schema())) {
+      KIN_ASSIGN_OR_RETURN(MigrationPlan plan, PlanMigration(store->schema(), *target, StoreMigrationData(*store)));
+      KIN_RETURN_IF_ERROR(PlanRefusal(plan, migrate.allow_destructive));
+      KIN_ASSIGN_OR_RETURN(store, MigrateStore(*store, target));
+    }
+  }
   return WriteNewDatabase(dir, *store, 0, options);
 }
 

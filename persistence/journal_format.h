@@ -8,7 +8,7 @@
 namespace kin::persistence {
 
 constexpr char kSegmentMagic[8] = {'K', 'I', 'N', 'J', 'R', 'N', 'L', '\0'};
-constexpr uint32_t kSegmentVersion = 3;        // the version written
+constexpr uint32_t kSegmentVersion = 4;        // the version written
 constexpr uint32_t kOldestSegmentVersion = 1;  // the oldest still read
 constexpr size_t kSegmentHeaderSize = 24;  // magic(8) version(4) reserved(4) first_seq(8)
 constexpr size_t kFrameHeaderSize = 16;    // length(4) crc(4) seq(8)

@@ -85,6 +85,16 @@ struct FeedOptions {
 // The change feed, read from the journal (feed_cmd.cc).
 int RunFeed(const FeedOptions& options);
 
+struct MigrateCmdOptions {
+  std::string db;
+  std::string schema;              // the new schema's JSON file
+  bool dry_run = false;            // print the plan only
+  bool allow_destructive = false;  // apply destructive steps too
+  bool json = false;               // the plan as one JSON object
+};
+// Changes a closed database's schema (migrate_cmd.cc).
+int RunMigrate(const MigrateCmdOptions& options);
+
 struct ExportOptions {
   std::string db;
   std::string out = "-";  // a file, or - for standard output
@@ -94,6 +104,8 @@ int RunExport(const ExportOptions& options);
 struct ImportOptions {
   std::string db;  // a new directory
   std::string in = "-";
+  std::string schema;              // a newer schema to import into (empty: the export's)
+  bool allow_destructive = false;  // with schema: destructive steps allowed
   std::string sync = "always";
   int sync_interval_ms = 100;
 };

@@ -25,7 +25,7 @@ int RunExport(const ExportOptions& options) {
   load.progress = progress.Fn();
   auto state = api::LoadOffline(options.db, load);
   if (!state.ok()) return Fail("export", state.status());
-  auto json = api::ExportStoreJson(*state->store, progress.Fn());
+  auto json = api::ExportStoreJson(*state->store, progress.Fn(), state->schema_version);
   progress.Erase();
   if (!json.ok()) return Fail("export", json.status());
   if (!state->notice.empty()) std::fprintf(stderr, "kin export: note: the journal ends in a torn tail, not exported: %s",
@@ -60,8 +60,13 @@ int RunImport(const ImportOptions& options) {
   } else if (!ReadTextFile(options.in, &json)) {
     return kExitUsage;
   }
+  std::string schema_text;
+  if (!options.schema.empty() && !ReadTextFile(options.schema, &schema_text)) return kExitUsage;
+  MigrateOptions migrate;
+  migrate.allow_destructive = options.allow_destructive;
   Progress progress("import");
-  Status s = api::ImportJson(options.db, json, db_options, progress.Fn());
+  Status s = api::ImportJson(options.db, json, db_options, progress.Fn(), options.schema.empty() ? nullptr : &schema_text,
+                             migrate);
   progress.Erase();
   if (!s.ok()) return Fail("import", s);
   std::printf("imported %s into %s\n", options.in == "-" ? "standard input" : options.in.c_str(),

@@ -121,6 +121,17 @@ int main(int argc, char** argv) {
   dump_cmd->add_flag("--json", journal_dump.json, "One JSON object per record");
   Example(dump_cmd, "  kin journal dump --db shop --from 5 --to 9");
 
+  MigrateCmdOptions migrate;
+  auto* migrate_cmd = app.add_subcommand("migrate", "Change a closed database's schema: print the plan and apply it");
+  AddDb(migrate_cmd, &migrate.db);
+  migrate_cmd->add_option("--schema", migrate.schema, "The new schema's JSON file")->required();
+  migrate_cmd->add_flag("--dry-run", migrate.dry_run, "Print the plan and change nothing");
+  migrate_cmd->add_flag("--allow-destructive", migrate.allow_destructive,
+                        "Apply destructive steps too (a removed property leaves every record)");
+  migrate_cmd->add_flag("--json", migrate.json, "The plan as one JSON object");
+  Example(migrate_cmd, "  kin migrate --db shop --schema shop-v2.json --dry-run\n"
+                       "  kin migrate --db shop --schema shop-v2.json --allow-destructive");
+
   FeedOptions feed;
   auto* feed_cmd = app.add_subcommand("feed", "Print the change feed: each committed call's changes and events");
   AddDb(feed_cmd, &feed.db);
@@ -139,6 +150,10 @@ int main(int argc, char** argv) {
   auto* import_cmd = app.add_subcommand("import", "Create a new database from a JSON export");
   AddDb(import_cmd, &import_opts.db, "New database directory (absent or empty; built aside and renamed into place)");
   import_cmd->add_option("--in", import_opts.in, "Export file, or - for standard input (default)");
+  import_cmd->add_option("--schema", import_opts.schema,
+                         "A newer schema to import into (its changes follow the rules of kin migrate)");
+  import_cmd->add_flag("--allow-destructive", import_opts.allow_destructive,
+                       "With --schema: apply destructive steps too");
   AddSync(import_cmd, &import_opts.sync, &import_opts.sync_interval_ms,
           "Journal sync policy of the new database: always, interval, none");
   Example(import_cmd, "  kin import --db shop-copy --in shop.json");
@@ -194,6 +209,7 @@ int main(int argc, char** argv) {
   if (*list_cmd) return RunJournalList(journal_list);
   if (*dump_cmd) return RunJournalDump(journal_dump);
   if (*feed_cmd) return RunFeed(feed);
+  if (*migrate_cmd) return RunMigrate(migrate);
   if (*export_cmd) return RunExport(export_opts);
   if (*import_cmd) return RunImport(import_opts);
   if (*compact_cmd) return RunCompact(compact);

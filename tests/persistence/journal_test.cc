@@ -207,7 +207,7 @@ TEST_CASE("a damaged segment header with frames after it is corruption, not a to
 
 TEST_CASE("a segment of an unknown format version is refused", "[persistence]") {
   std::string bytes = SegmentOf({"first"});
-  for (char version : {0, 4}) {
+  for (char version : {char{0}, static_cast<char>(persistence::kSegmentVersion + 1)}) {
     bytes[8] = version;
     auto scan = ScanSegment(bytes, "dir/seg.log");
     REQUIRE_FALSE(scan.ok());

@@ -522,7 +522,7 @@ TEST_CASE("the golden databases of every format version open with their exact co
   // An older segment is left as it is: the new record starts a segment of the current format.
   const std::string newest = Segments(dir.Sub("db")).back().path;
   CHECK(FileBytes(newest)[8] == static_cast<char>(persistence::kSegmentVersion));
-  CHECK(FrameSpans(dir.Sub("db") + "/journal/" + persistence::SegmentFileName(7)).size() == (version == "v4" ? 9 : 8));
+  CHECK(FrameSpans(dir.Sub("db") + "/journal/" + persistence::SegmentFileName(7)).size() == 8);
   const std::string live = Dump(**db);
   db.value().reset();
   auto again = Database::Open(dir.Sub("db"));

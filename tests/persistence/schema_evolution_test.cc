@@ -374,3 +374,46 @@ TEST_CASE("bad schema changes get clear errors and change nothing", "[schema-evo
 }
 
 }  // namespace
+
+namespace {
+
+TEST_CASE("an export carries its schema version, and imports into a newer schema by the same rules",
+          "[schema-evolution]") {
+  TempDir dir;
+  const std::string db_dir = dir.Sub("db");
+  SeededBlogAt(db_dir);
+  std::string old_export;
+  {
+    auto db = Database::Open(db_dir).value();
+    old_export = api::ExportJson(*db).value();
+  }
+  CHECK(Json::parse(old_export)["schema_version"] == 0);
+  auto applied = Database::Migrate(db_dir, Wider());
+  REQUIRE(applied.ok());
+  {
+    auto db = Database::Open(db_dir).value();
+    CHECK(Json::parse(api::ExportJson(*db).value())["schema_version"] == applied->seq);
+  }
+  // The old export, into the newer schema: the same records, with defaults and nulls.
+  const std::string wider = Wider();
+  REQUIRE(api::ImportJson(dir.Sub("imported"), old_export, {}, {}, &wider).ok());
+  {
+    auto imported = Database::Open(dir.Sub("imported")).value();
+    CHECK(Ok(*imported, "retrieveAuthor", R"(["a1"])"_j)["rank"] == 3);
+    CHECK(Ok(*imported, "retrievePost", R"(["p1", {"relations": ["categories"]}])"_j)["categories"].size() == 2);
+    CHECK(imported->schema().FindModel("Tag").valid());
+  }
+  // A destructive difference is refused unless allowed; nothing is written.
+  const std::string narrower = Blog([](Json& s) { Props(s, "Profile").erase("bio"); });
+  Status refused = api::ImportJson(dir.Sub("narrow"), old_export, {}, {}, &narrower);
+  CHECK(refused.type() == ErrorType::kInvalidArgument);
+  CHECK_THAT(refused.message(), Contains("remove property Profile.bio"));
+  CHECK_FALSE(stdfs::exists(dir.Sub("narrow")));
+  MigrateOptions allow;
+  allow.allow_destructive = true;
+  REQUIRE(api::ImportJson(dir.Sub("narrow"), old_export, {}, {}, &narrower, allow).ok());
+  auto narrow = Database::Open(dir.Sub("narrow")).value();
+  CHECK_FALSE(Ok(*narrow, "retrieveProfile", R"(["pr1"])"_j).contains("bio"));
+}
+
+}  // namespace

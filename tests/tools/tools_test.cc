@@ -335,7 +335,7 @@ TEST_CASE("kin stats reports records per model, links per relation and file size
 
 TEST_CASE("every directory tool answers --help with exit status 0", "[tools]") {
   for (const char* cmd : {"verify", "journal", "journal list", "journal dump", "export", "import", "compact", "stats",
-                          "restore", "snapshot", "exec"}) {
+                          "restore", "snapshot", "exec", "migrate", "feed"}) {
     Run r = Kin(std::string(cmd) + " --help");
     INFO(cmd << ": " << r.out);
     CHECK(r.status == 0);
@@ -447,4 +447,84 @@ TEST_CASE("a mistyped subcommand is a usage error that names the nearest one", "
   CHECK(nested.status == 2);
   CHECK_THAT(nested.out, Catch::Matchers::Contains("kin journal: unknown command \"dumb\". Did you mean \"dump\"?"));
   CHECK_THAT(Kin("frobnicate").out, Catch::Matchers::Contains("unknown command \"frobnicate\". Run kin --help"));
+}
+
+// ---- kin migrate ------------------------------------------------------------------
+
+namespace {
+
+// The blog fixture's schema with Author.nickname added and, when `drop_bio`,
+// Profile.bio removed, in a file of `tmp`.
+std::string ChangedBlog(const TempDir& tmp, bool drop_bio) {
+  nlohmann::json schema = nlohmann::json::parse(ReadFile(Fixture("blog")));
+  schema["models"]["Author"]["properties"]["nickname"] = {{"type", "text"}, {"nullable", true}};
+  if (drop_bio) schema["models"]["Profile"]["properties"].erase("bio");
+  const std::string path = tmp / (drop_bio ? "narrower.json" : "wider.json");
+  WriteFile(path, schema.dump());
+  return path;
+}
+
+std::string BlogDatabase(const TempDir& tmp) {
+  const std::string db = tmp / "blog";
+  Exec(tmp, db, Fixture("blog"),
+       {R"({"call":"createAuthors","args":[[{"id":"a1","name":"John"},{"id":"a2","name":"Jane"}]]})",
+        R"({"call":"createProfiles","args":[{"id":"pr1","bio":"hi","author_id":"a1"}]})"});
+  return db;
+}
+
+}  // namespace
+
+TEST_CASE("kin migrate prints the plan, applies safe steps, and destructive ones only when allowed", "[tools]") {
+  TempDir tmp;
+  const std::string db = BlogDatabase(tmp);
+  const std::string narrower = ChangedBlog(tmp, true);
+  const std::string schema_before = ReadFile(db + "/schema.json");
+
+  Run dry = Kin("migrate --db " + Quote(db) + " --schema " + Quote(narrower) + " --dry-run");
+  INFO(dry.out);
+  CHECK(dry.status == 1);  // it would be refused
+  CHECK_THAT(dry.out, Catch::Matchers::Contains("add property Author.nickname (text, nullable)\n"
+                                                "remove property Profile.bio (destructive: drops the value from "
+                                                "every record)\n2 steps: 1 safe, 1 destructive, 0 impossible\n"));
+  CHECK_THAT(dry.out, Catch::Matchers::Contains("would be refused: The schema change is refused"));
+  Run refused = Kin("migrate --db " + Quote(db) + " --schema " + Quote(narrower));
+  CHECK(refused.status == 1);
+  CHECK(ReadFile(db + "/schema.json") == schema_before);
+  CHECK_FALSE(fs::exists(db + "/schemas"));
+
+  Run applied = Kin("migrate --db " + Quote(db) + " --schema " + Quote(narrower) + " --allow-destructive");
+  INFO(applied.out);
+  CHECK(applied.status == 0);
+  CHECK_THAT(applied.out, Catch::Matchers::Contains("applied as record 3"));
+  CHECK(ReadFile(db + "/schema.json") != schema_before);
+  Run again = Kin("migrate --db " + Quote(db) + " --schema " + Quote(narrower) + " --json");
+  CHECK(again.status == 0);
+  const auto plan = nlohmann::json::parse(again.out);
+  CHECK(plan["steps"].empty());
+  CHECK(plan["applied"] == false);
+  // The change shows in the feed, the journal and a clean verify; the export has no bio.
+  CHECK_THAT(Kin("feed --db " + Quote(db)).out, Catch::Matchers::Contains("#3 "));
+  CHECK_THAT(Kin("journal dump --db " + Quote(db)).out, Catch::Matchers::Contains("#3 schema change"));
+  Run verify = Kin("verify --db " + Quote(db));
+  INFO(verify.out);
+  CHECK(verify.status == 0);
+  CHECK(Kin("export --db " + Quote(db)).out.find("\"bio\"") == std::string::npos);
+}
+
+TEST_CASE("kin migrate refuses bad input with a clear error and changes nothing", "[tools]") {
+  TempDir tmp;
+  const std::string db = BlogDatabase(tmp);
+  const std::string before = ReadFile(db + "/schema.json");
+  WriteFile(tmp / "broken.json", "{\"models\": ");
+  Run broken = Kin("migrate --db " + Quote(db) + " --schema " + Quote(tmp / "broken.json"));
+  CHECK(broken.status != 0);
+  CHECK_THAT(broken.out, Catch::Matchers::Contains("kin migrate:"));
+  CHECK(Kin("migrate --db " + Quote(db) + " --schema " + Quote(tmp / "missing.json")).status == 2);
+  CHECK(Kin("migrate --db " + Quote(db)).status == 2);  // --schema missing
+  CHECK(Kin("migrate --db " + Quote(db) + " --schema " + Quote(ChangedBlog(tmp, false)) + " --bogus").status == 2);
+  Run none = Kin("migrate --db " + Quote(tmp / "none") + " --schema " + Quote(ChangedBlog(tmp, false)));
+  CHECK(none.status == 1);
+  CHECK_THAT(none.out, Catch::Matchers::Contains("No database at"));
+  CHECK(ReadFile(db + "/schema.json") == before);
+  CHECK_FALSE(fs::exists(tmp / "none"));
 }
