@@ -8,6 +8,11 @@
 //     in-process; the call returns once the file and its directory are synced.
 //   Export/json, Import/json: the export document of it, and a new database
 //     directory built from that document (snapshot written, opened once to check).
+//   Migrate/<what>: opening it (from the snapshot) with a schema that adds a
+//     nullable property to Product, every record kept: the whole Database::Open
+//     (Migrate/open_add_nullable) against opening with its own schema
+//     (Migrate/open_same), and the carrying over of the records alone
+//     (Migrate/carry_add_nullable, MigrateStore on the recovered store).
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -17,8 +22,12 @@
 #include <memory>
 #include <string>
 
+#include "api/database_access.h"
 #include "api/export.h"
+#include "api/schema_json.h"
 #include "benchmarks/fixture.h"
+#include "core/store_migration.h"
+#include "kin/json.h"
 
 namespace kin::bench {
 namespace {
@@ -177,6 +186,70 @@ void ImportJson(benchmark::State& state) {
   state.counters["records"] = static_cast<double>(f.records);
 }
 BENCHMARK(ImportJson)->Name("Import/json")->Iterations(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// The fixture's schema with Product.note, a nullable text, added.
+std::string WiderSchemaText() {
+  Json schema = Json::parse(ProductOrderSchemaText());
+  schema["models"]["Product"]["properties"]["note"] = {{"type", "text"}, {"nullable", true}};
+  return schema.dump();
+}
+
+void MigrateOpen(benchmark::State& state, bool change) {
+  OpenFixture& f = OpenFixture::Get();
+  Options options;
+  options.sync = SyncPolicy::kNone;
+  const std::string schema = change ? WiderSchemaText() : ProductOrderSchemaText();
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto dir = std::make_unique<TempDir>("migrate");
+    std::filesystem::remove_all(dir->path());
+    std::filesystem::copy(f.snapshot_dir->path(), dir->path(), std::filesystem::copy_options::recursive);
+    state.ResumeTiming();
+    auto db = Database::Open(dir->path(), schema, options);
+    if (!db.ok()) {
+      state.SkipWithError(db.status().ToString().c_str());
+      break;
+    }
+    state.PauseTiming();
+    db.value().reset();
+    dir.reset();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * f.records);
+  state.counters["records"] = static_cast<double>(f.records);
+}
+BENCHMARK_CAPTURE(MigrateOpen, open_add_nullable, true)
+    ->Name("Migrate/open_add_nullable")
+    ->Iterations(3)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(MigrateOpen, open_same, false)
+    ->Name("Migrate/open_same")
+    ->Iterations(3)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+void MigrateCarry(benchmark::State& state) {
+  OpenFixture& f = OpenFixture::Get();
+  auto db = OpenFixture::Open(f.snapshot_dir->path());
+  auto wider = api::SchemaFromText(WiderSchemaText());
+  if (!wider.ok()) Die("schema: " + wider.status().ToString());
+  ReadView view = db->Read();
+  const Store& store = api::ViewAccess::StoreOf(view);
+  for (auto _ : state) {
+    auto carried = MigrateStore(store, wider.value());
+    if (!carried.ok()) {
+      state.SkipWithError(carried.status().ToString().c_str());
+      break;
+    }
+    state.PauseTiming();
+    carried.value().reset();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * f.records);
+  state.counters["records"] = static_cast<double>(f.records);
+}
+BENCHMARK(MigrateCarry)->Name("Migrate/carry_add_nullable")->Iterations(3)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace kin::bench

@@ -281,10 +281,10 @@ Result<ChangeSet> DecodeChangeSet(std::string_view bytes, const Schema& schema, 
         for (uint64_t k = 0; k < n; ++k) s.values.push_back(LoadValue(ar, is));
         PutOrigin origin{out.steps.size(), kind == kCreate ? PutKind::kCreate : kind == kUpdate ? PutKind::kUpdate : PutKind::kUnknown, {}};
         if (kind == kUpdate) {
-          uint32_t count;
-          ar(count);
-          if (count > n) throw DecodeError{"more changed properties than the record has"};
-          for (uint32_t k = 0; k < count; ++k) {
+          uint32_t changed;
+          ar(changed);
+          if (changed > n) throw DecodeError{"more changed properties than the record has"};
+          for (uint32_t k = 0; k < changed; ++k) {
             uint32_t slot;
             ar(slot);
             if (slot >= n || (!origin.changed.empty() && slot <= origin.changed.back()))
