@@ -6,7 +6,8 @@
 // The database lives on disk (sync none); each run takes snapshots and reopens the
 // database (snapshot + journal replay) at fixed and random steps and at the end.
 //
-// Schema: tests/data/schemas/model_based.json. Calls: create (single, batch, with
+// Schema: tests/data/schemas/model_based.json, and at some reopens a variant of it
+// (EvolvedSchema): the database changes its schema back and forth mid-run. Calls: create (single, batch, with
 // and without ids), update (by id, batch, {selector, data}), delete, softDelete,
 // restore, retrieve, manyToMany replace/$add/$remove, pivot records, transactions
 // (some failing midway), and invalid calls of every error type.
@@ -294,6 +295,32 @@ PlainJson FromValue(const kin::Value& v) {
 
 // kin's whole state as its adjacency holds it (ReferenceModel::Form::kLinks),
 // read through a ReadView.
+// ---- schema changes mid-run -------------------------------------------------------
+
+// What the evolved variant adds, which the reference model does not know and the
+// comparisons leave out.
+bool Evolved(const std::string& name) { return name.rfind("evolved_", 0) == 0; }
+
+// The model-based schema, changed in every safe way that leaves what the reference
+// model sees as it is: a model the calls never touch, a nullable indexed property on
+// every model (always null), and the models declared in reverse order (other model
+// ids, relation ids and record layouts). Going back to the base drops the property
+// and the model: destructive steps, allowed, that lose nothing but nulls.
+std::string EvolvedSchema(const std::string& base) {
+  const Json schema = Json::parse(base);
+  Json evolved = {{"models", Json::object()}};
+  evolved["models"]["EvolvedNote"] = {
+      {"properties", {{"id", {{"type", "id"}, {"primaryKey", true}}}, {"evolved_text", {{"type", "text"}}}}}};
+  std::vector<std::string> names;
+  for (const auto& [name, model] : schema["models"].items()) names.push_back(name);
+  for (auto it = names.rbegin(); it != names.rend(); ++it) {
+    Json model = schema["models"][*it];
+    model["properties"]["evolved_note"] = {{"type", "text"}, {"nullable", true}, {"index", true}};
+    evolved["models"][*it] = model;
+  }
+  return evolved.dump();
+}
+
 PlainJson KinLinks(Database& db, const Spec& spec) {
   PlainJson out = PlainJson::object();
   const ReadView view = db.Read();
@@ -305,7 +332,7 @@ PlainJson KinLinks(Database& db, const Spec& spec) {
       const RecordRef r = api::ViewAccess::Ref(store.schema(), m, &stored);
       PlainJson row = PlainJson::object();
       for (const auto& p : m.properties)
-        if (!p.primary_key && !p.implicit) row[p.name] = FromValue(r.Get(p.slot));
+        if (!p.primary_key && !p.implicit && !Evolved(p.name)) row[p.name] = FromValue(r.Get(p.slot));
       row["deleted"] = r.deleted();
       row["timestamps"] = !r.Get(m.created_at).is_null() && !r.Get(m.updated_at).is_null();
       for (RelationId rid : m.relations) {
@@ -337,7 +364,7 @@ PlainJson KinListing(Database& db, const Spec& spec) {
     for (const auto& row : PlainJson::parse(text.value())) {
       PlainJson r = PlainJson::object();
       for (const auto& [key, v] : row.items()) {
-        if (key == "id" || key == "created_at" || key == "updated_at") continue;
+        if (key == "id" || key == "created_at" || key == "updated_at" || Evolved(key)) continue;
         if (key == "deleted_at") {
           r["deleted"] = !v.is_null();
         } else if (std::find(names.begin(), names.end(), key) == names.end()) {
@@ -445,7 +472,8 @@ std::unique_ptr<Database> OpenAt(const std::string& dir, const std::string& sche
 void RunSeed(uint64_t seed, int steps) {
   TempDir dir;
   const std::string path = dir.Sub("db");
-  const std::string schema = SchemaText("model_based");
+  const std::string base_schema = SchemaText("model_based"), evolved_schema = EvolvedSchema(base_schema);
+  std::string schema = base_schema;
   Options options;
   options.sync = SyncPolicy::kNone;
   options.snapshot_in_child = seed % 2 == 0;
@@ -512,6 +540,18 @@ void RunSeed(uint64_t seed, int steps) {
     }
     if (reopen) {
       db.reset();
+      // Every other reopen or so changes the schema, back and forth.
+      if (std::uniform_int_distribution<int>(0, 1)(chance) == 0) {
+        schema = schema == base_schema ? evolved_schema : base_schema;
+        MigrateOptions back;
+        back.allow_destructive = schema == base_schema;
+        auto migrated = Database::Migrate(path, schema, back, options);
+        INFO("schema change to the " << (schema == base_schema ? "base" : "evolved") << " schema: "
+                                     << migrated.status().ToString());
+        REQUIRE(migrated.ok());
+        REQUIRE(migrated->applied);
+        ++outcomes["schema-change"];
+      }
       db = OpenAt(path, schema, options);
       agree("after reopening", true);
     }
