@@ -204,9 +204,10 @@ Result<std::unique_ptr<Database::Impl>> OpenLocked(const std::string& dir, const
   }
   KIN_ASSIGN_OR_RETURN(auto journal, OpenJournal(dir, options, recovered, fs));
   int64_t last_time_us = state.report.last_time_us;
+  std::unique_ptr<Store> retired;  // the store before a schema change
   if (target) {
     KIN_ASSIGN_OR_RETURN(uint64_t seq, api::ApplySchemaChange(dir, state, target, canonical, migrate.allow_destructive,
-                                                              *journal, &last_time_us, fs));
+                                                              *journal, &last_time_us, fs, &retired));
     if (report) report->applied = true, report->seq = seq;
   } else if (state.schema_json != *stored) {
     // A crash came after a schema change's record and before schema.json was written.
@@ -222,6 +223,7 @@ Result<std::unique_ptr<Database::Impl>> OpenLocked(const std::string& dir, const
   KIN_ASSIGN_OR_RETURN(impl->schema_version, persistence::SchemaVersionAt(dir, UINT64_MAX, fs));
   impl->journal = std::move(journal);
   impl->committer.AttachJournal(impl->journal.get(), options.sync, *impl->schema, last_time_us);
+  if (retired) impl->Retire(std::move(retired));
   return impl;
 }
 

@@ -11,6 +11,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <system_error>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -50,7 +51,19 @@ struct Database::Impl {
       : schema(s->schema_ptr()), store_owner(std::move(s)), store(*store_owner), methods(*schema) {
     api::PreferWriters(mu);
   }
-  ~Impl() { StopSnapshotter(); }
+  ~Impl() {
+    StopSnapshotter();
+    if (retirer.joinable()) retirer.join();
+  }
+
+  // Frees a store the database no longer uses (the one before a schema change) on a
+  // thread of its own, so that opening does not wait for it; joined on close.
+  void Retire(std::unique_ptr<Store> old) {
+    try {
+      retirer = std::thread([old = std::move(old)]() mutable { old.reset(); });
+    } catch (const std::system_error&) {  // no thread to be had: freed here
+    }
+  }
 
   // Runs `body` against a context: under the shared lock for reads, through the
   // committer for writes (a Mutation undone unless `body` succeeds).
@@ -140,6 +153,7 @@ struct Database::Impl {
   std::condition_variable snapshotter_cv;
   bool snapshot_wanted = false, snapshotter_stopping = false;
   std::thread snapshotter;
+  std::thread retirer;  // see Retire
 
   // ApplyFeedEntry: an entry applies only to a database of the schema it was
   // written under, and a schema change only as nothing, to a database that has

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <utility>
 
 #include "api/migration_plan_json.h"
 #include "core/store_migration.h"
@@ -32,7 +33,8 @@ Result<MigrationPlan> PlanSchemaChange(const persistence::RecoveredState& state,
 
 Result<uint64_t> ApplySchemaChange(const std::string& dir, persistence::RecoveredState& state,
                                    std::shared_ptr<const Schema> to, const std::string& text, bool allow_destructive,
-                                   persistence::Journal& journal, int64_t* time_us, persistence::FileSystem& fs) {
+                                   persistence::Journal& journal, int64_t* time_us, persistence::FileSystem& fs,
+                                   std::unique_ptr<Store>* retired) {
   KIN_ASSIGN_OR_RETURN(std::unique_ptr<Store> migrated, MigrateStore(*state.store, std::move(to)));
   KIN_ASSIGN_OR_RETURN(auto versions, persistence::ListSchemaVersions(dir, fs));
   if (versions.empty()) KIN_RETURN_IF_ERROR(persistence::WriteSchemaVersion(dir, 0, state.schema_json, fs));
@@ -45,7 +47,7 @@ Result<uint64_t> ApplySchemaChange(const std::string& dir, persistence::Recovere
   record += persistence::EncodeSchemaChange({text, allow_destructive});
   KIN_ASSIGN_OR_RETURN(uint64_t seq, journal.Append(record));
   KIN_RETURN_IF_ERROR(journal.Sync());
-  state.store = std::move(migrated);
+  *retired = std::exchange(state.store, std::move(migrated));
   state.schema_json = text;
   KIN_RETURN_IF_ERROR(persistence::WriteSchemaVersion(dir, seq, text, fs));
   KIN_RETURN_IF_ERROR(fs.WriteFileAtomically(dir + "/schema.json", text));

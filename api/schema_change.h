@@ -27,10 +27,12 @@ Result<MigrationPlan> PlanSchemaChange(const persistence::RecoveredState& state,
 //   3. the journal record of the change, appended and synced;
 //   4. the record's schema version and schema.json.
 // Returns the record's sequence number; *time_us (the last commit time) becomes the
-// record's commit time. After a failure at step 3 or 4 the caller must not go on
-// with the state (reopening recovers whichever state the disk holds).
+// record's commit time, and *retired the store the state had (the caller frees it,
+// off the opening thread if it likes). After a failure at step 3 or 4 the caller
+// must not go on with the state (reopening recovers whichever state the disk holds).
 Result<uint64_t> ApplySchemaChange(const std::string& dir, persistence::RecoveredState& state,
                                    std::shared_ptr<const Schema> to, const std::string& text, bool allow_destructive,
-                                   persistence::Journal& journal, int64_t* time_us, persistence::FileSystem& fs);
+                                   persistence::Journal& journal, int64_t* time_us, persistence::FileSystem& fs,
+                                   std::unique_ptr<Store>* retired);
 
 }  // namespace kin::api

@@ -1,6 +1,10 @@
 #include "core/store_migration.h"
 
+#include "core/key_hash.h"
+
+#include <exception>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace kin {
@@ -34,8 +38,14 @@ struct Carried {
   const Record* new_record;
 };
 
+// The records of a model at and above which two threads build the carried records.
+constexpr size_t kParallelFrom = 1 << 14;
+
 // Carries the records of `old_model` into `new_model`; each pair goes to *carried
-// (in primary-key order) when it is not null.
+// (in primary-key order) when it is not null. The carried records are built first,
+// on two threads for a large model (the store's NewRecord allows it), then
+// appended in primary-key order on this one, each append's cache misses started
+// some records ahead (as a snapshot load does).
 Status CarryRecords(const Store& from, const ModelDef& old_model, Store& to, const ModelDef& new_model,
                     std::vector<Carried>* carried_records) {
   const std::vector<SlotSource> sources = SlotSources(old_model, new_model);
@@ -53,23 +63,56 @@ Status CarryRecords(const Store& from, const ModelDef& old_model, Store& to, con
                                    PropertyTypeName(p.type) + " value");
     }
   }
-  if (carried_records) carried_records->reserve(from.Count(old_model.id));
-  to.ReserveRecords(new_model.id, from.Count(old_model.id));
-  Status failed;
+  std::vector<const Record*> olds;
+  olds.reserve(from.Count(old_model.id));
   from.Scan(old_model.id, [&](const Record& r) {
-    RecordPtr carried = to.NewRecord(new_model.id, [&](size_t slot) {
-      const SlotSource& s = sources[slot];
-      return s.old_slot >= 0 ? r.value(static_cast<size_t>(s.old_slot)) : s.fill;
-    });
-    auto appended = to.AppendRecord(new_model.id, std::move(carried));
-    if (!appended.ok()) {
-      failed = appended.status();
-      return false;
-    }
-    if (carried_records) carried_records->push_back({&r, *appended});
+    olds.push_back(&r);
     return true;
   });
-  if (!failed.ok()) return failed;
+  const size_t n = olds.size();
+  std::vector<RecordPtr> built(n);
+  std::vector<size_t> hashes(n);
+  auto build = [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      const Record& r = *olds[i];
+      built[i] = to.NewRecord(new_model.id, [&](size_t slot) {
+        const SlotSource& s = sources[slot];
+        return s.old_slot >= 0 ? r.value(static_cast<size_t>(s.old_slot)) : s.fill;
+      });
+      hashes[i] = KeyHash()(built[i]->id());
+    }
+  };
+  if (n >= kParallelFrom) {
+    std::exception_ptr failed_half;
+    std::thread half([&] {
+      try {
+        build(n / 2, n);
+      } catch (...) {
+        failed_half = std::current_exception();
+      }
+    });
+    try {
+      build(0, n / 2);
+    } catch (...) {
+      half.join();
+      throw;
+    }
+    half.join();
+    if (failed_half) std::rethrow_exception(failed_half);
+  } else {
+    build(0, n);
+  }
+  to.ReserveRecords(new_model.id, n);
+  if (carried_records) carried_records->reserve(n);
+  constexpr size_t kAhead = 8;
+  for (size_t i = 0; i < std::min(n, 2 * kAhead); ++i) to.PrefetchBucket(new_model.id, hashes[i]);
+  for (size_t i = 0; i < std::min(n, kAhead); ++i) to.PrefetchAppend(new_model.id, built[i].get(), hashes[i]);
+  for (size_t i = 0; i < n; ++i) {
+    if (i + 2 * kAhead < n) to.PrefetchBucket(new_model.id, hashes[i + 2 * kAhead]);
+    if (i + kAhead < n) to.PrefetchAppend(new_model.id, built[i + kAhead].get(), hashes[i + kAhead]);
+    KIN_ASSIGN_OR_RETURN(const Record* appended, to.AppendRecord(new_model.id, std::move(built[i])));
+    if (carried_records) carried_records->push_back({olds[i], appended});
+  }
   for (const PropertyDef& p : new_model.properties) {
     if (p.type != PropertyType::kAutoincrement) continue;
     if (const PropertyDef* old = old_model.FindProperty(p.name); old && old->type == PropertyType::kAutoincrement)
