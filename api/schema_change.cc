@@ -46,7 +46,9 @@ Result<uint64_t> ApplySchemaChange(const std::string& dir, persistence::Recovere
   persistence::AppendRecordPrefix(*time_us, kMigrateLabel, &record);
   record += persistence::EncodeSchemaChange({text, allow_destructive});
   KIN_ASSIGN_OR_RETURN(uint64_t seq, journal.Append(record));
-  KIN_RETURN_IF_ERROR(journal.Sync());
+  // Durable whatever the sync policy; a failed sync cuts the record off again, so
+  // that a failed change leaves nothing to replay.
+  KIN_RETURN_IF_ERROR(journal.SyncOrCutBack());
   *retired = std::exchange(state.store, std::move(migrated));
   state.schema_json = text;
   KIN_RETURN_IF_ERROR(persistence::WriteSchemaVersion(dir, seq, text, fs));

@@ -24,7 +24,8 @@ Result<MigrationPlan> PlanSchemaChange(const persistence::RecoveredState& state,
 // Carries out an allowed change to `to` (whose canonical text is `text`):
 //   1. the store carried over in memory (nothing written if this fails);
 //   2. the creation schema kept as schema version 0, when no version is kept yet;
-//   3. the journal record of the change, appended and synced;
+//   3. the journal record of the change, appended and synced (cut off again when
+//      the sync fails);
 //   4. the record's schema version and schema.json.
 // Returns the record's sequence number; *time_us (the last commit time) becomes the
 // record's commit time, and *retired the store the state had (the caller frees it,

@@ -11,6 +11,7 @@
 #include "kin/feed.h"
 #include "persistence/recovery.h"
 #include "persistence/schema_history.h"
+#include "tests/persistence/fault_file_system.h"
 #include "tests/persistence/persistence_test_util.h"
 
 namespace {
@@ -457,6 +458,54 @@ TEST_CASE("the golden database of journal format 4 opens with its exact content,
   REQUIRE(old.ok());
   CHECK(old->schema_json == first);
   CHECK_FALSE(old->store->schema().FindModel("Tag").valid());
+}
+
+}  // namespace
+
+namespace {
+
+TEST_CASE("a schema change whose writes fail leaves the old state or the whole new one", "[schema-evolution]") {
+  TempDir dir;
+  const std::string db_dir = dir.Sub("db");
+  SeededBlogAt(db_dir);
+  const std::string old_dump = Dump(*Database::Open(db_dir).value());
+  const std::string wider = Wider();
+  {
+    // The schema history cannot be written: nothing goes to the journal.
+    FaultFileSystem fs;
+    fs.FailWholeFileWrites(ENOSPC);
+    auto failed = api::DatabaseAccess::Open(db_dir, &wider, {}, fs);
+    REQUIRE_FALSE(failed.ok());
+  }
+  CHECK(Dump(*Database::Open(db_dir).value()) == old_dump);
+  {
+    // The change's record cannot be synced: it is cut off, and nothing changed.
+    FaultFileSystem fs;
+    fs.FailSyncs(EIO);
+    auto failed = api::DatabaseAccess::Open(db_dir, &wider, {}, fs);
+    REQUIRE_FALSE(failed.ok());
+    CHECK(failed.status().type() == ErrorType::kDatabaseError);
+  }
+  {
+    auto db = Database::Open(db_dir).value();
+    CHECK(Dump(*db) == old_dump);
+    CHECK_FALSE(db->schema().FindModel("Tag").valid());
+  }
+  {
+    // The record is synced (version 0 is kept from the try before), then its
+    // files cannot be written: the open fails after the change committed, as if it
+    // had crashed there, and the next open finishes the change.
+    REQUIRE(persistence::ListSchemaVersions(db_dir).value().size() == 1);
+    FaultFileSystem fs;
+    fs.FailWholeFileWrites(ENOSPC);
+    auto failed = api::DatabaseAccess::Open(db_dir, &wider, {}, fs);
+    REQUIRE_FALSE(failed.ok());
+  }
+  auto db = Database::Open(db_dir).value();
+  CHECK(db->schema().FindModel("Tag").valid());
+  CHECK(Ok(*db, "retrieveAuthor", R"(["a1"])"_j)["rank"] == 3);
+  CHECK(FileBytes(db_dir + "/schema.json") == api::CanonicalSchemaText(db->schema()));
+  CHECK(persistence::ListSchemaVersions(db_dir).value().size() == 2);
 }
 
 }  // namespace
