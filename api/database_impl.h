@@ -53,6 +53,7 @@ struct Database::Impl {
   }
   ~Impl() {
     StopSnapshotter();
+    std::lock_guard l(retirer_mu);
     if (retirer.joinable()) retirer.join();
   }
 
@@ -102,8 +103,9 @@ struct Database::Impl {
   // wait. (database_snapshot.cc)
   Status TakeSnapshot();
   // Writes the image of the state into `snapshots_dir` the way TakeSnapshot does;
-  // returns the position it holds.
-  Result<uint64_t> WriteImage(const std::string& snapshots_dir);
+  // returns the position it holds. `segment_follows`: a rotation comes after it,
+  // so the next segment is asked for while the image is written.
+  Result<uint64_t> WriteImage(const std::string& snapshots_dir, bool segment_follows);
 
   // Library exceptions (JSON access, allocation) become error values here, and
   // messages that quote long input are cut (api::BoundMessage).
@@ -153,7 +155,8 @@ struct Database::Impl {
   std::condition_variable snapshotter_cv;
   bool snapshot_wanted = false, snapshotter_stopping = false;
   std::thread snapshotter;
-  std::thread retirer;  // see Retire
+  std::mutex retirer_mu;  // joining the retirer (Retire runs before the database is handed out)
+  std::thread retirer;    // see Retire
 
   // ApplyFeedEntry: an entry applies only to a database of the schema it was
   // written under, and a schema change only as nothing, to a database that has

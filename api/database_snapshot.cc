@@ -44,7 +44,16 @@ void Database::Impl::StopSnapshotter() {
 // Frozen in the writer role, not under the readers' lock: nothing changes the store
 // meanwhile, and readers go on (under a shared lock, a writer waiting for it would
 // hold new readers off, the lock preferring writers).
-Result<uint64_t> Database::Impl::WriteImage(const std::string& snapshots_dir) {
+Result<uint64_t> Database::Impl::WriteImage(const std::string& snapshots_dir, bool segment_follows) {
+  // No thread of the database's own may be freeing or allocating while the image's
+  // process is forked: a sanitizer's allocator, unlike glibc's, does not make fork
+  // wait for its locks, and the child could wait on them for ever. So the store a
+  // schema change left is freed first, and the next segment is asked for once the
+  // image is being written.
+  {
+    std::lock_guard l(retirer_mu);
+    if (retirer.joinable()) retirer.join();
+  }
   uint64_t seq = 0;
   std::optional<persistence::SnapshotProcess> child;
   std::string bytes;
@@ -59,6 +68,8 @@ Result<uint64_t> Database::Impl::WriteImage(const std::string& snapshots_dir) {
     }
     return Status::Ok();
   }));
+  // Ready by the time the image is: the rotation after it only renames the file.
+  if (segment_follows) journal->PrepareNextSegment();
   if (child) {
     KIN_RETURN_IF_ERROR(child->Wait().status());
   } else {
@@ -74,8 +85,7 @@ Result<uint64_t> Database::Impl::WriteImage(const std::string& snapshots_dir) {
 Status Database::Impl::TakeSnapshot() {
   std::lock_guard one_at_a_time(snapshot_mu);
   const std::string snapshot_dir = dir + "/snapshots";
-  journal->PrepareNextSegment();  // ready by the time the image is: the rotation below only renames it
-  KIN_ASSIGN_OR_RETURN(const uint64_t seq, WriteImage(snapshot_dir));
+  KIN_ASSIGN_OR_RETURN(const uint64_t seq, WriteImage(snapshot_dir, /*segment_follows=*/true));
   // A new segment, so that the one holding `seq` can go once nothing after it is
   // left there. The snapshot is done either way: a segment that cannot be started
   // now (a full disk) only keeps older segments a while longer.
@@ -97,7 +107,7 @@ Status Database::Snapshot() {
 Status Database::Backup(const std::string& out_dir) {
   if (!impl_->journal) return Status::InvalidArgument("An in-memory database has no files to back up");
   return api::BuildNewDatabase(out_dir, impl_->schema_json, [&](const std::string& snapshots_dir) {
-    return impl_->WriteImage(snapshots_dir).status();
+    return impl_->WriteImage(snapshots_dir, /*segment_follows=*/false).status();
   });
 }
 

@@ -68,6 +68,8 @@ std::string Wider() {
     Props(s, "Author")["nickname"] = {{"type", "text"}, {"nullable", true}};
     Props(s, "Author")["rank"] = {{"type", "number"}, {"default", 3}};
     Props(s, "Post")["editor"] = {{"type", "belongsTo"}, {"model", "Author"}, {"nullable", true}};
+    Props(s, "Author")["favorites"] = {{"type", "manyToMany"}, {"model", "Category"}, {"mappedBy", "fans"}};
+    Props(s, "Category")["fans"] = {{"type", "manyToMany"}, {"model", "Author"}, {"mappedBy", "favorites"}};
     Props(s, "Post")["title"]["index"] = true;
     Props(s, "Category")["name"]["unique"] = true;
     Props(s, "Post")["status"]["values"].push_back("archived");
@@ -94,6 +96,8 @@ TEST_CASE("opening with every kind of safe change applies it, and records get de
     Ok(*db, "createTags", R"([{"id": "t1", "label": "new"}])"_j);
     Ok(*db, "updatePosts", R"([{"id": "p2", "status": "archived", "editor_id": "a3"}])"_j);
     CHECK(Ok(*db, "listPosts", R"([{"editor_id": "a3"}])"_j).size() == 1);
+    Ok(*db, "updateAuthors", R"([{"id": "a2", "favorites": ["cat_1"]}])"_j);
+    CHECK(Ok(*db, "retrieveCategory", R"(["cat_1", {"relations": ["fans", "posts"]}])"_j)["fans"].size() == 1);
     CHECK(Ok(*db, "createPosts", R"([{"title": "x", "author_id": "a3"}])"_j)["views"] == 7);
     CHECK(Fails(*db, "createCategories", R"([{"name": "Tech"}])"_j).type() == ErrorType::kInvalidData);
   }
@@ -104,6 +108,7 @@ TEST_CASE("opening with every kind of safe change applies it, and records get de
   CHECK(Ok(*db, "retrieveTag", R"(["t1"])"_j)["label"] == "new");
   CHECK(Ok(*db, "retrievePost", R"(["p2"])"_j)["status"] == "archived");
   CHECK(Ok(*db, "retrieveAuthor", R"(["a2"])"_j)["rank"] == 3);
+  CHECK(Ok(*db, "retrieveAuthor", R"(["a2", {"relations": ["favorites"]}])"_j)["favorites"].size() == 1);
   // Opening again with the same schema is no change.
   const uint64_t next = db->Stats().next_seq;
   db.reset();

@@ -509,6 +509,12 @@ TEST_CASE("kin migrate prints the plan, applies safe steps, and destructive ones
   INFO(verify.out);
   CHECK(verify.status == 0);
   CHECK(Kin("export --db " + Quote(db)).out.find("\"bio\"") == std::string::npos);
+  // A restore to before the change has the old schema and the old records.
+  Run restored = Kin("restore --from-db " + Quote(db) + " --db " + Quote(tmp / "before") + " --to 2");
+  INFO(restored.out);
+  REQUIRE(restored.status == 0);
+  CHECK(ReadFile(tmp / "before" + "/schema.json") == schema_before);
+  CHECK_THAT(Kin("export --db " + Quote(tmp / "before")).out, Catch::Matchers::Contains("\"bio\":\"hi\""));
 }
 
 TEST_CASE("kin migrate refuses bad input with a clear error and changes nothing", "[tools]") {
