@@ -14,6 +14,19 @@
 #include "kin/json.h"
 #include "api/schema_json.h"
 
+// Defined when malloc is a sanitizer's (ASan or TSan; g++ defines __SANITIZE_*__,
+// clang answers __has_feature). Those allocators, as shipped here, do not take
+// their locks around fork(), so a child forked while another thread is inside
+// malloc can hang in its first allocation: observed with g++ 12's ASan and TSan
+// (TSan's fix is llvm/llvm-project#96600, LLVM 19). glibc's malloc is fork-safe.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define KIN_TEST_SANITIZER_MALLOC 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define KIN_TEST_SANITIZER_MALLOC 1
+#endif
+#endif
+
 namespace kin::testing {
 
 inline std::string ReadFile(const std::string& path) {
