@@ -136,7 +136,10 @@ Json RecordJson(const ModelDef& m, const std::vector<Value>& values) {
 
 }  // namespace api
 
-Json FeedEntryToJson(const Schema& schema, const FeedEntry& entry) {
+namespace {
+
+// FeedEntryToJson with the schema to name ids with, or none.
+Json EntryJson(const Schema* schema, const FeedEntry& entry) {
   Json j = Json::object();
   j["seq"] = entry.seq;
   j["time"] = entry.time_us ? Json(FormatCommitTime(entry.time_us)) : Json();
@@ -151,20 +154,29 @@ Json FeedEntryToJson(const Schema& schema, const FeedEntry& entry) {
       changes.push_back(std::move(cj));
       continue;
     }
+    // Ids the schema does not have (an entry of another schema, or one built by
+    // hand) are written without names.
     if (c.kind == FeedChange::Kind::kLinked || c.kind == FeedChange::Kind::kUnlinked) {
-      const RelationDef& rel = schema.relation(c.relation);
-      cj["relation"] = schema.model(rel.model).name + "." + rel.name;
+      if (schema && c.relation.value < schema->relations().size()) {
+        const RelationDef& rel = schema->relation(c.relation);
+        cj["relation"] = schema->model(rel.model).name + "." + rel.name;
+      } else {
+        cj["relation"] = nullptr;
+      }
       cj["from"] = c.from;
       cj["to"] = c.to;
       changes.push_back(std::move(cj));
       continue;
     }
-    const ModelDef& m = schema.model(c.model);
-    cj["model"] = m.name;
+    const ModelDef* known = schema && c.model.value < schema->models().size() ? &schema->model(c.model) : nullptr;
+    cj["model"] = known ? Json(known->name) : Json();
     cj["id"] = c.id;
     if (!c.properties.empty() || c.kind == FeedChange::Kind::kUpdated) cj["properties"] = c.properties;
-    if (c.kind != FeedChange::Kind::kDeleted) cj["record"] = api::RecordJson(m, c.values);
+    if (c.kind != FeedChange::Kind::kDeleted)
+      cj["record"] = known && c.values.size() == known->properties.size() ? api::RecordJson(*known, c.values) : Json();
     changes.push_back(std::move(cj));
+    if (!known) continue;
+    const ModelDef& m = *known;
     if (const char* action = api::EventAction(m, c)) {
       const std::string object = naming::SnakeCase(m.name);
       events.push_back({{"name", api::Kebab(m.name) + "." + action},
@@ -177,16 +189,12 @@ Json FeedEntryToJson(const Schema& schema, const FeedEntry& entry) {
   return j;
 }
 
-Json FeedEntryToJson(const FeedEntry& entry) {
-  if (!entry.schema) {
-    // Only an entry of nothing but schema changes needs no schema.
-    for (const FeedChange& c : entry.changes)
-      if (c.kind != FeedChange::Kind::kSchemaChanged) throw std::invalid_argument("a feed entry without its schema");
-    static const std::shared_ptr<const Schema> kEmpty = Schema::Build(SchemaDraft{}).value();
-    return FeedEntryToJson(*kEmpty, entry);
-  }
-  return FeedEntryToJson(*entry.schema, entry);
-}
+}  // namespace
+
+Json FeedEntryToJson(const Schema& schema, const FeedEntry& entry) { return EntryJson(&schema, entry); }
+
+// An entry built without its schema has its changes written without names.
+Json FeedEntryToJson(const FeedEntry& entry) { return EntryJson(entry.schema.get(), entry); }
 
 // ---- the cursor ---------------------------------------------------------------------
 

@@ -83,6 +83,8 @@ const char* FeedChangeName(FeedChange::Kind kind);
 // and <model>.restored, with the model's name in kebab case. A schema change is
 //   {"change":"schema_changed","schema":{...the new schema...},"allow_destructive":false}
 // with no event. The first form reads ids with `schema`; the second with entry.schema.
+// A model or relation id the schema lacks is written as "model": null (no "record",
+// no event) or "relation": null.
 Json FeedEntryToJson(const Schema& schema, const FeedEntry& entry);
 Json FeedEntryToJson(const FeedEntry& entry);
 

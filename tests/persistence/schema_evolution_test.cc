@@ -517,3 +517,29 @@ TEST_CASE("a schema change whose writes fail leaves the old state or the whole n
 }
 
 }  // namespace
+
+namespace {
+
+TEST_CASE("a feed entry without its schema is written without names, never refused", "[schema-evolution]") {
+  FeedEntry entry;
+  entry.seq = 9;
+  FeedChange created;
+  created.kind = FeedChange::Kind::kCreated;
+  created.model = ModelId(3);
+  created.id = "p1";
+  FeedChange linked;
+  linked.kind = FeedChange::Kind::kLinked;
+  linked.relation = RelationId(0);
+  linked.from = "p1";
+  linked.to = "o1";
+  entry.changes = {created, linked};
+  const Json j = FeedEntryToJson(entry);
+  CHECK(j["seq"] == 9);
+  CHECK(j["changes"][0]["model"].is_null());
+  CHECK(j["changes"][0]["id"] == "p1");
+  CHECK(j["changes"][0]["record"].is_null());
+  CHECK(j["changes"][1]["relation"].is_null());
+  CHECK(j["events"].empty());
+}
+
+}  // namespace
