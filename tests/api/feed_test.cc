@@ -350,8 +350,11 @@ TEST_CASE("kin feed --follow prints calls another process commits, resumes after
   pid = follower_pid();
   REQUIRE(pid > 0);
   REQUIRE(::kill(pid, SIGTERM) == 0);
-  while (!std::filesystem::exists(rc)) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  CHECK(ReadFile(rc) == "0\n");  // a clean stop
+  // The shell creates the file before it writes the status: wait for the whole line.
+  std::string status;
+  while ((status = std::filesystem::exists(rc) ? ReadFile(rc) : "").empty() || status.back() != '\n')
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK(status == "0\n");  // a clean stop
   const auto got = lines();
   REQUIRE(got.size() == 9);
   for (size_t i = 0; i < got.size(); ++i) CHECK(got[i]["seq"] == i + 1);  // each once, in order
