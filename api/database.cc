@@ -75,7 +75,7 @@ Result<Recovered> RecoverState(const std::string& dir, const Options& options, p
   persistence::RecoveryOptions recovery;
   recovery.repair = options.repair;
   recovery.file_system = &fs;
-  recovery.parse_schema = [](const std::string& text) { return api::SchemaFromText(text); };
+  recovery.parse_schema = api::SchemaFromText;
   KIN_ASSIGN_OR_RETURN(out.state, persistence::RecoverForOpen(dir, recovery));
   out.notice = out.state.report.notice;
   if (!whole.ok()) out.notice += (out.notice.empty() ? "" : "; ") + whole.message() + " (opened anyway: repair)";
@@ -245,7 +245,7 @@ Result<MigrationReport> Database::Migrate(const std::string& dir, std::string_vi
     return report;
   }
   persistence::RecoveryOptions recovery;
-  recovery.parse_schema = [](const std::string& text) { return api::SchemaFromText(text); };
+  recovery.parse_schema = api::SchemaFromText;
   KIN_ASSIGN_OR_RETURN(persistence::RecoveredState state, persistence::ReadDatabase(dir, recovery));
   if (canonical != state.schema_json) KIN_RETURN_IF_ERROR(api::PlanSchemaChange(state, *target, options, &report).status());
   return report;

@@ -53,7 +53,7 @@ Result<OfflineState> LoadOffline(const std::string& dir, const OfflineOptions& o
   recovery.to_seq = options.to_seq;
   recovery.to_time_us = options.to_time_us;
   if (options.progress) recovery.progress = [&](uint64_t replayed) { options.progress(replayed, 0); };
-  recovery.parse_schema = [](const std::string& text) { return SchemaFromText(text); };
+  recovery.parse_schema = SchemaFromText;
   KIN_ASSIGN_OR_RETURN(persistence::RecoveredState read, persistence::ReadDatabase(dir, recovery));
   st.store = std::move(read.store);
   st.schema_text = std::move(read.schema_json);

@@ -1,27 +1,16 @@
 #include "persistence/journal_format.h"
 
-#include <cstdio>
 #include <cstring>
 
 #include "persistence/checksum.h"
+#include "persistence/numbered_name.h"
 
 namespace kin::persistence {
 
-std::string SegmentFileName(uint64_t first_seq) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%020llu.log", static_cast<unsigned long long>(first_seq));
-  return buf;
-}
+std::string SegmentFileName(uint64_t first_seq) { return NumberedName("", first_seq, ".log"); }
 
 bool ParseSegmentFileName(const std::string& name, uint64_t* first_seq) {
-  if (name.size() != 24 || name.substr(20) != ".log") return false;
-  uint64_t v = 0;
-  for (size_t i = 0; i < 20; ++i) {
-    if (name[i] < '0' || name[i] > '9') return false;
-    v = v * 10 + static_cast<uint64_t>(name[i] - '0');
-  }
-  *first_seq = v;
-  return true;
+  return ParseNumberedName(name, "", ".log", first_seq);
 }
 
 std::string SegmentHeader(uint64_t first_seq, uint32_t version) {

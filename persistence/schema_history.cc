@@ -3,20 +3,11 @@
 #include <algorithm>
 #include <optional>
 
+#include "persistence/numbered_name.h"
+
 namespace kin::persistence {
 
 namespace {
-
-bool ParseVersionFileName(const std::string& name, uint64_t* seq) {
-  if (name.size() != 25 || name.substr(20) != ".json") return false;
-  uint64_t v = 0;
-  for (size_t i = 0; i < 20; ++i) {
-    if (name[i] < '0' || name[i] > '9') return false;
-    v = v * 10 + static_cast<uint64_t>(name[i] - '0');
-  }
-  *seq = v;
-  return true;
-}
 
 Result<std::string> ReadText(const std::string& path, FileSystem& fs) {
   KIN_ASSIGN_OR_RETURN(std::optional<std::string> text, fs.ReadFile(path));
@@ -34,17 +25,14 @@ const SchemaVersion* VersionAt(const std::vector<SchemaVersion>& versions, uint6
 
 }  // namespace
 
-std::string SchemaVersionFileName(uint64_t seq) {
-  std::string digits = std::to_string(seq);
-  return std::string(20 - digits.size(), '0') + digits + ".json";
-}
+std::string SchemaVersionFileName(uint64_t seq) { return NumberedName("", seq, ".json"); }
 
 Result<std::vector<SchemaVersion>> ListSchemaVersions(const std::string& dir, FileSystem& fs) {
   std::vector<SchemaVersion> out;
   KIN_ASSIGN_OR_RETURN(auto names, fs.ListDirectory(dir + "/schemas"));
   for (const auto& name : names) {
     uint64_t seq;
-    if (ParseVersionFileName(name, &seq)) out.push_back({seq, dir + "/schemas/" + name});
+    if (ParseNumberedName(name, "", ".json", &seq)) out.push_back({seq, dir + "/schemas/" + name});
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
   return out;

@@ -1,12 +1,12 @@
 #include "persistence/snapshot.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
 #include <system_error>
 #include <thread>
 
 #include "persistence/checksum.h"
+#include "persistence/numbered_name.h"
 #include "persistence/snapshot_image.h"
 
 namespace kin::persistence {
@@ -18,14 +18,7 @@ constexpr uint32_t kSnapshotVersion = 2;  // written; 1 and 2 are read
 constexpr size_t kSnapshotHeaderSize = 40;  // magic version reserved seq length crc pad
 
 bool ParseSnapshotFileName(const std::string& name, uint64_t* seq) {
-  if (name.size() != 34 || name.rfind("snapshot-", 0) != 0 || name.substr(29) != ".snap") return false;
-  uint64_t v = 0;
-  for (size_t i = 9; i < 29; ++i) {
-    if (name[i] < '0' || name[i] > '9') return false;
-    v = v * 10 + static_cast<uint64_t>(name[i] - '0');
-  }
-  *seq = v;
-  return true;
+  return ParseNumberedName(name, "snapshot-", ".snap", seq);
 }
 
 struct SnapshotBytes {
@@ -79,11 +72,7 @@ constexpr size_t kParallelChecksumBytes = size_t{4} << 20;
 
 }  // namespace
 
-std::string SnapshotFileName(uint64_t seq) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "snapshot-%020llu.snap", static_cast<unsigned long long>(seq));
-  return buf;
-}
+std::string SnapshotFileName(uint64_t seq) { return NumberedName("snapshot-", seq, ".snap"); }
 
 std::string EncodeSnapshot(const Store& store, uint64_t seq, const std::string& schema_json) {
   std::string payload = EncodeSnapshotImage(store, schema_json);

@@ -215,7 +215,7 @@ Pass VerifyOnce(const std::string& db, Progress* progress) {
   persistence::RecoveryOptions recovery;
   recovery.keep_partial = true;
   recovery.progress = [&](uint64_t replayed) { progress->Update(replayed, 0); };
-  recovery.parse_schema = [](const std::string& text) { return api::SchemaFromText(text); };
+  recovery.parse_schema = api::SchemaFromText;
   auto state = persistence::ReadDatabase(db, recovery);
   if (!state.ok()) {
     pass.loaded = false;  // reported by CheckSnapshots, or here when only the records are bad

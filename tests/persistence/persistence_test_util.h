@@ -115,7 +115,7 @@ inline std::vector<FrameSpan> FrameSpans(const std::string& segment_path) {
 // Recovery options that parse stored schemas as a database does.
 inline persistence::RecoveryOptions ParsingRecovery() {
   persistence::RecoveryOptions options;
-  options.parse_schema = [](const std::string& text) { return api::SchemaFromText(text); };
+  options.parse_schema = api::SchemaFromText;
   return options;
 }
 
