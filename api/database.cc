@@ -232,23 +232,29 @@ Result<std::unique_ptr<Database::Impl>> OpenLocked(const std::string& dir, const
 Result<MigrationReport> Database::Migrate(const std::string& dir, std::string_view schema_json,
                                          const MigrateOptions& options, const Options& open_options) {
   MigrationReport report;
-  report.plan = FormatPlan(MigrationPlan{});
-  report.plan_json = api::MigrationPlanToJson(MigrationPlan{}).dump();
+  KIN_RETURN_IF_ERROR(api::DatabaseAccess::Migrate(dir, schema_json, options, open_options, &report));
+  return report;
+}
+
+Status api::DatabaseAccess::Migrate(const std::string& dir, std::string_view schema_json,
+                                    const MigrateOptions& options, const Options& open_options,
+                                    MigrationReport* report) {
+  *report = MigrationReport();
+  report->plan = FormatPlan(MigrationPlan{});
+  report->plan_json = api::MigrationPlanToJson(MigrationPlan{}).dump();
   if (!api::HoldsDatabase(dir)) return Status::InvalidArgument("No database at " + dir);
   KIN_ASSIGN_OR_RETURN(std::string canonical, CanonicalText(std::string(schema_json)));
   KIN_ASSIGN_OR_RETURN(auto target, api::SchemaFromText(canonical));
   if (!options.dry_run) {
     const std::string text(schema_json);
-    KIN_ASSIGN_OR_RETURN(auto db, api::DatabaseAccess::Open(dir, &text, open_options, persistence::FileSystem::Posix(),
-                                                             options, &report));
-    (void)db;
-    return report;
+    return api::DatabaseAccess::Open(dir, &text, open_options, persistence::FileSystem::Posix(), options, report)
+        .status();
   }
   persistence::RecoveryOptions recovery;
   recovery.parse_schema = api::SchemaFromText;
   KIN_ASSIGN_OR_RETURN(persistence::RecoveredState state, persistence::ReadDatabase(dir, recovery));
-  if (canonical != state.schema_json) KIN_RETURN_IF_ERROR(api::PlanSchemaChange(state, *target, options, &report).status());
-  return report;
+  if (canonical == state.schema_json) return Status::Ok();
+  return api::PlanSchemaChange(state, *target, options, report).status();
 }
 
 const std::string& Database::open_notice() const { return impl_->notice; }

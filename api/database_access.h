@@ -24,6 +24,10 @@ struct DatabaseAccess {
                                                 const Options& options, persistence::FileSystem& fs,
                                                 const MigrateOptions& migrate = {}, MigrationReport* report = nullptr);
   static persistence::JournalStats JournalStats(const Database& db);
+  // Database::Migrate, with the report filled also when the change is refused (its
+  // plan and refusal), so that a caller can show what was refused.
+  static Status Migrate(const std::string& dir, std::string_view schema_json, const MigrateOptions& options,
+                        const Options& open_options, MigrationReport* report);
   // The sequence number of the record that brought the database's schema in (0: the
   // schema it was created with, and for a database in memory).
   static uint64_t SchemaVersion(const Database& db);

@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/database_access.h"
 #include "kin/database.h"
 #include "tools/commands.h"
 #include "tools/progress.h"
@@ -29,17 +30,10 @@ int RunMigrate(const MigrateCmdOptions& options) {
   MigrateOptions migrate;
   migrate.dry_run = options.dry_run;
   migrate.allow_destructive = options.allow_destructive;
-  // A refused change is not applied: plan it first, to print it either way.
-  MigrateOptions plan_only = migrate;
-  plan_only.dry_run = true;
-  auto plan = Database::Migrate(options.db, schema_text, plan_only);
-  if (!plan.ok()) return Fail("migrate", plan.status());
-  MigrationReport report = std::move(plan).value();
-  if (!options.dry_run && report.refusal.empty()) {
-    auto applied = Database::Migrate(options.db, schema_text, migrate);
-    if (!applied.ok()) return Fail("migrate", applied.status());
-    report = std::move(applied).value();
-  }
+  MigrationReport report;
+  Status s = api::DatabaseAccess::Migrate(options.db, schema_text, migrate, Options(), &report);
+  // A refused change still has its plan to show; any other failure has none.
+  if (!s.ok() && report.refusal.empty()) return Fail("migrate", s);
   if (options.json) {
     nlohmann::ordered_json out = nlohmann::ordered_json::parse(report.plan_json);
     out["refused"] = report.refusal.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(report.refusal);
