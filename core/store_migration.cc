@@ -50,18 +50,15 @@ Status CarryRecords(const Store& from, const ModelDef& old_model, Store& to, con
                     std::vector<Carried>* carried_records) {
   const std::vector<SlotSource> sources = SlotSources(old_model, new_model);
   // A carried value is of its property's type: the old store held it so, and a plan
-  // refuses a change of type. Only the values filled in are checked, once.
+  // refuses a change of type (checked here once per property, not per value); a
+  // filled-in value is a default of the property's type, or null (SlotSources).
   for (const PropertyDef& p : new_model.properties) {
     const SlotSource& s = sources[p.slot.value];
-    if (s.old_slot >= 0) {
-      const PropertyDef& old = old_model.properties[static_cast<size_t>(s.old_slot)];
-      if (old.type != p.type)
-        return Status::DatabaseError("The migration cannot carry " + new_model.name + "." + p.name + " from " +
-                                     PropertyTypeName(old.type) + " to " + PropertyTypeName(p.type));
-    } else if (!s.fill.is_null() && s.fill.type() != StoredValueType(p.type)) {
-      return Status::DatabaseError("The default of " + new_model.name + "." + p.name + " is not a " +
-                                   PropertyTypeName(p.type) + " value");
-    }
+    if (s.old_slot < 0) continue;
+    const PropertyDef& old = old_model.properties[static_cast<size_t>(s.old_slot)];
+    if (old.type != p.type)
+      return Status::DatabaseError("The migration cannot carry " + new_model.name + "." + p.name + " from " +
+                                   PropertyTypeName(old.type) + " to " + PropertyTypeName(p.type));
   }
   std::vector<const Record*> olds;
   olds.reserve(from.Count(old_model.id));
@@ -162,7 +159,7 @@ Result<std::unique_ptr<Store>> MigrateStore(const Store& from, std::shared_ptr<c
   auto to = std::make_unique<Store>(std::move(to_schema));
   const Schema& old_schema = from.schema();
   const Schema& new_schema = to->schema();
-  // Per model: its carried records, kept for the models that own links to carry.
+  // Per automatic manyToMany (owning side): the old relation whose links it carries.
   std::vector<const RelationDef*> old_links(new_schema.relations().size());
   std::vector<bool> owns(new_schema.models().size());
   for (const RelationDef& rel : new_schema.relations()) {
@@ -170,6 +167,7 @@ Result<std::unique_ptr<Store>> MigrateStore(const Store& from, std::shared_ptr<c
     old_links[rel.id.value] = OldLinks(old_schema, new_schema, rel);
     if (old_links[rel.id.value]) owns[rel.model.value] = true;
   }
+  // Per model: its carried records, kept for the models that own links to carry.
   std::vector<std::vector<Carried>> carried(new_schema.models().size());
   for (const ModelDef& m : new_schema.models()) {
     const ModelId old = old_schema.FindModel(m.name);

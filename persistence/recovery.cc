@@ -22,23 +22,30 @@ FileSystem& FsOf(const RecoveryOptions& options) {
   return options.file_system ? *options.file_system : FileSystem::Posix();
 }
 
-// A new, empty store of the schema `text`.
-Result<std::unique_ptr<Store>> StoreOf(const std::string& text, const RecoveryOptions& options,
-                                       const std::string& where) {
+// The schema `text` (of `where`, for an error).
+Result<std::shared_ptr<const Schema>> SchemaOf(const std::string& text, const RecoveryOptions& options,
+                                               const std::string& where) {
   if (!options.parse_schema) return Status::DatabaseError("recovery needs a schema parser");
   auto schema = options.parse_schema(text);
   if (!schema.ok()) return Status::DatabaseError("The schema of " + where + " is invalid: " + schema.status().message());
-  return std::make_unique<Store>(std::move(schema).value());
+  return schema;
+}
+
+// A new, empty store of the schema `text`.
+Result<std::unique_ptr<Store>> StoreOf(const std::string& text, const RecoveryOptions& options,
+                                       const std::string& where) {
+  KIN_ASSIGN_OR_RETURN(std::shared_ptr<const Schema> schema, SchemaOf(text, options, where));
+  return std::make_unique<Store>(std::move(schema));
 }
 
 // A schema change record: the store carried over into the new schema. When the
 // recovery may write (`truncate`), the record's schema version is written if a
 // crash came before it was.
-Status ApplySchemaChange(const std::string& dir, const JournalRecord& record, const SchemaChange& change,
-                         const RecoveryOptions& options, bool truncate, RecoveredState& state) {
-  KIN_ASSIGN_OR_RETURN(std::unique_ptr<Store> empty,
-                       StoreOf(change.schema_json, options, "record " + std::to_string(record.seq)));
-  KIN_ASSIGN_OR_RETURN(state.store, MigrateStore(*state.store, empty->schema_ptr()));
+Status ReplaySchemaChange(const std::string& dir, const JournalRecord& record, const SchemaChange& change,
+                          const RecoveryOptions& options, bool truncate, RecoveredState& state) {
+  KIN_ASSIGN_OR_RETURN(std::shared_ptr<const Schema> schema,
+                       SchemaOf(change.schema_json, options, "record " + std::to_string(record.seq)));
+  KIN_ASSIGN_OR_RETURN(state.store, MigrateStore(*state.store, std::move(schema)));
   state.schema_json = change.schema_json;
   if (!truncate) return Status::Ok();
   FileSystem& fs = FsOf(options);
@@ -127,7 +134,7 @@ Result<RecoveredState> RecoverOnce(const std::string& dir, const RecoveryOptions
         }
         KIN_ASSIGN_OR_RETURN(std::optional<SchemaChange> change, DecodeSchemaChange(record.change_set));
         if (change) {
-          KIN_RETURN_IF_ERROR(ApplySchemaChange(dir, record, *change, options, truncate, state));
+          KIN_RETURN_IF_ERROR(ReplaySchemaChange(dir, record, *change, options, truncate, state));
         } else {
           KIN_ASSIGN_OR_RETURN(ChangeSet cs, DecodeChangeSet(record.change_set, state.store->schema()));
           KIN_RETURN_IF_ERROR(state.store->Apply(cs));
