@@ -20,7 +20,11 @@ namespace {
 // nothing). Used in the writer role.
 class JournalSink final : public ChangeStepSink {
  public:
-  void Enable() { enabled_ = true; }
+  // Encodes the steps from now on, as steps of `schema` (the store's).
+  void Enable(const Schema& schema) {
+    enabled_ = true;
+    schema_ = &schema;
+  }
   // Names the call whose steps follow (before the first Add); `label` outlives them.
   void Begin(std::string_view label) { label_ = persistence::StoredLabel(label); }
 
@@ -35,7 +39,7 @@ class JournalSink final : public ChangeStepSink {
         std::memcpy(frame_.data() + label_at + 1, label_.data(), label_.size());
       }
       last_ = frame_.size();
-      persistence::EncodeChangeStep(step, replaced, &frame_);
+      persistence::EncodeChangeStep(step, replaced, *schema_, &frame_);
     }
     ++steps_;
   }
@@ -65,6 +69,7 @@ class JournalSink final : public ChangeStepSink {
   static constexpr size_t kKeptBytes = size_t{1} << 20;
 
   bool enabled_ = false;
+  const Schema* schema_ = nullptr;
   uint64_t steps_ = 0;
   size_t last_ = 0;  // where the step last added begins
   size_t change_set_at_ = 0;
@@ -76,7 +81,7 @@ class JournalSink final : public ChangeStepSink {
 
 struct Committer::Slot {
   explicit Slot(Store& store, bool journaled) : mutation(store, &sink) {
-    if (journaled) sink.Enable();
+    if (journaled) sink.Enable(store.schema());
   }
   JournalSink sink;  // declared first: the mutation uses it until it is destroyed
   Mutation mutation;

@@ -45,13 +45,13 @@ class Deleter {
           // its children).
           const Record* c = ctx_.store.Find(child_model.id, child);
           if (!c) continue;
-          std::vector<Value> v = c->CopyValues();
+          std::vector<Value> v = c->CopyValues(child_model.properties.size());
           v[back.foreign_key.value] = Value();
           KIN_RETURN_IF_ERROR(ctx_.mutation->Put(child_model.id, std::move(v)));
         } else if (rel.cascade_delete || rel.through_pivot() || targets_.count({child_model.id.value, child})) {
           KIN_RETURN_IF_ERROR(DeleteRecord(child_model, child));
         } else if (back.nullable) {
-          std::vector<Value> v = ctx_.store.Find(child_model.id, child)->CopyValues();
+          std::vector<Value> v = ctx_.store.Find(child_model.id, child)->CopyValues(child_model.properties.size());
           v[back.foreign_key.value] = Value();
           v[child_model.updated_at.value] = Value::Time(ctx_.now);
           KIN_RETURN_IF_ERROR(ctx_.mutation->Put(child_model.id, std::move(v)));
@@ -106,7 +106,7 @@ class SoftDeleter {
     std::string id(r->id());
     if (!visited_.insert({m.id.value, id}).second) return Status::Ok();
     if (!live || !restore_) {
-      std::vector<Value> v = r->CopyValues();
+      std::vector<Value> v = r->CopyValues(m.properties.size());
       v[m.deleted_at.value] = restore_ ? Value() : Value::Time(ctx_.now);
       if (restore_) KIN_RETURN_IF_ERROR(CheckUnique(ctx_, m, v, id));
       KIN_RETURN_IF_ERROR(ctx_.mutation->Put(m.id, std::move(v)));

@@ -165,10 +165,11 @@ class ExportWriter {
   bool WriteRecord(const ModelDef& m, const Record& r, const std::vector<std::string>& keys) {
     writer_.Reset(stream_);
     writer_.StartObject();
-    for (const auto& p : m.properties) {
+    for (SlotId slot : m.declared) {
+      const PropertyDef& p = m.properties[slot.value];
       const std::string& key = keys[p.slot.value];
       writer_.RawValue(key.data(), key.size(), rapidjson::kStringType);
-      if (!WriteValue(r.values()[p.slot.value])) return false;
+      if (!WriteValue(r.value(p.slot.value))) return false;
     }
     writer_.EndObject();
     return true;

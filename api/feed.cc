@@ -125,7 +125,8 @@ const char* EventAction(const ModelDef& m, const FeedChange& c) {
 // as its exact decimal text.
 Json RecordJson(const ModelDef& m, const std::vector<Value>& values) {
   Json j = Json::object();
-  for (const auto& p : m.properties) {
+  for (SlotId slot : m.declared) {
+    const PropertyDef& p = m.properties[slot.value];
     const Value& v = values[p.slot.value];
     j[p.name] = v.type() == ValueType::kDecimal ? Json(std::string(v.as_decimal())) : ValueToJson(v);
   }
@@ -248,6 +249,20 @@ bool ChangesSchema(const FeedEntry& entry) {
 
 }  // namespace
 
+namespace {
+
+// A record's values in the slots of `to` from those of `from`: the same model of the
+// same schema text, whose slots may differ where one of them kept an older layout
+// (Schema::KeepingLayoutOf).
+std::vector<Value> InSlotsOf(const ModelDef& from, const ModelDef& to, const std::vector<Value>& values) {
+  if (from.declared == to.declared) return values;
+  std::vector<Value> out(values.size());
+  for (size_t k = 0; k < to.declared.size(); ++k) out[to.declared[k].value] = values[from.declared[k].value];
+  return out;
+}
+
+}  // namespace
+
 Status Database::Impl::CheckFeedSchema(const FeedEntry& entry) {
   std::lock_guard lock(feed_schema_mu);
   if (!feed_schema_text) feed_schema_text = api::CanonicalSchemaText(*schema);
@@ -302,7 +317,10 @@ Status Database::ApplyFeedEntry(const FeedEntry& entry) {
         case FeedChange::Kind::kDeleted: KIN_RETURN_IF_ERROR(mutation.Delete(c.model, c.id)); break;
         case FeedChange::Kind::kLinked: KIN_RETURN_IF_ERROR(mutation.Link(c.relation, c.from, c.to)); break;
         case FeedChange::Kind::kUnlinked: KIN_RETURN_IF_ERROR(mutation.Unlink(c.relation, c.from, c.to)); break;
-        default: KIN_RETURN_IF_ERROR(mutation.Put(c.model, c.values)); break;
+        default:
+          KIN_RETURN_IF_ERROR(mutation.Put(
+              c.model, entry.schema ? InSlotsOf(entry.schema->model(c.model), schema.model(c.model), c.values) : c.values));
+          break;
       }
     }
     return std::string();

@@ -90,7 +90,7 @@ Status CheckUnique(const Store& store) {
     for (size_t i = 0; i < m.indexes.size() && result.ok(); ++i) {
       if (!m.indexes[i].unique) continue;
       store.Scan(m.id, [&](const Record& r) {
-        if (!store.IsLive(m, r) || !Store::IndexKey(m.indexes[i], r.values(), &key)) return true;
+        if (!store.IsLive(m, r) || !Store::IndexKey(m.indexes[i], r, &key)) return true;
         auto holders = store.IndexLookup(m.id, i, key);
         if (holders.size() < 2) return true;
         result = Status::InvalidArgument("not a consistent database: " + m.name + " " + std::string(holders[0]->id()) +

@@ -95,7 +95,8 @@ Status RecordEditor::ReadFields(const Json& data, bool creating, std::vector<Val
 }
 
 Status RecordEditor::FillMissing(std::vector<Value>& values, const Given& given) {
-  for (const auto& p : model_.properties) {
+  for (SlotId slot : model_.declared) {
+    const PropertyDef& p = model_.properties[slot.value];
     if (given[p.slot.value] || p.implicit) continue;
     if (p.primary_key) {
       if (p.type != PropertyType::kId) return RequiredError(model_, p, "undefined");
@@ -186,7 +187,7 @@ Result<std::string> RecordEditor::Insert(std::vector<Value> values, const Given&
 Status RecordEditor::Update(const std::string& id, const Json& data) {
   const Record* current = ctx_.store.Find(model_.id, id);
   if (!current) return Status::NotFound(model_.name + " with id \"" + id + "\" not found");
-  std::vector<Value> before = current->CopyValues();
+  std::vector<Value> before = current->CopyValues(model_.properties.size());
   std::vector<Value> values = before;
   Given given(model_.properties.size(), false);
   Deferred deferred;
@@ -228,13 +229,13 @@ Status RecordEditor::SetHasOne(const RelationDef& rel, const std::string& id, co
     if (old == child || !ctx_.store.IsLive(child_model, *old)) continue;  // soft-deleted children hold no slot
     if (!fk.nullable)
       return Status::InvalidData(child_model.words + " with " + fk.name + ": " + id + ", already exists.");
-    std::vector<Value> v = old->CopyValues();
+    std::vector<Value> v = old->CopyValues(child_model.properties.size());
     v[fk.slot.value] = Value();
     v[child_model.updated_at.value] = Value::Time(ctx_.now);
     KIN_RETURN_IF_ERROR(ctx_.mutation->Put(child_model.id, std::move(v)));
   }
-  if (!child || child->values()[fk.slot.value] == Value::Text(id)) return Status::Ok();
-  std::vector<Value> v = child->CopyValues();
+  if (!child || child->value(fk.slot.value) == Value::Text(id)) return Status::Ok();
+  std::vector<Value> v = child->CopyValues(child_model.properties.size());
   v[fk.slot.value] = Value::Text(id);
   v[child_model.updated_at.value] = Value::Time(ctx_.now);
   return ctx_.mutation->Put(child_model.id, std::move(v));

@@ -43,9 +43,10 @@ bool RecordWriter<Out>::OnPath(const Record* r) const { return std::find(path_.b
 
 template <typename Out>
 void RecordWriter<Out>::WriteFields(const ModelDef& model, const Record& r, const ReadPlan& plan) {
-  for (const auto& p : model.properties) {
+  for (SlotId slot : model.declared) {
+    const PropertyDef& p = model.properties[slot.value];
     if (!plan.Shows(p.slot)) continue;
-    const Value& v = r.values()[p.slot.value];
+    const Value& v = r.value(p.slot.value);
     out_.Key(p.name.data(), static_cast<rapidjson::SizeType>(p.name.size()));
     WriteValue(out_, v);
     if (p.type == PropertyType::kBigNumber) {  // selected with its value, as Medusa does

@@ -35,7 +35,14 @@ Result<uint64_t> ApplySchemaChange(const std::string& dir, persistence::Recovere
                                    std::shared_ptr<const Schema> to, const std::string& text, bool allow_destructive,
                                    persistence::Journal& journal, int64_t* time_us, persistence::FileSystem& fs,
                                    std::unique_ptr<Store>* retired) {
-  KIN_ASSIGN_OR_RETURN(std::unique_ptr<Store> migrated, MigrateStore(*state.store, std::move(to)));
+  // A change that only adds nullable properties (or changes no layout at all) is
+  // taken by the store in place once the record is durable; any other carries the
+  // records over into a new store first.
+  std::shared_ptr<const Schema> kept = to->KeepingLayoutOf(state.store->schema());
+  std::unique_ptr<Store> migrated;
+  if (!kept) {
+    KIN_ASSIGN_OR_RETURN(migrated, MigrateStore(*state.store, std::move(to)));
+  }
   KIN_ASSIGN_OR_RETURN(auto versions, persistence::ListSchemaVersions(dir, fs));
   if (versions.empty()) KIN_RETURN_IF_ERROR(persistence::WriteSchemaVersion(dir, 0, state.schema_json, fs));
   const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -49,7 +56,8 @@ Result<uint64_t> ApplySchemaChange(const std::string& dir, persistence::Recovere
   // Durable whatever the sync policy; a failed sync cuts the record off again, so
   // that a failed change leaves nothing to replay.
   KIN_RETURN_IF_ERROR(journal.SyncOrCutBack());
-  *retired = std::exchange(state.store, std::move(migrated));
+  if (kept) KIN_RETURN_IF_ERROR(state.store->AdoptSchema(std::move(kept)));
+  else *retired = std::exchange(state.store, std::move(migrated));
   state.schema_json = text;
   KIN_RETURN_IF_ERROR(persistence::WriteSchemaVersion(dir, seq, text, fs));
   KIN_RETURN_IF_ERROR(fs.WriteFileAtomically(dir + "/schema.json", text));

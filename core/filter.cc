@@ -197,7 +197,7 @@ bool Filter::Matches(const Store& store, const ModelDef& model, const Record& r,
       return false;
     case Kind::kNot: return !parts_[0].Matches(store, model, r, with_deleted);
     case Kind::kCompare: {
-      const Value& v = r.values()[slot_.value];
+      const Value& v = r.value(slot_.value);
       if (v.type() == ValueType::kStringList && op_ == CompareOp::kEq && value_.type() == ValueType::kText) {
         const auto& l = v.as_list();
         return std::find(l.begin(), l.end(), value_.as_text()) != l.end();
@@ -221,11 +221,11 @@ bool Filter::Matches(const Store& store, const ModelDef& model, const Record& r,
       }
       return false;
     }
-    case Kind::kJson: return json_->Matches(r.values()[slot_.value]);
+    case Kind::kJson: return json_->Matches(r.value(slot_.value));
     case Kind::kSearch:
       if (model.searchable.empty()) return true;
       for (SlotId s : model.searchable) {
-        const Value& v = r.values()[s.value];
+        const Value& v = r.value(s.value);
         if (v.type() == ValueType::kText && ContainsFolded(v.as_text(), text_)) return true;
       }
       return false;

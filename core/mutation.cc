@@ -73,7 +73,7 @@ Status Mutation::Put(ModelId model, std::vector<Value> values) {
   if (values.empty() || values[0].type() != ValueType::kText) return Status::DatabaseError("record without an id");
   const Record* old = store_.Find(model, values[0].as_text());
   const size_t begin = inverse_.size();
-  if (old) inverse_.emplace_back(PutStep{model, old->CopyValues()});
+  if (old) inverse_.emplace_back(PutStep{model, old->CopyValues(store_.schema().model(model).properties.size())});
   return Apply(ChangeStep(PutStep{model, std::move(values)}), begin, old == nullptr, old);
 }
 
@@ -87,7 +87,7 @@ Status Mutation::Delete(ModelId model, std::string_view id) {
   const Record* old = store_.Find(model, id);
   if (!old) return Status::DatabaseError("delete of a missing record");
   const size_t begin = inverse_.size();
-  inverse_.emplace_back(PutStep{model, old->CopyValues()});
+  inverse_.emplace_back(PutStep{model, old->CopyValues(store_.schema().model(model).properties.size())});
   const Schema& schema = store_.schema();
   for (RelationId rid : schema.model(model).relations) {
     const RelationDef& rel = schema.relation(rid);

@@ -22,6 +22,7 @@
 // on another (the pool is synchronized).
 
 #include <cstdint>
+#include <algorithm>
 #include <new>
 #include <span>
 #include <string_view>
@@ -48,10 +49,19 @@ class Record {
   // The pool the block came from; nullptr for operator new.
   const BlockPool* pool() const;
 
+  // The values the record holds: one per slot of the schema it was built under. A
+  // record built before its model gained properties in place (Store::AdoptSchema)
+  // holds fewer than its model has; value() reads null past its end.
   std::span<const Value> values() const { return {first_value(), values_}; }
-  const Value& value(size_t slot) const { return first_value()[slot]; }
+  size_t width() const { return values_; }
+  const Value& value(size_t slot) const { return slot < values_ ? first_value()[slot] : NullValue(); }
   std::string_view id() const { return first_value()->as_text(); }
-  std::vector<Value> CopyValues() const { return {first_value(), first_value() + values_}; }
+  // The values of the record's `width` slots (its model's slot count), null past its end.
+  std::vector<Value> CopyValues(size_t width) const {
+    std::vector<Value> out(first_value(), first_value() + std::min<size_t>(values_, width));
+    out.resize(width);
+    return out;
+  }
   // Replaces every value by a copy of `values` (the same number of them). On a stored
   // record, only inside the container's `modify`, since the primary key and index
   // keys are among them.
@@ -79,6 +89,10 @@ class Record {
   ~Record() = default;
 
   Value* first_value() const { return reinterpret_cast<Value*>(const_cast<Record*>(this) + 1); }
+  static const Value& NullValue() {
+    static const Value null;
+    return null;
+  }
   LinkList* first_link() const { return reinterpret_cast<LinkList*>(first_value() + values_); }
 
   uint16_t values_;

@@ -234,6 +234,7 @@ class SchemaResolver {
     if (d.searchable) m.searchable.push_back(d.slot);
     if (d.unique || d.index) m.indexes.push_back(IndexDef{{d.slot}, d.unique});
     m.value_types.push_back(StoredValueType(d.type));
+    m.declared.push_back(d.slot);
     m.properties.push_back(std::move(d));
   }
 
@@ -457,6 +458,77 @@ class SchemaResolver {
   Schema* s_ = nullptr;
   std::vector<const PropertyDraft*> drafts_;  // by RelationId
 };
+
+namespace {
+
+bool SameRelation(const RelationDef& a, const RelationDef& b) {
+  return a.name == b.name && a.kind == b.kind && a.model == b.model && a.target == b.target && a.local == b.local &&
+         a.inverse == b.inverse && a.pivot == b.pivot && a.pivot_near == b.pivot_near && a.pivot_far == b.pivot_far &&
+         a.owns_links == b.owns_links && a.hidden == b.hidden;
+}
+
+// Per slot of `m` (declared in slot order): the slot it takes with the layout of
+// `older` kept; empty when it cannot be kept (see Schema::KeepingLayoutOf).
+std::vector<uint32_t> KeptSlots(const ModelDef& m, const ModelDef& older) {
+  std::vector<uint32_t> slots(m.properties.size());
+  uint32_t next = static_cast<uint32_t>(older.properties.size());
+  size_t kept = 0;
+  for (const PropertyDef& p : m.properties) {
+    if (const PropertyDef* o = older.FindProperty(p.name)) {
+      if (o->type != p.type || o->primary_key != p.primary_key || o->implicit != p.implicit) return {};
+      slots[p.slot.value] = o->slot.value;
+      ++kept;
+    } else {
+      const bool reads_null = p.nullable && (!p.default_value || p.default_value->is_null());
+      if (!reads_null || p.type == PropertyType::kForeignKey || p.type == PropertyType::kAutoincrement) return {};
+      slots[p.slot.value] = next++;
+    }
+  }
+  if (kept != older.properties.size()) return {};
+  return slots;
+}
+
+}  // namespace
+
+std::shared_ptr<const Schema> Schema::KeepingLayoutOf(const Schema& older) const {
+  if (models_.size() != older.models_.size() || relations_.size() != older.relations_.size()) return nullptr;
+  for (size_t i = 0; i < relations_.size(); ++i)
+    if (!SameRelation(relations_[i], older.relations_[i])) return nullptr;
+  std::vector<std::vector<uint32_t>> moves(models_.size());
+  for (size_t i = 0; i < models_.size(); ++i) {
+    if (models_[i].name != older.models_[i].name) return nullptr;
+    moves[i] = KeptSlots(models_[i], older.models_[i]);
+    if (moves[i].empty()) return nullptr;
+  }
+  auto kept = std::make_shared<Schema>(*this);
+  for (size_t i = 0; i < models_.size(); ++i) {
+    const std::vector<uint32_t>& to = moves[i];
+    const ModelDef& from = models_[i];
+    ModelDef& m = kept->models_[i];
+    auto move = [&](SlotId s) { return SlotId(to[s.value]); };
+    for (const PropertyDef& p : from.properties) {
+      PropertyDef& moved = m.properties[to[p.slot.value]];
+      moved = p;
+      moved.slot = move(p.slot);
+      m.value_types[moved.slot.value] = from.value_types[p.slot.value];
+      m.property_by_name_[p.name] = moved.slot.value;
+    }
+    for (size_t k = 0; k < from.declared.size(); ++k) m.declared[k] = move(from.declared[k]);
+    m.declared_in_slot_order = true;
+    for (size_t k = 0; k < m.declared.size(); ++k) m.declared_in_slot_order &= m.declared[k].value == k;
+    for (SlotId& s : m.searchable) s = move(s);
+    for (IndexDef& index : m.indexes)
+      for (SlotId& s : index.on) s = move(s);
+    m.created_at = move(m.created_at);
+    m.updated_at = move(m.updated_at);
+    m.deleted_at = move(m.deleted_at);
+    for (RelationId rid : m.relations) {
+      RelationDef& r = kept->relations_[rid.value];
+      if (r.kind == RelationKind::kBelongsTo) r.foreign_key = move(r.foreign_key);
+    }
+  }
+  return kept;
+}
 
 Result<std::shared_ptr<const Schema>> Schema::Build(const SchemaDraft& draft) {
   auto schema = std::make_shared<Schema>();

@@ -27,6 +27,15 @@ void EraseSorted(List& v, const Record* r) {
   if (it != v.end() && *it == r) v.erase(it);
 }
 
+// Points the entry of `from` in `v` at `to`, a record of the same primary key (the
+// list stays sorted).
+void ReplaceSorted(LinkList& v, const Record* from, const Record* to) {
+  auto it = std::lower_bound(v.begin(), v.end(), from, RecordIdLess());
+  while (it != v.end() && *it != from && (*it)->id() == from->id()) ++it;
+  assert(it != v.end() && *it == from);
+  if (it != v.end() && *it == from) *it = to;
+}
+
 bool ContainsSorted(const LinkList& v, const Record* r) {
   auto it = std::lower_bound(v.begin(), v.end(), r, RecordIdLess());
   return it != v.end() && *it == r;
@@ -140,14 +149,27 @@ int64_t Store::LastAutoincrement(ModelId model, SlotId slot) const {
   return it == a.end() ? 0 : it->second;
 }
 
-bool Store::IndexKey(const IndexDef& index, std::span<const Value> values, std::string* out) {
+namespace {
+
+template <typename ValueOf>
+bool AppendIndexKey(const IndexDef& index, ValueOf&& value_of, std::string* out) {
   out->clear();
   for (SlotId s : index.on) {
-    const Value& v = values[s.value];
+    const Value& v = value_of(s.value);
     if (v.is_null()) return false;
     v.AppendKey(out);
   }
   return true;
+}
+
+}  // namespace
+
+bool Store::IndexKey(const IndexDef& index, std::span<const Value> values, std::string* out) {
+  return AppendIndexKey(index, [&](size_t slot) -> const Value& { return values[slot]; }, out);
+}
+
+bool Store::IndexKey(const IndexDef& index, const Record& r, std::string* out) {
+  return AppendIndexKey(index, [&](size_t slot) -> const Value& { return r.value(slot); }, out);
 }
 
 void Store::IndexInsert(const ModelDef& model, const Record* r, uint64_t keep_ordered) {
@@ -157,7 +179,7 @@ void Store::IndexInsert(const ModelDef& model, const Record* r, uint64_t keep_or
   if (!IsLive(model, *r)) return;
   std::string key;
   for (size_t i = 0; i < model.indexes.size(); ++i)
-    if (IndexKey(model.indexes[i], r->values(), &key)) InsertSorted(t.indexes[i].entries[key], r);
+    if (IndexKey(model.indexes[i], *r, &key)) InsertSorted(t.indexes[i].entries[key], r);
 }
 
 void Store::IndexErase(const ModelDef& model, const Record* r, uint64_t keep_ordered) {
@@ -167,7 +189,7 @@ void Store::IndexErase(const ModelDef& model, const Record* r, uint64_t keep_ord
   if (!IsLive(model, *r)) return;
   std::string key;
   for (size_t i = 0; i < model.indexes.size(); ++i) {
-    if (!IndexKey(model.indexes[i], r->values(), &key)) continue;
+    if (!IndexKey(model.indexes[i], *r, &key)) continue;
     auto it = t.indexes[i].entries.find(key);
     if (it == t.indexes[i].entries.end()) continue;
     EraseSorted(it->second, r);
@@ -259,7 +281,7 @@ Status Store::ApplyPut(const PutStep& step, std::vector<Value>* take, bool known
   const Record* self;
   uint64_t keep_ordered = 0;  // bit i: ordered index i is left as it is
   if (is_new) {
-    RecordPtr record(m.properties.size(), m.relations.size(), &t.record_blocks,
+    RecordPtr record(m.properties.size(), m.relations.size(), t.record_blocks.get(),
                      [&](size_t slot) -> Value {
                        if (take) return std::move((*take)[slot]);
                        return step.values[slot];
@@ -270,6 +292,12 @@ Status Store::ApplyPut(const PutStep& step, std::vector<Value>* take, bool known
     if (!inserted.ok()) return inserted.status();
     self = inserted.value();
   } else {
+    if ((*it)->width() < m.properties.size()) {
+      const Record* narrow = it->get();
+      const Record* wide = Widen(m, *it);
+      for (size_t i = 0; i < m.relations.size(); ++i)
+        if (parents[i] == narrow) parents[i] = wide;  // a record that is its own parent
+    }
     self = it->get();
     // An ordered index whose key values the put leaves as they are keeps the
     // record where it is (its order depends on nothing else).
@@ -305,17 +333,111 @@ Status Store::ApplyPut(const PutStep& step, std::vector<Value>* take, bool known
   return Status::Ok();
 }
 
+const Record* Store::Widen(const ModelDef& m, const StoredRecord& element) {
+  Table& t = *tables_[m.id.value];
+  const Record* narrow = element.get();
+  IndexErase(m, narrow);
+  RecordPtr wide(m.properties.size(), m.relations.size(), t.record_blocks.get(),
+                 [&](size_t slot) { return narrow->value(slot); });
+  wide->set_marked_deleted(narrow->marked_deleted());
+  for (size_t local = 0; local < m.relations.size(); ++local)
+    wide->links_for_update(local) = std::move(narrow->links_for_update(local));
+  const Record* w = wide.get();
+  // Freed on return, after the lists below have been searched by its id.
+  RecordPtr gone = const_cast<StoredRecord&>(element).Replace(std::move(wide));
+  // Each record in a list of this one holds it in the list of the relation's other
+  // side (for a manyToMany through a pivot: the pivot's belongsTo back here). A
+  // record linked to itself is found in its own (moved) lists.
+  for (RelationId rid : m.relations) {
+    const RelationDef& rel = schema_->relation(rid);
+    const uint32_t back = rel.through_pivot() ? schema_->relation(rel.pivot_near).local
+                                              : schema_->relation(rel.inverse).local;
+    const LinkList& list = w->links(rel.local);
+    for (size_t k = 0; k < list.size(); ++k) {
+      const Record* holder = list[k] == narrow || list[k] == w ? w : list[k];
+      ReplaceSorted(holder->links_for_update(back), narrow, w);
+    }
+  }
+  IndexInsert(m, w);
+  return w;
+}
+
+Status Store::AdoptSchema(std::shared_ptr<const Schema> to) {
+  if (to->models().size() != tables_.size() || to->relations().size() != schema_->relations().size())
+    return Corrupt("a schema of other models or relations taken in place");
+  for (const ModelDef& now : to->models()) {
+    const ModelDef& before = schema_->model(now.id);
+    if (now.properties.size() < before.properties.size() || now.relations.size() != before.relations.size())
+      return Corrupt("a schema of another shape of " + now.name + " taken in place");
+  }
+  // Per model: the indexes of `to` built here (those the model had before are kept).
+  std::vector<std::vector<size_t>> built(tables_.size());
+  for (const ModelDef& now : to->models()) {
+    const ModelDef& before = schema_->model(now.id);
+    Table& t = *tables_[now.id.value];
+    if (now.properties.size() != before.properties.size()) {
+      t.earlier_record_blocks.push_back(std::move(t.record_blocks));
+      t.record_blocks = std::make_unique<BlockPool>(Record::BlockBytes(now.properties.size(), now.relations.size()),
+                                                    /*synchronized=*/true, prefaulter_.get());
+    }
+    std::vector<SecondaryIndex> indexes(now.indexes.size());
+    std::vector<OrderedIndex> ordered;
+    std::vector<bool> taken(before.indexes.size());
+    for (size_t j = 0; j < now.indexes.size(); ++j) {
+      const IndexDef& index = now.indexes[j];
+      size_t i = 0;
+      while (i < before.indexes.size() &&
+             (taken[i] || before.indexes[i].on != index.on || before.indexes[i].unique != index.unique))
+        ++i;
+      if (i < before.indexes.size()) {
+        indexes[j] = std::move(t.indexes[i]);
+        ordered.push_back(std::move(t.ordered[i]));
+        taken[i] = true;
+      } else {
+        ordered.emplace_back(index.on);
+        built[now.id.value].push_back(j);
+      }
+    }
+    t.indexes = std::move(indexes);
+    t.ordered = std::move(ordered);
+    t.autoincrement_slots.clear();
+    for (const PropertyDef& p : now.properties)
+      if (p.type == PropertyType::kAutoincrement) t.autoincrement_slots.push_back(p.slot.value);
+  }
+  schema_ = std::move(to);
+  std::string key;
+  for (const ModelDef& m : schema_->models()) {
+    if (built[m.id.value].empty()) continue;
+    Table& t = *tables_[m.id.value];
+    for (const StoredRecord& element : t.records.get<ByIdOrder>()) {
+      const Record* r = element.get();
+      for (size_t j : built[m.id.value]) {
+        t.ordered[j].Insert(r);
+        if (IsLive(m, *r) && IndexKey(m.indexes[j], *r, &key)) InsertSorted(t.indexes[j].entries[key], r);
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 RecordPtr Store::NewRecord(ModelId model) {
   const ModelDef& m = schema_->model(model);
   return RecordPtr(m.properties.size(), m.relations.size(), RecordBlocks(model));
 }
 
-BlockPool* Store::RecordBlocks(ModelId model) const { return &tables_[model.value]->record_blocks; }
+BlockPool* Store::RecordBlocks(ModelId model) const { return tables_[model.value]->record_blocks.get(); }
 
 Store::PoolStats Store::Pools(ModelId model) const {
   const Table& t = *tables_[model.value];
-  return {t.record_blocks.chunk_count(), t.record_blocks.blocks_in_use(),
-          t.record_blocks.reserved_bytes() + t.nodes.reserved_bytes(), t.nodes.chunk_count()};
+  PoolStats stats{0, 0, t.nodes.reserved_bytes(), t.nodes.chunk_count()};
+  auto add = [&](const BlockPool& pool) {
+    stats.record_chunks += pool.chunk_count();
+    stats.records_in_use += pool.blocks_in_use();
+    stats.reserved_bytes += pool.reserved_bytes();
+  };
+  add(*t.record_blocks);
+  for (const auto& pool : t.earlier_record_blocks) add(*pool);
+  return stats;
 }
 
 void Store::ReserveRecords(ModelId model, size_t count) { tables_[model.value]->records.get<ById>().reserve(count); }

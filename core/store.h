@@ -27,6 +27,7 @@
 namespace kin {
 
 class Prefaulter;
+class StoredRecord;
 class Table;
 
 class Store {
@@ -58,6 +59,16 @@ class Store {
                     FunctionRef<bool(const Record*)> visit) const;
   void IndexRange(ModelId model, size_t index, const KeyRange& range, bool descending,
                   FunctionRef<bool(const Record*)> visit) const;
+  // Takes `to`, a schema that keeps this store's layout (Schema::KeepingLayoutOf
+  // of its schema), in place: no record is copied or moved. A model that gained
+  // properties builds its new records in blocks of the new size; a record from
+  // before holds fewer values than its model (Record::value reads null past them)
+  // until its first update moves it to a block of the new size. The model's new
+  // indexes are built; those it kept stay as they are. database_error, and nothing
+  // changed, when `to` does not fit the store's shape (other models or relations, a
+  // model with fewer slots).
+  Status AdoptSchema(std::shared_ptr<const Schema> to);
+
   // Highest value an autoincrement slot has had (0 when none).
   int64_t LastAutoincrement(ModelId model, SlotId slot) const;
 
@@ -146,6 +157,7 @@ class Store {
 
   // The key of `values` in an index; false when a key value is null (nulls never clash).
   static bool IndexKey(const IndexDef& index, std::span<const Value> values, std::string* out);
+  static bool IndexKey(const IndexDef& index, const Record& r, std::string* out);
 
  private:
   // `take`, when not null, is step.values, which the put may move from; `known_new`
@@ -156,6 +168,10 @@ class Store {
   void Attach(const RelationDef& rel, const Record* child, const Record* parent);
   void Detach(const RelationDef& rel, const Record* child, const Record* parent);
   Result<const Record*> Insert(const ModelDef& model, RecordPtr&& record, bool append_only);
+  // Moves the record of `element` (shorter than its model, see AdoptSchema) to a
+  // block of the model's size, with its values, links and index entries, and every
+  // link list that holds it pointed at the new block; returns the new record.
+  const Record* Widen(const ModelDef& model, const StoredRecord& element);
   BlockPool* RecordBlocks(ModelId model) const;
   // Raises the model's autoincrement counters to the values of `r`.
   void NoteAutoincrement(const ModelDef& model, const Record& r);

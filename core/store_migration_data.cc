@@ -59,7 +59,7 @@ Result<std::vector<RecordClash>> StoreMigrationData::FindClashes(std::string_vie
   std::vector<std::string> clashing;  // keys of groups of two or more, in the order they became so
   std::string key;
   store_.Scan(m->id, [&](const Record& r) {
-    if (!store_.IsLive(*m, r) || !Store::IndexKey(index, r.values(), &key)) return true;
+    if (!store_.IsLive(*m, r) || !Store::IndexKey(index, r, &key)) return true;
     auto [it, fresh] = groups.try_emplace(key, Group{&r, {}});
     if (!fresh && it->second.ids.empty()) {
       it->second.ids.emplace_back(it->second.first->id());

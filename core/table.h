@@ -3,13 +3,15 @@
 // with a hashed unique index on the primary key and an ordered one for scans in key
 // order, plus the model's secondary indexes, and the pools its records and container
 // nodes come from (all of a model's records have one shape, so each pool serves a
-// single block size). Owned by Store; same thread-safety, except that the record
+// single block size; records kept across an in-place schema change stay in the
+// pool of their older size). Owned by Store; same thread-safety, except that the record
 // pool is synchronized: records may be made on another thread (snapshot decoding).
 
 #include <boost/multi_index/hashed_index.hpp>
 #include <boost/multi_index/ordered_index.hpp>
 #include <boost/multi_index/tag.hpp>
 #include <boost/multi_index_container.hpp>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -40,6 +42,12 @@ class StoredRecord {
   size_t hash() const { return hash_; }
   // The record, no longer held here.
   RecordPtr Release() { return std::move(record_); }
+  // Holds `record` (the same primary key, so the same hash) instead of the one it
+  // held, which it returns: how a record moves to a larger block (Store::Widen).
+  RecordPtr Replace(RecordPtr record) {
+    std::swap(record, record_);
+    return record;
+  }
 
  private:
   explicit StoredRecord(size_t hash) : hash_(hash) {}
@@ -106,12 +114,16 @@ class Table {
  public:
   // `prefaulter` (may be null) maps in the pools' next chunks; it outlives the table.
   Table(size_t value_count, size_t link_count, Prefaulter* prefaulter)
-      : record_blocks(Record::BlockBytes(value_count, link_count), /*synchronized=*/true, prefaulter),
+      : record_blocks(std::make_unique<BlockPool>(Record::BlockBytes(value_count, link_count),
+                                                  /*synchronized=*/true, prefaulter)),
         nodes(sizeof(RecordContainer::final_node_type), /*synchronized=*/false, prefaulter),
         records(RecordContainer::ctor_args_list(), PoolAllocator<StoredRecord>(&nodes)) {}
 
   // Declared before `records`, so they outlive every record and node.
-  BlockPool record_blocks;
+  std::unique_ptr<BlockPool> record_blocks;
+  // The pools of the sizes the model's records had before it gained properties in
+  // place (Store::AdoptSchema): the records built then stay in their blocks.
+  std::vector<std::unique_ptr<BlockPool>> earlier_record_blocks;
   BlockPool nodes;
   RecordContainer records;
   std::vector<SecondaryIndex> indexes;                // parallel to ModelDef::indexes

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "persistence/change_set_codec.h"
 
 #include <bit>
@@ -224,10 +225,25 @@ void EncodeTaggedStep(const ChangeStep& step, uint8_t put_tag, std::span<const u
 
 }  // namespace
 
-void EncodeChangeStep(const ChangeStep& step, const Record* replaced, std::string* out) {
-  // An update lists the slots whose values it changes, after the values.
+void EncodeChangeStep(const ChangeStep& step, const Record* replaced, const Schema& schema, std::string* out) {
+  // An update lists the properties whose values it changes, after the values.
   boost::container::small_vector<uint32_t, 16> changed;
-  if (const PutStep* put = std::get_if<PutStep>(&step); put && replaced)
+  const PutStep* put = std::get_if<PutStep>(&step);
+  const ModelDef* m = put ? &schema.model(put->model) : nullptr;
+  if (m && !m->declared_in_slot_order && put->values.size() == m->declared.size()) {
+    // Written in declared order (FORMAT.md), the order of the schema's text.
+    PutStep declared{put->model, {}};
+    declared.values.reserve(put->values.size());
+    for (uint32_t k = 0; k < m->declared.size(); ++k) {
+      const uint32_t slot = m->declared[k].value;
+      declared.values.push_back(put->values[slot]);
+      if (replaced && !(replaced->value(slot) == put->values[slot])) changed.push_back(k);
+    }
+    EncodeTaggedStep(ChangeStep(std::move(declared)), replaced ? kUpdate : kCreate, {changed.data(), changed.size()},
+                     out);
+    return;
+  }
+  if (put && replaced)
     for (uint32_t i = 0; i < put->values.size(); ++i)
       if (!(replaced->value(i) == put->values[i])) changed.push_back(i);
   EncodeTaggedStep(step, replaced ? kUpdate : kCreate, {changed.data(), changed.size()}, out);
@@ -277,8 +293,14 @@ Result<ChangeSet> DecodeChangeSet(std::string_view bytes, const Schema& schema, 
         uint64_t n;
         ar(s.model.value, n);
         if (s.model.value >= schema.models().size()) throw DecodeError{"unknown model"};
-        if (n != schema.model(s.model).properties.size()) throw DecodeError{"record of the wrong width"};
-        for (uint64_t k = 0; k < n; ++k) s.values.push_back(LoadValue(ar, is));
+        const ModelDef& m = schema.model(s.model);
+        if (n != m.properties.size()) throw DecodeError{"record of the wrong width"};
+        if (m.declared_in_slot_order) {
+          for (uint64_t k = 0; k < n; ++k) s.values.push_back(LoadValue(ar, is));
+        } else {
+          s.values.resize(n);  // written in declared order
+          for (uint64_t k = 0; k < n; ++k) s.values[m.declared[k].value] = LoadValue(ar, is);
+        }
         PutOrigin origin{out.steps.size(), kind == kCreate ? PutKind::kCreate : kind == kUpdate ? PutKind::kUpdate : PutKind::kUnknown, {}};
         if (kind == kUpdate) {
           uint32_t changed;
@@ -290,6 +312,10 @@ Result<ChangeSet> DecodeChangeSet(std::string_view bytes, const Schema& schema, 
             if (slot >= n || (!origin.changed.empty() && slot <= origin.changed.back()))
               throw DecodeError{"changed property " + std::to_string(slot) + " out of order or range"};
             origin.changed.push_back(slot);
+          }
+          if (!m.declared_in_slot_order) {
+            for (uint32_t& slot : origin.changed) slot = m.declared[slot].value;
+            std::sort(origin.changed.begin(), origin.changed.end());
           }
         }
         if (origins) origins->push_back(std::move(origin));

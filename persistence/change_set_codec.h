@@ -18,6 +18,8 @@
 
 namespace kin::persistence {
 
+// EncodeChangeSet writes each put's values in slot order: for change sets of a
+// schema whose models declare their properties in slot order (Schema::Build's).
 std::string EncodeChangeSet(const ChangeSet& change_set);
 // The same bytes, appended to *out (reuse one buffer on a hot path).
 void EncodeChangeSet(const ChangeSet& change_set, std::string* out);
@@ -27,8 +29,11 @@ void EncodeChangeSet(const ChangeSet& change_set, std::string* out);
 // came about (journal format 3): `replaced` is the record it replaces, still
 // holding its values (the step is an update, and the properties whose values
 // differ are recorded), or nullptr (it creates the record).
+// A put's values (and an update's changed properties) are written in the declared
+// order of its model in `schema` (the schema the step's slots are of); DecodeChangeSet
+// puts them back in the slots of the schema it is given.
 inline constexpr size_t kStepCountBytes = 8;
-void EncodeChangeStep(const ChangeStep& step, const Record* replaced, std::string* out);
+void EncodeChangeStep(const ChangeStep& step, const Record* replaced, const Schema& schema, std::string* out);
 void WriteStepCount(uint64_t count, char* room);
 
 // How a put came about: recorded by EncodeChangeStep, unknown for the puts of
@@ -37,7 +42,7 @@ enum class PutKind : uint8_t { kUnknown, kCreate, kUpdate };
 struct PutOrigin {
   size_t step = 0;  // the put's index in the change set
   PutKind kind = PutKind::kUnknown;
-  std::vector<uint32_t> changed;  // kUpdate: the slots whose values changed, ascending
+  std::vector<uint32_t> changed;  // kUpdate: the slots whose values changed, ascending (on disk: declared positions)
 };
 
 // The bytes of a change set whose puts came about as `origins` say (what

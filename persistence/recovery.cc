@@ -38,14 +38,19 @@ Result<std::unique_ptr<Store>> StoreOf(const std::string& text, const RecoveryOp
   return std::make_unique<Store>(std::move(schema));
 }
 
-// A schema change record: the store carried over into the new schema. When the
+// A schema change record: the store carried over into the new schema, or taking it
+// in place when it keeps the store's layout. When the
 // recovery may write (`truncate`), the record's schema version is written if a
 // crash came before it was.
 Status ReplaySchemaChange(const std::string& dir, const JournalRecord& record, const SchemaChange& change,
                           const RecoveryOptions& options, bool truncate, RecoveredState& state) {
   KIN_ASSIGN_OR_RETURN(std::shared_ptr<const Schema> schema,
                        SchemaOf(change.schema_json, options, "record " + std::to_string(record.seq)));
-  KIN_ASSIGN_OR_RETURN(state.store, MigrateStore(*state.store, std::move(schema)));
+  if (auto kept = schema->KeepingLayoutOf(state.store->schema())) {
+    KIN_RETURN_IF_ERROR(state.store->AdoptSchema(std::move(kept)));  // in place, as when it was applied
+  } else {
+    KIN_ASSIGN_OR_RETURN(state.store, MigrateStore(*state.store, std::move(schema)));
+  }
   state.schema_json = change.schema_json;
   if (!truncate) return Status::Ok();
   FileSystem& fs = FsOf(options);

@@ -195,7 +195,7 @@ Counters ReadCounters(ImageReader& in, const ModelDef& m) {
     auto slot = in.Get<uint32_t>();
     auto last = in.Get<int64_t>();
     if (slot >= m.properties.size()) throw DecodeError("bad autoincrement slot");
-    counters.emplace_back(SlotId(slot), last);
+    counters.emplace_back(m.declared[slot], last);  // written as its declared position
   }
   return counters;
 }
@@ -240,11 +240,8 @@ void DecodeV1(ImageReader& in, Store& store) {
     for (uint64_t i = 0; i < count; ++i) {
       std::vector<Value> row;
       row.reserve(m.properties.size());
-      for (size_t k = 0; k < m.properties.size(); ++k) {
-        Value v;
-        in.archive() >> v;
-        row.push_back(std::move(v));
-      }
+      row.resize(m.properties.size());
+      for (size_t k = 0; k < m.properties.size(); ++k) in.archive() >> row[m.declared[k].value];
       Check(store.LoadRecord(m.id, std::span<Value>(row)).status());
     }
     for (const auto& [slot, last] : ReadCounters(in, m)) store.SetLastAutoincrement(m.id, slot, last);
@@ -318,7 +315,14 @@ class V2Loader {
 
   // A record decoded and numbered (its ordinal is its position in the model).
   RecordPtr Decode(const ModelDef& m) {
-    RecordPtr r = store_.NewRecord(m.id, [this](size_t) { return in_.GetValue(); });
+    RecordPtr r;
+    if (m.declared_in_slot_order) {
+      r = store_.NewRecord(m.id, [this](size_t) { return in_.GetValue(); });
+    } else {  // values are written in declared order
+      std::vector<Value> row(m.properties.size());
+      for (SlotId slot : m.declared) row[slot.value] = in_.GetValue();
+      r = store_.NewRecord(m.id, [&row](size_t slot) { return std::move(row[slot]); });
+    }
     Check(Store::CheckValueTypes(m, r->values()));  // here, while the record is in this thread's cache
     by_ordinal_[m.id.value].push_back(r.get());
     return r;
@@ -468,13 +472,21 @@ std::string EncodeSnapshotImage(const Store& store, const std::string& schema_js
     out.Put<uint32_t>(static_cast<uint32_t>(schema.models().size()));
     for (const auto& m : schema.models()) {
       out.Put<uint64_t>(store.Count(m.id));
+      // Values in declared order (a record kept across an in-place schema change may
+      // hold fewer than its model: the rest are null).
       store.Scan(m.id, [&](const Record& r) {
-        for (const Value& v : r.values()) out.PutValue(v);
+        if (m.declared_in_slot_order && r.width() == m.properties.size()) {
+          for (const Value& v : r.values()) out.PutValue(v);
+        } else {
+          for (SlotId slot : m.declared) out.PutValue(r.value(slot.value));
+        }
         return true;
       });
-      std::vector<std::pair<uint32_t, int64_t>> counters;
-      for (const auto& p : m.properties)
-        if (p.type == PropertyType::kAutoincrement) counters.emplace_back(p.slot.value, store.LastAutoincrement(m.id, p.slot));
+      std::vector<std::pair<uint32_t, int64_t>> counters;  // by declared position
+      for (uint32_t k = 0; k < m.declared.size(); ++k) {
+        const PropertyDef& p = m.properties[m.declared[k].value];
+        if (p.type == PropertyType::kAutoincrement) counters.emplace_back(k, store.LastAutoincrement(m.id, p.slot));
+      }
       out.Put<uint32_t>(static_cast<uint32_t>(counters.size()));
       for (auto& [slot, last] : counters) out.Put(slot), out.Put(last);
     }

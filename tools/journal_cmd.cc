@@ -104,8 +104,10 @@ std::string StepText(const Schema& schema, const ChangeStep& step) {
         if constexpr (std::is_same_v<T, PutStep>) {
           const ModelDef& m = schema.model(s.model);
           std::string out = "put " + m.name + " " + s.values[0].ToDisplay() + " {";
-          for (size_t i = 1; i < m.properties.size(); ++i)
-            out += (i > 1 ? ", " : "") + m.properties[i].name + ": " + ValueText(s.values[i]);
+          for (size_t k = 1; k < m.declared.size(); ++k) {
+            const size_t slot = m.declared[k].value;
+            out += (k > 1 ? ", " : "") + m.properties[slot].name + ": " + ValueText(s.values[slot]);
+          }
           return out + "}";
         } else if constexpr (std::is_same_v<T, DeleteStep>) {
           return "delete " + schema.model(s.model).name + " " + s.id;
@@ -124,10 +126,11 @@ OJson StepJson(const Schema& schema, const ChangeStep& step) {
         if constexpr (std::is_same_v<T, PutStep>) {
           const ModelDef& m = schema.model(s.model);
           OJson values = OJson::object();
-          for (const auto& p : m.properties)
-            values[p.name] = s.values[p.slot.value].type() == ValueType::kDecimal
-                                 ? OJson(s.values[p.slot.value].as_decimal())
-                                 : OJson(api::ValueToJson(s.values[p.slot.value]));
+          for (SlotId slot : m.declared) {
+            const Value& v = s.values[slot.value];
+            values[m.properties[slot.value].name] =
+                v.type() == ValueType::kDecimal ? OJson(v.as_decimal()) : OJson(api::ValueToJson(v));
+          }
           return {{"op", "put"}, {"model", m.name}, {"values", std::move(values)}};
         } else if constexpr (std::is_same_v<T, DeleteStep>) {
           return {{"op", "delete"}, {"model", schema.model(s.model).name}, {"id", s.id}};

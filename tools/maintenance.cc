@@ -107,7 +107,7 @@ void AddRecord(const ModelDef& m, const Record& r, bool live, Memory* mem) {
   if (!live) return;
   std::string key;
   for (const auto& index : m.indexes)
-    if (Store::IndexKey(index, r.values(), &key)) mem->overhead += key.size() + kIndexEntryBytes;
+    if (Store::IndexKey(index, r, &key)) mem->overhead += key.size() + kIndexEntryBytes;
 }
 
 }  // namespace

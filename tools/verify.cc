@@ -70,7 +70,7 @@ void CheckRelation(const Store& store, const ModelDef& m, const Record& r, const
     }
   if (rel.kind == RelationKind::kBelongsTo) {
     const PropertyDef& fk_prop = m.properties[rel.foreign_key.value];
-    const Value& fk = r.values()[rel.foreign_key.value];
+    const Value& fk = r.value(rel.foreign_key.value);
     if (fk.is_null()) {
       if (!list.empty())
         problems->push_back(where + ": " + fk_prop.name + " is null but it links to " + std::string(list[0]->id()));
@@ -121,7 +121,7 @@ Counts CheckStore(const Store& store, std::vector<std::string>* problems, Progre
       for (RelationId rid : m.relations) CheckRelation(store, m, r, schema.relation(rid), problems, &counts);
       if (!store.IsLive(m, r)) return true;
       for (size_t i = 0; i < m.indexes.size(); ++i) {
-        if (!m.indexes[i].unique || !Store::IndexKey(m.indexes[i], r.values(), &key)) continue;
+        if (!m.indexes[i].unique || !Store::IndexKey(m.indexes[i], r, &key)) continue;
         auto [it, fresh] = seen[i].emplace(key, std::string(r.id()));
         if (!fresh)
           problems->push_back(m.name + " " + it->second + " and " + std::string(r.id()) +

@@ -5,7 +5,11 @@
 //
 // Record layout: slot 0 is the primary key; then, in declaration order, every scalar
 // property and the `{relation}_id` foreign key of each belongsTo; then created_at,
-// updated_at, deleted_at. A bigNumber's raw_<name> is derived at output.
+// updated_at, deleted_at. A bigNumber's raw_<name> is derived at output. That is
+// also the declared order, in which values are output and written to every file. A
+// schema that keeps an older schema's layout (Schema::KeepingLayoutOf) places the
+// properties the older one lacks after its slots instead, wherever they are declared;
+// ModelDef::declared then lists the slots in declared order.
 
 #include <memory>
 #include <optional>
@@ -124,6 +128,10 @@ struct ModelDef {
   ModelId id;
   std::vector<PropertyDef> properties;  // slot order
   std::vector<ValueType> value_types;   // per slot: StoredValueType of its property
+  // The slots in declared order (see the top of this file): slot order itself unless
+  // the layout was kept across a schema change that added properties.
+  std::vector<SlotId> declared;
+  bool declared_in_slot_order = true;
   std::vector<RelationId> relations;    // local order
   std::vector<IndexDef> indexes;        // unique/index modifiers and declared indexes
   SlotId created_at, updated_at, deleted_at;
@@ -136,6 +144,7 @@ struct ModelDef {
   RelationId FindRelation(std::string_view key) const;
 
  private:
+  friend class Schema;
   friend class SchemaResolver;
   std::unordered_map<std::string, uint32_t, NameHash, std::equal_to<>> property_by_name_;
   std::unordered_map<std::string, RelationId, NameHash, std::equal_to<>> relation_by_name_;
@@ -154,6 +163,16 @@ class Schema {
   ModelId FindModel(std::string_view name) const;
   // The draft it was built from (kept so the schema can be stored and compared).
   const SchemaDraft& draft() const { return draft_; }
+
+  // This schema with the record layout of `older` kept, so that a store of `older`
+  // can take it without touching its records (Store::AdoptSchema): every property
+  // keeps the slot it has in `older`, and the properties `older` lacks take the slots
+  // after those, in declared order. nullptr when the layout cannot be kept: the
+  // models or relations differ (names, order, kinds, targets), a property of `older`
+  // is gone or changed type, or a new property is not nullable without a default (a
+  // record of `older` reads null there). Model, relation and index ids are this
+  // schema's; only slots move.
+  std::shared_ptr<const Schema> KeepingLayoutOf(const Schema& older) const;
 
  private:
   friend class SchemaResolver;

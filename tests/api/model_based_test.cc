@@ -7,10 +7,11 @@
 // database (snapshot + journal replay) at fixed and random steps and at the end.
 //
 // Schema: tests/data/schemas/model_based.json, and at some reopens a variant of it
-// (EvolvedSchema): the database changes its schema back and forth mid-run. Calls: create (single, batch, with
-// and without ids), update (by id, batch, {selector, data}), delete, softDelete,
-// restore, retrieve, manyToMany replace/$add/$remove, pivot records, transactions
-// (some failing midway), and invalid calls of every error type.
+// (WidenedSchema, EvolvedSchema): the database changes its schema round a cycle
+// mid-run. Calls: create (single, batch, with and without ids), update (by id,
+// batch, {selector, data}), delete, softDelete, restore, retrieve, manyToMany
+// replace/$add/$remove, pivot records, transactions (some failing midway), and
+// invalid calls of every error type.
 //
 // Replaying a failure: the failure message names the seed, the step, the call and
 // the steps before it, and prints the command that replays it:
@@ -301,11 +302,22 @@ PlainJson FromValue(const kin::Value& v) {
 // comparisons leave out.
 bool Evolved(const std::string& name) { return name.rfind("evolved_", 0) == 0; }
 
+// The model-based schema with a nullable indexed property on every model (always
+// null), declared last: a change the database takes in place, whose records keep
+// their layout until their next write.
+std::string WidenedSchema(const std::string& base) {
+  Json widened = Json::parse(base);
+  for (auto& [name, model] : widened["models"].items())
+    model["properties"]["evolved_note"] = {{"type", "text"}, {"nullable", true}, {"index", true}};
+  return widened.dump();
+}
+
 // The model-based schema, changed in every safe way that leaves what the reference
 // model sees as it is: a model the calls never touch, a nullable indexed property on
 // every model (always null), and the models declared in reverse order (other model
-// ids, relation ids and record layouts). Going back to the base drops the property
-// and the model: destructive steps, allowed, that lose nothing but nulls.
+// ids, relation ids and record layouts: every record is carried over). Going back to
+// the base drops the property and the model: destructive steps, allowed, that lose
+// nothing but nulls.
 std::string EvolvedSchema(const std::string& base) {
   const Json schema = Json::parse(base);
   Json evolved = {{"models", Json::object()}};
@@ -472,7 +484,8 @@ std::unique_ptr<Database> OpenAt(const std::string& dir, const std::string& sche
 void RunSeed(uint64_t seed, int steps) {
   TempDir dir;
   const std::string path = dir.Sub("db");
-  const std::string base_schema = SchemaText("model_based"), evolved_schema = EvolvedSchema(base_schema);
+  const std::string base_schema = SchemaText("model_based"), widened_schema = WidenedSchema(base_schema),
+                    evolved_schema = EvolvedSchema(base_schema);
   std::string schema = base_schema;
   Options options;
   options.sync = SyncPolicy::kNone;
@@ -540,14 +553,16 @@ void RunSeed(uint64_t seed, int steps) {
     }
     if (reopen) {
       db.reset();
-      // Every other reopen or so changes the schema, back and forth.
+      // Every other reopen or so changes the schema, round the cycle base ->
+      // widened (in place) -> evolved (carried) -> base (destructive, carried).
       if (std::uniform_int_distribution<int>(0, 1)(chance) == 0) {
-        schema = schema == base_schema ? evolved_schema : base_schema;
+        schema = schema == base_schema ? widened_schema : schema == widened_schema ? evolved_schema : base_schema;
         MigrateOptions back;
         back.allow_destructive = schema == base_schema;
         auto migrated = Database::Migrate(path, schema, back, options);
-        INFO("schema change to the " << (schema == base_schema ? "base" : "evolved") << " schema: "
-                                     << migrated.status().ToString());
+        INFO("schema change to the "
+             << (schema == base_schema ? "base" : schema == widened_schema ? "widened" : "evolved")
+             << " schema: " << migrated.status().ToString());
         REQUIRE(migrated.ok());
         REQUIRE(migrated->applied);
         ++outcomes["schema-change"];

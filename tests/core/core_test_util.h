@@ -191,8 +191,8 @@ inline std::string Dump(const Store& store) {
     std::set<std::string> keys;
     store.Scan(m.id, [&](const Record& r) {
       out += "  ";
-      for (const Value& v : r.values()) {
-        AppendValue(&out, v);
+      for (SlotId slot : m.declared) {  // declared order: stores of either layout compare
+        AppendValue(&out, r.value(slot.value));
         out += " | ";
       }
       for (RelationId rid : m.relations) {
@@ -203,7 +203,7 @@ inline std::string Dump(const Store& store) {
       out += "\n";
       std::string key;
       for (size_t i = 0; i < m.indexes.size(); ++i)
-        if (Store::IndexKey(m.indexes[i], r.values(), &key)) keys.insert(std::to_string(i) + "#" + key);
+        if (Store::IndexKey(m.indexes[i], r, &key)) keys.insert(std::to_string(i) + "#" + key);
       return true;
     });
     for (const std::string& k : keys) {
@@ -228,20 +228,24 @@ inline void CheckInvariants(const Store& store) {
         const RelationDef& rel = s.relation(rid);
         const auto& list = r.links(rel.local);
         INFO(m.name << " " << r.id() << " ." << rel.name);
-        CHECK(std::adjacent_find(list.begin(), list.end(), [](const Record* a, const Record* b) {
-                return !(a->id() < b->id());
+        // (A record linked to itself through a relation that is its own inverse is
+        // listed once per direction.)
+        CHECK(std::adjacent_find(list.begin(), list.end(), [&](const Record* a, const Record* b) {
+                return !(a->id() < b->id()) && !(a == &r && b == &r && rel.inverse == rel.id);
               }) == list.end());
         if (rel.kind == RelationKind::kBelongsTo) {
-          const Value& fk = r.values()[rel.foreign_key.value];
+          const Value& fk = r.value(rel.foreign_key.value);
           const Record* parent = fk.is_null() ? nullptr : store.Find(rel.target, fk.as_text());
           CHECK((fk.is_null() || parent != nullptr));
           CHECK(list.size() == (parent ? 1u : 0u));
           if (parent && !list.empty()) CHECK(list[0] == parent);
         }
         if (rel.inverse.valid()) {
-          const RelationDef& inv = s.relation(rel.inverse);
+          // A manyToMany through a pivot lists pivot records, which point back
+          // through their belongsTo.
+          const RelationDef& inv = s.relation(rel.through_pivot() ? rel.pivot_near : rel.inverse);
           for (const Record* o : list) {
-            CHECK(store.Find(rel.target, o->id()) == o);
+            CHECK(store.Find(inv.model, o->id()) == o);
             const auto& back = o->links(inv.local);
             CHECK(std::find(back.begin(), back.end(), &r) != back.end());
           }
@@ -249,7 +253,7 @@ inline void CheckInvariants(const Store& store) {
       }
       std::string key;
       for (size_t i = 0; i < m.indexes.size(); ++i) {
-        if (!Store::IndexKey(m.indexes[i], r.values(), &key)) continue;
+        if (!Store::IndexKey(m.indexes[i], r, &key)) continue;
         auto hits = store.IndexLookup(m.id, i, key);
         bool listed = std::find(hits.begin(), hits.end(), &r) != hits.end();
         INFO(m.name << " " << r.id() << " index " << i);
@@ -258,7 +262,7 @@ inline void CheckInvariants(const Store& store) {
           CHECK(store.Find(m.id, h->id()) == h);
           CHECK(store.IsLive(m, *h));
           std::string other;
-          CHECK((Store::IndexKey(m.indexes[i], h->values(), &other) && other == key));
+          CHECK((Store::IndexKey(m.indexes[i], *h, &other) && other == key));
         }
       }
       return true;

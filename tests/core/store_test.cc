@@ -405,7 +405,7 @@ TEST_CASE("bulk loading builds the same state as puts", "[core]") {
   // Load in reverse key order so the loader has to sort the children lists.
   for (const ModelDef& m : shop.s.models()) {
     std::vector<std::vector<Value>> rows;
-    shop.store.Scan(m.id, [&](const Record& r) { return rows.push_back(r.CopyValues()), true; });
+    shop.store.Scan(m.id, [&](const Record& r) { return rows.push_back(r.CopyValues(m.properties.size())), true; });
     for (auto it = rows.rbegin(); it != rows.rend(); ++it) REQUIRE(loaded.LoadRecord(m.id, std::span<Value>(*it)).ok());
   }
   REQUIRE(loaded.FinishLoad().ok());

@@ -402,7 +402,7 @@ TEST_CASE("a change set encoded a step at a time decodes to the same steps, each
   std::vector<size_t> put_at;  // where each put's tag is
   for (const auto& step : cs.steps) {
     if (std::holds_alternative<PutStep>(step)) put_at.push_back(out.size() - room);
-    EncodeChangeStep(step, nullptr, &out);
+    EncodeChangeStep(step, nullptr, *schema, &out);
   }
   WriteStepCount(cs.steps.size(), out.data() + room);
   std::vector<persistence::PutOrigin> origins;
