@@ -15,8 +15,8 @@ namespace {
 // JournalSink: the journal record of one write (journal_format.h), encoded step by
 // step into one frame: room for the frame header, the record's time and label, room
 // for the step count, the steps. Each step is encoded before the Mutation applies
-// it, while it still holds its values; the change set's bytes are those of
-// EncodeChangeSet. Encodes nothing until Enable() (an in-memory database journals
+// it, while it still holds its values, each put's values in declared order
+// (persistence/change_set_codec.h). Encodes nothing until Enable() (an in-memory database journals
 // nothing). Used in the writer role.
 class JournalSink final : public ChangeStepSink {
  public:

@@ -22,13 +22,16 @@ Result<MigrationPlan> PlanSchemaChange(const persistence::RecoveredState& state,
                                        const MigrateOptions& options, MigrationReport* report);
 
 // Carries out an allowed change to `to` (whose canonical text is `text`):
-//   1. the store carried over in memory (nothing written if this fails);
+//   1. unless the store can take `to` in place (Schema::KeepingLayoutOf), the
+//      store carried over in memory (nothing written if this fails);
 //   2. the creation schema kept as schema version 0, when no version is kept yet;
 //   3. the journal record of the change, appended and synced (cut off again when
 //      the sync fails);
-//   4. the record's schema version and schema.json.
+//   4. the store takes `to` in place, or the carried store replaces it; the
+//      record's schema version and schema.json.
 // Returns the record's sequence number; *time_us (the last commit time) becomes the
-// record's commit time, and *retired the store the state had (the caller frees it,
+// record's commit time, and *retired the store the state had when it was carried
+// over (null when the change was taken in place; the caller frees it,
 // off the opening thread if it likes). After a failure at step 3 or 4 the caller
 // must not go on with the state (reopening recovers whichever state the disk holds).
 Result<uint64_t> ApplySchemaChange(const std::string& dir, persistence::RecoveredState& state,

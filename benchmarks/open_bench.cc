@@ -11,8 +11,12 @@
 //   Migrate/<what>: opening it (from the snapshot) with a schema that adds a
 //     nullable property to Product, every record kept: the whole Database::Open
 //     (Migrate/open_add_nullable) against opening with its own schema
-//     (Migrate/open_same), and the carrying over of the records alone
-//     (Migrate/carry_add_nullable, MigrateStore on the recovered store).
+//     (Migrate/open_same). The change is taken in place (the records keep their
+//     layout); Migrate/in_place_add_nullable times that alone on the recovered
+//     store, Migrate/carry_add_nullable the copy of every record (MigrateStore)
+//     that a change of another kind makes, and Migrate/update/<kind> 100k updates
+//     of products right after either (a record kept in place moves to a block of
+//     the new size on its first write).
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -28,6 +32,7 @@
 #include "benchmarks/fixture.h"
 #include "core/store_migration.h"
 #include "kin/json.h"
+#include "persistence/recovery.h"
 
 namespace kin::bench {
 namespace {
@@ -250,6 +255,93 @@ void MigrateCarry(benchmark::State& state) {
   state.counters["records"] = static_cast<double>(f.records);
 }
 BENCHMARK(MigrateCarry)->Name("Migrate/carry_add_nullable")->Iterations(3)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// The fixture's state, read from its snapshot into a store of its own.
+std::unique_ptr<Store> RecoveredStore() {
+  persistence::RecoveryOptions options;
+  options.parse_schema = api::SchemaFromText;
+  auto state = persistence::ReadDatabase(OpenFixture::Get().snapshot_dir->path(), options);
+  if (!state.ok()) Die("recovery: " + state.status().ToString());
+  return std::move(state->store);
+}
+
+// What Open does to the store for a change it takes in place: the kept layout and
+// Store::AdoptSchema, on the recovered store (recovered again, untimed, per run).
+void MigrateInPlace(benchmark::State& state) {
+  OpenFixture& f = OpenFixture::Get();
+  auto wider = api::SchemaFromText(WiderSchemaText());
+  if (!wider.ok()) Die("schema: " + wider.status().ToString());
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::unique_ptr<Store> store = RecoveredStore();
+    state.ResumeTiming();
+    auto kept = wider.value()->KeepingLayoutOf(store->schema());
+    Status adopted = kept ? store->AdoptSchema(kept) : Status::DatabaseError("layout not kept");
+    if (!adopted.ok()) {
+      state.SkipWithError(adopted.ToString().c_str());
+      break;
+    }
+    state.PauseTiming();
+    store.reset();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * f.records);
+  state.counters["records"] = static_cast<double>(f.records);
+}
+BENCHMARK(MigrateInPlace)->Name("Migrate/in_place_add_nullable")->Iterations(3)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// Updating products (Store::Apply of a put that changes the title), every one
+// once, in a store that took the wider schema in place (each update first moves a
+// narrow record to a block of the new size: /first_write) and in one whose records
+// were carried over (/carried): what the first write after an in-place change costs.
+void MigrateUpdate(benchmark::State& state, bool in_place) {
+  OpenFixture& f = OpenFixture::Get();
+  auto wider = api::SchemaFromText(WiderSchemaText());
+  if (!wider.ok()) Die("schema: " + wider.status().ToString());
+  constexpr size_t kUpdates = 100'000;
+  size_t done = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::unique_ptr<Store> store = RecoveredStore();
+    if (in_place) {
+      Status adopted = store->AdoptSchema(wider.value()->KeepingLayoutOf(store->schema()));
+      if (!adopted.ok()) Die("adopt: " + adopted.ToString());
+    } else {
+      auto carried = MigrateStore(*store, wider.value());
+      if (!carried.ok()) Die("carry: " + carried.status().ToString());
+      store = std::move(carried).value();
+    }
+    const ModelDef& product = store->schema().model(store->schema().FindModel("Product"));
+    const SlotId title = product.FindProperty("title")->slot;
+    std::vector<PutStep> puts;
+    store->Scan(product.id, [&](const Record& r) {
+      PutStep put{product.id, r.CopyValues(product.properties.size())};
+      put.values[title.value] = Value::Text("retitled");
+      puts.push_back(std::move(put));
+      return puts.size() < kUpdates;
+    });
+    state.ResumeTiming();
+    for (PutStep& put : puts) {
+      Status s = store->Apply(ChangeStep(std::move(put)));
+      if (!s.ok()) Die("update: " + s.ToString());
+    }
+    done += puts.size();
+    state.PauseTiming();
+    store.reset();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(done));
+}
+BENCHMARK_CAPTURE(MigrateUpdate, first_write, true)
+    ->Name("Migrate/update/first_write")
+    ->Iterations(3)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(MigrateUpdate, carried, false)
+    ->Name("Migrate/update/carried")
+    ->Iterations(3)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace kin::bench

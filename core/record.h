@@ -1,6 +1,7 @@
 #pragma once
 // Record: one stored record, laid out in one block of memory: a small header, then
-// the values in the model's slot order (slot 0 is the primary key), then per
+// the values in the model's slot order (slot 0 is the primary key; a record built
+// before its model gained properties in place holds only the slots it had), then per
 // relation of the model (RelationDef::local) a LinkList of direct pointers to the
 // related records, sorted by their primary key: a belongsTo holds its parent (0 or
 // 1), a hasOne/hasMany its children, an automatic manyToMany the linked records, a
