@@ -137,6 +137,30 @@ def main():
             rows.append((f"{what}: time ({b.get('records', 0):,.0f} records)", fmt_time(seconds(b)), "", ""))
             rows.append((f"{what}: records per second", f"{per_second(b):,.0f}/s", "", ""))
 
+    # The change feed and schema changes (issue targets: a follower's cost to
+    # writers, its apply rate, a nullable property added to 1M records).
+    if "Feed/create/0" in runs and "Feed/create/1" in runs:
+        slow = seconds(runs["Feed/create/1"]) / seconds(runs["Feed/create/0"])
+        rows.append(("Feed: create with one follower / create without", f"{slow:.2f}x", "<= 1.2x",
+                     "met" if slow <= 1.2 else "MISSED"))
+    if "Feed/follow_apply" in runs:
+        b = runs["Feed/follow_apply"]
+        rate = b.get("changes_per_s") or per_second(b)
+        rows.append(("Feed/follow_apply: changes applied per second", f"{rate:,.0f}/s", ">= 500k/s",
+                     "met" if rate >= 5e5 else "MISSED"))
+    b = runs.get("Migrate/in_place_add_nullable")
+    if b:
+        rows.append((f"Migrate: a nullable property added in place ({b.get('records', 0):,.0f} records)",
+                     fmt_time(seconds(b)), "< 1 s", "met" if seconds(b) < 1 else "MISSED"))
+    if "Migrate/open_add_nullable" in runs and "Migrate/open_same" in runs:
+        slow = seconds(runs["Migrate/open_add_nullable"]) / seconds(runs["Migrate/open_same"])
+        rows.append(("Migrate: open adding a nullable property / open with the same schema", f"{slow:.2f}x", "", ""))
+    for name, what in (("Migrate/carry_add_nullable", "Migrate: every record carried (other changes)"),
+                       ("Migrate/update/first_write", "Migrate: 100k updates right after an in-place change"),
+                       ("Migrate/update/carried", "Migrate: 100k updates after a carry")):
+        if name in runs:
+            rows.append((what, fmt_time(seconds(runs[name])), "", ""))
+
     for what in ("record", "link"):
         k, r = runs.get("Memory/kin"), runs.get("Memory/raw")
         if k and r:
