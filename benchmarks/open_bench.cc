@@ -290,12 +290,11 @@ void MigrateInPlace(benchmark::State& state) {
 }
 BENCHMARK(MigrateInPlace)->Name("Migrate/in_place_add_nullable")->Iterations(3)->UseRealTime()->Unit(benchmark::kMillisecond);
 
-// Updating products (Store::Apply of a put that changes the title), every one
+// Updating 100k products (Store::Apply of a put that changes the title), each
 // once, in a store that took the wider schema in place (each update first moves a
 // narrow record to a block of the new size: /first_write) and in one whose records
 // were carried over (/carried): what the first write after an in-place change costs.
 void MigrateUpdate(benchmark::State& state, bool in_place) {
-  OpenFixture& f = OpenFixture::Get();
   auto wider = api::SchemaFromText(WiderSchemaText());
   if (!wider.ok()) Die("schema: " + wider.status().ToString());
   constexpr size_t kUpdates = 100'000;
