@@ -307,6 +307,40 @@ TEST_CASE("a rolled-back write leaves a store changed in place as one that was c
   CheckInvariants(in_place);
 }
 
+TEST_CASE("a second in-place change adds after the first: records of three widths live side by side",
+          "[core][schema]") {
+  auto older = Built(GraphDraft());
+  auto wider = Built(WiderDraft());
+  SchemaDraft widest_draft = WiderDraft();
+  auto& product = ModelOf(widest_draft, "Product").properties;
+  product.insert(product.begin() + 1, Nullable("sku", "text"));  // declared before every other
+  auto widest = Built(widest_draft);
+  Store in_place(older), carried_from(older);
+  Fill(in_place);
+  Fill(carried_from);
+  REQUIRE(in_place.AdoptSchema(wider->KeepingLayoutOf(*older)).ok());
+  Update(in_place, "Product", "p1", {{"color", T("red")}});  // now of the wider size
+  auto kept = widest->KeepingLayoutOf(in_place.schema());
+  REQUIRE(kept);
+  CHECK(kept->model(M(*kept, "Product")).FindProperty("color")->slot == S(in_place.schema(), "Product", "color"));
+  REQUIRE(in_place.AdoptSchema(kept).ok());
+  Update(in_place, "Product", "p2", {{"sku", T("D-1")}});
+  const ModelDef& m = in_place.schema().model(M(in_place.schema(), "Product"));
+  CHECK(in_place.Find(m.id, "p1")->width() < m.properties.size());
+  CHECK(in_place.Find(m.id, "p2")->width() == m.properties.size());
+  CHECK(in_place.Find(m.id, "p3")->width() < in_place.Find(m.id, "p1")->width());
+
+  auto carried = MigrateStore(carried_from, widest);
+  REQUIRE(carried.ok());
+  Update(**carried, "Product", "p1", {{"color", T("red")}});
+  Update(**carried, "Product", "p2", {{"sku", T("D-1")}});
+  CHECK(Dump(in_place) == Dump(**carried));
+  Script(in_place);
+  Script(**carried);
+  CHECK(Dump(in_place) == Dump(**carried));
+  CheckInvariants(in_place);
+}
+
 TEST_CASE("a store refuses in place a schema of another shape and stays as it was", "[core][schema]") {
   auto older = Built(GraphDraft());
   Store s(older);
