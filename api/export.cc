@@ -270,7 +270,8 @@ Result<std::string> ExportStoreJson(const Store& store, const ProgressFn& progre
     for (const auto& m : schema.models()) {
       OJson counters = OJson::object();
       keys.assign(m.properties.size(), {});
-      for (const auto& p : m.properties) {
+      for (SlotId slot : m.declared) {
+        const PropertyDef& p = m.properties[slot.value];
         if (p.type == PropertyType::kAutoincrement) counters[p.name] = store.LastAutoincrement(m.id, p.slot);
         keys[p.slot.value] = OJson(p.name).dump();
       }

@@ -173,8 +173,15 @@ Json EntryJson(const Schema* schema, const FeedEntry& entry) {
     cj["model"] = known ? Json(known->name) : Json();
     cj["id"] = c.id;
     if (!c.properties.empty() || c.kind == FeedChange::Kind::kUpdated) cj["properties"] = c.properties;
-    if (c.kind != FeedChange::Kind::kDeleted)
-      cj["record"] = known && c.values.size() == known->properties.size() ? api::RecordJson(*known, c.values) : Json();
+    if (c.kind != FeedChange::Kind::kDeleted) {
+      // The values are in the slots of the entry's own schema, which may lay out
+      // the same model otherwise than `schema` does (a layout kept in place).
+      const ModelDef* layout = known;
+      if (known && entry.schema && c.model.value < entry.schema->models().size() &&
+          entry.schema->model(c.model).name == known->name)
+        layout = &entry.schema->model(c.model);
+      cj["record"] = layout && c.values.size() == layout->properties.size() ? api::RecordJson(*layout, c.values) : Json();
+    }
     changes.push_back(std::move(cj));
     if (!known) continue;
     const ModelDef& m = *known;

@@ -92,6 +92,9 @@ void Prefaulter::Submit(void* begin, size_t bytes) noexcept {
       disabled_ = true;
       return;
     }
+    // The thread has started before the writer goes on: no thread of kin's is
+    // starting (which may allocate) when the process forks a snapshot.
+    changed_.wait(l, [&] { return running_; });
   }
   try {
     queue_.push_back({static_cast<char*>(begin), bytes});
@@ -134,6 +137,8 @@ size_t Prefaulter::pending() const {
 
 void Prefaulter::Run() {
   std::unique_lock l(mu_);
+  running_ = true;
+  changed_.notify_all();
   for (;;) {
     changed_.wait(l, [&] { return stop_ || (!paused_ && !queue_.empty()); });
     if (stop_) return;

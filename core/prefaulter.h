@@ -72,6 +72,7 @@ class Prefaulter {
   const void* current_ = nullptr;  // the range being populated
   uint64_t populated_ = 0;
   bool started_ = false, disabled_ = false, paused_ = false, stop_ = false;
+  bool running_ = false;  // the thread has started
   std::thread thread_;
 };
 

@@ -101,6 +101,11 @@ class PageFaulter {
         ahead_ = 0;  // no thread to be had: the appender faults its own pages
         return;
       }
+      // Once per file: the thread has started before the appender goes on, so no
+      // thread of kin's is starting (which may allocate) when the process forks a
+      // snapshot (see Journal::BackgroundPause).
+      std::unique_lock l(mu_);
+      changed_.wait(l, [this] { return started_; });
     }
     changed_.notify_one();
   }
@@ -109,6 +114,8 @@ class PageFaulter {
   void Run() {
     const uint64_t page = PageSize();
     std::unique_lock l(mu_);
+    started_ = true;
+    changed_.notify_all();
     for (;;) {
       changed_.wait(l, [&] { return stop_ || (want_ > done_ && !clamped_); });
       if (stop_) return;
@@ -142,6 +149,7 @@ class PageFaulter {
   uint64_t want_ = 0, done_ = 0;  // populate [done_, want_) within the mapping
   uint64_t generation_ = 0;       // counts SetMapping calls
   bool clamped_ = false, stop_ = false;
+  bool started_ = false;  // the thread has started
 };
 
 // An open appendable file. Owns the descriptor and, when mapped, the mapping of

@@ -53,8 +53,16 @@ Result<std::unique_ptr<Journal>> Journal::Open(const std::string& dir, const Jou
       if (recorded != first) KIN_RETURN_IF_ERROR(WriteJournalEnd(options.end_record, first, fs));
     }
   }
-  if (options.sync == SyncPolicy::kInterval) j->interval_thread_ = std::thread([p = j.get()] { p->IntervalLoop(); });
-  if (options.prepare_segments) j->prepare_thread_ = std::thread([p = j.get()] { p->PrepareLoop(); });
+  // A thread counts as busy until it first waits (see BackgroundPause): its start
+  // may allocate.
+  if (options.sync == SyncPolicy::kInterval) {
+    ++j->background_busy_;
+    j->interval_thread_ = std::thread([p = j.get()] { p->IntervalLoop(); });
+  }
+  if (options.prepare_segments) {
+    ++j->background_busy_;
+    j->prepare_thread_ = std::thread([p = j.get()] { p->PrepareLoop(); });
+  }
   return j;
 }
 
@@ -282,10 +290,39 @@ Result<std::unique_ptr<WritableFile>> Journal::PrepareFile() {
   return file;
 }
 
+Journal::BackgroundPause::BackgroundPause(Journal& journal) : journal_(journal) {
+  std::unique_lock l(journal_.mu_);
+  ++journal_.paused_;
+  journal_.synced_.wait(l, [this] { return journal_.background_busy_ == 0; });
+}
+
+Journal::BackgroundPause::~BackgroundPause() {
+  {
+    std::lock_guard l(journal_.mu_);
+    --journal_.paused_;
+  }
+  journal_.synced_.notify_all();
+}
+
 void Journal::PrepareLoop() {
   std::unique_lock l(mu_);
+  --background_busy_;  // started (see Open)
+  synced_.notify_all();
+  // Counts the thread busy while it works outside mu_ (see BackgroundPause).
+  struct Busy {
+    Journal& j;
+    explicit Busy(Journal& journal) : j(journal) { ++j.background_busy_; }
+    ~Busy() {  // mu_ is held again
+      --j.background_busy_;
+      j.synced_.notify_all();
+    }
+  };
   for (;;) {
-    synced_.wait(l, [this] { return stopping_ || settle_wanted_ || retired_ || (prepare_wanted_ && !prepared_); });
+    synced_.wait(l, [this] {
+      return stopping_ || (paused_ == 0 && (settle_wanted_ || retired_ || (prepare_wanted_ && !prepared_)));
+    });
+    if (stopping_ && !settle_wanted_ && !retired_) return;
+    Busy busy(*this);
     if (settle_wanted_) {
       // Settled before stopping: the records of the segment wait for it.
       settle_wanted_ = false;
@@ -417,14 +454,19 @@ Status Journal::PoisonOnFailure(Status s) {
 
 void Journal::IntervalLoop() {
   std::unique_lock l(mu_);
+  --background_busy_;  // started (see Open)
+  synced_.notify_all();
   while (!stopping_) {
     synced_.wait_for(l, std::chrono::milliseconds(options_.interval_ms), [this] { return stopping_; });
     if (stopping_) break;
     uint64_t target = appended_.load(std::memory_order_acquire);
-    if (durable_ >= target || !failure_.ok()) continue;
+    if (durable_ >= target || !failure_.ok() || paused_ > 0) continue;  // a paused sync waits for the next tick
+    ++background_busy_;
     l.unlock();
     (void)PoisonOnFailure(SyncUpTo(target));
     l.lock();
+    --background_busy_;
+    synced_.notify_all();
   }
 }
 

@@ -78,6 +78,23 @@ class Journal {
   Result<uint64_t> AppendFramed(std::string* frame);
   // Under kAlways, returns once record `seq` is on disk; otherwise at once.
   Status WaitDurable(uint64_t seq);
+
+  // While one is held, the journal's own threads (segment preparation, interval
+  // syncs) are idle: each finishes what it was doing, and work asked meanwhile waits
+  // for the pause to end. What a fork needs when the process's allocator does not
+  // make fork wait for its locks (a sanitizer's): no thread of kin's own inside it.
+  // Take it where no append is under way (an append may wait for the preparing
+  // thread); hold it only briefly.
+  class BackgroundPause {
+   public:
+    explicit BackgroundPause(Journal& journal);
+    ~BackgroundPause();
+    BackgroundPause(const BackgroundPause&) = delete;
+    BackgroundPause& operator=(const BackgroundPause&) = delete;
+
+   private:
+    Journal& journal_;
+  };
   // Forces everything appended so far to disk.
   Status Sync();
   // The appender's sync (no Append running): makes every record appended so far
@@ -164,6 +181,8 @@ class Journal {
   uint64_t syncs_ = 0;
   uint64_t prepared_segments_ = 0;
   bool stopping_ = false;
+  int paused_ = 0;           // BackgroundPauses held
+  int background_busy_ = 0;  // the journal's threads at work outside mu_
   std::thread interval_thread_;
 
   // Segment preparation (prepare_segments), under mu_ but for the appender's flag.

@@ -49,7 +49,8 @@ struct FeedChange {
   ModelId model;                        // records: the record's model
   std::string id;                       // records: its primary key
   std::vector<std::string> properties;  // updated, soft-deleted, restored: the properties that changed
-  std::vector<Value> values;            // all but deleted: every value after the change, in slot order
+  std::vector<Value> values;            // all but deleted: every value after the change, in the slots
+                                        // of the entry's schema (FeedEntry::schema)
   RelationId relation;                  // links: the relation (of the side that owns the links)
   std::string from, to;                 // links: a record of the relation's model, one of its target
   std::string schema_json;              // schema changed: the new schema, as JSON text
@@ -83,6 +84,8 @@ const char* FeedChangeName(FeedChange::Kind kind);
 // and <model>.restored, with the model's name in kebab case. A schema change is
 //   {"change":"schema_changed","schema":{...the new schema...},"allow_destructive":false}
 // with no event. The first form reads ids with `schema`; the second with entry.schema.
+// Values are read with entry.schema when the entry has one (a database's own schema
+// may hold the same model's values in other slots after an in-place change).
 // A model or relation id the schema lacks is written as "model": null (no "record",
 // no event) or "relation": null.
 Json FeedEntryToJson(const Schema& schema, const FeedEntry& entry);

@@ -79,6 +79,13 @@ TEST_CASE("adding nullable properties changes a database in place: its records a
   CHECK(Widths(*db, "Author", "a1").first == slots);  // moved on its first write
   CHECK(Widths(*db, "Author", "a2").first == narrow);
   CHECK(Ok(*db, "listAuthors", R"([{"nickname": "Jo"}])"_j)[0]["id"] == "a1");
+  // A feed entry reads the same with the database's schema as with its own.
+  auto entries = db->Feed(0).value().Next(100);
+  REQUIRE(entries.ok());
+  REQUIRE_FALSE(entries->empty());
+  const Json own = FeedEntryToJson(entries->back());
+  CHECK(own["changes"][0]["record"]["nickname"] == "Jo");
+  CHECK(FeedEntryToJson(db->schema(), entries->back()) == own);
 }
 
 TEST_CASE("writes after an in-place change read back by name from the journal, a snapshot, the feed and a follower",
