@@ -9,7 +9,8 @@
 //
 // A `const Record*` is the record's address: link lists, indexes and readers hold it,
 // and following one is a single memory access to the record's header, id and values.
-// Records are neither copied nor moved; a RecordPtr owns one (the Store's containers
+// Records are neither copied nor moved (but for Store::Widen, which moves a record
+// kept across an in-place schema change once); a RecordPtr owns one (the Store's containers
 // hold them, each beside its id's hash). The block comes from operator new, or from
 // a BlockPool (the Store passes its model's pool): the header then holds the block's
 // offset in its pool chunk, which names the pool to free it into. A pooled record must be

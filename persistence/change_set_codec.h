@@ -46,7 +46,8 @@ struct PutOrigin {
 };
 
 // The bytes of a change set whose puts came about as `origins` say (what
-// DecodeChangeSet gave for it): a decoded change set encodes back to its bytes.
+// DecodeChangeSet gave for it): a change set decoded with a schema whose models
+// declare their properties in slot order encodes back to its bytes.
 std::string EncodeChangeSet(const ChangeSet& change_set, const std::vector<PutOrigin>& origins);
 
 // database_error for bytes that are not a well-formed change set of `schema`. With

@@ -3,8 +3,9 @@
 // newest snapshot (or a given one), then the journal records after it, each decoded
 // and applied through Store::Apply, the same path as a live write. Each part is
 // read with the schema in force when it was written: the snapshot's (or the
-// creation schema), then at each schema change record the store is carried over
-// into the new schema (core/store_migration.h). Used by
+// creation schema), then at each schema change record the store takes the new
+// schema in place (Store::AdoptSchema) or is carried over into it
+// (core/store_migration.h), as when the change was applied. Used by
 // Database::Open, which may cut a torn tail or repair (RecoverForOpen), and by the
 // read-only tools (verify, export, restore, stats), which change nothing on disk
 // (ReadDatabase).
