@@ -54,15 +54,14 @@ Result<std::unique_ptr<Journal>> Journal::Open(const std::string& dir, const Jou
     }
   }
   // A thread counts as busy until it first waits (see BackgroundPause): its start
-  // may allocate.
-  if (options.sync == SyncPolicy::kInterval) {
-    ++j->background_busy_;
-    j->interval_thread_ = std::thread([p = j.get()] { p->IntervalLoop(); });
+  // may allocate. Both are counted before either starts.
+  const bool interval = options.sync == SyncPolicy::kInterval;
+  {
+    std::lock_guard l(j->mu_);
+    j->background_busy_ = (interval ? 1 : 0) + (options.prepare_segments ? 1 : 0);
   }
-  if (options.prepare_segments) {
-    ++j->background_busy_;
-    j->prepare_thread_ = std::thread([p = j.get()] { p->PrepareLoop(); });
-  }
+  if (interval) j->interval_thread_ = std::thread([p = j.get()] { p->IntervalLoop(); });
+  if (options.prepare_segments) j->prepare_thread_ = std::thread([p = j.get()] { p->PrepareLoop(); });
   return j;
 }
 
