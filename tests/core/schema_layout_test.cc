@@ -256,21 +256,33 @@ TEST_CASE("a store takes a kept layout in place: no record moves, new slots read
   CHECK(IndexIds(in_place, "Email", "address", T("ann@x")) == Ids{"e1"});
 }
 
+// The fill's records under WiderDraft's schema twice: taken in place, and carried
+// over into a store of their own.
+struct WidenedTwins {
+  WidenedTwins() {
+    Store carried_from(older);
+    Fill(in_place);
+    Fill(carried_from);
+    REQUIRE(in_place.AdoptSchema(wider->KeepingLayoutOf(*older)).ok());
+    auto migrated = MigrateStore(carried_from, wider);
+    REQUIRE(migrated.ok());
+    carried = std::move(migrated).value();
+  }
+  std::shared_ptr<const Schema> older = Built(GraphDraft()), wider = Built(WiderDraft());
+  Store in_place{older};
+  std::unique_ptr<Store> carried;
+};
+
 TEST_CASE("a narrow record's first update moves it to a full block with every list and index that holds it",
           "[core][schema]") {
-  auto older = Built(GraphDraft());
-  auto wider = Built(WiderDraft());
-  Store in_place(older), carried_from(older);
-  Fill(in_place);
-  Fill(carried_from);
-  REQUIRE(in_place.AdoptSchema(wider->KeepingLayoutOf(*older)).ok());
-  auto carried = MigrateStore(carried_from, wider);
-  REQUIRE(carried.ok());
+  WidenedTwins twins;
+  Store& in_place = twins.in_place;
+  Store& carried = *twins.carried;
   const auto before = Addresses(in_place);
 
   Script(in_place);
-  Script(**carried);
-  CHECK(Dump(in_place) == Dump(**carried));
+  Script(carried);
+  CHECK(Dump(in_place) == Dump(carried));
   CheckInvariants(in_place);
   const Schema& s = in_place.schema();
   const Record* p1 = in_place.Find(M(s, "Product"), "p1");
@@ -286,14 +298,9 @@ TEST_CASE("a narrow record's first update moves it to a full block with every li
 }
 
 TEST_CASE("a rolled-back write leaves a store changed in place as one that was carried", "[core][schema]") {
-  auto older = Built(GraphDraft());
-  auto wider = Built(WiderDraft());
-  Store in_place(older), carried_from(older);
-  Fill(in_place);
-  Fill(carried_from);
-  REQUIRE(in_place.AdoptSchema(wider->KeepingLayoutOf(*older)).ok());
-  auto carried = MigrateStore(carried_from, wider);
-  REQUIRE(carried.ok());
+  WidenedTwins twins;
+  Store& in_place = twins.in_place;
+  Store& carried = *twins.carried;
   {
     Mutation m(in_place);
     std::vector<Value> v = in_place.Find(M(in_place.schema(), "Store"), "s1")->CopyValues(
@@ -303,7 +310,7 @@ TEST_CASE("a rolled-back write leaves a store changed in place as one that was c
     REQUIRE(m.Delete(M(in_place.schema(), "Audit"), "a1").ok());
     m.Rollback();
   }
-  CHECK(Dump(in_place) == Dump(**carried));
+  CHECK(Dump(in_place) == Dump(carried));
   CheckInvariants(in_place);
 }
 
