@@ -48,8 +48,9 @@ Result<uint64_t> Database::Impl::WriteImage(const std::string& snapshots_dir, bo
   // No thread of the database's own may be freeing or allocating while the image's
   // process is forked: a sanitizer's allocator, unlike glibc's, does not make fork
   // wait for its locks, and the child could wait on them for ever. So the store a
-  // schema change left is freed first, the journal's threads are paused around the
-  // fork (in the writer role: no append waits for them then), and the next segment
+  // schema change left is freed first, the journal's threads are paused and the
+  // store's prefaulter held around the fork (in the writer role: no append waits for
+  // them then), and the next segment
   // is asked for once the image is being written.
   {
     std::lock_guard l(retirer_mu);
@@ -64,6 +65,7 @@ Result<uint64_t> Database::Impl::WriteImage(const std::string& snapshots_dir, bo
       // The journal's threads are idle while the process forks (see the top).
       std::optional<persistence::Journal::BackgroundPause> pause;
       if (journal) pause.emplace(*journal);
+      const std::unique_lock<std::mutex> prefaulter_held = store.HoldBackgroundForFork();
       KIN_ASSIGN_OR_RETURN(auto forked, persistence::SnapshotProcess::Fork(store, seq, schema_json, snapshots_dir,
                                                                         fs(), dir_lock ? dir_lock->fd() : -1));
       child.emplace(std::move(forked));

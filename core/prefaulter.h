@@ -55,6 +55,11 @@ class Prefaulter {
   // Holds the thread before its next range until Resume (ranges still queue).
   void Pause();
   void Resume();
+  // While the returned lock is held, the thread is not inside the allocator (it
+  // allocates and frees its queue only under the lock; populating allocates
+  // nothing): what a fork needs when the allocator does not make fork wait for its
+  // locks (a sanitizer's). Submit waits meanwhile.
+  std::unique_lock<std::mutex> HoldForFork() const { return std::unique_lock<std::mutex>(mu_); }
   // Ranges populated so far, and ranges queued or being populated.
   uint64_t populated() const;
   size_t pending() const;

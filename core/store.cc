@@ -420,6 +420,8 @@ Status Store::AdoptSchema(std::shared_ptr<const Schema> to) {
   return Status::Ok();
 }
 
+std::unique_lock<std::mutex> Store::HoldBackgroundForFork() const { return prefaulter_->HoldForFork(); }
+
 RecordPtr Store::NewRecord(ModelId model) {
   const ModelDef& m = schema_->model(model);
   return RecordPtr(m.properties.size(), m.relations.size(), RecordBlocks(model));

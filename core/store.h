@@ -11,6 +11,7 @@
 #include <cassert>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -154,6 +155,10 @@ class Store {
     size_t node_chunks = 0;
   };
   PoolStats Pools(ModelId model) const;
+
+  // While the returned lock is held, the store's own thread (the prefaulter) is not
+  // inside the allocator: held around a fork (see Prefaulter::HoldForFork).
+  std::unique_lock<std::mutex> HoldBackgroundForFork() const;
 
   // The key of `values` in an index; false when a key value is null (nulls never clash).
   static bool IndexKey(const IndexDef& index, std::span<const Value> values, std::string* out);
