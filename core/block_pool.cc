@@ -91,10 +91,12 @@ void BlockPool::FreeLocked(void* address, uint16_t chunk_offset) {
   assert(chunk_offset == 0 || Owner(address, chunk_offset) == this);
   --in_use_;
   auto* b = static_cast<FreeBlock*>(address);
+  b->mark = kFreeMark;
   b->next = free_;
   b->chunk_offset = chunk_offset;
   free_ = b;
-  KIN_POISON(b, block_bytes_);
+  // The mark stays readable for ForEachBlockInUse (ASan poisons in 8-byte units).
+  KIN_POISON(reinterpret_cast<char*>(b) + kAlignment, block_bytes_ - kAlignment);
 }
 
 BlockPool::Spare BlockPool::AddChunk() {

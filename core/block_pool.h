@@ -68,6 +68,18 @@ class BlockPool {
   // The pool a block came from, given the offset Allocate reported with it.
   static BlockPool* Owner(const void* address, uint16_t chunk_offset);
 
+  // The first two bytes of a block once it is freed: a pool whose holders never
+  // leave these bytes 0 in a block they hold (a Record starts with its value count,
+  // at least 1) can be walked with ForEachBlockInUse.
+  static constexpr uint16_t kFreeMark = 0;
+  // Visits each block handed out and not freed, `visit(const void* block)` returning
+  // false to stop; within a chunk in address order, so the walk streams through
+  // memory. Only for a pool whose holders keep the rule of kFreeMark, and only while
+  // no Allocate or Free runs (the caller's lock keeps them out: the pool's own lock
+  // is not taken, so walkers on several threads do not queue for it).
+  template <typename Visit>
+  void ForEachBlockInUse(Visit&& visit) const;
+
   size_t block_bytes() const { return block_bytes_; }
   size_t chunk_count() const;
   size_t blocks_in_use() const;
@@ -92,9 +104,11 @@ class BlockPool {
     size_t bytes;
     size_t padding;  // blocks start 16-byte aligned
   };
+  // A freed block: the mark first, in the bytes a holder's block never has 0 in.
   struct FreeBlock {
-    FreeBlock* next;
+    uint16_t mark;  // kFreeMark
     uint16_t chunk_offset;
+    FreeBlock* next;
   };
   static size_t RoundUp(size_t bytes) {
     size_t r = (bytes + kAlignment - 1) / kAlignment * kAlignment;
@@ -143,6 +157,20 @@ class BlockPool {
   Prefaulter* const prefaulter_;
   void* spare_ = nullptr;  // the next full-size chunk, submitted to prefaulter_
 };
+
+template <typename Visit>
+void BlockPool::ForEachBlockInUse(Visit&& visit) const {
+  for (const Chunk* c = chunks_; c; c = c->next) {
+    const char* block = reinterpret_cast<const char*>(c + 1);
+    const char* end = c == chunks_ ? next_ : block + (c->bytes - sizeof(Chunk)) / block_bytes_ * block_bytes_;
+    for (; block < end; block += block_bytes_) {
+      __builtin_prefetch(block + 8 * block_bytes_);  // the walk's next blocks, ahead
+      uint16_t mark;
+      __builtin_memcpy(&mark, block, sizeof mark);
+      if (mark != kFreeMark && !visit(static_cast<const void*>(block))) return;
+    }
+  }
+}
 
 // A stateful allocator that takes single objects of its pool's block size from the
 // pool and everything else (arrays, other sizes) from operator new, noting the

@@ -451,7 +451,8 @@ class CandidateWalker {
     };
     const Node& inner = n.parts[0];
     if (inner.kind == Kind::kScan) {
-      store_.Scan(target.id, [&](const Record& o) { return visit(&o); });
+      // Every record is looked at and what is kept is sorted: memory order will do.
+      store_.ScanUnordered(target.id, [&](const Record& o) { return visit(&o); });
       return;
     }
     for (const Record* o : Run(inner)) visit(o);

@@ -14,7 +14,8 @@ Record* RecordPtr::Allocate(size_t values, size_t links, BlockPool* pool) {
   size_t bytes = Record::BlockBytes(values, links);
   void* block;
   uint16_t chunk_offset = 0;
-  if (pool && pool->Serves(bytes)) {
+  // A pooled record starts with its value count, never 0 (BlockPool::kFreeMark).
+  if (pool && values > 0 && pool->Serves(bytes)) {
     BlockPool::Block b = pool->Allocate();
     block = b.address;
     chunk_offset = b.chunk_offset;

@@ -97,7 +97,7 @@ class Record {
   }
   LinkList* first_link() const { return reinterpret_cast<LinkList*>(first_value() + values_); }
 
-  uint16_t values_;
+  uint16_t values_;  // first: not 0 in a pooled record (BlockPool::kFreeMark)
   uint16_t links_;
   uint16_t chunk_offset_;  // 0: from operator new; else see BlockPool::Owner
   uint16_t deleted_ = 0;

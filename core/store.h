@@ -49,7 +49,12 @@ class Store {
   // Number of records of a model, soft-deleted included.
   size_t Count(ModelId model) const;
   // Visits records in primary-key order until `visit` returns false.
-  void Scan(ModelId model, const std::function<bool(const Record&)>& visit) const;
+  void Scan(ModelId model, FunctionRef<bool(const Record&)> visit) const;
+  // Visits the same records as Scan, in no particular order, until `visit` returns
+  // false: in memory order where the model's records are all in its pools, which
+  // streams through memory instead of walking the key order's tree (what a filter
+  // that must look at every record wants; the caller sorts what it keeps).
+  void ScanUnordered(ModelId model, FunctionRef<bool(const Record&)> visit) const;
   // Live records whose key for the model's index `index` equals `key`.
   std::span<const Record* const> IndexLookup(ModelId model, size_t index, std::string_view key) const;
   // The planner's reads (core/query_plan.h): records of `model`, soft-deleted

@@ -1,5 +1,6 @@
 // Tests for core/block_pool and core/prefaulter: blocks carved from chunks and
-// reused, the pool a block names, and the spare chunk a prefaulter maps in ahead.
+// reused, the pool a block names, the walk over the blocks in use, and the spare
+// chunk a prefaulter maps in ahead.
 
 #include "core/block_pool.h"
 
@@ -8,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <thread>
@@ -178,3 +180,43 @@ TEST_CASE("a pool notes the newest array its allocator hands out, until that arr
 }
 
 }  // namespace
+
+TEST_CASE("a pool walk visits exactly the blocks in use, each once, in address order within a chunk", "[core]") {
+  BlockPool pool(40, /*synchronized=*/false);
+  std::vector<BlockPool::Block> blocks;
+  // A holder's block never starts with the free mark: here, a nonzero count.
+  auto take = [&] {
+    BlockPool::Block b = pool.Allocate();
+    const uint16_t tag = 7;
+    std::memcpy(b.address, &tag, sizeof tag);
+    blocks.push_back(b);
+  };
+  for (int i = 0; i < 3000; ++i) take();  // several chunks
+  std::vector<BlockPool::Block> kept;
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    if (i % 3 == 0) pool.Free(blocks[i].address, blocks[i].chunk_offset);
+    else kept.push_back(blocks[i]);
+  }
+  blocks = kept;
+  for (int i = 0; i < 500; ++i) take();  // half the freed blocks back in use
+  REQUIRE(pool.blocks_in_use() == blocks.size());
+
+  std::vector<const void*> seen;
+  pool.ForEachBlockInUse([&](const void* b) { return seen.push_back(b), true; });
+  std::vector<const void*> expected;
+  for (const auto& b : blocks) expected.push_back(b.address);
+  std::vector<const void*> sorted_seen = seen;
+  std::sort(sorted_seen.begin(), sorted_seen.end());
+  std::sort(expected.begin(), expected.end());
+  CHECK(sorted_seen == expected);
+  size_t backwards = 0;  // chunks come newest first; within one, addresses rise
+  for (size_t i = 1; i < seen.size(); ++i) backwards += seen[i] < seen[i - 1];
+  CHECK(backwards < pool.chunk_count());
+
+  size_t visits = 0;
+  pool.ForEachBlockInUse([&](const void*) { return ++visits < 10; });
+  CHECK(visits == 10);
+  BlockPool empty(40, false);
+  empty.ForEachBlockInUse([&](const void*) { return ++visits, true; });
+  CHECK(visits == 10);
+}
