@@ -275,7 +275,7 @@ DatabaseStats Database::Stats() const {
         if (rel.kind == RelationKind::kBelongsTo || (rel.kind == RelationKind::kManyToMany && rel.owns_links))
           counted.push_back(rel.local);
       }
-      impl_->store.Scan(m.id, [&](const Record& r) {
+      impl_->store.ScanUnordered(m.id, [&](const Record& r) {  // counts only
         ++(r.marked_deleted() ? ms.soft_deleted : ms.live);
         for (uint32_t local : counted) stats.links += r.links(local).size();
         return true;

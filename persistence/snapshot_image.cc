@@ -502,7 +502,7 @@ std::string EncodeSnapshotImage(const Store& store, const std::string& schema_js
       uint64_t n = 0;
       store.Scan(rel->target, [&](const Record& r) { return ordinal_of.emplace(&r, n++), true; });
       uint64_t owners = 0;
-      store.Scan(rel->model, [&](const Record& r) { return owners += !r.links(rel->local).empty(), true; });
+      store.ScanUnordered(rel->model, [&](const Record& r) { return owners += !r.links(rel->local).empty(), true; });
       out.Put<uint32_t>(rel->id.value);
       out.Put<uint64_t>(owners);
       uint64_t position = 0;

@@ -155,7 +155,7 @@ int RunStats(const StatsOptions& options) {
   Memory mem;
   for (const auto& m : schema.models()) {
     uint64_t live = 0, deleted = 0;
-    store.Scan(m.id, [&](const Record& r) {
+    store.ScanUnordered(m.id, [&](const Record& r) {  // counts and sums only
       bool is_live = store.IsLive(m, r);
       ++(is_live ? live : deleted);
       for (RelationId rid : m.relations) links[rid.value] += r.links(schema.relation(rid).local).size();
