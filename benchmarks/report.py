@@ -202,8 +202,10 @@ QUERY_SHAPES = ("fk_eq", "index_eq", "index_range_take", "in_ids", "relation_fil
                 "order_take", "count")
 QUERY_CONTESTANTS = ("kin_view", "kin_json", "sqlite", "sqlite_json")
 QUERY_SIZES = ((10000, "10k"), (100000, "100k"), (1000000, "1M"))
-QUERY_SCANS = ("relation_filter_unindexed",)  # a scan on one side: may grow linearly
-LINEAR_SLACK = 1.5  # time(1M) / time(10k) of a scan: at most 100x the records times this
+# A scan on one side: may grow linearly (time(1M) / time(10k) at most 100x, the
+# growth of the records), and has no target against SQLite (the targets of 10x and
+# 3x are for the shapes an index or the graph answers).
+QUERY_SCANS = ("relation_filter_unindexed",)
 
 
 def query_section(runs):
@@ -238,12 +240,14 @@ def query_section(runs):
         for contestant in ("kin_view", "kin_json"):
             lo, hi = t(shape, contestant, small[0]), t(shape, contestant, big[0])
             if lo and hi:
-                limit = 100 * LINEAR_SLACK if shape in QUERY_SCANS else 2
+                limit = 100 if shape in QUERY_SCANS else 2
                 checks.append((f"Query {shape}: {contestant} time {big[1]} / time {small[1]}", fmt_ratio(hi / lo),
                                f"<= {limit:g}x", "met" if hi / lo <= limit else "MISSED"))
         for kin, sql, goal in (("kin_view", "sqlite", 10), ("kin_json", "sqlite_json", 3)):
             k, q = t(shape, kin, big[0]), t(shape, sql, big[0])
-            if k and q:
+            if k and q and shape in QUERY_SCANS:
+                checks.append((f"Query {shape} at {big[1]}: {kin} faster than {sql}", fmt_ratio(q / k), "", ""))
+            elif k and q:
                 checks.append((f"Query {shape} at {big[1]}: {kin} faster than {sql}", fmt_ratio(q / k), f">= {goal}x",
                                "met" if q / k >= goal else "MISSED"))
     return times, checks
