@@ -87,6 +87,7 @@ BlockPool::Block BlockPool::AllocateLocked(Spare* spare) {
 }
 
 void BlockPool::FreeLocked(void* address, uint16_t chunk_offset) {
+  static_assert(sizeof(FreeBlock) <= 16, "a freed block fits the smallest block");
   assert(in_use_ > 0);
   assert(chunk_offset == 0 || Owner(address, chunk_offset) == this);
   --in_use_;
@@ -95,8 +96,7 @@ void BlockPool::FreeLocked(void* address, uint16_t chunk_offset) {
   b->next = free_;
   b->chunk_offset = chunk_offset;
   free_ = b;
-  // The mark stays readable for ForEachBlockInUse (ASan poisons in 8-byte units).
-  KIN_POISON(reinterpret_cast<char*>(b) + kAlignment, block_bytes_ - kAlignment);
+  KIN_POISON(b, block_bytes_);  // ForEachBlockInUse tells it by that under ASan
 }
 
 BlockPool::Spare BlockPool::AddChunk() {

@@ -31,6 +31,10 @@
 #include <mutex>
 #include <thread>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
 namespace kin {
 
 class Prefaulter;
@@ -76,13 +80,18 @@ class BlockPool {
   // false to stop; within a chunk in address order, so the walk streams through
   // memory. Only for a pool whose holders keep the rule of kFreeMark, and only while
   // no Allocate or Free runs (the caller's lock keeps them out: the pool's own lock
-  // is not taken, so walkers on several threads do not queue for it).
+  // is not taken, so walkers on several threads do not queue for it). Under
+  // AddressSanitizer a freed block is poisoned whole and told by that instead.
   template <typename Visit>
   void ForEachBlockInUse(Visit&& visit) const;
 
   size_t block_bytes() const { return block_bytes_; }
   size_t chunk_count() const;
   size_t blocks_in_use() const;
+  // The same without the pool's lock: only while no Allocate or Free runs (as for
+  // ForEachBlockInUse). A reader that takes no lock cannot be stuck on one a thread
+  // held when the process forked.
+  size_t blocks_in_use_unlocked() const { return in_use_; }
   // Bytes of every chunk (what the pool holds from the system).
   size_t reserved_bytes() const;
 
@@ -165,9 +174,14 @@ void BlockPool::ForEachBlockInUse(Visit&& visit) const {
     const char* end = c == chunks_ ? next_ : block + (c->bytes - sizeof(Chunk)) / block_bytes_ * block_bytes_;
     for (; block < end; block += block_bytes_) {
       __builtin_prefetch(block + 8 * block_bytes_);  // the walk's next blocks, ahead
+#if defined(__SANITIZE_ADDRESS__)
+      const bool in_use = !__asan_address_is_poisoned(block);
+#else
       uint16_t mark;
       __builtin_memcpy(&mark, block, sizeof mark);
-      if (mark != kFreeMark && !visit(static_cast<const void*>(block))) return;
+      const bool in_use = mark != kFreeMark;
+#endif
+      if (in_use && !visit(static_cast<const void*>(block))) return;
     }
   }
 }

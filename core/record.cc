@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstddef>
 #include <new>
 #include <stdexcept>
 #include <utility>
@@ -9,6 +10,8 @@
 namespace kin {
 
 Record* RecordPtr::Allocate(size_t values, size_t links, BlockPool* pool) {
+  static_assert(offsetof(Record, values_) == 0 && sizeof(Record::values_) == sizeof(BlockPool::kFreeMark),
+                "a record starts with its value count, where a freed block has its mark");
   if (values > Record::kMaxValues) throw std::length_error("a record holds at most 65535 values");
   if (links > Record::kMaxLinkLists) throw std::length_error("a record holds at most 65535 link lists");
   size_t bytes = Record::BlockBytes(values, links);

@@ -53,7 +53,9 @@ class Store {
   // Visits the same records as Scan, in no particular order, until `visit` returns
   // false: in memory order where the model's records are all in its pools, which
   // streams through memory instead of walking the key order's tree (what a filter
-  // that must look at every record wants; the caller sorts what it keeps).
+  // that must look at every record wants; the caller sorts what it keeps). Not
+  // while a record from NewRecord is outstanding (a store being loaded), and it
+  // takes no lock of the pools.
   void ScanUnordered(ModelId model, FunctionRef<bool(const Record&)> visit) const;
   // Live records whose key for the model's index `index` equals `key`.
   std::span<const Record* const> IndexLookup(ModelId model, size_t index, std::string_view key) const;

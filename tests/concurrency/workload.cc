@@ -359,7 +359,7 @@ void ChurnWriter(Database& db, Problems& problems, int ops, unsigned seed) {
 
 void ServiceRead(Database& db, Problems& problems, std::mt19937& rng) {
   Caller c{db, problems, "service reader"};
-  switch (rng() % 5) {
+  switch (rng() % 6) {
     case 0: {  // a base product with its relations
       std::string p = Name("p", static_cast<int>(rng() % kBaseProducts));
       auto r = c.Call("retrieveProduct", Json::array({p, {{"relations", Json::array({"orders", "store"})}}}));
@@ -406,6 +406,18 @@ void ServiceRead(Database& db, Problems& problems, std::mt19937& rng) {
         bool found = false;
         for (const auto& x : o.at("products")) found |= x.at("id") == p;
         if (!found) problems.Add("listOrders products=" + p + " returned an order without it: " + o.dump());
+      }
+      break;
+    }
+    case 5: {  // a relation filter that reads every product (in memory order), beside snapshots' forks
+      auto r = c.Call("listOrders", Json::array({{{"products", {{"title", {{"$like", "base-1%"}}}}}},
+                                                 {{"relations", Json::array({"products"})}}}));
+      if (!r) return;
+      for (const auto& o : *r) {
+        bool found = false;
+        for (const auto& x : o.at("products"))
+          found |= x.at("title").is_string() && x.at("title").get<std::string>().rfind("base-1", 0) == 0;
+        if (!found) problems.Add("listOrders products.title base-1% returned an order without one: " + o.dump());
       }
       break;
     }

@@ -370,6 +370,13 @@ TEST_CASE("an unordered scan visits every record once, across the blocks of each
   auto [ordered, unordered] = BothScans(in_place);
   CHECK(!ordered.empty());
   CHECK(unordered == ordered);
+  // It walked the pools: records that moved to the wider blocks come after the rest.
+  const ModelId product = M(in_place.schema(), "Product");
+  CHECK(in_place.Pools(product).records_in_use == in_place.Count(product));
+  Ids product_walk, product_keys;
+  in_place.ScanUnordered(product, [&](const Record& r) { return product_walk.emplace_back(r.id()), true; });
+  in_place.Scan(product, [&](const Record& r) { return product_keys.emplace_back(r.id()), true; });
+  CHECK(product_walk != product_keys);
   size_t visits = 0;
   in_place.ScanUnordered(M(in_place.schema(), "Product"), [&](const Record&) { return ++visits < 2; });
   CHECK(visits == 2);
@@ -387,6 +394,9 @@ TEST_CASE("an unordered scan visits every record once, across the blocks of each
   auto [big_ordered, big_unordered] = BothScans(big);
   CHECK(big_unordered == big_ordered);
   CHECK(big_ordered == Ids{"Wide/w1", "Wide/w2"});
+  Ids wide_walk;  // in key order, though made in another: the tree was walked
+  big.ScanUnordered(M(big.schema(), "Wide"), [&](const Record& r) { return wide_walk.emplace_back(r.id()), true; });
+  CHECK(wide_walk == Ids{"w1", "w2"});
 }
 
 TEST_CASE("a store refuses in place a schema of another shape and stays as it was", "[core][schema]") {
