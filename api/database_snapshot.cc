@@ -50,8 +50,7 @@ Result<uint64_t> Database::Impl::WriteImage(const std::string& snapshots_dir, bo
   // wait for its locks, and the child could wait on them for ever. So the store a
   // schema change left is freed first, the journal's threads are paused and the
   // store's prefaulter held around the fork (in the writer role: no append waits for
-  // them then), and the next segment
-  // is asked for once the image is being written.
+  // them then), and the next segment is asked for once the image is being written.
   {
     std::lock_guard l(retirer_mu);
     if (retirer.joinable()) retirer.join();
