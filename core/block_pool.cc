@@ -31,13 +31,13 @@ BlockPool::BlockPool(size_t block_bytes, bool synchronized, Prefaulter* prefault
 BlockPool::~BlockPool() {
   if (spare_) {
     prefaulter_->Cancel(spare_);
-    ::operator delete(spare_);
+    FreeChunkMemory(spare_, /*full_size=*/true);
   }
   for (Chunk* c = chunks_; c;) {
     Chunk* next = c->next;
     if (prefaulter_) prefaulter_->Cancel(c);  // a spare taken before it was populated
     KIN_UNPOISON(c, c->bytes);
-    ::operator delete(c);
+    FreeChunkMemory(c, c->from_arena != 0);
     c = next;
   }
 }
@@ -110,13 +110,13 @@ BlockPool::Spare BlockPool::AddChunk() {
     memory = std::exchange(spare_, nullptr);
     reserved_ -= bytes;  // counted again as a chunk below
   } else {
-    memory = ::operator new(bytes);
+    memory = AllocateChunkMemory(bytes, blocks == max_blocks);
   }
   auto* c = static_cast<Chunk*>(memory);
   c->next = chunks_;
   c->pool = this;
   c->bytes = bytes;
-  c->padding = 0;
+  c->from_arena = blocks == max_blocks;
   chunks_ = c;
   ++chunk_count_;
   reserved_ += bytes;
@@ -126,7 +126,7 @@ BlockPool::Spare BlockPool::AddChunk() {
   // Full-size chunks from now on: have the next one mapped in while this one is used.
   if (prefaulter_ && blocks == max_blocks && prefaulter_->enabled()) {
     try {
-      spare_ = ::operator new(bytes);
+      spare_ = AllocateChunkMemory(bytes, /*full_size=*/true);
     } catch (const std::bad_alloc&) {
       return {};  // the next AddChunk tries again, and reports a lack of memory
     }
@@ -134,6 +134,17 @@ BlockPool::Spare BlockPool::AddChunk() {
     return {spare_, bytes};
   }
   return {};
+}
+
+void* BlockPool::AllocateChunkMemory(size_t bytes, bool full_size) {
+  if (!full_size) return ::operator new(bytes);
+  assert(bytes <= HugePageArena::kChunkBytes);
+  return HugePageArena::Global().AllocateChunk();
+}
+
+void BlockPool::FreeChunkMemory(void* memory, bool full_size) {
+  if (full_size) HugePageArena::Global().FreeChunk(memory);
+  else ::operator delete(memory);
 }
 
 size_t BlockPool::chunk_count() const {

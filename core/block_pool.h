@@ -4,7 +4,9 @@
 // space); blocks carry no per-block header, and chunks grow geometrically up to
 // kMaxChunkBytes, so a pool of a few blocks stays small. Chunks go back to the system
 // only when the pool is destroyed; blocks still allocated then die with them (their
-// contents are not destroyed: holders must be gone first).
+// contents are not destroyed: holders must be gone first). Full-size chunks come from
+// the HugePageArena (2 MiB pages where the system has them: a large model's random
+// reads then rarely miss the TLB); the smaller first ones from operator new.
 //
 // Every block can name its pool: Allocate reports the block's offset in its chunk,
 // and Owner(address, offset) finds the pool from the chunk's header, so a holder of a
@@ -30,6 +32,8 @@
 #include <cstdint>
 #include <mutex>
 #include <thread>
+
+#include "core/huge_page_arena.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
@@ -59,6 +63,8 @@ class BlockPool {
   ~BlockPool();
   BlockPool(const BlockPool&) = delete;
   BlockPool& operator=(const BlockPool&) = delete;
+
+  static_assert(kMaxChunkBytes == HugePageArena::kChunkBytes, "full-size chunks fill the arena's");
 
   // Whether Allocate serves requests of `bytes` bytes (aligned to at most kAlignment).
   bool Serves(size_t bytes) const { return pooled_ && RoundUp(bytes) == block_bytes_; }
@@ -111,8 +117,11 @@ class BlockPool {
     Chunk* next;
     BlockPool* pool;
     size_t bytes;
-    size_t padding;  // blocks start 16-byte aligned
+    size_t from_arena;  // 1 for a full-size chunk (the HugePageArena's); keeps blocks 16-byte aligned
   };
+  // A chunk's memory: full-size ones from the arena, the rest from operator new.
+  static void* AllocateChunkMemory(size_t bytes, bool full_size);
+  static void FreeChunkMemory(void* memory, bool full_size);
   // A freed block: the mark first, in the bytes a holder's block never has 0 in.
   struct FreeBlock {
     uint16_t mark;  // kFreeMark
@@ -187,8 +196,9 @@ void BlockPool::ForEachBlockInUse(Visit&& visit) const {
 }
 
 // A stateful allocator that takes single objects of its pool's block size from the
-// pool and everything else (arrays, other sizes) from operator new, noting the
-// newest array in the pool: the node allocator of a Boost.MultiIndex container.
+// pool, large arrays from the HugePageArena, and everything else (small arrays,
+// other sizes) from operator new, noting the newest array in the pool: the node
+// allocator of a Boost.MultiIndex container.
 // Copies (and rebinds) share the pool; the pool must outlive every container using
 // it. Same thread-safety as the pool.
 template <typename T>
@@ -202,17 +212,22 @@ class PoolAllocator {
 
   T* allocate(size_t n) {
     if (Pooled(n)) return static_cast<T*>(pool_->Allocate().address);
-    T* array = static_cast<T*>(::operator new(n * sizeof(T)));
-    pool_->NoteArray(array, n * sizeof(T));
+    const size_t bytes = n * sizeof(T);
+    T* array = static_cast<T*>(bytes >= HugePageArena::kLargeArrayBytes ? HugePageArena::AllocateArray(bytes)
+                                                                         : ::operator new(bytes));
+    pool_->NoteArray(array, bytes);
     return array;
   }
   void deallocate(T* p, size_t n) {
     if (Pooled(n)) {
       pool_->Free(p, 0);  // nodes never ask for their pool
-    } else {
-      pool_->ForgetArray(p);
-      ::operator delete(p);
+      return;
     }
+    pool_->ForgetArray(p);
+    if (const size_t bytes = n * sizeof(T); bytes >= HugePageArena::kLargeArrayBytes)
+      HugePageArena::FreeArray(p, bytes);
+    else
+      ::operator delete(p);
   }
 
   BlockPool* pool() const { return pool_; }

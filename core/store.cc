@@ -87,7 +87,7 @@ void Store::IndexInsert(const ModelDef& model, const Record* r, uint64_t keep_or
   if (!IsLive(model, *r)) return;
   std::string key;
   for (size_t i = 0; i < model.indexes.size(); ++i)
-    if (IndexKey(model.indexes[i], *r, &key)) InsertSorted(t.indexes[i].entries[key], r);
+    if (IndexKey(model.indexes[i], *r, &key)) InsertSorted(t.indexes[i].ListOf(key), r);
 }
 
 void Store::IndexErase(const ModelDef& model, const Record* r, uint64_t keep_ordered) {
@@ -98,10 +98,11 @@ void Store::IndexErase(const ModelDef& model, const Record* r, uint64_t keep_ord
   std::string key;
   for (size_t i = 0; i < model.indexes.size(); ++i) {
     if (!IndexKey(model.indexes[i], *r, &key)) continue;
-    auto it = t.indexes[i].entries.find(key);
-    if (it == t.indexes[i].entries.end()) continue;
+    SecondaryIndex& index = t.indexes[i];
+    auto it = index.Find(key);
+    if (it == index.end()) continue;
     EraseSorted(it->second, r);
-    if (it->second.empty()) t.indexes[i].entries.erase(it);
+    if (it->second.empty()) index.Erase(it);
   }
 }
 
@@ -321,7 +322,7 @@ Status Store::AdoptSchema(std::shared_ptr<const Schema> to) {
       const Record* r = element.get();
       for (size_t j : built[m.id.value]) {
         t.ordered[j].Insert(r);
-        if (IsLive(m, *r) && IndexKey(m.indexes[j], *r, &key)) InsertSorted(t.indexes[j].entries[key], r);
+        if (IsLive(m, *r) && IndexKey(m.indexes[j], *r, &key)) InsertSorted(t.indexes[j].ListOf(key), r);
       }
     }
   }

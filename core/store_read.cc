@@ -92,7 +92,7 @@ void Store::ScanUnordered(ModelId model, FunctionRef<bool(const Record&)> visit)
 }
 
 std::span<const Record* const> Store::IndexLookup(ModelId model, size_t index, std::string_view key) const {
-  const auto& entries = tables_[model.value]->indexes[index].entries;
+  const auto& entries = tables_[model.value]->indexes[index].entries();
   auto it = entries.find(key);
   if (it == entries.end()) return {};
   return {it->second.data(), it->second.size()};

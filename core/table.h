@@ -20,6 +20,7 @@
 #include "core/key_hash.h"
 #include "core/ordered_index.h"
 #include "core/record.h"
+#include "core/sized_pools.h"
 
 namespace kin {
 
@@ -100,14 +101,43 @@ using RecordContainer = boost::multi_index_container<
 
 // Live records by index key (unique indexes hold at most one per key): what unique
 // checks and the planner's equality probes read. Each index is also kept ordered
-// (OrderedIndex) for ranges, `order`, and queries that include deleted records.
-struct SecondaryIndex {
+// (OrderedIndex) for ranges, `order`, and queries that include deleted records. Its
+// nodes, keys, lists and buckets come from its own SizedPools (huge pages once large).
+class SecondaryIndex {
+ public:
+  using Key = std::basic_string<char, std::char_traits<char>, SizedPoolAllocator<char>>;
+  using List = std::vector<const Record*>;
   // Looked up by string_view without a copy of the key.
   struct TextHash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
   };
-  std::unordered_map<std::string, std::vector<const Record*>, TextHash, std::equal_to<>> entries;
+  using Entries = std::unordered_map<Key, List, TextHash, std::equal_to<>,
+                                     SizedPoolAllocator<std::pair<const Key, List>>>;
+
+  SecondaryIndex() : memory_(std::make_unique<SizedPools>()), entries_(Alloc()) {}
+  // Moves keep the pools with the entries they hold: the entries go first, so no
+  // entry is ever left with pools already freed.
+  SecondaryIndex(SecondaryIndex&& other) noexcept
+      : memory_(std::move(other.memory_)), entries_(std::move(other.entries_)) {}
+  SecondaryIndex& operator=(SecondaryIndex&& other) noexcept {
+    entries_ = std::move(other.entries_);
+    memory_ = std::move(other.memory_);
+    return *this;
+  }
+
+  const Entries& entries() const { return entries_; }
+  // The list of `key`, made empty when the key has none.
+  List& ListOf(std::string_view key) { return entries_.try_emplace(Key(key, Alloc())).first->second; }
+  Entries::iterator Find(std::string_view key) { return entries_.find(key); }
+  Entries::iterator end() { return entries_.end(); }
+  void Erase(Entries::iterator it) { entries_.erase(it); }
+
+ private:
+  SizedPoolAllocator<char> Alloc() const { return SizedPoolAllocator<char>(memory_.get()); }
+
+  std::unique_ptr<SizedPools> memory_;  // declared first: outlives the entries
+  Entries entries_;
 };
 
 class Table {

@@ -1,6 +1,7 @@
-// Tests for core/block_pool and core/prefaulter: blocks carved from chunks and
-// reused, the pool a block names, the walk over the blocks in use, and the spare
-// chunk a prefaulter maps in ahead.
+// Tests for core/block_pool, core/prefaulter, core/huge_page_arena and
+// core/sized_pools: blocks carved from chunks and reused, the pool a block names, the
+// walk over the blocks in use, the spare chunk a prefaulter maps in ahead, and the
+// huge-page regions full-size chunks come from.
 
 #include "core/block_pool.h"
 
@@ -11,11 +12,19 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
+#include "core/huge_page_arena.h"
 #include "core/prefaulter.h"
+#include "core/sized_pools.h"
 
 namespace {
 
@@ -219,4 +228,93 @@ TEST_CASE("a pool walk visits exactly the blocks in use, each once, in address o
   BlockPool empty(40, false);
   empty.ForEachBlockInUse([&](const void*) { return ++visits, true; });
   CHECK(visits == 10);
+}
+
+// Whether the kernel may back `address`'s mapping with transparent huge pages: the
+// "THPeligible" line of its mapping in /proc/self/smaps.
+bool HugePageEligible(const void* address) {
+  std::ifstream smaps("/proc/self/smaps");
+  const auto a = reinterpret_cast<uintptr_t>(address);
+  bool inside = false;
+  for (std::string line; std::getline(smaps, line);) {
+    unsigned long begin = 0, end = 0;
+    if (std::sscanf(line.c_str(), "%lx-%lx ", &begin, &end) == 2 && line.find(' ') < line.find(':'))
+      inside = a >= begin && a < end;
+    else if (inside && line.rfind("THPeligible:", 0) == 0)
+      return line.find('1') != std::string::npos;
+  }
+  return false;
+}
+
+// Whether this system hands out transparent huge pages to memory that asks.
+bool SystemHasHugePages() {
+  std::ifstream f("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string setting;
+  std::getline(f, setting);
+  return setting.find("[always]") != std::string::npos || setting.find("[madvise]") != std::string::npos;
+}
+
+TEST_CASE("the huge page arena packs chunks into aligned regions and unmaps a region with its last chunk", "[core]") {
+  HugePageArena& arena = HugePageArena::Global();
+  const size_t regions_before = arena.region_count();
+  std::vector<void*> chunks;
+  for (size_t i = 0; i < 2 * HugePageArena::kChunksPerRegion + 1; ++i) chunks.push_back(arena.AllocateChunk());
+  std::set<uintptr_t> regions;
+  for (void* c : chunks) {
+    const auto a = reinterpret_cast<uintptr_t>(c);
+    CHECK(a % HugePageArena::kChunkBytes == 0);
+    regions.insert(a & ~(uintptr_t{HugePageArena::kRegionBytes} - 1));
+    std::memset(c, 0x5a, HugePageArena::kChunkBytes);  // all of it writable
+  }
+  CHECK(std::set<void*>(chunks.begin(), chunks.end()).size() == chunks.size());
+  CHECK(regions.size() <= 3);  // packed: 17 chunks of 8 per region, at most one region shared
+  CHECK(arena.region_count() <= regions_before + 3);
+  if (SystemHasHugePages()) CHECK(HugePageEligible(chunks.back()));
+
+  // A freed chunk is handed out again before a new region is mapped.
+  void* again = chunks.back();
+  arena.FreeChunk(again);
+  chunks.back() = arena.AllocateChunk();
+  CHECK(chunks.back() == again);
+  for (void* c : chunks) arena.FreeChunk(c);
+  CHECK(arena.region_count() == regions_before);
+}
+
+TEST_CASE("a pool's full-size chunks come from the huge page arena, its first small ones from the heap", "[core]") {
+  const size_t regions_before = HugePageArena::Global().region_count();
+  {
+    BlockPool pool(512, /*synchronized=*/false);
+    std::vector<BlockPool::Block> blocks;
+    for (size_t i = 0; i < 4 * BlockPool::kMaxChunkBytes / 512; ++i) blocks.push_back(pool.Allocate());
+    CHECK(HugePageArena::Global().region_count() > regions_before);
+    // The last block is in a full-size chunk: the arena's, aligned to its size.
+    const auto* chunk = static_cast<const char*>(blocks.back().address) - blocks.back().chunk_offset * BlockPool::kAlignment;
+    CHECK(reinterpret_cast<uintptr_t>(chunk) % HugePageArena::kChunkBytes == 0);
+    if (SystemHasHugePages()) CHECK(HugePageEligible(blocks.back().address));
+    for (const auto& b : blocks) CHECK(BlockPool::Owner(b.address, b.chunk_offset) == &pool);
+  }
+  CHECK(HugePageArena::Global().region_count() == regions_before);  // the pool's regions went back
+}
+
+TEST_CASE("a container on sized pools keeps its elements through growth, erasure and a move", "[core]") {
+  using List = std::vector<uint64_t, SizedPoolAllocator<uint64_t>>;
+  using Map = std::unordered_map<uint64_t, List, std::hash<uint64_t>, std::equal_to<>,
+                                 SizedPoolAllocator<std::pair<const uint64_t, List>>>;
+  auto pools = std::make_unique<SizedPools>();
+  Map map{SizedPoolAllocator<char>(pools.get())};
+  // 200k keys: the bucket array passes HugePageArena::kLargeArrayBytes.
+  for (uint64_t k = 0; k < 200000; ++k) {
+    auto& list = map.try_emplace(k, List(SizedPoolAllocator<char>(pools.get()))).first->second;
+    for (uint64_t i = 0; i <= k % 7; ++i) list.push_back(k * 10 + i);
+  }
+  CHECK(map.bucket_count() * sizeof(void*) >= HugePageArena::kLargeArrayBytes);
+  for (uint64_t k = 0; k < 200000; k += 2) map.erase(k);
+  Map moved = std::move(map);
+  REQUIRE(moved.size() == 100000);
+  for (uint64_t k = 1; k < 200000; k += 2) {
+    auto it = moved.find(k);
+    REQUIRE(it != moved.end());
+    REQUIRE(it->second.size() == k % 7 + 1);
+    CHECK(it->second.back() == k * 10 + k % 7);
+  }
 }
