@@ -73,7 +73,8 @@ struct RetrieveFixture {
   void Build();
 };
 
-// Bytes handed out by malloc and still in use (glibc mallinfo2).
+// Bytes handed out and still in use: malloc's (glibc mallinfo2) and kin's own
+// mappings' (HugePageArena::bytes_in_use: pool chunks and large arrays).
 uint64_t HeapInUse();
 
 // A fresh directory under /tmp, removed with its contents on destruction.

@@ -101,9 +101,10 @@ class BlockPool {
   // Bytes of every chunk (what the pool holds from the system).
   size_t reserved_bytes() const;
 
-  // The newest array a PoolAllocator of this pool took from operator new (the bucket
-  // array of a container's hashed index), until it is freed: where to prefetch a
-  // bucket from (Store::PrefetchBucket). Only a hint, never read through here.
+  // The newest array a PoolAllocator of this pool took from operator new or the
+  // HugePageArena (the bucket array of a container's hashed index), until it is
+  // freed: where to prefetch a bucket from (Store::PrefetchBucket). Only a hint,
+  // never read through here.
   struct Array {
     const void* address = nullptr;
     size_t bytes = 0;

@@ -3,13 +3,16 @@
 // steps of BlockPool::kAlignment), made on first use, with large arrays from the
 // HugePageArena and the sizes in between from operator new; and SizedPoolAllocator,
 // the allocator of a standard container that draws on it. A secondary index's hash
-// nodes, key lists and bucket array come from here, so the pages a large index
-// spreads over are few huge ones: an equality probe's walk from bucket to node to
-// list then rarely misses the TLB.
+// nodes, long keys and bucket arrays come from here, so the pages a large index
+// spreads over are mostly huge ones: an equality probe's walk from bucket to node
+// then rarely misses the TLB.
 //
-// Chunks go back to the system when the SizedPools is destroyed, after every
-// container using it. Not internally synchronized: one thread at a time (the
-// store's owner), as the containers it serves.
+// Blocks freed go back to their pool for reuse by the same size, never to another
+// size: a container that outgrew a size (a bucket array after a rehash) leaves its
+// blocks there. Chunks go back to the system when the SizedPools is destroyed,
+// after every container using it. Not internally synchronized: one thread at a
+// time (the store's owner), as the containers it serves; the same holds for
+// SizedPoolAllocator and its copies.
 
 #include <array>
 #include <cstddef>
@@ -23,7 +26,8 @@ namespace kin {
 
 class SizedPools {
  public:
-  // Nodes and short lists; a longer list or a small bucket array is operator new's.
+  // Nodes, keys and small bucket arrays; larger arrays below
+  // HugePageArena::kLargeArrayBytes are operator new's.
   static constexpr size_t kMaxPooledBytes = 1024;
 
   SizedPools() = default;

@@ -291,6 +291,7 @@ Status Store::AdoptSchema(std::shared_ptr<const Schema> to) {
     }
     std::vector<SecondaryIndex> indexes(now.indexes.size());
     std::vector<OrderedIndex> ordered;
+    ordered.reserve(now.indexes.size());  // no throw between the moves below
     std::vector<bool> taken(before.indexes.size());
     for (size_t j = 0; j < now.indexes.size(); ++j) {
       const IndexDef& index = now.indexes[j];

@@ -1,7 +1,8 @@
 #pragma once
 // Store: every record of every model, their adjacency and secondary indexes.
-// Owns one table per model, and per model the pools its record blocks and container
-// nodes come from, and a Prefaulter whose thread maps in the pools' next chunks once
+// Owns one table per model, and per model the pools its record blocks, container
+// nodes and secondary indexes come from (their full-size chunks the process's
+// HugePageArena's), and a Prefaulter whose thread maps in the pools' next chunks once
 // a model has grown large (see BlockPool). Not internally synchronized: the owner
 // (api::Database) serializes Apply against readers; concurrent const access is safe. NewRecord (and
 // destroying its records) and LoadLinks are safe on another thread alongside the

@@ -25,6 +25,7 @@
 #include "core/huge_page_arena.h"
 #include "core/prefaulter.h"
 #include "core/sized_pools.h"
+#include "core/table.h"
 
 namespace {
 
@@ -230,9 +231,16 @@ TEST_CASE("a pool walk visits exactly the blocks in use, each once, in address o
   CHECK(visits == 10);
 }
 
-// Whether the kernel may back `address`'s mapping with transparent huge pages: the
-// "THPeligible" line of its mapping in /proc/self/smaps.
-bool HugePageEligible(const void* address) {
+namespace {
+
+// Whether the kernel may back `address`'s mapping with transparent huge pages: 1 or
+// 0 from the "THPeligible" line of its mapping in /proc/self/smaps, -1 when the
+// system does not tell (no such line, or huge pages off: setting "never").
+int HugePageEligible(const void* address) {
+  std::ifstream enabled("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string setting;
+  std::getline(enabled, setting);
+  if (setting.find("[always]") == std::string::npos && setting.find("[madvise]") == std::string::npos) return -1;
   std::ifstream smaps("/proc/self/smaps");
   const auto a = reinterpret_cast<uintptr_t>(address);
   bool inside = false;
@@ -241,24 +249,25 @@ bool HugePageEligible(const void* address) {
     if (std::sscanf(line.c_str(), "%lx-%lx ", &begin, &end) == 2 && line.find(' ') < line.find(':'))
       inside = a >= begin && a < end;
     else if (inside && line.rfind("THPeligible:", 0) == 0)
-      return line.find('1') != std::string::npos;
+      return line.find('1') != std::string::npos ? 1 : 0;
   }
-  return false;
+  return -1;
 }
 
-// Whether this system hands out transparent huge pages to memory that asks.
-bool SystemHasHugePages() {
-  std::ifstream f("/sys/kernel/mm/transparent_hugepage/enabled");
-  std::string setting;
-  std::getline(f, setting);
-  return setting.find("[always]") != std::string::npos || setting.find("[madvise]") != std::string::npos;
+void CheckHugePageEligible(const void* address) {
+  const int eligible = HugePageEligible(address);
+  if (eligible < 0) WARN("this system does not say whether memory may get huge pages");
+  else CHECK(eligible == 1);
 }
 
-TEST_CASE("the huge page arena packs chunks into aligned regions and unmaps a region with its last chunk", "[core]") {
+}  // namespace
+
+TEST_CASE("the huge page arena packs chunks into aligned regions and reuses a freed chunk first", "[core]") {
   HugePageArena& arena = HugePageArena::Global();
-  const size_t regions_before = arena.region_count();
+  const size_t regions_before = arena.region_count(), bytes_before = arena.bytes_in_use();
   std::vector<void*> chunks;
   for (size_t i = 0; i < 2 * HugePageArena::kChunksPerRegion + 1; ++i) chunks.push_back(arena.AllocateChunk());
+  CHECK(arena.bytes_in_use() == bytes_before + chunks.size() * HugePageArena::kChunkBytes);
   std::set<uintptr_t> regions;
   for (void* c : chunks) {
     const auto a = reinterpret_cast<uintptr_t>(c);
@@ -267,54 +276,85 @@ TEST_CASE("the huge page arena packs chunks into aligned regions and unmaps a re
     std::memset(c, 0x5a, HugePageArena::kChunkBytes);  // all of it writable
   }
   CHECK(std::set<void*>(chunks.begin(), chunks.end()).size() == chunks.size());
-  CHECK(regions.size() <= 3);  // packed: 17 chunks of 8 per region, at most one region shared
+  // Packed: at most the regions the chunks need, plus those that had room before.
   CHECK(arena.region_count() <= regions_before + 3);
-  if (SystemHasHugePages()) CHECK(HugePageEligible(chunks.back()));
+  CheckHugePageEligible(chunks.back());
 
-  // A freed chunk is handed out again before a new region is mapped.
-  void* again = chunks.back();
+  // A chunk freed from a full region is handed out again before any other.
+  void* again = chunks[3];
   arena.FreeChunk(again);
-  chunks.back() = arena.AllocateChunk();
-  CHECK(chunks.back() == again);
+  CHECK(arena.bytes_in_use() == bytes_before + (chunks.size() - 1) * HugePageArena::kChunkBytes);
+  chunks[3] = arena.AllocateChunk();
+  CHECK(chunks[3] == again);
   for (void* c : chunks) arena.FreeChunk(c);
-  CHECK(arena.region_count() == regions_before);
+  CHECK(arena.bytes_in_use() == bytes_before);
+  CHECK(arena.region_count() <= regions_before);  // the regions the test filled are unmapped
 }
 
 TEST_CASE("a pool's full-size chunks come from the huge page arena, its first small ones from the heap", "[core]") {
-  const size_t regions_before = HugePageArena::Global().region_count();
+  const size_t bytes_before = HugePageArena::Global().bytes_in_use();
   {
     BlockPool pool(512, /*synchronized=*/false);
     std::vector<BlockPool::Block> blocks;
     for (size_t i = 0; i < 4 * BlockPool::kMaxChunkBytes / 512; ++i) blocks.push_back(pool.Allocate());
-    CHECK(HugePageArena::Global().region_count() > regions_before);
+    CHECK(HugePageArena::Global().bytes_in_use() >= bytes_before + 3 * HugePageArena::kChunkBytes);
     // The last block is in a full-size chunk: the arena's, aligned to its size.
     const auto* chunk = static_cast<const char*>(blocks.back().address) - blocks.back().chunk_offset * BlockPool::kAlignment;
     CHECK(reinterpret_cast<uintptr_t>(chunk) % HugePageArena::kChunkBytes == 0);
-    if (SystemHasHugePages()) CHECK(HugePageEligible(blocks.back().address));
+    CheckHugePageEligible(blocks.back().address);
     for (const auto& b : blocks) CHECK(BlockPool::Owner(b.address, b.chunk_offset) == &pool);
   }
-  CHECK(HugePageArena::Global().region_count() == regions_before);  // the pool's regions went back
+  CHECK(HugePageArena::Global().bytes_in_use() == bytes_before);  // the pool's chunks went back
 }
 
-TEST_CASE("a container on sized pools keeps its elements through growth, erasure and a move", "[core]") {
-  using List = std::vector<uint64_t, SizedPoolAllocator<uint64_t>>;
-  using Map = std::unordered_map<uint64_t, List, std::hash<uint64_t>, std::equal_to<>,
-                                 SizedPoolAllocator<std::pair<const uint64_t, List>>>;
-  auto pools = std::make_unique<SizedPools>();
-  Map map{SizedPoolAllocator<char>(pools.get())};
-  // 200k keys: the bucket array passes HugePageArena::kLargeArrayBytes.
-  for (uint64_t k = 0; k < 200000; ++k) {
-    auto& list = map.try_emplace(k, List(SizedPoolAllocator<char>(pools.get()))).first->second;
-    for (uint64_t i = 0; i <= k % 7; ++i) list.push_back(k * 10 + i);
+TEST_CASE("a container on sized pools keeps its elements through growth and erasure, its buckets in the arena",
+          "[core]") {
+  using Map = std::unordered_map<uint64_t, uint64_t, std::hash<uint64_t>, std::equal_to<>,
+                                 SizedPoolAllocator<std::pair<const uint64_t, uint64_t>>>;
+  const size_t bytes_before = HugePageArena::Global().bytes_in_use();
+  {
+    SizedPools pools;
+    Map map{SizedPoolAllocator<char>(&pools)};
+    // 200k keys: the bucket array passes HugePageArena::kLargeArrayBytes.
+    for (uint64_t k = 0; k < 200000; ++k) map.emplace(k, k * 10);
+    REQUIRE(map.bucket_count() * sizeof(void*) >= HugePageArena::kLargeArrayBytes);
+    // The nodes' chunks and the bucket array are the arena's.
+    CHECK(HugePageArena::Global().bytes_in_use() >=
+          bytes_before + map.bucket_count() * sizeof(void*) + 200000 * 24 / 2);
+    for (uint64_t k = 0; k < 200000; k += 2) map.erase(k);
+    REQUIRE(map.size() == 100000);
+    for (uint64_t k = 1; k < 200000; k += 2) {
+      auto it = map.find(k);
+      REQUIRE(it != map.end());
+      CHECK(it->second == k * 10);
+    }
   }
-  CHECK(map.bucket_count() * sizeof(void*) >= HugePageArena::kLargeArrayBytes);
-  for (uint64_t k = 0; k < 200000; k += 2) map.erase(k);
-  Map moved = std::move(map);
-  REQUIRE(moved.size() == 100000);
-  for (uint64_t k = 1; k < 200000; k += 2) {
-    auto it = moved.find(k);
-    REQUIRE(it != moved.end());
-    REQUIRE(it->second.size() == k % 7 + 1);
-    CHECK(it->second.back() == k * 10 + k % 7);
-  }
+  CHECK(HugePageArena::Global().bytes_in_use() == bytes_before);
+}
+
+TEST_CASE("a secondary index keeps its entries with their pools through moves, and a moved-from one is usable",
+          "[core]") {
+  const auto* r1 = reinterpret_cast<const Record*>(uintptr_t{0x1000});
+  const auto* r2 = reinterpret_cast<const Record*>(uintptr_t{0x2000});
+  const std::string long_key(40, 'k');  // longer than a string holds inline: in the pools
+  SecondaryIndex a;
+  a.ListOf(long_key).push_back(r1);
+  a.ListOf("short").push_back(r2);
+
+  SecondaryIndex b(std::move(a));
+  REQUIRE(b.Find(long_key) != b.end());
+  CHECK(b.Find(long_key)->second == SecondaryIndex::List{r1});
+  a.ListOf(long_key + "-after").push_back(r2);  // the moved-from index takes new keys
+  CHECK(a.entries().size() == 1);
+
+  SecondaryIndex c;
+  c.ListOf(std::string(50, 'c')).push_back(r2);
+  c = std::move(b);  // c's former entries go to b, with their pools
+  CHECK(c.entries().size() == 2);
+  CHECK(c.Find("short")->second == SecondaryIndex::List{r2});
+  REQUIRE(b.Find(std::string(50, 'c')) != b.end());
+  b.ListOf(std::string(60, 'b')).push_back(r1);
+  c.Erase(c.Find(long_key));
+  CHECK(c.entries().size() == 1);
+  CHECK(b.entries().size() == 2);
 }
