@@ -31,13 +31,13 @@ BlockPool::BlockPool(size_t block_bytes, bool synchronized, Prefaulter* prefault
 BlockPool::~BlockPool() {
   if (spare_) {
     prefaulter_->Cancel(spare_);
-    FreeChunkMemory(spare_, /*full_size=*/true);
+    FreeChunkMemory(spare_, full_chunk_bytes());
   }
   for (Chunk* c = chunks_; c;) {
     Chunk* next = c->next;
     if (prefaulter_) prefaulter_->Cancel(c);  // a spare taken before it was populated
     KIN_UNPOISON(c, c->bytes);
-    FreeChunkMemory(c, c->from_arena != 0);
+    FreeChunkMemory(c, c->bytes);
     c = next;
   }
 }
@@ -100,23 +100,23 @@ void BlockPool::FreeLocked(void* address, uint16_t chunk_offset) {
 }
 
 BlockPool::Spare BlockPool::AddChunk() {
-  size_t max_blocks = (kMaxChunkBytes - sizeof(Chunk)) / block_bytes_;
-  size_t blocks = std::min(next_chunk_blocks_, max_blocks);
-  next_chunk_blocks_ = std::min(next_chunk_blocks_ * 2, max_blocks);
+  const size_t full = max_blocks();
+  size_t blocks = std::min(next_chunk_blocks_, full);
+  next_chunk_blocks_ = std::min(next_chunk_blocks_ * 2, full);
   size_t bytes = sizeof(Chunk) + blocks * block_bytes_;
   void* memory;
   if (spare_) {  // made only once chunks are full-size: it has this chunk's size
-    assert(blocks == max_blocks);
+    assert(blocks == full);
     memory = std::exchange(spare_, nullptr);
     reserved_ -= bytes;  // counted again as a chunk below
   } else {
-    memory = AllocateChunkMemory(bytes, blocks == max_blocks);
+    memory = AllocateChunkMemory(bytes);
   }
   auto* c = static_cast<Chunk*>(memory);
   c->next = chunks_;
   c->pool = this;
   c->bytes = bytes;
-  c->from_arena = blocks == max_blocks;
+  c->padding = 0;
   chunks_ = c;
   ++chunk_count_;
   reserved_ += bytes;
@@ -124,9 +124,9 @@ BlockPool::Spare BlockPool::AddChunk() {
   end_ = reinterpret_cast<char*>(c) + bytes;
   KIN_POISON(next_, static_cast<size_t>(end_ - next_));
   // Full-size chunks from now on: have the next one mapped in while this one is used.
-  if (prefaulter_ && blocks == max_blocks && prefaulter_->enabled()) {
+  if (prefaulter_ && blocks == full && prefaulter_->enabled()) {
     try {
-      spare_ = AllocateChunkMemory(bytes, /*full_size=*/true);
+      spare_ = AllocateChunkMemory(bytes);
     } catch (const std::bad_alloc&) {
       return {};  // the next AddChunk tries again, and reports a lack of memory
     }
@@ -136,14 +136,13 @@ BlockPool::Spare BlockPool::AddChunk() {
   return {};
 }
 
-void* BlockPool::AllocateChunkMemory(size_t bytes, bool full_size) {
-  if (!full_size) return ::operator new(bytes);
-  assert(bytes <= HugePageArena::kChunkBytes);
+void* BlockPool::AllocateChunkMemory(size_t bytes) const {
+  if (bytes != full_chunk_bytes()) return ::operator new(bytes);
   return HugePageArena::Global().AllocateChunk();
 }
 
-void BlockPool::FreeChunkMemory(void* memory, bool full_size) {
-  if (full_size) HugePageArena::Global().FreeChunk(memory);
+void BlockPool::FreeChunkMemory(void* memory, size_t bytes) const {
+  if (bytes == full_chunk_bytes()) HugePageArena::Global().FreeChunk(memory);
   else ::operator delete(memory);
 }
 

@@ -118,11 +118,14 @@ class BlockPool {
     Chunk* next;
     BlockPool* pool;
     size_t bytes;
-    size_t from_arena;  // 1 for a full-size chunk (the HugePageArena's); keeps blocks 16-byte aligned
+    size_t padding;  // blocks start 16-byte aligned
   };
+  // Blocks in a full-size chunk, and that chunk's bytes.
+  size_t max_blocks() const { return (kMaxChunkBytes - sizeof(Chunk)) / block_bytes_; }
+  size_t full_chunk_bytes() const { return sizeof(Chunk) + max_blocks() * block_bytes_; }
   // A chunk's memory: full-size ones from the arena, the rest from operator new.
-  static void* AllocateChunkMemory(size_t bytes, bool full_size);
-  static void FreeChunkMemory(void* memory, bool full_size);
+  void* AllocateChunkMemory(size_t bytes) const;
+  void FreeChunkMemory(void* memory, size_t bytes) const;
   // A freed block: the mark first, in the bytes a holder's block never has 0 in.
   struct FreeBlock {
     uint16_t mark;  // kFreeMark
@@ -213,10 +216,8 @@ class PoolAllocator {
 
   T* allocate(size_t n) {
     if (Pooled(n)) return static_cast<T*>(pool_->Allocate().address);
-    const size_t bytes = n * sizeof(T);
-    T* array = static_cast<T*>(bytes >= HugePageArena::kLargeArrayBytes ? HugePageArena::AllocateArray(bytes)
-                                                                         : ::operator new(bytes));
-    pool_->NoteArray(array, bytes);
+    T* array = static_cast<T*>(HugePageArena::AllocateArray(n * sizeof(T)));
+    pool_->NoteArray(array, n * sizeof(T));
     return array;
   }
   void deallocate(T* p, size_t n) {
@@ -225,10 +226,7 @@ class PoolAllocator {
       return;
     }
     pool_->ForgetArray(p);
-    if (const size_t bytes = n * sizeof(T); bytes >= HugePageArena::kLargeArrayBytes)
-      HugePageArena::FreeArray(p, bytes);
-    else
-      ::operator delete(p);
+    HugePageArena::FreeArray(p, n * sizeof(T));
   }
 
   BlockPool* pool() const { return pool_; }

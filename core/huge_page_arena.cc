@@ -108,13 +108,14 @@ void HugePageArena::FreeChunk(void* chunk) {
 }
 
 void* HugePageArena::AllocateArray(size_t bytes) {
-  assert(bytes >= kLargeArrayBytes);
+  if (bytes < kLargeArrayBytes) return ::operator new(bytes);
   void* array = MapAligned(bytes);
   array_bytes_ += MappedBytes(bytes);
   return array;
 }
 
 void HugePageArena::FreeArray(void* array, size_t bytes) {
+  if (bytes < kLargeArrayBytes) return ::operator delete(array);
   Unmap(array, MappedBytes(bytes));
   array_bytes_ -= MappedBytes(bytes);
 }

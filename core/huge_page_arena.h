@@ -49,8 +49,9 @@ class HugePageArena {
   // A chunk from AllocateChunk.
   void FreeChunk(void* chunk);
 
-  // `bytes` (at least kLargeArrayBytes) of zeroed memory aligned to kRegionBytes, in a
-  // mapping of its own; throws std::bad_alloc. FreeArray takes the same size.
+  // `bytes` of memory for an array: from kLargeArrayBytes on, zeroed and aligned to
+  // kRegionBytes in a mapping of its own; smaller, from operator new. Throws
+  // std::bad_alloc. FreeArray takes the same size.
   static void* AllocateArray(size_t bytes);
   static void FreeArray(void* array, size_t bytes);
 

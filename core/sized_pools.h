@@ -37,14 +37,12 @@ class SizedPools {
   // `bytes` aligned to BlockPool::kAlignment; throws std::bad_alloc.
   void* Allocate(size_t bytes) {
     if (bytes <= kMaxPooledBytes) return Pool(bytes).Allocate().address;
-    if (bytes >= HugePageArena::kLargeArrayBytes) return HugePageArena::AllocateArray(bytes);
-    return ::operator new(bytes);
+    return HugePageArena::AllocateArray(bytes);
   }
   // Memory from Allocate of the same `bytes`.
   void Free(void* p, size_t bytes) {
     if (bytes <= kMaxPooledBytes) Pool(bytes).Free(p, 0);
-    else if (bytes >= HugePageArena::kLargeArrayBytes) HugePageArena::FreeArray(p, bytes);
-    else ::operator delete(p);
+    else HugePageArena::FreeArray(p, bytes);
   }
 
  private:

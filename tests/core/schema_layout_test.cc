@@ -378,7 +378,7 @@ TEST_CASE("an unordered scan visits every record once, across the blocks of each
   in_place.Scan(product, [&](const Record& r) { return product_keys.emplace_back(r.id()), true; });
   CHECK(product_walk != product_keys);
   size_t visits = 0;
-  in_place.ScanUnordered(M(in_place.schema(), "Product"), [&](const Record&) { return ++visits < 2; });
+  in_place.ScanUnordered(product, [&](const Record&) { return ++visits < 2; });
   CHECK(visits == 2);
 
   // Records too large for a pool come from operator new: the scan walks the keys then.
