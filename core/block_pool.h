@@ -182,6 +182,9 @@ class BlockPool {
 
 template <typename Visit>
 void BlockPool::ForEachBlockInUse(Visit&& visit) const {
+  // With no block freed, every block carved is in use and no mark need be read
+  // (a scan reads only what its visit does).
+  const bool all_in_use = free_ == nullptr;
   for (const Chunk* c = chunks_; c; c = c->next) {
     const char* block = reinterpret_cast<const char*>(c + 1);
     const char* end = c == chunks_ ? next_ : block + (c->bytes - sizeof(Chunk)) / block_bytes_ * block_bytes_;
@@ -190,8 +193,8 @@ void BlockPool::ForEachBlockInUse(Visit&& visit) const {
 #if defined(__SANITIZE_ADDRESS__)
       const bool in_use = !__asan_address_is_poisoned(block);
 #else
-      uint16_t mark;
-      __builtin_memcpy(&mark, block, sizeof mark);
+      uint16_t mark = 1;
+      if (!all_in_use) __builtin_memcpy(&mark, block, sizeof mark);
       const bool in_use = mark != kFreeMark;
 #endif
       if (in_use && !visit(static_cast<const void*>(block))) return;

@@ -32,6 +32,10 @@ Filter Filter::Compare(SlotId slot, CompareOp op, Value value, std::vector<Value
   f.op_ = op;
   f.value_ = std::move(value);
   f.values_ = std::move(values);
+  if (op == CompareOp::kEq && f.value_.type() == ValueType::kText) {
+    f.eq_text_ = true;
+    f.text_ = f.value_.as_text();  // a view of value_ would dangle once the filter moves
+  }
   return f;
 }
 
@@ -198,6 +202,12 @@ bool Filter::Matches(const Store& store, const ModelDef& model, const Record& r,
     case Kind::kNot: return !parts_[0].Matches(store, model, r, with_deleted);
     case Kind::kCompare: {
       const Value& v = r.value(slot_.value);
+      // Text equality, the common condition of a scan: a null or a text value is
+      // decided by IsText alone.
+      if (eq_text_) {
+        if (v.IsText(text_)) return true;
+        if (v.is_null() || v.type() == ValueType::kText) return false;
+      }
       if (v.type() == ValueType::kStringList && op_ == CompareOp::kEq && value_.type() == ValueType::kText) {
         const auto& l = v.as_list();
         return std::find(l.begin(), l.end(), value_.as_text()) != l.end();

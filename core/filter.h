@@ -80,7 +80,8 @@ class Filter {
   std::shared_ptr<const kin::Regex> re_;
   std::shared_ptr<const JsonCondition> json_;
   RelationId relation_;
-  std::string text_;  // search text, lower case
+  std::string text_;  // search text, lower case; or the text of a kEq on text
+  bool eq_text_ = false;  // kEq with a text value_ (its text is also in text_)
   std::vector<Filter> parts_;
 };
 

@@ -444,8 +444,9 @@ class CandidateWalker {
     const ModelDef& target = schema_.model(rel.target);
     auto visit = [&](const Record* o) {
       ++examined_;
-      if (!with_deleted_ && !store_.IsLive(target, *o)) return true;
+      // The filter first: a scan then reads a record's header only when it matches.
       if (!n.inner->Matches(store_, target, *o, with_deleted_)) return true;
+      if (!with_deleted_ && !store_.IsLive(target, *o)) return true;
       Reach(rel, o, out);
       return true;
     };

@@ -56,8 +56,15 @@ class Store {
   // streams through memory instead of walking the key order's tree (what a filter
   // that must look at every record wants; the caller sorts what it keeps). Not
   // while a record from NewRecord is outstanding (a store being loaded), and it
-  // takes no lock of the pools.
-  void ScanUnordered(ModelId model, FunctionRef<bool(const Record&)> visit) const;
+  // takes no lock of the pools. Inline, so that the visit of each record is not a
+  // call through a pointer (it is the loop of every scan of a filter).
+  template <typename Visit>  // bool(const Record&)
+  void ScanUnordered(ModelId model, Visit&& visit) const;
+  // The pools that hold every record of `model` (its current one first), or none
+  // when some record is not in a pool (a block too large to pool): what
+  // ScanUnordered walks, read without the pools' locks (a reader in a forked
+  // snapshot process must not wait on a lock some other reader held at the fork).
+  std::vector<const BlockPool*> PoolsHoldingAll(ModelId model) const;
   // Live records whose key for the model's index `index` equals `key`.
   std::span<const Record* const> IndexLookup(ModelId model, size_t index, std::string_view key) const;
   // The planner's reads (core/query_plan.h): records of `model`, soft-deleted
@@ -204,5 +211,17 @@ class Store {
   std::unique_ptr<Prefaulter> prefaulter_;
   std::vector<std::unique_ptr<Table>> tables_;
 };
+
+template <typename Visit>
+void Store::ScanUnordered(ModelId model, Visit&& visit) const {
+  const std::vector<const BlockPool*> pools = PoolsHoldingAll(model);
+  if (pools.empty()) return Scan(model, visit);
+  bool going = true;
+  auto each = [&](const void* block) { return going = visit(*static_cast<const Record*>(block)); };
+  for (const BlockPool* pool : pools) {
+    pool->ForEachBlockInUse(each);
+    if (!going) return;
+  }
+}
 
 }  // namespace kin

@@ -72,23 +72,19 @@ void Store::Scan(ModelId model, FunctionRef<bool(const Record&)> visit) const {
   }
 }
 
-void Store::ScanUnordered(ModelId model, FunctionRef<bool(const Record&)> visit) const {
+std::vector<const BlockPool*> Store::PoolsHoldingAll(ModelId model) const {
   const Table& t = *tables_[model.value];
   // Every block in use in the model's pools is one of its stored records while the
   // caller holds the store and no NewRecord is outstanding (see store.h); when some
-  // record is not in a pool (a block too large to pool), the counts differ. The
-  // counts are read without the pools' locks: a reader in a forked snapshot process
-  // must not wait on a lock some other reader held at the fork.
+  // record is not in a pool, the counts differ.
+  std::vector<const BlockPool*> pools{t.record_blocks.get()};
   size_t pooled = t.record_blocks->blocks_in_use_unlocked();
-  for (const auto& pool : t.earlier_record_blocks) pooled += pool->blocks_in_use_unlocked();
-  if (pooled != t.records.size()) return Scan(model, visit);
-  bool going = true;
-  auto each = [&](const void* block) { return going = visit(*static_cast<const Record*>(block)); };
-  t.record_blocks->ForEachBlockInUse(each);
   for (const auto& pool : t.earlier_record_blocks) {
-    if (!going) return;
-    pool->ForEachBlockInUse(each);
+    pooled += pool->blocks_in_use_unlocked();
+    pools.push_back(pool.get());
   }
+  if (pooled != t.records.size()) pools.clear();
+  return pools;
 }
 
 std::span<const Record* const> Store::IndexLookup(ModelId model, size_t index, std::string_view key) const {

@@ -84,6 +84,16 @@ class Value {
     return tag < kInlineTag ? static_cast<ValueType>(tag) : kInlineTypes[(tag - kInlineTag) >> 5];
   }
   bool is_null() const { return raw_[kTagByte] == 0; }
+  // Whether this is a text value whose text is `text`: the tag byte (type and, for
+  // short text, size) and then the bytes, with no decoding in between (what a scan
+  // for `{property: "text"}` asks of every record).
+  bool IsText(std::string_view text) const {
+    const unsigned char tag = raw_[kTagByte];
+    if (tag >= kInlineTag)
+      return text.size() <= kInlineText && tag == kInlineTag + text.size() && std::memcmp(raw_, text.data(), text.size()) == 0;
+    return tag == static_cast<unsigned char>(ValueType::kText) && Load<size_t>(8) == text.size() &&
+           std::memcmp(Load<const char*>(0), text.data(), text.size()) == 0;
+  }
 
   // Each accessor is for values of its type only (asserted).
   bool as_bool() const { return assert(Is(ValueType::kBool)), Load<int64_t>(0) != 0; }

@@ -226,6 +226,14 @@ TEST_CASE("a pool walk visits exactly the blocks in use, each once, in address o
   size_t visits = 0;
   pool.ForEachBlockInUse([&](const void*) { return ++visits < 10; });
   CHECK(visits == 10);
+  // Once every freed block is in use again, the walk reads no mark and still sees
+  // each block once.
+  for (int i = 0; i < 500; ++i) take();
+  seen.clear();
+  pool.ForEachBlockInUse([&](const void* b) { return seen.push_back(b), true; });
+  CHECK(seen.size() == blocks.size());
+  std::sort(seen.begin(), seen.end());
+  CHECK(std::adjacent_find(seen.begin(), seen.end()) == seen.end());
   BlockPool empty(40, false);
   empty.ForEachBlockInUse([&](const void*) { return ++visits, true; });
   CHECK(visits == 10);

@@ -145,6 +145,21 @@ TEST_CASE("compare exists tests for null", "[core]") {
   CHECK(shop.Match("Product", Filter::Compare(store_id, CompareOp::kExists, Value::Bool(false))) == Ids{"p4"});
 }
 
+TEST_CASE("compare eq of text matches the same bytes only, short or long, never null", "[core]") {
+  Shop shop;
+  const std::string long_title(Value::kInlineText + 9, 'L');  // kept on the heap
+  Put(shop.store, "Product", "p5", {{"title", T(long_title)}});
+  CHECK(shop.Match("Product", shop.Title(CompareOp::kEq, T(long_title))) == Ids{"p5"});
+  CHECK(shop.Match("Product", shop.Title(CompareOp::kEq, T(long_title + "!"))).empty());
+  CHECK(shop.Match("Product", shop.Title(CompareOp::kEq, T("Bol"))).empty());  // a prefix
+  CHECK(shop.Match("Product", shop.Title(CompareOp::kEq, T(""))).empty());
+  // p3 has no price: a text value compared with a number property matches nothing.
+  CHECK(shop.Match("Product", shop.Price(CompareOp::kEq, T("10"))).empty());
+  Filter bolt = shop.Title(CompareOp::kEq, T("Bolt"));
+  Filter moved = std::move(bolt);  // the text it compares with moved along
+  CHECK(shop.Match("Product", moved) == Ids{"p2"});
+}
+
 TEST_CASE("compare eq on a string list matches a member", "[core]") {
   auto schema = Schema::Build([] {
     SchemaDraft d;

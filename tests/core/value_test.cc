@@ -74,6 +74,28 @@ TEST_CASE("text up to the inline size lives inside the value", "[core]") {
   CHECK((longer.as_text().data() < begin || longer.as_text().data() >= begin + sizeof(Value)));
 }
 
+TEST_CASE("IsText is true for a text value of exactly that text, inline or on the heap", "[core]") {
+  for (size_t n : {size_t{0}, size_t{1}, size_t{11}, Value::kInlineText, Value::kInlineText + 1, size_t{200}}) {
+    const std::string text(n, 'x');
+    const Value v = Value::Text(text);
+    CHECK(v.IsText(text));
+    CHECK_FALSE(v.IsText(text + "x"));  // one byte longer: another size
+    if (n > 0) {
+      std::string other = text;
+      other.back() = 'y';  // same size, last byte differs
+      CHECK_FALSE(v.IsText(other));
+      CHECK_FALSE(v.IsText(text.substr(1)));
+    }
+  }
+  // Other types never are text, even with the same bytes.
+  CHECK_FALSE(Value().IsText(""));
+  CHECK_FALSE(Value::Dec(kin::Decimal{"12"}).IsText("12"));
+  CHECK_FALSE(Value::Json(kin::JsonText{"{}"}).IsText("{}"));
+  CHECK_FALSE(Value::Json(kin::JsonText{std::string(40, '1')}).IsText(std::string(40, '1')));
+  CHECK_FALSE(Value::List({"a"}).IsText("a"));
+  CHECK_FALSE(Value::Int(0).IsText(""));
+}
+
 TEST_CASE("assigning values frees what the old value held", "[core]") {
   // Under AddressSanitizer a leak or a double free here fails the run.
   Value v = Value::Text(std::string(100, 'a'));
