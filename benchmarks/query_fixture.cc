@@ -153,6 +153,19 @@ void BuildKin(QueryFixture& f, const Layout& l) {
   f.store_id = pm.FindProperty("store_id")->slot;
 }
 
+void BuildRaw(QueryFixture& f, const Layout& l) {
+  f.raw_products.reserve(static_cast<size_t>(l.n));
+  for (int i = 0; i < l.n; ++i)
+    f.raw_products.push_back({ProductId(i), Cat("Product ", i), l.price[i], StoreId(l.store[i])});
+  f.raw_orders.reserve(static_cast<size_t>(l.orders));
+  for (int j = 0; j < l.orders; ++j) {
+    RawOrder o{OrderId(j), Reference(j), Note(j), {}};
+    for (int p : l.order_products[j]) o.products.push_back(&f.raw_products[static_cast<size_t>(p)]);
+    std::sort(o.products.begin(), o.products.end(), [](auto* a, auto* b) { return a->id < b->id; });
+    f.raw_orders.push_back(std::move(o));
+  }
+}
+
 sqlite3_stmt* Prepare(sqlite3* db, const std::string& text) {
   sqlite3_stmt* st = nullptr;
   CheckSql(sqlite3_prepare_v2(db, text.c_str(), -1, &st, nullptr), db, text.c_str());
@@ -423,6 +436,7 @@ void QueryFixture::Build(int n) {
   BuildSqlite(*this, layout);
   sqlite_bytes = static_cast<uint64_t>(sqlite3_memory_used() - sql0);
   sqlite_build_seconds = SecondsSince(start);
+  BuildRaw(*this, layout);
   MakeShapes(*this, layout, rng);
   std::fprintf(stderr, "kin_bench: %d products: kin built in %.1f s (%.0f MB), SQLite in %.1f s (%.0f MB)\n", n,
                kin_build_seconds, static_cast<double>(kin_bytes) / 1e6, sqlite_build_seconds,

@@ -59,6 +59,19 @@ struct ShapeData {
   std::string plan;                     // kin's plan of the first sample and the records it examined
 };
 
+// The raw baseline of relation_filter_unindexed: products and orders as plain
+// structs in vectors, what a program with no database would keep (an order points
+// at its products); no index, nothing soft-deleted.
+struct RawProduct {
+  std::string id, title;
+  int64_t price = 0;
+  std::string store_id;
+};
+struct RawOrder {
+  std::string id, reference, note;
+  std::vector<const RawProduct*> products;  // sorted by id
+};
+
 struct QueryFixture {
   int records = 0;  // products
   std::unique_ptr<Database> db;
@@ -66,6 +79,8 @@ struct QueryFixture {
   SlotId title, price, store_id;
   sqlite3* sql = nullptr;
   std::array<ShapeData, kShapeCount> shapes;
+  std::vector<RawProduct> raw_products;
+  std::vector<RawOrder> raw_orders;
   double kin_build_seconds = 0, sqlite_build_seconds = 0;
   uint64_t kin_bytes = 0, sqlite_bytes = 0;
 

@@ -200,7 +200,7 @@ def print_rows(rows):
 
 QUERY_SHAPES = ("fk_eq", "index_eq", "index_range_take", "in_ids", "relation_filter", "relation_filter_unindexed",
                 "order_take", "count")
-QUERY_CONTESTANTS = ("kin_view", "kin_json", "sqlite", "sqlite_json")
+QUERY_CONTESTANTS = ("kin_view", "kin_json", "sqlite", "sqlite_json", "raw")  # raw: the scan's baseline only
 QUERY_SIZES = ((10000, "10k"), (100000, "100k"), (1000000, "1M"))
 # A scan on one side: may grow linearly (time(1M) / time(10k) at most 100x, the
 # growth of the records), and has no target against SQLite (the targets of 10x and
@@ -243,6 +243,9 @@ def query_section(runs):
                 limit = 100 if shape in QUERY_SCANS else 2
                 checks.append((f"Query {shape}: {contestant} time {big[1]} / time {small[1]}", fmt_ratio(hi / lo),
                                f"<= {limit:g}x", "met" if hi / lo <= limit else "MISSED"))
+        lo, hi = t(shape, "raw", small[0]), t(shape, "raw", big[0])
+        if lo and hi:  # what the caches alone make of a scan's growth; no target
+            checks.append((f"Query {shape}: raw time {big[1]} / time {small[1]}", fmt_ratio(hi / lo), "", ""))
         for kin, sql, goal in (("kin_view", "sqlite", 10), ("kin_json", "sqlite_json", 3)):
             k, q = t(shape, kin, big[0]), t(shape, sql, big[0])
             if k and q and shape in QUERY_SCANS:
