@@ -63,6 +63,8 @@ class Filter {
   const Value& value() const { return value_; }
   const std::vector<Value>& values() const { return values_; }
   RelationId relation() const { return relation_; }
+  // The text of a kCompare kEq on a text value (`{slot: "text"}`), else nullptr.
+  const std::string* equal_text() const { return eq_text_ ? &text_ : nullptr; }
 
   // Whether `r`, a record of `model`, matches. `with_deleted` lets soft-deleted
   // related records count for relation conditions.

@@ -442,21 +442,24 @@ class CandidateWalker {
   void WalkBack(const Node& n, std::vector<const Record*>* out) {
     const RelationDef& rel = *n.relation;
     const ModelDef& target = schema_.model(rel.target);
-    auto visit = [&](const Record* o) {
-      ++examined_;
-      // The filter first: a scan then reads a record's header only when it matches.
-      if (!n.inner->Matches(store_, target, *o, with_deleted_)) return true;
-      if (!with_deleted_ && !store_.IsLive(target, *o)) return true;
-      Reach(rel, o, out);
+    auto reach = [&](const Record& o) {  // o matches n.inner
+      if (with_deleted_ || store_.IsLive(target, o)) Reach(rel, &o, out);
       return true;
     };
-    const Node& inner = n.parts[0];
-    if (inner.kind == Kind::kScan) {
-      // Every record is looked at and what is kept is sorted: memory order will do.
-      store_.ScanUnordered(target.id, [&](const Record& o) { return visit(&o); });
-      return;
+    auto visit = [&](const Record& o) {
+      ++examined_;
+      return !n.inner->Matches(store_, target, o, with_deleted_) || reach(o);
+    };
+    // Every record is looked at and what is kept is sorted: memory order will do;
+    // for `{note: "x"}`, the store compares each record's value in place.
+    if (n.parts[0].kind != Kind::kScan) {
+      for (const Record* o : Run(n.parts[0])) visit(*o);
+    } else if (const std::string* text = n.inner->equal_text()) {
+      store_.ScanTextEquals(target.id, n.inner->slot(), *text, reach);
+      examined_ += store_.Count(target.id);
+    } else {
+      store_.ScanUnordered(target.id, visit);
     }
-    for (const Record* o : Run(inner)) visit(o);
   }
 
   // Appends the records whose list of `rel` holds `o` (or, through a pivotEntity, a

@@ -65,6 +65,13 @@ class Store {
   // ScanUnordered walks, read without the pools' locks (a reader in a forked
   // snapshot process must not wait on a lock some other reader held at the fork).
   std::vector<const BlockPool*> PoolsHoldingAll(ModelId model) const;
+  // Visits, as ScanUnordered, the records (soft-deleted included) whose value in
+  // `slot` is text equal to `text`, until `visit` returns false. In the model's
+  // current pool each record's value is read where it lies, not its header: every
+  // record there has the model's full width (AdoptSchema starts a new pool when the
+  // width changes), so a scan for `{property: "text"}` reads one value per record.
+  template <typename Visit>  // bool(const Record&)
+  void ScanTextEquals(ModelId model, SlotId slot, std::string_view text, Visit&& visit) const;
   // Live records whose key for the model's index `index` equals `key`.
   std::span<const Record* const> IndexLookup(ModelId model, size_t index, std::string_view key) const;
   // The planner's reads (core/query_plan.h): records of `model`, soft-deleted
@@ -222,6 +229,25 @@ void Store::ScanUnordered(ModelId model, Visit&& visit) const {
     pool->ForEachBlockInUse(each);
     if (!going) return;
   }
+}
+
+template <typename Visit>
+void Store::ScanTextEquals(ModelId model, SlotId slot, std::string_view text, Visit&& visit) const {
+  auto matching = [&](const Record& r) { return !r.value(slot.value).IsText(text) || visit(r); };
+  const std::vector<const BlockPool*> pools = PoolsHoldingAll(model);
+  if (pools.empty()) return Scan(model, matching);
+  const size_t at = sizeof(Record) + slot.value * sizeof(Value);
+  assert(slot.value < schema_->model(model).properties.size());
+  bool going = true;
+  pools[0]->ForEachBlockInUse([&](const void* block) {
+    const Value& v = *reinterpret_cast<const Value*>(static_cast<const char*>(block) + at);
+    if (!v.IsText(text)) return true;
+    const Record& r = *static_cast<const Record*>(block);
+    assert(r.width() == schema_->model(model).properties.size());
+    return going = visit(r);
+  });
+  for (size_t i = 1; going && i < pools.size(); ++i)
+    pools[i]->ForEachBlockInUse([&](const void* block) { return going = matching(*static_cast<const Record*>(block)); });
 }
 
 }  // namespace kin

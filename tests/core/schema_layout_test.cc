@@ -274,6 +274,40 @@ struct WidenedTwins {
   std::unique_ptr<Store> carried;
 };
 
+TEST_CASE("a text equality scan finds records of every width, as a scan of the whole records does",
+          "[core][schema]") {
+  WidenedTwins twins;
+  Store& store = twins.in_place;
+  const Schema& s = store.schema();
+  const ModelId product = M(s, "Product");
+  // Narrow records stay in the earlier pool; these new ones are of full width.
+  Put(store, "Product", "p8", {{"title", T("Lamp")}, {"color", T("red")}, {"store_id", T("s1")}});
+  Put(store, "Product", "p9", {{"title", T(std::string(40, 'L'))}, {"color", T("red")}, {"store_id", T("s1")}});
+  Put(store, "Product", "pa", {{"title", T("Lam")}, {"store_id", T("s1")}});
+  Update(store, "Product", "p2", {{"deleted_at", Value::Time(Timestamp{5})}});  // soft-deleted ones count too
+  for (const char* prop : {"title", "color"}) {
+    for (const std::string& text : {std::string("Lamp"), std::string("red"), std::string(40, 'L'), std::string()}) {
+      const SlotId slot = S(s, "Product", prop);
+      Ids fast, whole;
+      store.ScanTextEquals(product, slot, text, [&](const Record& r) { return fast.emplace_back(r.id()), true; });
+      store.Scan(product, [&](const Record& r) {
+        if (r.value(slot.value).IsText(text)) whole.emplace_back(r.id());
+        return true;
+      });
+      std::sort(fast.begin(), fast.end());
+      INFO(prop << " = \"" << text << "\"");
+      CHECK(fast == whole);
+    }
+  }
+  Ids lamps;
+  store.ScanTextEquals(product, S(s, "Product", "title"), "Lamp", [&](const Record& r) { return lamps.emplace_back(r.id()), true; });
+  std::sort(lamps.begin(), lamps.end());
+  CHECK(lamps == Ids{"p1", "p8"});  // p1 narrow, p8 full width
+  size_t visits = 0;
+  store.ScanTextEquals(product, S(s, "Product", "color"), "red", [&](const Record&) { return ++visits, false; });
+  CHECK(visits == 1);  // stops when asked
+}
+
 TEST_CASE("a narrow record's first update moves it to a full block with every list and index that holds it",
           "[core][schema]") {
   WidenedTwins twins;
