@@ -88,8 +88,10 @@ class BlockPool {
   // no Allocate or Free runs (the caller's lock keeps them out: the pool's own lock
   // is not taken, so walkers on several threads do not queue for it). Under
   // AddressSanitizer a freed block is poisoned whole and told by that instead.
+  // `prefetch_at`: the offset in a block of the line the visit reads first, which the
+  // walk asks for some blocks ahead.
   template <typename Visit>
-  void ForEachBlockInUse(Visit&& visit) const;
+  void ForEachBlockInUse(Visit&& visit, size_t prefetch_at = 0) const;
 
   size_t block_bytes() const { return block_bytes_; }
   size_t chunk_count() const;
@@ -181,15 +183,17 @@ class BlockPool {
 };
 
 template <typename Visit>
-void BlockPool::ForEachBlockInUse(Visit&& visit) const {
+void BlockPool::ForEachBlockInUse(Visit&& visit, size_t prefetch_at) const {
+#if !defined(__SANITIZE_ADDRESS__)
   // With no block freed, every block carved is in use and no mark need be read
   // (a scan reads only what its visit does).
   const bool all_in_use = free_ == nullptr;
+#endif
   for (const Chunk* c = chunks_; c; c = c->next) {
     const char* block = reinterpret_cast<const char*>(c + 1);
     const char* end = c == chunks_ ? next_ : block + (c->bytes - sizeof(Chunk)) / block_bytes_ * block_bytes_;
     for (; block < end; block += block_bytes_) {
-      __builtin_prefetch(block + 8 * block_bytes_);  // the walk's next blocks, ahead
+      __builtin_prefetch(block + 8 * block_bytes_ + prefetch_at);  // the walk's next blocks, ahead
 #if defined(__SANITIZE_ADDRESS__)
       const bool in_use = !__asan_address_is_poisoned(block);
 #else

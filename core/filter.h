@@ -63,7 +63,9 @@ class Filter {
   const Value& value() const { return value_; }
   const std::vector<Value>& values() const { return values_; }
   RelationId relation() const { return relation_; }
-  // The text of a kCompare kEq on a text value (`{slot: "text"}`), else nullptr.
+  // The text of a kCompare kEq on a text value (`{slot: "text"}`), else nullptr. On
+  // a text property it matches the values that are that text (Value::IsText); on a
+  // string list property, the lists that hold it.
   const std::string* equal_text() const { return eq_text_ ? &text_ : nullptr; }
 
   // Whether `r`, a record of `model`, matches. `with_deleted` lets soft-deleted

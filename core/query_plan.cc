@@ -451,10 +451,11 @@ class CandidateWalker {
       return !n.inner->Matches(store_, target, o, with_deleted_) || reach(o);
     };
     // Every record is looked at and what is kept is sorted: memory order will do;
-    // for `{note: "x"}`, the store compares each record's value in place.
+    // equality with text on a text property is compared in place by the store.
+    const std::string* text = n.inner->equal_text();
     if (n.parts[0].kind != Kind::kScan) {
       for (const Record* o : Run(n.parts[0])) visit(*o);
-    } else if (const std::string* text = n.inner->equal_text()) {
+    } else if (text && target.value_types[n.inner->slot().value] == ValueType::kText) {
       store_.ScanTextEquals(target.id, n.inner->slot(), *text, reach);
       examined_ += store_.Count(target.id);
     } else {

@@ -48,6 +48,9 @@ class Record {
   static size_t BlockBytes(size_t value_count, size_t link_count) {
     return sizeof(Record) + value_count * sizeof(Value) + link_count * sizeof(LinkList);
   }
+  // Where the value of `slot` lies in a record's block (a record of at least
+  // slot + 1 values): what a scan of full-width records reads without the header.
+  static constexpr size_t ValueOffset(size_t slot) { return sizeof(Record) + slot * sizeof(Value); }
   // The pool the block came from; nullptr for operator new.
   const BlockPool* pool() const;
 

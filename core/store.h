@@ -236,18 +236,19 @@ void Store::ScanTextEquals(ModelId model, SlotId slot, std::string_view text, Vi
   auto matching = [&](const Record& r) { return !r.value(slot.value).IsText(text) || visit(r); };
   const std::vector<const BlockPool*> pools = PoolsHoldingAll(model);
   if (pools.empty()) return Scan(model, matching);
-  const size_t at = sizeof(Record) + slot.value * sizeof(Value);
+  const size_t at = Record::ValueOffset(slot.value);
   assert(slot.value < schema_->model(model).properties.size());
   bool going = true;
-  pools[0]->ForEachBlockInUse([&](const void* block) {
+  auto in_place = [&](const void* block) {
     const Value& v = *reinterpret_cast<const Value*>(static_cast<const char*>(block) + at);
     if (!v.IsText(text)) return true;
     const Record& r = *static_cast<const Record*>(block);
     assert(r.width() == schema_->model(model).properties.size());
     return going = visit(r);
-  });
-  for (size_t i = 1; going && i < pools.size(); ++i)
-    pools[i]->ForEachBlockInUse([&](const void* block) { return going = matching(*static_cast<const Record*>(block)); });
+  };
+  pools[0]->ForEachBlockInUse(in_place, at);
+  auto whole = [&](const void* block) { return going = matching(*static_cast<const Record*>(block)); };
+  for (size_t i = 1; going && i < pools.size(); ++i) pools[i]->ForEachBlockInUse(whole);
 }
 
 }  // namespace kin

@@ -90,7 +90,8 @@ class Value {
   bool IsText(std::string_view text) const {
     const unsigned char tag = raw_[kTagByte];
     if (tag >= kInlineTag)
-      return text.size() <= kInlineText && tag == kInlineTag + text.size() && std::memcmp(raw_, text.data(), text.size()) == 0;
+      return text.size() <= kInlineText && tag == kInlineTag + text.size() &&
+             std::memcmp(raw_, text.data(), text.size()) == 0;
     return tag == static_cast<unsigned char>(ValueType::kText) && Load<size_t>(8) == text.size() &&
            std::memcmp(Load<const char*>(0), text.data(), text.size()) == 0;
   }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/query.h"
 #include "core/regex.h"
 #include "core/store.h"
 #include "tests/core/core_test_util.h"
@@ -158,6 +159,38 @@ TEST_CASE("compare eq of text matches the same bytes only, short or long, never 
   Filter bolt = shop.Title(CompareOp::kEq, T("Bolt"));
   Filter moved = std::move(bolt);  // the text it compares with moved along
   CHECK(shop.Match("Product", moved) == Ids{"p2"});
+}
+
+TEST_CASE("a relation filter of text equality finds members of a string list and equal text", "[core]") {
+  auto schema = Schema::Build([] {
+    SchemaDraft d;
+    ModelDraft box, item;
+    box.name = "Box";
+    box.properties = {Prop("id", "id"), Prop("name", "text"), Prop("labels", "array"),
+                      Rel("items", "hasMany", "Item")};
+    item.name = "Item";
+    item.properties = {Prop("id", "id"), Rel("box", "belongsTo", "Box")};
+    d.models = {box, item};
+    return d;
+  }());
+  REQUIRE(schema.ok());
+  Store store(schema.value());
+  const Schema& s = store.schema();
+  Put(store, "Box", "b1", {{"name", T("red")}, {"labels", Value::List({"red", "blue"})}});
+  Put(store, "Box", "b2", {{"name", T("blue")}, {"labels", Value::List({"blue"})}});
+  Put(store, "Item", "i1", {{"box_id", T("b1")}});
+  Put(store, "Item", "i2", {{"box_id", T("b2")}});
+  const ModelDef& item = s.model(M(s, "Item"));
+  auto planned = [&](const char* prop, const char* text) {
+    Filter f = Filter::Related(R(s, "Item", "box"), Filter::Compare(S(s, "Box", prop), CompareOp::kEq, T(text)));
+    Ids out;
+    for (const Record* r : MatchAll(store, item, f, false)) out.emplace_back(r->id());
+    return out;
+  };
+  CHECK(planned("labels", "red") == Ids{"i1"});
+  CHECK(planned("labels", "blue") == Ids{"i1", "i2"});
+  CHECK(planned("name", "blue") == Ids{"i2"});
+  CHECK(planned("name", "gre").empty());
 }
 
 TEST_CASE("compare eq on a string list matches a member", "[core]") {

@@ -93,6 +93,9 @@ TEST_CASE("IsText is true for a text value of exactly that text, inline or on th
   CHECK_FALSE(Value::Json(kin::JsonText{"{}"}).IsText("{}"));
   CHECK_FALSE(Value::Json(kin::JsonText{std::string(40, '1')}).IsText(std::string(40, '1')));
   CHECK_FALSE(Value::List({"a"}).IsText("a"));
+  // Short decimal and json values share the inline tags' range with longer text.
+  CHECK_FALSE(Value::Dec(kin::Decimal{"12"}).IsText(std::string(Value::kInlineText + 3, '1')));
+  CHECK_FALSE(Value::Json(kin::JsonText{"{}"}).IsText(std::string(2 * (Value::kInlineText + 1) + 2, '{')));
   CHECK_FALSE(Value::Int(0).IsText(""));
 }
 
