@@ -409,8 +409,27 @@ class QueryGen {
     const RelationDef& rel = *rng_.Pick(Relations(m));
     const ModelDef& target = schema_.model(rel.target);
     Json c;
-    switch (rng_.Int(0, 9)) {
+    switch (rng_.Int(0, 11)) {
       case 0: case 1: c = Id(target); break;
+      case 10: case 11: {
+        // One condition on a property no index leads with: the related side is
+        // scanned (a text equality is compared in place, a list's by membership).
+        std::vector<const PropertyDef*> unindexed;
+        for (const PropertyDef& p : target.properties) {
+          const bool indexed = std::any_of(target.indexes.begin(), target.indexes.end(),
+                                           [&](const IndexDef& i) { return i.on[0] == p.slot; });
+          if (!indexed && !p.implicit && !p.primary_key && p.type != PropertyType::kForeignKey) unindexed.push_back(&p);
+        }
+        if (unindexed.empty()) {
+          c = Id(target);
+          break;
+        }
+        const PropertyDef& p = *rng_.Pick(unindexed);
+        c = Json::object();
+        const bool text = target.value_types[p.slot.value] == ValueType::kText;
+        c[p.name] = text && rng_.Chance(0.5) ? Held(target, p) : Condition(target, p);
+        break;
+      }
       case 2: c = Json::array({Id(target), Id(target)}); break;
       case 3: c = {{"$in", Json::array({Id(target), Id(target)})}}; break;
       case 4: c = rel.kind == RelationKind::kBelongsTo && rel.nullable ? Json(nullptr) : Id(target); break;
