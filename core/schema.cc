@@ -1,6 +1,7 @@
 #include "kin/schema.h"
 
 #include <algorithm>
+#include <cstring>
 #include <set>
 
 #include "core/naming.h"
@@ -55,6 +56,13 @@ const char* RelationKindName(RelationKind k) {
 }
 
 const PropertyDef* ModelDef::FindProperty(std::string_view key) const {
+  // A model of a usual size: comparing the names (their sizes first) is quicker than
+  // hashing the key and dividing for a bucket.
+  if (properties.size() <= 16) {
+    for (const PropertyDef& p : properties)
+      if (p.name.size() == key.size() && std::memcmp(p.name.data(), key.data(), key.size()) == 0) return &p;
+    return nullptr;
+  }
   auto it = property_by_name_.find(key);
   return it == property_by_name_.end() ? nullptr : &properties[it->second];
 }

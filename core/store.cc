@@ -409,8 +409,7 @@ Result<const Record*> Store::Insert(const ModelDef& m, RecordPtr&& record, bool 
   // A key above every stored one (records in primary-key order, ULIDs, which grow)
   // goes in at the ordered index's end without a search.
   auto& ordered = t.records.get<ByIdOrder>();
-  bool at_end = ordered.empty() || (*std::prev(ordered.end()))->id() < record->id();
-  if (!at_end && append_only)
+  if (append_only && !ordered.empty() && !((*std::prev(ordered.end()))->id() < record->id()))
     return Corrupt("records of " + m.name + " out of primary-key order at " + std::string(record->id()));
   size_t before = ordered.size();
   // The id index grows fourfold, not twofold as it would by itself: a rehash reads
@@ -422,7 +421,7 @@ Result<const Record*> Store::Insert(const ModelDef& m, RecordPtr&& record, bool 
   StoredRecord element(std::move(record));
   decltype(ordered.end()) it;
   try {
-    it = at_end ? ordered.insert(ordered.end(), std::move(element)) : ordered.insert(std::move(element)).first;
+    it = ordered.insert(ordered.end(), std::move(element));  // searches only when the hint is wrong
   } catch (...) {
     // A node could not be had (out of memory): the element was not moved from, and
     // the record goes back to the caller, which may still hold its address.
