@@ -161,7 +161,6 @@ void BuildRaw(QueryFixture& f, const Layout& l) {
   for (int j = 0; j < l.orders; ++j) {
     RawOrder o{OrderId(j), Reference(j), Note(j), {}};
     for (int p : l.order_products[j]) o.products.push_back(&f.raw_products[static_cast<size_t>(p)]);
-    std::sort(o.products.begin(), o.products.end(), [](auto* a, auto* b) { return a->id < b->id; });
     f.raw_orders.push_back(std::move(o));
   }
 }

@@ -69,7 +69,7 @@ struct RawProduct {
 };
 struct RawOrder {
   std::string id, reference, note;
-  std::vector<const RawProduct*> products;  // sorted by id
+  std::vector<const RawProduct*> products;
 };
 
 struct QueryFixture {

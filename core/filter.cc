@@ -203,14 +203,15 @@ bool Filter::Matches(const Store& store, const ModelDef& model, const Record& r,
     case Kind::kCompare: {
       const Value& v = r.value(slot_.value);
       // Text equality, the common condition of a scan: a null or a text value is
-      // decided by IsText alone.
+      // decided by IsText alone, a string list by membership.
       if (eq_text_) {
         if (v.IsText(text_)) return true;
-        if (v.is_null() || v.type() == ValueType::kText) return false;
-      }
-      if (v.type() == ValueType::kStringList && op_ == CompareOp::kEq && value_.type() == ValueType::kText) {
-        const auto& l = v.as_list();
-        return std::find(l.begin(), l.end(), value_.as_text()) != l.end();
+        const ValueType type = v.type();
+        if (type == ValueType::kStringList) {
+          const auto& l = v.as_list();
+          return std::find(l.begin(), l.end(), text_) != l.end();
+        }
+        if (type == ValueType::kNull || type == ValueType::kText) return false;
       }
       return CompareMatches(v);
     }
