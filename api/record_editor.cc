@@ -174,7 +174,7 @@ Result<std::string> RecordEditor::Insert(std::vector<Value> values, const Given&
   values[model_.created_at.value] = Value::Time(ctx_.now);
   values[model_.updated_at.value] = Value::Time(ctx_.now);
   std::string id(values[0].as_text());
-  if (ctx_.store.Find(model_.id, id))
+  if (ctx_.store.Holds(model_.id, id))
     return Status::InvalidData(model_.words + " with " + model_.primary_key().name + ": " + id + ", already exists.");
   KIN_RETURN_IF_ERROR(CheckRecordSize(model_, values));
   KIN_RETURN_IF_ERROR(CheckParents(values, nullptr));

@@ -6,6 +6,7 @@
 // length take part; not seeded, so like std::hash it is no defence against keys
 // chosen to collide. Stateless and thread-safe.
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -14,7 +15,20 @@
 namespace kin {
 
 struct KeyHash {
+  // A key of 16 bytes or more hashes as its head (all but the last 8 bytes, mixed)
+  // plus its last 8 bytes read as a big-endian number. Keys that differ only in
+  // their tail, as the ULIDs one process makes within a millisecond do (the next
+  // adds one to the last), get nearby hashes and so nearby hash buckets: a run of
+  // creates writes one stretch of the bucket array instead of a random line per
+  // create. Keys with the same head and different tails never share a hash.
   size_t operator()(std::string_view s) const noexcept {
+    if (s.size() < 16) return Mixed(s);
+    const size_t head = s.size() - 8;
+    return Mixed(s.substr(0, head)) + LoadBigEndian8(s.data() + head);
+  }
+
+ private:
+  static size_t Mixed(std::string_view s) noexcept {
     constexpr uint64_t k0 = 0xa0761d6478bd642full, k1 = 0xe7037ed1a0b428dbull, k2 = 0x8ebc6af09c88c6e3ull;
     const char* p = s.data();
     size_t n = s.size();
@@ -36,8 +50,6 @@ struct KeyHash {
     }
     return static_cast<size_t>(Mix(a ^ k2, b ^ h) ^ Mix(h, k1 ^ n));
   }
-
- private:
   __extension__ using U128 = unsigned __int128;  // GCC and Clang on 64-bit targets
   static uint64_t Mix(uint64_t a, uint64_t b) {
     U128 r = static_cast<U128>(a) * b;
@@ -46,6 +58,11 @@ struct KeyHash {
   static uint64_t Load8(const char* p) {
     uint64_t v;
     std::memcpy(&v, p, 8);
+    return v;
+  }
+  static uint64_t LoadBigEndian8(const char* p) {
+    uint64_t v = Load8(p);
+    if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
     return v;
   }
   static uint64_t Load4(const char* p) {

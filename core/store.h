@@ -44,6 +44,11 @@ class Store {
 
   // The record with this primary key (soft-deleted included), or nullptr.
   const Record* Find(ModelId model, std::string_view id) const;
+  // Whether a record has this primary key (soft-deleted included), as Find would
+  // say. A key above every stored one (a new ULID) is answered from the ordered
+  // index's last key, with no hash lookup; the id's hash bucket is then only
+  // prefetched, for the insert that usually follows.
+  bool Holds(ModelId model, std::string_view id) const;
   // The records with these primary keys (soft-deleted included; nullptr where none)
   // into out[i]; looked up together, so that their cache misses overlap.
   void FindMany(ModelId model, std::span<const std::string_view> ids, std::span<const Record*> out) const;

@@ -15,6 +15,16 @@ const Record* Store::Find(ModelId model, std::string_view id) const {
   return it == idx.end() ? nullptr : it->get();
 }
 
+bool Store::Holds(ModelId model, std::string_view id) const {
+  if (model.value >= tables_.size()) return false;
+  const auto& ordered = tables_[model.value]->records.get<ByIdOrder>();
+  if (ordered.empty() || (*std::prev(ordered.end()))->id() < id) {
+    PrefetchBucket(model, KeyHash()(id));
+    return false;
+  }
+  return Find(model, id) != nullptr;
+}
+
 void Store::FindMany(ModelId model, std::span<const std::string_view> ids, std::span<const Record*> out) const {
   assert(out.size() == ids.size());
   const auto& by_id = tables_[model.value]->records.get<ById>();

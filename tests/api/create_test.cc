@@ -241,6 +241,12 @@ TEST_CASE("create with an existing primary key is invalid_data", "[create]") {
   Status s = CreateFails(*db, "createProducts", R"({"id": "p1", "title": "Hat"})");
   CHECK(s.type() == ErrorType::kInvalidData);
   CHECK(s.message() == "Product with id: p1, already exists.");
+  // Below the greatest id, and soft-deleted: the key is still taken.
+  Create(*db, "createProducts", R"({"id": "p2", "title": "Coat"})");
+  CHECK(CreateFails(*db, "createProducts", R"({"id": "p1", "title": "Cap"})").message() == "Product with id: p1, already exists.");
+  Ok(*db, "softDeleteProducts", Json::array({"p2"}));
+  CHECK(CreateFails(*db, "createProducts", R"({"id": "p2", "title": "Cap"})").message() == "Product with id: p2, already exists.");
+  CHECK(Ok(*db, "listProducts", R"([{}, {"withDeleted": true}])"_j).size() == 2);
 }
 
 TEST_CASE("autoincrement assigns 1, 2, 3 in creation order", "[create]") {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/key_hash.h"
+#include "core/ulid.h"
 
 namespace {
 
@@ -151,6 +152,29 @@ TEST_CASE("the key hash spreads ids that share a long prefix", "[core]") {
   CHECK(seen.size() == kCount);
   // Random placement fills about 1 - 1/e of the buckets (63%).
   CHECK(buckets.size() > kCount * 6 / 10);
+}
+
+TEST_CASE("the key hash puts ids made one after another in nearby buckets", "[core]") {
+  // Within a millisecond each new ULID adds one to the one before: their hashes
+  // differ by little, so a run of creates writes one stretch of the bucket array.
+  KeyHash hash;
+  const size_t kBuckets = 400009;
+  size_t far_jumps = 0;
+  std::unordered_set<size_t> buckets;
+  std::string before = "prod_" + EncodeUlid(1700000000000, 7, 1000);
+  for (uint64_t i = 1; i <= 4096; ++i) {
+    std::string id = "prod_" + EncodeUlid(1700000000000, 7, 1000 + i);
+    REQUIRE(before < id);
+    const size_t a = hash(before) % kBuckets, b = hash(id) % kBuckets;
+    if ((a > b ? a - b : b - a) > 512) ++far_jumps;  // 512 buckets: 4 KiB of the array
+    buckets.insert(b);
+    before = id;
+  }
+  CHECK(buckets.size() == 4096);  // no two share a bucket
+  CHECK(far_jumps <= 8);          // a carry into the fourth character from the end, or a wrap
+  // The head still decides: the same tail under another millisecond lands elsewhere.
+  CHECK(hash("prod_" + EncodeUlid(1700000000001, 7, 1001)) % kBuckets !=
+        hash("prod_" + EncodeUlid(1700000000000, 7, 1001)) % kBuckets);
 }
 
 TEST_CASE("a record built in place frees what it made when a value fails", "[core]") {
