@@ -1,8 +1,9 @@
 #pragma once
 // The journal payload: a ChangeSet in the bytes of Cereal's binary archive (layout in
-// FORMAT.md). Encoding writes those bytes directly; decoding reads them through
-// Cereal, validates every tag, count and id against the schema's bounds and never
-// throws. Stateless; thread-safe.
+// FORMAT.md). Encoding writes those bytes directly; decoding reads them the same
+// way (no stream), checks every size against the bytes left before it reads or
+// allocates, validates every tag, count and id against the schema's bounds, and
+// never throws. Stateless; thread-safe.
 
 #include <cstddef>
 #include <cstdint>
