@@ -4,6 +4,7 @@
 // unsynced bytes. FileSystem::Posix() is the real one. Implementations are
 // thread-safe; a WritableFile allows Append and Sync from different threads.
 
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -75,6 +76,17 @@ class FileSystem {
     KIN_ASSIGN_OR_RETURN(std::optional<std::string> all, ReadFile(path));
     if (all) *all = offset < all->size() ? all->substr(offset, size) : std::string();
     return all;
+  }
+  // The same read into `buffer`, which grows to the bytes read and is never shrunk
+  // (a reader that reads again and again keeps one buffer): the number of bytes
+  // read, at the start of `buffer`, or nullopt when the file does not exist.
+  virtual Result<std::optional<size_t>> ReadFileRangeInto(const std::string& path, uint64_t offset, size_t size,
+                                                          std::string& buffer) {
+    KIN_ASSIGN_OR_RETURN(std::optional<std::string> read, ReadFileRange(path, offset, size));
+    if (!read) return std::optional<size_t>();
+    if (buffer.size() < read->size()) buffer.resize(read->size());
+    if (!read->empty()) std::memcpy(buffer.data(), read->data(), read->size());
+    return std::optional<size_t>(read->size());
   }
   // Replaces `path` with `bytes` durably: temporary file, fsync, rename, directory fsync.
   virtual Status WriteFileAtomically(const std::string& path, const std::string& bytes) = 0;

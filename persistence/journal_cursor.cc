@@ -101,12 +101,12 @@ Result<size_t> JournalCursor::Next(size_t max, uint64_t up_to,
     }
     size_t want = kFirstRead;
     while (!missing && want != 0 && delivered < max && position_ < up_to) {
-      KIN_ASSIGN_OR_RETURN(std::optional<std::string> chunk, fs_.ReadFileRange(segment_, offset_, want));
-      if (!chunk) {
+      KIN_ASSIGN_OR_RETURN(std::optional<size_t> read, fs_.ReadFileRangeInto(segment_, offset_, want, buffer_));
+      if (!read) {
         missing = true;
         break;
       }
-      const std::string_view bytes = *chunk;
+      const std::string_view bytes(buffer_.data(), *read);
       size_t at = 0;
       while (delivered < max && position_ < up_to) {
         uint64_t seq;

@@ -66,6 +66,7 @@ class JournalCursor {
   uint64_t offset_ = 0;       // where its next frame starts
   uint64_t last_frame_offset_ = UINT64_MAX;  // the last record delivered from it (UINT64_MAX: none)
   uint32_t last_frame_crc_ = 0;              // its checksum
+  std::string buffer_;  // what the last read of a segment read (kept for the next)
 };
 
 }  // namespace kin::persistence

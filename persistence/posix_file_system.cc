@@ -128,6 +128,21 @@ class PosixFileSystem : public FileSystem {
     return std::optional<std::string>(std::move(out));
   }
 
+  Result<std::optional<size_t>> ReadFileRangeInto(const std::string& path, uint64_t offset, size_t size,
+                                                  std::string& buffer) override {
+    KIN_ASSIGN_OR_RETURN(const int raw, OpenForReading(path));
+    if (raw < 0) return std::optional<size_t>();
+    ScopedFd fd(raw);
+    struct stat st;  // as ReadFileRange: no more room than the file has past `offset`
+    if (::fstat(fd.get(), &st) == 0) {
+      const uint64_t end = static_cast<uint64_t>(st.st_size);
+      size = offset >= end ? 0 : static_cast<size_t>(std::min<uint64_t>(size, end - offset));
+    }
+    if (buffer.size() < size) buffer.resize(size);
+    KIN_ASSIGN_OR_RETURN(const size_t have, ReadAt(fd.get(), path, buffer.data(), size, offset));
+    return std::optional<size_t>(have);
+  }
+
   Result<std::optional<std::string>> ReadFile(const std::string& path) override {
     KIN_ASSIGN_OR_RETURN(const int raw, OpenForReading(path));
     if (raw < 0) return std::optional<std::string>();

@@ -340,3 +340,47 @@ TEST_CASE("pages faulted in ahead of the end change no byte: with or without pre
     CHECK(FileBytes(path) == expected);
   }
 }
+
+TEST_CASE("a range read into a kept buffer reads what ReadFileRange reads and never shrinks the buffer",
+          "[persistence]") {
+  TempDir dir;
+  const std::string path = dir.Sub("file");
+  WriteBytes(path, "0123456789");
+  // The default (through ReadFileRange) and the Posix one answer alike.
+  struct ThroughRange final : FileSystem {
+    explicit ThroughRange(FileSystem& real) : real_(real) {}
+    Result<std::unique_ptr<WritableFile>> OpenAppendable(const std::string& p, bool t) override {
+      return real_.OpenAppendable(p, t);
+    }
+    Result<std::optional<std::string>> ReadFile(const std::string& p) override { return real_.ReadFile(p); }
+    Status WriteFileAtomically(const std::string& p, const std::string& b) override {
+      return real_.WriteFileAtomically(p, b);
+    }
+    Status SyncDirectory(const std::string& d) override { return real_.SyncDirectory(d); }
+    Status Truncate(const std::string& p, uint64_t s) override { return real_.Truncate(p, s); }
+    Status Remove(const std::string& p) override { return real_.Remove(p); }
+    Status Rename(const std::string& f, const std::string& t) override { return real_.Rename(f, t); }
+    Status CreateDirectories(const std::string& d) override { return real_.CreateDirectories(d); }
+    Result<std::vector<std::string>> ListDirectory(const std::string& d) override { return real_.ListDirectory(d); }
+    FileSystem& real_;
+  } through_range(FileSystem::Posix());
+  for (FileSystem* fs : {&FileSystem::Posix(), static_cast<FileSystem*>(&through_range)}) {
+    std::string buffer;
+    auto read = fs->ReadFileRangeInto(path, 2, 4, buffer);
+    REQUIRE(read.ok());
+    REQUIRE(read->has_value());
+    CHECK(**read == 4);
+    CHECK(buffer.substr(0, 4) == "2345");
+    read = fs->ReadFileRangeInto(path, 8, 100, buffer);  // past the end: what there is
+    REQUIRE(read.ok());
+    CHECK(**read == 2);
+    CHECK(buffer.substr(0, 2) == "89");
+    CHECK(buffer.size() == 4);  // kept, not shrunk
+    read = fs->ReadFileRangeInto(path, 20, 4, buffer);
+    REQUIRE(read.ok());
+    CHECK(**read == 0);
+    read = fs->ReadFileRangeInto(dir.Sub("missing"), 0, 4, buffer);
+    REQUIRE(read.ok());
+    CHECK_FALSE(read->has_value());
+  }
+}
