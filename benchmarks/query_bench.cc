@@ -8,6 +8,8 @@
 //   kin_view     ReadView::List(Product, filters, config): RecordRefs, no JSON; reads
 //                id, title, price and store_id of every row into a reused sink of
 //                views (as Retrieve/kin_view); count calls ReadView::ListAndCount.
+//                Its `examined` counter: the records the plan of the first sample
+//                examined (what report.py checks a scan's linear growth by).
 //   kin_json     Database::CallText("listProducts" / "listAndCountProducts", args):
 //                the JSON text in a new std::string. The method name is resolved
 //                and the filters parsed on every call.
@@ -115,6 +117,7 @@ void KinView(benchmark::State& state, Shape shape) {
     benchmark::ClobberMemory();
   }
   SetCounters(state, rows, counted);
+  state.counters["examined"] = static_cast<double>(d->examined);  // by the plan of the first sample
 }
 
 // relation_filter_unindexed over the raw baseline: every order's note compared,

@@ -382,6 +382,7 @@ void Check(QueryFixture& f, Shape shape) {
     request.count = d.count;
     QueryResult r = RunQuery(api::ViewAccess::StoreOf(view), m, request);
     d.plan = r.plan + ", examined " + std::to_string(r.examined) + ", rows " + std::to_string(r.rows.size());
+    d.examined = r.examined;
   }
 }
 

@@ -57,6 +57,7 @@ struct ShapeData {
   sqlite3_stmt* json = nullptr;         // the same JSON text as kin_json
   std::string check;                    // "" when kin and SQLite agreed on the samples checked
   std::string plan;                     // kin's plan of the first sample and the records it examined
+  size_t examined = 0;                  // those records (QueryResult::examined)
 };
 
 // The raw baseline of relation_filter_unindexed: products and orders as plain

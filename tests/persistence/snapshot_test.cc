@@ -464,3 +464,43 @@ TEST_CASE("a json or bigNumber value in a snapshot that is not JSON text is a da
 }
 
 }  // namespace kin::testing
+
+namespace kin::testing {
+
+TEST_CASE("opening from a snapshot reads no segment whose records the snapshot holds", "[persistence]") {
+  TempDir dir;
+  Options small;
+  small.segment_bytes = 600;
+  BuildSeedDatabase(dir.Sub("orig"), small);  // twenty records in several segments
+  // The oldest segment that a snapshot of the twenty records leaves in place.
+  CopyDir(dir.Sub("orig"), dir.Sub("probe"));
+  REQUIRE(OpenDir(dir.Sub("probe"), small)->Snapshot().ok());
+  const auto kept = Segments(dir.Sub("probe"));
+  REQUIRE(kept.size() >= 2);
+  REQUIRE(kept[1].first_seq <= 21);  // every record of the first is in the snapshot
+  const std::string covered = FileName(kept.front().path);
+  const uint64_t at = FrameSpans(kept.front().path)[0].begin + 20;
+  auto damage = [&](const std::string& work) { FlipByte(work + "/journal/" + covered, at, 0x10); };
+  // Without the snapshot the damage is found: its records are needed.
+  CopyDir(dir.Sub("orig"), dir.Sub("work"));
+  damage(dir.Sub("work"));
+  auto without = TryOpen(dir.Sub("work"), small);
+  REQUIRE_FALSE(without.ok());
+  CHECK_THAT(without.status().message(), Contains(covered));
+  stdfs::remove_all(dir.Sub("work"));
+  // With it, the segment is not read, and the state is whole.
+  std::string dump;
+  CopyDir(dir.Sub("orig"), dir.Sub("work"));
+  {
+    auto open = OpenDir(dir.Sub("work"), small);
+    REQUIRE(open->Snapshot().ok());
+    Ok(*open, "createStores", Json::array({{{"id", "late"}}}));
+    dump = Dump(*open);
+  }
+  damage(dir.Sub("work"));
+  auto with = TryOpen(dir.Sub("work"), small);
+  REQUIRE(with.ok());
+  CHECK(Dump(*with.value()) == dump);
+}
+
+}  // namespace kin::testing
