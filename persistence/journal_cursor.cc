@@ -146,6 +146,8 @@ Result<size_t> JournalCursor::Next(size_t max, uint64_t up_to,
       }
       offset_ += at;
     }
+    // A read as large as one frame of many megabytes is not kept for the next ones.
+    if (buffer_.size() > kMaxRead) std::string().swap(buffer_);
     if (missing) {
       // Removed under the cursor (a snapshot dropped it, or a segment that could not
       // be started whole was taken back): read on where the records are now.

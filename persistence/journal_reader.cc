@@ -128,10 +128,9 @@ Result<ReplayReport> Replay(const std::string& journal_dir, uint64_t after_seq, 
     bool last = i + 1 == segments.size();
     // A segment whose every record the caller has (the next one starts at or before
     // after_seq + 1, as after a snapshot) is not read: opening from a snapshot does
-    // not read, checksum and skip the records the snapshot already holds. Repair
-    // reads every segment.
-    if (!last && !options.repair && segments[i + 1].first_seq <= after_seq + 1 && seg.first_seq <= after_seq + 1)
-      continue;
+    // not read, checksum and skip the records the snapshot already holds (nor cut
+    // reserved zeros at such a segment's end). Repair reads every segment.
+    if (!last && !options.repair && segments[i + 1].first_seq <= after_seq + 1) continue;
     KIN_ASSIGN_OR_RETURN(auto bytes_opt, fs.ReadFile(seg.path));
     std::string bytes = bytes_opt.value_or("");
     KIN_ASSIGN_OR_RETURN(SegmentScan scan, ScanSegment(bytes, seg.path));

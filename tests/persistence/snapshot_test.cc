@@ -2,6 +2,7 @@
 // errors inside a correctly checksummed payload.
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -501,6 +502,22 @@ TEST_CASE("opening from a snapshot reads no segment whose records the snapshot h
   auto with = TryOpen(dir.Sub("work"), small);
   REQUIRE(with.ok());
   CHECK(Dump(*with.value()) == dump);
+  // Damage in a segment that holds records after the snapshot is still found.
+  stdfs::remove_all(dir.Sub("work"));
+  CopyDir(dir.Sub("orig"), dir.Sub("work"));
+  {
+    auto open = OpenDir(dir.Sub("work"), small);
+    REQUIRE(open->Snapshot().ok());
+    for (int i = 0; i < 20; ++i) Ok(*open, "createStores", Json::array({{{"id", "late" + std::to_string(i)}}}));
+  }
+  const auto after = Segments(dir.Sub("work"));
+  const auto needed = std::find_if(after.begin(), after.end(), [](const auto& seg) { return seg.first_seq > 21; });
+  REQUIRE(after.end() - needed >= 2);  // one that holds late records, and a later one
+  const std::string name = FileName(needed->path);
+  FlipByte(needed->path, FrameSpans(needed->path)[0].begin + 20, 0x10);
+  auto damaged = TryOpen(dir.Sub("work"), small);
+  REQUIRE_FALSE(damaged.ok());
+  CHECK_THAT(damaged.status().message(), Contains(name));
 }
 
 }  // namespace kin::testing
