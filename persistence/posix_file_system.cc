@@ -112,19 +112,10 @@ class PosixFileSystem : public FileSystem {
   }
 
   Result<std::optional<std::string>> ReadFileRange(const std::string& path, uint64_t offset, size_t size) override {
-    KIN_ASSIGN_OR_RETURN(const int raw, OpenForReading(path));
-    if (raw < 0) return std::optional<std::string>();
-    ScopedFd fd(raw);
-    // No more room than the file has past `offset` (a size read from damaged bytes
-    // must not allocate what it claims).
-    struct stat st;
-    if (::fstat(fd.get(), &st) == 0) {
-      const uint64_t end = static_cast<uint64_t>(st.st_size);
-      size = offset >= end ? 0 : static_cast<size_t>(std::min<uint64_t>(size, end - offset));
-    }
-    std::string out(size, '\0');
-    KIN_ASSIGN_OR_RETURN(const size_t have, ReadAt(fd.get(), path, out.data(), size, offset));
-    out.resize(have);
+    std::string out;
+    KIN_ASSIGN_OR_RETURN(const std::optional<size_t> have, ReadFileRangeInto(path, offset, size, out));
+    if (!have) return std::optional<std::string>();
+    out.resize(*have);
     return std::optional<std::string>(std::move(out));
   }
 
@@ -133,7 +124,9 @@ class PosixFileSystem : public FileSystem {
     KIN_ASSIGN_OR_RETURN(const int raw, OpenForReading(path));
     if (raw < 0) return std::optional<size_t>();
     ScopedFd fd(raw);
-    struct stat st;  // as ReadFileRange: no more room than the file has past `offset`
+    // No more room than the file has past `offset` (a size read from damaged bytes
+    // must not allocate what it claims).
+    struct stat st;
     if (::fstat(fd.get(), &st) == 0) {
       const uint64_t end = static_cast<uint64_t>(st.st_size);
       size = offset >= end ? 0 : static_cast<size_t>(std::min<uint64_t>(size, end - offset));

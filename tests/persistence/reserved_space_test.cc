@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include "persistence/appendable_file.h"
+#include "tests/persistence/fault_file_system.h"
 #include "tests/persistence/journal_test_util.h"
 
 namespace {
@@ -346,24 +347,8 @@ TEST_CASE("a range read into a kept buffer reads what ReadFileRange reads and ne
   TempDir dir;
   const std::string path = dir.Sub("file");
   WriteBytes(path, "0123456789");
-  // The default (through ReadFileRange) and the Posix one answer alike.
-  struct ThroughRange final : FileSystem {
-    explicit ThroughRange(FileSystem& real) : real_(real) {}
-    Result<std::unique_ptr<WritableFile>> OpenAppendable(const std::string& p, bool t) override {
-      return real_.OpenAppendable(p, t);
-    }
-    Result<std::optional<std::string>> ReadFile(const std::string& p) override { return real_.ReadFile(p); }
-    Status WriteFileAtomically(const std::string& p, const std::string& b) override {
-      return real_.WriteFileAtomically(p, b);
-    }
-    Status SyncDirectory(const std::string& d) override { return real_.SyncDirectory(d); }
-    Status Truncate(const std::string& p, uint64_t s) override { return real_.Truncate(p, s); }
-    Status Remove(const std::string& p) override { return real_.Remove(p); }
-    Status Rename(const std::string& f, const std::string& t) override { return real_.Rename(f, t); }
-    Status CreateDirectories(const std::string& d) override { return real_.CreateDirectories(d); }
-    Result<std::vector<std::string>> ListDirectory(const std::string& d) override { return real_.ListDirectory(d); }
-    FileSystem& real_;
-  } through_range(FileSystem::Posix());
+  // The Posix one and the default (FaultFileSystem keeps it: through ReadFileRange) answer alike.
+  FaultFileSystem through_range;
   for (FileSystem* fs : {&FileSystem::Posix(), static_cast<FileSystem*>(&through_range)}) {
     std::string buffer;
     auto read = fs->ReadFileRangeInto(path, 2, 4, buffer);
