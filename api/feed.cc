@@ -31,68 +31,80 @@ const char* FeedChangeName(FeedChange::Kind kind) {
 
 namespace api {
 
-Result<FeedEntry> DescribeRecord(SchemaTimeline& timeline, const persistence::JournalRecord& record) {
-  std::vector<persistence::PutOrigin> origins;
-  KIN_ASSIGN_OR_RETURN(SchemaTimeline::Decoded decoded, timeline.Decode(record.change_set, &origins));
-  const Schema& schema = timeline.schema();
-  ChangeSet& change_set = decoded.change_set;
-  FeedEntry entry;
-  entry.seq = record.seq;
-  entry.time_us = record.time_us;
-  entry.method = std::string(record.label);
-  entry.schema = timeline.schema_ptr();
-  if (decoded.schema_change) {
-    FeedChange& c = entry.changes.emplace_back();
-    c.kind = FeedChange::Kind::kSchemaChanged;
-    c.schema_json = std::move(decoded.schema_change->schema_json);
-    c.allow_destructive = decoded.schema_change->allow_destructive;
-    return entry;
-  }
-  entry.changes.reserve(change_set.steps.size());
-  size_t next_origin = 0;
-  for (size_t i = 0; i < change_set.steps.size(); ++i) {
-    ChangeStep& step = change_set.steps[i];
-    FeedChange c;
-    if (auto* put = std::get_if<PutStep>(&step)) {
-      const persistence::PutOrigin& origin = origins[next_origin++];
-      const ModelDef& m = schema.model(put->model);
-      if (put->values.empty() || put->values[0].type() != ValueType::kText)
-        return Status::DatabaseError("record " + std::to_string(record.seq) + " writes a " + m.name +
-                                     " record without an id");
-      c.model = put->model;
-      c.id = std::string(put->values[0].as_text());
-      if (origin.kind == persistence::PutKind::kCreate) {
-        c.kind = FeedChange::Kind::kCreated;
-      } else if (origin.kind == persistence::PutKind::kUnknown) {
-        c.kind = FeedChange::Kind::kWritten;
-      } else {
-        c.kind = FeedChange::Kind::kUpdated;
-        for (uint32_t slot : origin.changed) {
-          c.properties.push_back(m.properties[slot].name);
-          if (m.deleted_at.valid() && slot == m.deleted_at.value)
-            c.kind = put->values[slot].is_null() ? FeedChange::Kind::kRestored : FeedChange::Kind::kSoftDeleted;
-        }
-      }
-      c.values = std::move(put->values);
-    } else if (auto* del = std::get_if<DeleteStep>(&step)) {
-      c.kind = FeedChange::Kind::kDeleted;
-      c.model = del->model;
-      c.id = std::move(del->id);
-    } else if (auto* link = std::get_if<LinkStep>(&step)) {
-      c.kind = FeedChange::Kind::kLinked;
-      c.relation = link->relation;
-      c.from = std::move(link->from);
-      c.to = std::move(link->to);
-    } else {
-      auto& unlink = std::get<UnlinkStep>(step);
-      c.kind = FeedChange::Kind::kUnlinked;
-      c.relation = unlink.relation;
-      c.from = std::move(unlink.from);
-      c.to = std::move(unlink.to);
+namespace {
+
+// DescribeRecord's visitor: each step, as it is read, becomes a change of the entry
+// (no ChangeSet in between). A put whose first value is not a text id is the first
+// fault, reported once the whole record has decoded.
+class FeedChangeBuilder final : public persistence::ChangeStepVisitor {
+ public:
+  FeedChangeBuilder(const Schema& schema, FeedEntry& entry) : schema_(schema), entry_(entry) {}
+  const Status& fault() const { return fault_; }
+
+  void Begin(uint64_t steps) override { entry_.changes.reserve(steps); }
+  void Put(ModelId model, persistence::PutKind kind, std::vector<Value>& values,
+           std::span<const uint32_t> changed) override {
+    const ModelDef& m = schema_.model(model);
+    if (values.empty() || values[0].type() != ValueType::kText) {
+      if (fault_.ok())
+        fault_ = Status::DatabaseError("record " + std::to_string(entry_.seq) + " writes a " + m.name +
+                                       " record without an id");
+      return;
     }
-    entry.changes.push_back(std::move(c));
+    FeedChange& c = entry_.changes.emplace_back();
+    c.model = model;
+    c.id = std::string(values[0].as_text());
+    if (kind == persistence::PutKind::kCreate) {
+      c.kind = FeedChange::Kind::kCreated;
+    } else if (kind == persistence::PutKind::kUnknown) {
+      c.kind = FeedChange::Kind::kWritten;
+    } else {
+      c.kind = FeedChange::Kind::kUpdated;
+      c.properties.reserve(changed.size());
+      for (uint32_t slot : changed) {
+        c.properties.push_back(m.properties[slot].name);
+        if (m.deleted_at.valid() && slot == m.deleted_at.value)
+          c.kind = values[slot].is_null() ? FeedChange::Kind::kRestored : FeedChange::Kind::kSoftDeleted;
+      }
+    }
+    c.values = std::move(values);
   }
-  return entry;
+  void Delete(ModelId model, std::string& id) override {
+    FeedChange& c = entry_.changes.emplace_back();
+    c.kind = FeedChange::Kind::kDeleted;
+    c.model = model;
+    c.id = std::move(id);
+  }
+  void Link(bool link, RelationId relation, std::string& from, std::string& to) override {
+    FeedChange& c = entry_.changes.emplace_back();
+    c.kind = link ? FeedChange::Kind::kLinked : FeedChange::Kind::kUnlinked;
+    c.relation = relation;
+    c.from = std::move(from);
+    c.to = std::move(to);
+  }
+
+ private:
+  const Schema& schema_;
+  FeedEntry& entry_;
+  Status fault_;
+};
+
+}  // namespace
+
+Status DescribeRecord(SchemaTimeline& timeline, const persistence::JournalRecord& record, FeedEntry* entry) {
+  entry->seq = record.seq;
+  entry->time_us = record.time_us;
+  entry->method = std::string(record.label);
+  FeedChangeBuilder builder(timeline.schema(), *entry);
+  KIN_ASSIGN_OR_RETURN(std::optional<persistence::SchemaChange> schema_change, timeline.DecodeSteps(record.change_set, builder));
+  entry->schema = timeline.schema_ptr();  // after a schema change, the new one
+  if (schema_change) {
+    FeedChange& c = entry->changes.emplace_back();
+    c.kind = FeedChange::Kind::kSchemaChanged;
+    c.schema_json = std::move(schema_change->schema_json);
+    c.allow_destructive = schema_change->allow_destructive;
+  }
+  return builder.fault();
 }
 
 namespace {
@@ -225,9 +237,9 @@ Result<std::vector<FeedEntry>> FeedCursor::Next(size_t max) {
   Status read = impl_->journal
                     ->Next(max, committed,
                            [&](const persistence::JournalRecord& r) -> Status {
-                             KIN_ASSIGN_OR_RETURN(FeedEntry e, api::DescribeRecord(*impl_->timeline, r));
-                             out.push_back(std::move(e));
-                             return Status::Ok();
+                             Status described = api::DescribeRecord(*impl_->timeline, r, &out.emplace_back());
+                             if (!described.ok()) out.pop_back();
+                             return described;
                            })
                     .status();
   // The entries read before an error are returned (the position is past them); the

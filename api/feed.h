@@ -11,7 +11,8 @@ namespace kin::api {
 // The entry of one journal record: its puts (creates, updates with what they
 // changed, soft deletes and restores), deletes, links and unlinks, in order, or its
 // schema change (which moves `timeline` on). database_error for a change set that
-// does not decode against the schema in force.
-Result<FeedEntry> DescribeRecord(SchemaTimeline& timeline, const persistence::JournalRecord& record);
+// does not decode against the schema in force. Fills `entry`, a new one; what it
+// holds after an error is to be dropped.
+Status DescribeRecord(SchemaTimeline& timeline, const persistence::JournalRecord& record, FeedEntry* entry);
 
 }  // namespace kin::api

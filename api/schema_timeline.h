@@ -40,8 +40,16 @@ class SchemaTimeline {
     ChangeSet change_set;
   };
   Result<Decoded> Decode(std::string_view bytes, std::vector<persistence::PutOrigin>* origins = nullptr);
+  // The same, with an ordinary change set's steps handed to `visitor` as they are
+  // read (persistence::DecodeChangeSteps) instead of built into a ChangeSet; the
+  // schema change when the bytes hold one (the visitor then sees nothing).
+  Result<std::optional<persistence::SchemaChange>> DecodeSteps(std::string_view bytes,
+                                                               persistence::ChangeStepVisitor& visitor);
 
  private:
+  // The schema change the bytes hold, if any, into *change; switches to its schema.
+  Status ReadSchemaChange(std::string_view bytes, std::optional<persistence::SchemaChange>* change);
+
   std::shared_ptr<const Schema> schema_;
 };
 

@@ -291,60 +291,60 @@ std::string EncodeChangeSet(const ChangeSet& change_set) {
   return out;
 }
 
-Result<ChangeSet> DecodeChangeSet(std::string_view bytes, const Schema& schema, std::vector<PutOrigin>* origins) {
-  const size_t origins_before = origins ? origins->size() : 0;
+Status DecodeChangeSteps(std::string_view bytes, const Schema& schema, ChangeStepVisitor& visitor) {
   PayloadReader in(bytes);
-  ChangeSet out;
+  std::vector<uint32_t> changed;  // an update's, reused from put to put
   try {
     const uint64_t count = in.Fixed<uint64_t>();
     if (count > kMaxSteps || count > bytes.size()) throw DecodeError{"step count " + std::to_string(count)};
+    visitor.Begin(count);
     for (uint64_t i = 0; i < count; ++i) {
       const uint8_t kind = in.Fixed<uint8_t>();
       if (kind == kPut || kind == kCreate || kind == kUpdate) {
-        PutStep s;
-        s.model.value = in.Fixed<decltype(s.model.value)>();
+        ModelId model;
+        model.value = in.Fixed<decltype(model.value)>();
         const uint64_t n = in.Fixed<uint64_t>();
-        if (s.model.value >= schema.models().size()) throw DecodeError{"unknown model"};
-        const ModelDef& m = schema.model(s.model);
+        if (model.value >= schema.models().size()) throw DecodeError{"unknown model"};
+        const ModelDef& m = schema.model(model);
         if (n != m.properties.size()) throw DecodeError{"record of the wrong width"};
+        std::vector<Value> values;
         if (m.declared_in_slot_order) {
-          s.values.reserve(n);
-          for (uint64_t k = 0; k < n; ++k) s.values.push_back(in.Load());
+          values.reserve(n);
+          for (uint64_t k = 0; k < n; ++k) values.push_back(in.Load());
         } else {
-          s.values.resize(n);  // written in declared order
-          for (uint64_t k = 0; k < n; ++k) s.values[m.declared[k].value] = in.Load();
+          values.resize(n);  // written in declared order
+          for (uint64_t k = 0; k < n; ++k) values[m.declared[k].value] = in.Load();
         }
-        PutOrigin origin{out.steps.size(), kind == kCreate ? PutKind::kCreate : kind == kUpdate ? PutKind::kUpdate : PutKind::kUnknown, {}};
+        changed.clear();
         if (kind == kUpdate) {
-          const uint32_t changed = in.Fixed<uint32_t>();
-          if (changed > n) throw DecodeError{"more changed properties than the record has"};
-          for (uint32_t k = 0; k < changed; ++k) {
+          const uint32_t count_changed = in.Fixed<uint32_t>();
+          if (count_changed > n) throw DecodeError{"more changed properties than the record has"};
+          for (uint32_t k = 0; k < count_changed; ++k) {
             const uint32_t slot = in.Fixed<uint32_t>();
-            if (slot >= n || (!origin.changed.empty() && slot <= origin.changed.back()))
+            if (slot >= n || (!changed.empty() && slot <= changed.back()))
               throw DecodeError{"changed property " + std::to_string(slot) + " out of order or range"};
-            origin.changed.push_back(slot);
+            changed.push_back(slot);
           }
           if (!m.declared_in_slot_order) {
-            for (uint32_t& slot : origin.changed) slot = m.declared[slot].value;
-            std::sort(origin.changed.begin(), origin.changed.end());
+            for (uint32_t& slot : changed) slot = m.declared[slot].value;
+            std::sort(changed.begin(), changed.end());
           }
         }
-        if (origins) origins->push_back(std::move(origin));
-        out.steps.push_back(std::move(s));
+        visitor.Put(model, kind == kCreate ? PutKind::kCreate : kind == kUpdate ? PutKind::kUpdate : PutKind::kUnknown,
+                    values, changed);
       } else if (kind == kDelete) {
-        DeleteStep s;
-        s.model.value = in.Fixed<decltype(s.model.value)>();
-        s.id = in.String();
-        if (s.model.value >= schema.models().size()) throw DecodeError{"unknown model"};
-        out.steps.push_back(std::move(s));
+        ModelId model;
+        model.value = in.Fixed<decltype(model.value)>();
+        std::string id(in.String());
+        if (model.value >= schema.models().size()) throw DecodeError{"unknown model"};
+        visitor.Delete(model, id);
       } else if (kind == kLink || kind == kUnlink) {
-        LinkStep s;
-        s.relation.value = in.Fixed<decltype(s.relation.value)>();
-        s.from = in.String();
-        s.to = in.String();
-        if (s.relation.value >= schema.relations().size()) throw DecodeError{"unknown relation"};
-        if (kind == kLink) out.steps.push_back(std::move(s));
-        else out.steps.push_back(UnlinkStep{s.relation, std::move(s.from), std::move(s.to)});
+        RelationId relation;
+        relation.value = in.Fixed<decltype(relation.value)>();
+        std::string from(in.String());
+        std::string to(in.String());
+        if (relation.value >= schema.relations().size()) throw DecodeError{"unknown relation"};
+        visitor.Link(kind == kLink, relation, from, to);
       } else if (kind == kSchema) {
         throw DecodeError{"a schema change, not a change set"};
       } else {
@@ -352,17 +352,49 @@ Result<ChangeSet> DecodeChangeSet(std::string_view bytes, const Schema& schema, 
       }
     }
   } catch (const DecodeError& e) {
-    if (origins) origins->resize(origins_before);
     return Status::DatabaseError("undecodable change set: " + e.what);
   } catch (const std::exception& e) {
-    if (origins) origins->resize(origins_before);
     return Status::DatabaseError(std::string("undecodable change set: ") + e.what());
   }
-  if (in.left() != 0) {
-    if (origins) origins->resize(origins_before);
-    return Status::DatabaseError("undecodable change set: trailing bytes");
+  if (in.left() != 0) return Status::DatabaseError("undecodable change set: trailing bytes");
+  return Status::Ok();
+}
+
+namespace {
+
+// DecodeChangeSet's visitor: the steps as a ChangeSet, the puts' origins beside.
+class ChangeSetBuilder final : public ChangeStepVisitor {
+ public:
+  explicit ChangeSetBuilder(std::vector<PutOrigin>* origins) : origins_(origins) {}
+  ChangeSet& change_set() { return out_; }
+
+  void Begin(uint64_t steps) override { out_.steps.reserve(steps); }
+  void Put(ModelId model, PutKind kind, std::vector<Value>& values, std::span<const uint32_t> changed) override {
+    if (origins_) origins_->push_back(PutOrigin{out_.steps.size(), kind, {changed.begin(), changed.end()}});
+    out_.steps.push_back(PutStep{model, std::move(values)});
   }
-  return out;
+  void Delete(ModelId model, std::string& id) override { out_.steps.push_back(DeleteStep{model, std::move(id)}); }
+  void Link(bool link, RelationId relation, std::string& from, std::string& to) override {
+    if (link) out_.steps.push_back(LinkStep{relation, std::move(from), std::move(to)});
+    else out_.steps.push_back(UnlinkStep{relation, std::move(from), std::move(to)});
+  }
+
+ private:
+  std::vector<PutOrigin>* origins_;
+  ChangeSet out_;
+};
+
+}  // namespace
+
+Result<ChangeSet> DecodeChangeSet(std::string_view bytes, const Schema& schema, std::vector<PutOrigin>* origins) {
+  const size_t origins_before = origins ? origins->size() : 0;
+  ChangeSetBuilder builder(origins);
+  Status read = DecodeChangeSteps(bytes, schema, builder);
+  if (!read.ok()) {
+    if (origins) origins->resize(origins_before);
+    return read;
+  }
+  return std::move(builder.change_set());
 }
 
 std::string EncodeSchemaChange(const SchemaChange& change) {

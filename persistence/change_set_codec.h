@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +56,25 @@ std::string EncodeChangeSet(const ChangeSet& change_set, const std::vector<PutOr
 // `origins`, each put's origin is appended there (in step order).
 Result<ChangeSet> DecodeChangeSet(std::string_view bytes, const Schema& schema,
                                   std::vector<PutOrigin>* origins = nullptr);
+
+// DecodeChangeSet's reading for a reader that builds something other than a
+// ChangeSet (the change feed builds its entries straight from the bytes): each step
+// goes to the visitor as it is read, after the same checks. A visitor may move out
+// of the values and strings it is handed. When DecodeChangeSteps fails, the visitor
+// has seen the steps before the fault; what it built from them is to be dropped.
+class ChangeStepVisitor {
+ public:
+  virtual ~ChangeStepVisitor() = default;
+  // The number of steps, before the first (at most the size of the bytes).
+  virtual void Begin(uint64_t steps) = 0;
+  // A put: its values in the slots of the schema, how it came about, and for an
+  // update the slots whose values changed, ascending (valid during the call).
+  virtual void Put(ModelId model, PutKind kind, std::vector<Value>& values, std::span<const uint32_t> changed) = 0;
+  virtual void Delete(ModelId model, std::string& id) = 0;
+  // A link added (`link`) or removed.
+  virtual void Link(bool link, RelationId relation, std::string& from, std::string& to) = 0;
+};
+Status DecodeChangeSteps(std::string_view bytes, const Schema& schema, ChangeStepVisitor& visitor);
 
 // A schema change (journal format 4): the whole record of an applied migration, a
 // change set of one step of its own kind holding the new schema's canonical JSON

@@ -91,12 +91,11 @@ int RunFeed(const FeedOptions& options) {
   std::string out;
   for (;;) {
     out.clear();
-    Status described;
     auto read = (*cursor)->Next(1024, UINT64_MAX, [&](const persistence::JournalRecord& r) -> Status {
-      auto entry = api::DescribeRecord(*timeline, r);
-      if (!entry.ok()) return entry.status();
-      if (options.json) out += FeedEntryToJson(*entry).dump() + "\n";
-      else PrintText(*entry, &out);
+      FeedEntry entry;
+      KIN_RETURN_IF_ERROR(api::DescribeRecord(*timeline, r, &entry));
+      if (options.json) out += FeedEntryToJson(entry).dump() + "\n";
+      else PrintText(entry, &out);
       return Status::Ok();
     });
     if (!out.empty()) {

@@ -12,6 +12,9 @@
 
 #include "api/database_access.h"
 #include "api/export.h"
+#include "api/feed.h"
+#include "api/schema_json.h"
+#include "persistence/change_set_codec.h"
 #include "tests/api/test_util.h"
 #include "tests/persistence/fault_file_system.h"
 #include "tests/persistence/persistence_test_util.h"
@@ -197,6 +200,50 @@ TEST_CASE("an entry that does not fit the database is an error and changes nothi
   const std::string one = Dump(*target);
   CHECK_THAT(target->ApplyFeedEntry(entries[0]).message(), Catch::Contains("which this database already has"));
   CHECK(Dump(*target) == one);
+}
+
+TEST_CASE("a journal record is described step by step in its order, and a put without a text id is a "
+          "database_error", "[feed]") {
+  api::SchemaTimeline timeline(api::SchemaFromText(SchemaText("seed")).value());
+  const Schema& schema = timeline.schema();
+  const ModelId product = schema.FindModel("Product");
+  const RelationId orders = schema.model(product).FindRelation("orders");
+  std::vector<Value> p1(schema.model(product).properties.size());
+  p1[0] = Value::Text("p1");
+  ChangeSet steps;
+  steps.steps.push_back(LinkStep{orders, "p1", "o1"});
+  steps.steps.push_back(PutStep{product, p1});
+  steps.steps.push_back(UnlinkStep{orders, "p1", "o2"});
+  steps.steps.push_back(DeleteStep{product, "p2"});
+  const std::string bytes = persistence::EncodeChangeSet(steps);
+  FeedEntry entry;
+  REQUIRE(api::DescribeRecord(timeline, {7, 1000, "transaction", bytes}, &entry).ok());
+  CHECK(entry.seq == 7);
+  CHECK(entry.time_us == 1000);
+  CHECK(entry.method == "transaction");
+  REQUIRE(entry.changes.size() == 4);
+  CHECK(entry.changes[0].kind == FeedChange::Kind::kLinked);
+  CHECK((entry.changes[0].from == "p1" && entry.changes[0].to == "o1" && entry.changes[0].relation == orders));
+  CHECK(entry.changes[1].kind == FeedChange::Kind::kWritten);  // a put that does not say how it came about
+  CHECK(entry.changes[1].id == "p1");
+  CHECK(entry.changes[1].values == p1);
+  CHECK(entry.changes[2].kind == FeedChange::Kind::kUnlinked);
+  CHECK(entry.changes[2].to == "o2");
+  CHECK(entry.changes[3].kind == FeedChange::Kind::kDeleted);
+  CHECK(entry.changes[3].id == "p2");
+
+  std::vector<Value> no_id = p1;
+  no_id[0] = Value();
+  steps.steps[1] = PutStep{product, no_id};
+  const std::string bad = persistence::EncodeChangeSet(steps);
+  FeedEntry refused;
+  Status status = api::DescribeRecord(timeline, {8, 0, "", bad}, &refused);
+  CHECK(status.type() == ErrorType::kDatabaseError);
+  CHECK(status.message() == "record 8 writes a Product record without an id");
+  // A change set that does not decode is refused for that, before anything else.
+  FeedEntry cut;
+  CHECK_THAT(api::DescribeRecord(timeline, {9, 0, "", std::string_view(bad).substr(0, bad.size() - 1)}, &cut).message(),
+             Catch::StartsWith("undecodable change set"));
 }
 
 TEST_CASE("a cursor resumes after its position, and a slow one holds nothing back", "[feed]") {
