@@ -51,6 +51,8 @@ class BlockPool {
   static constexpr size_t kMaxChunkBytes = size_t{256} << 10;
   // Every block is aligned to this.
   static constexpr size_t kAlignment = 8;
+  // The unit of memory cores share.
+  static constexpr size_t kCacheLineBytes = 64;
 
   struct Block {
     void* address;
@@ -168,7 +170,13 @@ class BlockPool {
   const size_t block_bytes_;
   const bool pooled_;
   const bool synchronized_;
-  mutable SpinLock mu_;  // held by a synchronized pool around the state below
+  Prefaulter* const prefaulter_;
+  // What Allocate and Free change starts a cache line of its own (and the pool ends
+  // its last one), so a thread that only asks what the pool serves (Serves, as the
+  // thread appending a loaded snapshot's records does for each) never reads a line
+  // the allocating thread writes: shared, that line moved between the cores on
+  // every allocation, and the lock's exchange waited for it.
+  alignas(kCacheLineBytes) mutable SpinLock mu_;  // held by a synchronized pool around the state below
   FreeBlock* free_ = nullptr;
   Chunk* chunks_ = nullptr;  // newest first; the newest is carved from next_ up to end_
   char* next_ = nullptr;
@@ -178,7 +186,6 @@ class BlockPool {
   size_t reserved_ = 0;
   size_t next_chunk_blocks_ = 8;  // doubles with each chunk up to kMaxChunkBytes
   Array newest_array_;
-  Prefaulter* const prefaulter_;
   void* spare_ = nullptr;  // the next full-size chunk, submitted to prefaulter_
 };
 
