@@ -21,6 +21,8 @@
 namespace kin {
 
 static_assert(alignof(std::max_align_t) >= BlockPool::kAlignment);
+static_assert(alignof(BlockPool) == BlockPool::kCacheLineBytes && sizeof(BlockPool) % BlockPool::kCacheLineBytes == 0,
+              "a pool's changing state keeps to cache lines of its own");
 
 BlockPool::BlockPool(size_t block_bytes, bool synchronized, Prefaulter* prefaulter)
     : block_bytes_(RoundUp(block_bytes)),
