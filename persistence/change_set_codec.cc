@@ -297,7 +297,11 @@ Status DecodeChangeSteps(std::string_view bytes, const Schema& schema, ChangeSte
   try {
     const uint64_t count = in.Fixed<uint64_t>();
     if (count > kMaxSteps || count > bytes.size()) throw DecodeError{"step count " + std::to_string(count)};
-    visitor.Begin(count);
+    // The visitor may make room ahead: for no more steps than the bytes left can
+    // hold (a delete, the shortest, is a kind, a model and an empty id's size), so a
+    // damaged count never asks for more than a small multiple of the payload.
+    constexpr size_t kShortestStepBytes = 1 + 4 + 8;
+    visitor.Begin(std::min<uint64_t>(count, in.left() / kShortestStepBytes));
     for (uint64_t i = 0; i < count; ++i) {
       const uint8_t kind = in.Fixed<uint8_t>();
       if (kind == kPut || kind == kCreate || kind == kUpdate) {

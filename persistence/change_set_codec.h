@@ -65,7 +65,8 @@ Result<ChangeSet> DecodeChangeSet(std::string_view bytes, const Schema& schema,
 class ChangeStepVisitor {
  public:
   virtual ~ChangeStepVisitor() = default;
-  // The number of steps, before the first (at most the size of the bytes).
+  // Before the first step: how many there are at most (the count the bytes give,
+  // bounded by what their size can hold), to make room for.
   virtual void Begin(uint64_t steps) = 0;
   // A put: its values in the slots of the schema, how it came about, and for an
   // update the slots whose values changed, ascending (valid during the call).
