@@ -61,18 +61,18 @@ Options WriterOptions() {
   return options;
 }
 
-// Reads exactly `size` bytes from `fd` (retrying when interrupted); false at its end
-// or on an error.
-bool ReadFull(int fd, void* out, size_t size) {
+// Reads exactly `size` bytes from `fd` (retrying when interrupted): 1 when it has
+// them, 0 at the end of the stream, -1 on an error.
+int ReadFull(int fd, void* out, size_t size) {
   char* at = static_cast<char*>(out);
   while (size > 0) {
     ssize_t n = ::read(fd, at, size);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
+    if (n <= 0) return n == 0 ? 0 : -1;
     at += n;
     size -= static_cast<size_t>(n);
   }
-  return true;
+  return 1;
 }
 
 // The child: `writers` threads, each committing calls first[w], first[w]+1, ... and
@@ -90,8 +90,7 @@ bool ReadFull(int fd, void* out, size_t size) {
     std::lock_guard<std::mutex> lock(credit_mu);
     while (credit == 0) {
       int32_t grant = 0;
-      errno = 0;
-      if (!ReadFull(credit_fd, &grant, sizeof grant)) _exit(errno == 0 ? 0 : 5);
+      if (const int got = ReadFull(credit_fd, &grant, sizeof grant); got != 1) _exit(got == 0 ? 0 : 5);
       credit += grant;
     }
     --credit;
@@ -336,7 +335,7 @@ class PacedWriter {
       for (ssize_t n; (n = ::read(acks_, buf, sizeof buf)) > 0;) acked_bytes_ += static_cast<size_t>(n);
     });
   }
-  // The calls acknowledged after the first so far.
+  // The calls acknowledged so far after those WaitForFirstCall read.
   size_t later_calls() const { return acked_bytes_.load() / 8; }
   // Grants no more: the writer commits what it was granted, then ends. Returns its
   // exit status, or -1 when it did not end within two minutes (it is killed then).
