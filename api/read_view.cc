@@ -67,15 +67,14 @@ void ReadView::ForEach(ModelId model, FunctionRef<bool(RecordRef)> fn) const {
 
 namespace {
 
-// A list of ReadView's: the filters and config checked and parsed, run, and the
-// rows as RecordRefs. `count_only` drops the page and the order.
-Result<std::pair<std::vector<RecordRef>, size_t>> RunViewQuery(const ReadView& view, ModelId model, const Json& filters,
-                                                               const Json& config, bool count, bool count_only) {
+// A query of ReadView's: the filters and config checked and parsed, then run.
+// `count_only` drops the page and the order.
+Result<QueryResult> RunParsed(const ReadView& view, const ModelDef& m, const Json& filters, const Json& config,
+                              bool count, bool count_only, bool explain) {
   KIN_RETURN_IF_ERROR(api::CheckJsonDepth(filters));
   KIN_RETURN_IF_ERROR(api::CheckJsonDepth(config));
   const Store& store = api::ViewAccess::StoreOf(view);
   const Schema& schema = store.schema();
-  const ModelDef& m = schema.model(model);
   KIN_ASSIGN_OR_RETURN(Filter filter, api::ParseFilter(schema, m, filters));
   KIN_ASSIGN_OR_RETURN(api::ReadConfig parsed, api::ParseReadConfig(schema, m, config));
   QueryRequest q = api::ToRequest(filter, std::move(parsed), count);
@@ -83,7 +82,16 @@ Result<std::pair<std::vector<RecordRef>, size_t>> RunViewQuery(const ReadView& v
     q.take = 0;
     q.order.clear();
   }
-  QueryResult result = RunQuery(store, m, q);
+  q.explain = explain;
+  return RunQuery(store, m, q);
+}
+
+// A list of ReadView's: its rows as RecordRefs, and the count when asked for.
+Result<std::pair<std::vector<RecordRef>, size_t>> RunViewQuery(const ReadView& view, ModelId model, const Json& filters,
+                                                               const Json& config, bool count, bool count_only) {
+  const Schema& schema = api::ViewAccess::StoreOf(view).schema();
+  const ModelDef& m = schema.model(model);
+  KIN_ASSIGN_OR_RETURN(QueryResult result, RunParsed(view, m, filters, config, count, count_only, false));
   std::vector<RecordRef> rows;
   rows.reserve(result.rows.size());
   for (const Record* r : result.rows) rows.push_back(api::ViewAccess::Ref(schema, m, r));
@@ -120,6 +128,21 @@ Result<size_t> ReadView::Count(ModelId model, const Json& filters) const { retur
 Result<size_t> ReadView::Count(ModelId model, const Json& filters, const Json& config) const {
   KIN_ASSIGN_OR_RETURN(auto result, RunViewQuery(*this, model, filters, config, true, true));
   return result.second;
+}
+
+Result<ReadView::QueryReport> ReadView::Explain(ModelId model, const Json& filters) const {
+  return Explain(model, filters, NoJson());
+}
+Result<ReadView::QueryReport> ReadView::Explain(ModelId model, const Json& filters, const Json& config,
+                                                bool count) const {
+  KIN_ASSIGN_OR_RETURN(QueryResult result,
+                       RunParsed(*this, api::ViewAccess::StoreOf(*this).schema().model(model), filters, config, count, false, true));
+  QueryReport report;
+  report.plan = result.plan.empty() ? "none" : std::move(result.plan);  // take: 0 without a count plans nothing
+  report.examined = result.examined;
+  report.rows = result.rows.size();
+  report.count = result.count;
+  return report;
 }
 
 }  // namespace kin

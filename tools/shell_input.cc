@@ -73,6 +73,31 @@ bool NeedsMoreInput(std::string_view text) {
   return depth > 0;
 }
 
+namespace {
+
+// Reads a call, a method name and its JSON arguments, from text[pos] on into *cmd.
+Status ParseCall(std::string_view text, size_t pos, ShellCommand* cmd, size_t* error_offset) {
+  size_t end = pos;
+  while (end < text.size() && !IsSpace(text[end])) ++end;
+  cmd->name = std::string(text.substr(pos, end - pos));
+  for (pos = SkipSpaces(text, end); pos < text.size(); pos = SkipSpaces(text, end)) {
+    end = ValueEnd(text, pos);
+    std::string_view value = text.substr(pos, end - pos);
+    Json arg;
+    JsonSyntaxError syntax;
+    if (!ParseJsonText(value, &arg, &syntax)) {
+      size_t at = pos + syntax.offset;
+      if (error_offset) *error_offset = at;
+      return Status::InvalidArgument("Argument " + std::to_string(cmd->args.size() + 1) + " of " + cmd->name +
+                                     " is not valid JSON at " + DescribePosition(text, at) + ": " + syntax.reason);
+    }
+    cmd->args.push_back(std::move(arg));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<ShellCommand> ParseShellCommand(std::string_view text, size_t* error_offset) {
   ShellCommand cmd;
   size_t pos = SkipSpaces(text, 0);
@@ -85,6 +110,14 @@ Result<ShellCommand> ParseShellCommand(std::string_view text, size_t* error_offs
   size_t end = pos;
   while (end < text.size() && !IsSpace(text[end])) ++end;
   std::string_view head = text.substr(pos, end - pos);
+  if (head == ".explain") {
+    pos = SkipSpaces(text, end);
+    if (pos == text.size() || text[pos] == '{')
+      return Status::InvalidArgument("Usage: .explain listMODELS|listAndCountMODELS [FILTERS] [CONFIG]");
+    cmd.kind = ShellCommand::Kind::kExplain;
+    KIN_RETURN_IF_ERROR(ParseCall(text, pos, &cmd, error_offset));
+    return cmd;
+  }
   if (head[0] == '.') {
     cmd.kind = ShellCommand::Kind::kDot;
     cmd.name = std::string(head.substr(1));
@@ -96,20 +129,7 @@ Result<ShellCommand> ParseShellCommand(std::string_view text, size_t* error_offs
     return cmd;
   }
   cmd.kind = ShellCommand::Kind::kCall;
-  cmd.name = std::string(head);
-  for (pos = SkipSpaces(text, end); pos < text.size(); pos = SkipSpaces(text, end)) {
-    end = ValueEnd(text, pos);
-    std::string_view value = text.substr(pos, end - pos);
-    Json arg;
-    JsonSyntaxError syntax;
-    if (!ParseJsonText(value, &arg, &syntax)) {
-      size_t at = pos + syntax.offset;
-      if (error_offset) *error_offset = at;
-      return Status::InvalidArgument("Argument " + std::to_string(cmd.args.size() + 1) + " of " + cmd.name +
-                                     " is not valid JSON at " + DescribePosition(text, at) + ": " + syntax.reason);
-    }
-    cmd.args.push_back(std::move(arg));
-  }
+  KIN_RETURN_IF_ERROR(ParseCall(text, pos, &cmd, error_offset));
   return cmd;
 }
 

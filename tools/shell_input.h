@@ -26,6 +26,7 @@ struct ShellCommand {
     kDot,      // .name word...
     kCall,     // method arg...
     kRequest,  // a JSON-lines request object, answered as `kin exec` answers it
+    kExplain,  // .explain method arg...: the plan of a list call
   };
   Kind kind = Kind::kNothing;
   std::string name;                // the dot command (without the dot) or the method

@@ -29,6 +29,9 @@ Lines that start with # are comments. Tab completes methods and commands.
 .snapshot                  write a snapshot, drop the journal it covers
 .stats                     records per model, journal figures
 .mode [pretty|json|table]  how results are shown
+.explain CALL              how a list or listAndCount call finds its records:
+                           its plan and how much it read, e.g.
+                           .explain listProducts {"store_id": "s1"} {"take": 5}
 .quit, .exit               leave (Ctrl-D at the prompt too)
 )";
 
@@ -85,7 +88,7 @@ ShellSession::ShellSession(Database& db, FILE* out, FILE* err, bool colour, bool
     models_.push_back(m.name);
     for (auto& name : MethodsOf(m)) methods_.push_back(std::move(name));
   }
-  dot_commands_ = {".help", ".models", ".schema", ".snapshot", ".stats", ".mode", ".quit", ".exit"};
+  dot_commands_ = {".help", ".models", ".schema", ".snapshot", ".stats", ".mode", ".explain", ".quit", ".exit"};
   words_ = methods_;
   words_.insert(words_.end(), dot_commands_.begin(), dot_commands_.end());
 }
@@ -111,6 +114,7 @@ bool ShellSession::Run(std::string_view text) {
     case ShellCommand::Kind::kDot: return Dot(*cmd);
     case ShellCommand::Kind::kCall: return Call(*cmd);
     case ShellCommand::Kind::kRequest: return Request(*cmd);
+    case ShellCommand::Kind::kExplain: return Explain(*cmd);
   }
   return true;
 }
@@ -171,6 +175,38 @@ bool ShellSession::Dot(const ShellCommand& cmd) {
   }
   return Fail(Status::InvalidArgument("Unknown command \"." + name + "\"." + DidYouMean("." + name, dot_commands_) +
                                       " Type .help for the list."));
+}
+
+bool ShellSession::Explain(const ShellCommand& cmd) {
+  const ModelDef* model = nullptr;
+  bool count = false;
+  std::vector<std::string> lists;
+  for (const auto& m : db_.schema().models()) {
+    lists.push_back("list" + m.plural);
+    lists.push_back("listAndCount" + m.plural);
+    if (cmd.name == lists[lists.size() - 2]) model = &m;
+    if (cmd.name == lists.back()) model = &m, count = true;
+  }
+  if (!model)
+    return Fail(Status::InvalidArgument(WithSuggestion(
+        ".explain takes a list or listAndCount call, not \"" + cmd.name + "\"", cmd.name, lists)));
+  if (cmd.args.size() > 2) return Fail(Status::InvalidArgument("Too many arguments: the method takes at most 2"));
+  static const OJson kNone;
+  const OJson& filters = cmd.args.size() > 0 ? cmd.args[0] : kNone;
+  const OJson& config = cmd.args.size() > 1 ? cmd.args[1] : kNone;
+  auto report = db_.Read().Explain(model->id, filters, config, count);
+  if (!report.ok()) return Fail(report.status());
+  if (mode_ == OutputMode::kJson) {
+    OJson j = {{"plan", report->plan}, {"examined", report->examined}, {"rows", report->rows}};
+    if (count) j["count"] = report->count;
+    std::fprintf(out_, "%s\n", j.dump().c_str());
+    return true;
+  }
+  std::fprintf(out_, "plan: %s\nread: %zu records and index entries\nrows: %zu", report->plan.c_str(),
+               report->examined, report->rows);
+  if (count) std::fprintf(out_, " of %zu matching", report->count);
+  std::fputs("\n", out_);
+  return true;
 }
 
 bool ShellSession::Help() {

@@ -1,7 +1,7 @@
 #pragma once
 // ShellSession: what `kin shell` does with each command it reads, on one open
 // database: calls, JSON-lines requests and dot commands (.help, .models, .schema,
-// .snapshot, .stats, .mode, .quit). Owns the output mode; writes results to `out`
+// .snapshot, .stats, .mode, .explain, .quit). Owns the output mode; writes results to `out`
 // and errors to `err`. Not thread-safe: one session, driven from one thread.
 
 #include <cstdio>
@@ -39,6 +39,8 @@ class ShellSession {
  private:
   bool Call(const ShellCommand& cmd);
   bool Request(const ShellCommand& cmd);
+  // .explain: runs a list or listAndCount call and prints its plan, not its records.
+  bool Explain(const ShellCommand& cmd);
   bool Dot(const ShellCommand& cmd);
   bool Help();
   bool Models();

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -98,6 +99,26 @@ class ReadView {
   Result<Page> ListAndCount(ModelId model) const;
   Result<Page> ListAndCount(ModelId model, const Json& filters) const;
   Result<Page> ListAndCount(ModelId model, const Json& filters, const Json& config) const;
+
+  // How a list finds its records, learnt by running it: the plan and what it read.
+  struct QueryReport {
+    // The plan (docs/queries.md), e.g. "children Product.store of 1 Store",
+    // "related Product.orders <- index Order(reference) (1 keys)", "scan Product" for
+    // a filter no plan serves; " (read in order)" when an index was read in the
+    // order asked for and reading stopped after the page; "none" when `take: 0`
+    // leaves nothing to read.
+    std::string plan;
+    size_t examined = 0;  // records and index entries read
+    size_t rows = 0;      // records on the page
+    size_t count = 0;     // every match, when `count` was asked for (listAndCount)
+  };
+  // Runs list<Models>(filters, config), or with `count` listAndCount<Models>, and
+  // reports its plan instead of its records. Errors as list reports them.
+  //
+  //   auto report = view.Explain(product, {{"orders", {{"reference", "R1"}}}});
+  //   std::cout << report->plan << ", read " << report->examined << "\n";
+  Result<QueryReport> Explain(ModelId model, const Json& filters) const;
+  Result<QueryReport> Explain(ModelId model, const Json& filters, const Json& config, bool count = false) const;
 
  private:
   friend class Database;

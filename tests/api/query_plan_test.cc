@@ -264,3 +264,42 @@ TEST_CASE("a filter no plan serves is one pass over the model, with the same row
 TEST_CASE("$or with one branch no plan serves scans", "[plan]") {
   CHECK(RequireScan("Product", R"({"$or": [{"sku": "K03"}, {"title": {"$like": "%05"}}]})"_j) == Ids{"p03", "p05"});
 }
+
+// ---- the public report of a plan ------------------------------------------------------
+
+TEST_CASE("ReadView::Explain reports the plan a list runs with what it read and found", "[plan]") {
+  Database& db = *Shapes().large;
+  const ModelId product = db.schema().FindModel("Product");
+  const Json by_store = R"({"store_id": "s1"})"_j;
+  const Planned planned = RunPlanned(db, "Product", by_store);
+  auto report = db.Read().Explain(product, by_store);
+  REQUIRE(report.ok());
+  CHECK(report->plan == "children Product.store of 1 Store");
+  CHECK(report->plan == planned.plan);
+  CHECK(report->examined == planned.examined);
+  CHECK(report->rows == 5);
+
+  // With `count`, as listAndCount: every match counted, the page as asked.
+  report = db.Read().Explain(product, R"({"price": {"$gte": 3}})"_j, R"({"order": {"price": "ASC"}, "take": 2})"_j,
+                             true);
+  REQUIRE(report.ok());
+  CHECK(report->plan == "index range Product(price)");
+  CHECK(report->rows == 2);
+  CHECK(report->count == db.Read().Count(product, R"({"price": {"$gte": 3}})"_j).value());
+
+  report = db.Read().Explain(product, R"({"title": {"$like": "%05"}})"_j);
+  REQUIRE(report.ok());
+  CHECK(report->plan == "scan Product");
+  CHECK(report->rows == 1);
+
+  report = db.Read().Explain(product, Json::object(), R"({"take": 0})"_j);
+  REQUIRE(report.ok());
+  CHECK(report->plan == "none");
+  CHECK(report->examined == 0);
+
+  // Bad input is refused as list refuses it.
+  auto bad = db.Read().Explain(product, R"({"nope": 1})"_j);
+  REQUIRE(!bad.ok());
+  CHECK(bad.status().type() == ErrorType::kInvalidData);
+  CHECK(bad.status().message() == db.Read().List(product, R"({"nope": 1})"_j).status().message());
+}

@@ -199,3 +199,24 @@ TEST_CASE("under a terminal, kin shell edits lines, completes names, keeps histo
   CHECK_THAT(history, Contains("listStores"));
   CHECK_THAT(history, Contains("retrieveStore"));
 }
+
+TEST_CASE("kin shell's .explain prints how a list call finds its records instead of the records", "[shell]") {
+  TempDir tmp;
+  Shell r = KinShell(tmp, std::string(kStoreAndProducts) +
+                              "createProducts {\"id\": \"p3\", \"title\": \"Cap\"}\n"
+                              ".explain listProducts {\"store_id\": \"s1\"}\n"
+                              ".explain listAndCountProducts {\"title\": \"Mug\"}\n"
+                              ".mode json\n.explain listProducts {\"id\": [\"p2\", \"p9\"]}\n"
+                              ".explain retrieveProduct \"p1\"\n.explain listProdcts\n.explain\n"
+                              ".explain listProducts {\"nope\": 1}\n");
+  INFO(r.out << r.err);
+  CHECK(r.status == 1);
+  CHECK_THAT(r.out, Contains("plan: children Product.store of 1 Store\nread: 4 records and index entries\nrows: 2\n"));
+  CHECK_THAT(r.out, Contains("plan: scan Product\nread: 3 records and index entries\nrows: 1 of 1 matching\n"));
+  CHECK_THAT(r.out, Contains("{\"plan\":\"ids Product (2)\",\"examined\":2,\"rows\":1}\n"));
+  CHECK_THAT(r.err, Contains("error: invalid_argument: .explain takes a list or listAndCount call, not "
+                             "\"retrieveProduct\""));
+  CHECK_THAT(r.err, Contains("not \"listProdcts\". Did you mean \"listProducts\"?"));
+  CHECK_THAT(r.err, Contains("Usage: .explain listMODELS|listAndCountMODELS [FILTERS] [CONFIG]"));
+  CHECK_THAT(r.err, Contains("error: invalid_data: Cannot filter by \"nope\": Product has no such property"));
+}
