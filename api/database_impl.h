@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/committer.h"
+#include "api/guarded.h"
 #include "api/limits.h"
 #include "api/operations.h"
 #include "core/commit_time.h"
@@ -107,21 +108,10 @@ struct Database::Impl {
   // so the next segment is asked for while the image is written.
   Result<uint64_t> WriteImage(const std::string& snapshots_dir, bool segment_follows);
 
-  // Library exceptions (JSON access, allocation) become error values here, and
-  // messages that quote long input are cut (api::BoundMessage).
+  // A call's body with its errors as values (api::Guarded).
   template <typename Body>
   static Result<std::string> Guarded(CallContext& ctx, Body& body) {
-    try {
-      Result<std::string> r = body(ctx);
-      if (!r.ok()) return api::BoundMessage(r.status());
-      return r;
-    } catch (const nlohmann::ordered_json::exception& e) {
-      return Status::InvalidArgument(std::string("Malformed request: ") + e.what());
-    } catch (const std::bad_alloc&) {
-      return Status::DatabaseError("Out of memory while running the call");
-    } catch (const std::exception& e) {
-      return Status::DatabaseError(std::string("Internal error: ") + e.what());
-    }
+    return api::Guarded([&] { return body(ctx); });
   }
 
   // The method called `name`, once its arguments passed the depth limit (checked

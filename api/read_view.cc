@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/database_access.h"
+#include "api/guarded.h"
 #include "api/limits.h"
 #include "api/operations.h"
 #include "api/query.h"
@@ -67,7 +68,8 @@ void ReadView::ForEach(ModelId model, FunctionRef<bool(RecordRef)> fn) const {
 
 namespace {
 
-// A query of ReadView's: the filters and config checked and parsed, then run.
+// A query of ReadView's: the filters and config checked and parsed, then run. (Run
+// inside api::Guarded by its callers, as the service's calls are.)
 // `count_only` drops the page and the order.
 Result<QueryResult> RunParsed(const ReadView& view, const ModelDef& m, const Json& filters, const Json& config,
                               bool count, bool count_only, bool explain) {
@@ -89,13 +91,15 @@ Result<QueryResult> RunParsed(const ReadView& view, const ModelDef& m, const Jso
 // A list of ReadView's: its rows as RecordRefs, and the count when asked for.
 Result<std::pair<std::vector<RecordRef>, size_t>> RunViewQuery(const ReadView& view, ModelId model, const Json& filters,
                                                                const Json& config, bool count, bool count_only) {
-  const Schema& schema = api::ViewAccess::StoreOf(view).schema();
-  const ModelDef& m = schema.model(model);
-  KIN_ASSIGN_OR_RETURN(QueryResult result, RunParsed(view, m, filters, config, count, count_only, false));
-  std::vector<RecordRef> rows;
-  rows.reserve(result.rows.size());
-  for (const Record* r : result.rows) rows.push_back(api::ViewAccess::Ref(schema, m, r));
-  return std::make_pair(std::move(rows), result.count);
+  return api::Guarded([&]() -> Result<std::pair<std::vector<RecordRef>, size_t>> {
+    const Schema& schema = api::ViewAccess::StoreOf(view).schema();
+    const ModelDef& m = schema.model(model);
+    KIN_ASSIGN_OR_RETURN(QueryResult result, RunParsed(view, m, filters, config, count, count_only, false));
+    std::vector<RecordRef> rows;
+    rows.reserve(result.rows.size());
+    for (const Record* r : result.rows) rows.push_back(api::ViewAccess::Ref(schema, m, r));
+    return std::make_pair(std::move(rows), result.count);
+  });
 }
 
 const Json& NoJson() {
@@ -130,19 +134,22 @@ Result<size_t> ReadView::Count(ModelId model, const Json& filters, const Json& c
   return result.second;
 }
 
+Result<ReadView::QueryReport> ReadView::Explain(ModelId model) const { return Explain(model, NoJson(), NoJson()); }
 Result<ReadView::QueryReport> ReadView::Explain(ModelId model, const Json& filters) const {
   return Explain(model, filters, NoJson());
 }
 Result<ReadView::QueryReport> ReadView::Explain(ModelId model, const Json& filters, const Json& config,
                                                 bool count) const {
-  KIN_ASSIGN_OR_RETURN(QueryResult result,
-                       RunParsed(*this, api::ViewAccess::StoreOf(*this).schema().model(model), filters, config, count, false, true));
-  QueryReport report;
-  report.plan = result.plan.empty() ? "none" : std::move(result.plan);  // take: 0 without a count plans nothing
-  report.examined = result.examined;
-  report.rows = result.rows.size();
-  report.count = result.count;
-  return report;
+  return api::Guarded([&]() -> Result<QueryReport> {
+    const ModelDef& m = api::ViewAccess::StoreOf(*this).schema().model(model);
+    KIN_ASSIGN_OR_RETURN(QueryResult result, RunParsed(*this, m, filters, config, count, false, true));
+    QueryReport report;
+    report.plan = result.plan.empty() ? "none" : std::move(result.plan);  // take: 0 without a count plans nothing
+    report.examined = result.examined;
+    report.rows = result.rows.size();
+    report.count = result.count;
+    return report;
+  });
 }
 
 }  // namespace kin

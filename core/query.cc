@@ -249,7 +249,7 @@ bool OrderedBefore(const Store& store, const Record& a, const Record& b, const s
 QueryResult RunQuery(const Store& store, const ModelDef& model, const QueryRequest& q) {
   QueryResult result;
   Pager pager(q);
-  if (pager.end() == 0 && !q.count) return result;  // take: 0
+  if (q.take == size_t{0} && !q.count) return result;  // take: 0 (and any skip) reads nothing
   const bool force_scan = ScopedForceScan::active();
   // With a page to fill and nothing to count, reading in the requested order can
   // stop after the page. Ranges are counted only as far as such a walk would read.
@@ -275,9 +275,17 @@ QueryResult RunQuery(const Store& store, const ModelDef& model, const QueryReque
     std::optional<KeyRange> same = plan.ProbedRange(walk->by_primary_key ? std::nullopt : std::optional(walk->index));
     const size_t walk_cost = SatMul(pager.end(), total / std::max<size_t>(1, plan.cost()));
     if (plan.scans() || same || walk_cost < plan.cost()) {
+      bool ranged = true;
       if (same) walk->range = std::move(*same);
       else if (auto range = plan.RangeOn(walk_slot)) walk->range = std::move(*range);
-      if (q.explain) result.plan += " (read in order)";
+      else ranged = false;
+      if (q.explain) {
+        // What the walk reads, unless it is the plan's own range read in order.
+        if (!same)
+          result.plan = walk->by_primary_key ? (ranged ? "id range " : "scan ") + model.name
+                                             : "index range " + DescribeIndex(model, walk->index);
+        result.plan += " (read in order)";
+      }
       Walk(store, model, q, *walk, &result);
       return result;
     }

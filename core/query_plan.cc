@@ -496,11 +496,7 @@ class CandidateWalker {
 
 std::string Describe(const Schema& schema, const Node& n) {
   const ModelDef& m = *n.model;
-  auto index_name = [&](size_t i) {
-    std::string s = m.name + "(";
-    for (size_t k = 0; k < m.indexes[i].on.size(); ++k) s += (k ? "," : "") + m.properties[m.indexes[i].on[k].value].name;
-    return s + ")";
-  };
+  auto index_name = [&](size_t i) { return DescribeIndex(m, i); };
   switch (n.kind) {
     case Kind::kEmpty: return "empty";
     case Kind::kScan: return "scan " + m.name;
@@ -522,6 +518,13 @@ std::string Describe(const Schema& schema, const Node& n) {
 }
 
 }  // namespace
+
+std::string DescribeIndex(const ModelDef& m, size_t index) {
+  std::string s = m.name + "(";
+  for (size_t k = 0; k < m.indexes[index].on.size(); ++k)
+    s += (k ? "," : "") + m.properties[m.indexes[index].on[k].value].name;
+  return s + ")";
+}
 
 QueryPlan QueryPlan::Make(const Store& store, const ModelDef& model, const Filter* filter, bool with_deleted,
                           SlotId walk, size_t cost_cap) {

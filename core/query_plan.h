@@ -116,4 +116,7 @@ class QueryPlan {
   Node root_;
 };
 
+// An index of `m` as plans name it: the model and its properties, "Product(code,store_id)".
+std::string DescribeIndex(const ModelDef& m, size_t index);
+
 }  // namespace kin

@@ -56,7 +56,11 @@ size_t SkipSpaces(std::string_view text, size_t pos) {
 
 bool NeedsMoreInput(std::string_view text) {
   size_t start = SkipSpaces(text, 0);
-  if (start == text.size() || text[start] == '.' || text[start] == '#') return false;
+  if (start == text.size() || text[start] == '#') return false;
+  // A dot command is one line, but for .explain, whose call reads on as any call does.
+  const std::string_view head = text.substr(start, 9);
+  const bool explain = head.substr(0, 8) == ".explain" && (head.size() == 8 || IsSpace(head[8]));
+  if (text[start] == '.' && !explain) return false;
   int depth = 0;
   for (size_t i = start; i < text.size(); ++i) {
     char c = text[i];

@@ -104,9 +104,10 @@ class ReadView {
   struct QueryReport {
     // The plan (docs/queries.md), e.g. "children Product.store of 1 Store",
     // "related Product.orders <- index Order(reference) (1 keys)", "scan Product" for
-    // a filter no plan serves; " (read in order)" when an index was read in the
-    // order asked for and reading stopped after the page; "none" when `take: 0`
-    // leaves nothing to read.
+    // a filter no plan serves. A page read in the order asked for, from an index
+    // or the primary key, where reading stops once the page is full, names what it
+    // walks and ends in " (read in order)": "index range Product(price) (read in
+    // order)". "none" when `take: 0` leaves nothing to read.
     std::string plan;
     size_t examined = 0;  // records and index entries read
     size_t rows = 0;      // records on the page
@@ -117,6 +118,7 @@ class ReadView {
   //
   //   auto report = view.Explain(product, {{"orders", {{"reference", "R1"}}}});
   //   std::cout << report->plan << ", read " << report->examined << "\n";
+  Result<QueryReport> Explain(ModelId model) const;
   Result<QueryReport> Explain(ModelId model, const Json& filters) const;
   Result<QueryReport> Explain(ModelId model, const Json& filters, const Json& config, bool count = false) const;
 

@@ -179,7 +179,7 @@ TEST_CASE("a walk in order reads the composite range the plan found, not the who
 TEST_CASE("an ascending walk of a one-property index stops at the page inside a run of ties", "[plan]") {
   // Stock 0 is shared by several products: the first of them is the page.
   const Json config = R"({"order": {"stock": "ASC"}, "take": 1})"_j;
-  CHECK(RequirePlan("Product", nullptr, "scan Product (read in order)", config).size() == 1);
+  CHECK(RequirePlan("Product", nullptr, "index range Product(stock) (read in order)", config).size() == 1);
   CHECK(RunPlanned(*Shapes().large, "Product", nullptr, config).examined == 1);
 }
 
@@ -192,7 +192,8 @@ TEST_CASE("a take too large to multiply changes no plan", "[plan]") {
 TEST_CASE("order on an indexed property with take reads the first rows of the index", "[plan]") {
   // The extra products have no price: they sort after every price.
   const Json config = R"({"order": {"price": "ASC", "id": "DESC"}, "take": 3})"_j;
-  CHECK(RequirePlan("Product", nullptr, "scan Product (read in order)", config) == Ids{"p60", "p55", "p50"});
+  CHECK(RequirePlan("Product", nullptr, "index range Product(price) (read in order)", config) ==
+        Ids{"p60", "p55", "p50"});
 }
 
 TEST_CASE("a foreign key walks the parent's children", "[plan]") {
@@ -292,14 +293,35 @@ TEST_CASE("ReadView::Explain reports the plan a list runs with what it read and 
   CHECK(report->plan == "scan Product");
   CHECK(report->rows == 1);
 
-  report = db.Read().Explain(product, Json::object(), R"({"take": 0})"_j);
+  for (const Json& config : {R"({"take": 0})"_j, R"({"take": 0, "skip": 3})"_j}) {
+    report = db.Read().Explain(product, Json::object(), config);
+    REQUIRE(report.ok());
+    CHECK(report->plan == "none");
+    CHECK(report->examined == 0);
+  }
+
+  // A page read in order names the walk it reads, not the plan it passed over.
+  report = db.Read().Explain(product, R"({"store_id": "s3"})"_j, R"({"take": 1})"_j);
   REQUIRE(report.ok());
-  CHECK(report->plan == "none");
-  CHECK(report->examined == 0);
+  CHECK(report->plan == "scan Product (read in order)");
+  report = db.Read().Explain(product, R"({"store_id": "s3"})"_j, R"({"order": {"price": "DESC"}, "take": 1})"_j);
+  REQUIRE(report.ok());
+  CHECK(report->plan == "index range Product(price) (read in order)");
+  report = db.Read().Explain(product, R"({"store_id": "s3", "price": {"$lt": 3}})"_j,
+                             R"({"order": {"price": "ASC"}, "take": 1})"_j);  // a few candidates, sorted
+  REQUIRE(report.ok());
+  CHECK(report->plan == "index range Product(store_id,price,title)");
+  report = db.Read().Explain(product, R"({"id": {"$gte": "p50"}})"_j, R"({"take": 1})"_j);
+  REQUIRE(report.ok());
+  CHECK(report->plan == "id range Product (read in order)");
 
   // Bad input is refused as list refuses it.
   auto bad = db.Read().Explain(product, R"({"nope": 1})"_j);
   REQUIRE(!bad.ok());
   CHECK(bad.status().type() == ErrorType::kInvalidData);
   CHECK(bad.status().message() == db.Read().List(product, R"({"nope": 1})"_j).status().message());
+  bad = db.Read().Explain(product, Json::object(), R"({"take": -1})"_j);
+  REQUIRE(!bad.ok());
+  CHECK(bad.status().type() == ErrorType::kInvalidArgument);
+  CHECK(bad.status().message() == db.Read().List(product, Json::object(), R"({"take": -1})"_j).status().message());
 }

@@ -208,7 +208,8 @@ TEST_CASE("kin shell's .explain prints how a list call finds its records instead
                               ".explain listAndCountProducts {\"title\": \"Mug\"}\n"
                               ".mode json\n.explain listProducts {\"id\": [\"p2\", \"p9\"]}\n"
                               ".explain retrieveProduct \"p1\"\n.explain listProdcts\n.explain\n"
-                              ".explain listProducts {\"nope\": 1}\n");
+                              ".explain listProducts {\"nope\": 1}\n.explain listProducts {} {} {}\n"
+                              ".explain listProducts {\n  \"title\": \"Cap\"\n}\n.explain listProducts {\"id\" 1}\n");
   INFO(r.out << r.err);
   CHECK(r.status == 1);
   CHECK_THAT(r.out, Contains("plan: children Product.store of 1 Store\nread: 4 records and index entries\nrows: 2\n"));
@@ -219,4 +220,8 @@ TEST_CASE("kin shell's .explain prints how a list call finds its records instead
   CHECK_THAT(r.err, Contains("not \"listProdcts\". Did you mean \"listProducts\"?"));
   CHECK_THAT(r.err, Contains("Usage: .explain listMODELS|listAndCountMODELS [FILTERS] [CONFIG]"));
   CHECK_THAT(r.err, Contains("error: invalid_data: Cannot filter by \"nope\": Product has no such property"));
+  CHECK_THAT(r.err, Contains("error: invalid_argument: Too many arguments: the method takes at most 2"));
+  CHECK_THAT(r.out, Contains("{\"plan\":\"scan Product\",\"examined\":3,\"rows\":1}\n"));  // read on over lines
+  CHECK_THAT(r.err, Contains("  .explain listProducts {\"id\" 1}\n                              ^\n"));
+  CHECK_THAT(r.err, Contains("column 29: syntax error while parsing object separator"));
 }
