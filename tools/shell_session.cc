@@ -202,8 +202,8 @@ bool ShellSession::Explain(const ShellCommand& cmd) {
     std::fprintf(out_, "%s\n", j.dump().c_str());
     return true;
   }
-  std::fprintf(out_, "plan: %s\nread: %zu records and index entries\nrows: %zu", report->plan.c_str(),
-               report->examined, report->rows);
+  std::fprintf(out_, "plan: %s\nread: %zu %s\nrows: %zu", report->plan.c_str(), report->examined,
+               report->examined == 1 ? "record or index entry" : "records and index entries", report->rows);
   if (count) std::fprintf(out_, " of %zu matching", report->count);
   std::fputs("\n", out_);
   return true;

@@ -209,7 +209,9 @@ TEST_CASE("kin shell's .explain prints how a list call finds its records instead
                               ".mode json\n.explain listProducts {\"id\": [\"p2\", \"p9\"]}\n"
                               ".explain retrieveProduct \"p1\"\n.explain listProdcts\n.explain\n"
                               ".explain listProducts {\"nope\": 1}\n.explain listProducts {} {} {}\n"
-                              ".explain listProducts {\n  \"title\": \"Cap\"\n}\n.explain listProducts {\"id\" 1}\n");
+                              ".explain listProducts {\n  \"title\": \"Cap\"\n}\n.explain listProducts {\"id\" 1}\n"
+                              ".mode pretty\n.explain listProducts {\"id\": \"p9\"}\n"
+                              ".explain listProducts {} {\"take\": 1}\n");
   INFO(r.out << r.err);
   CHECK(r.status == 1);
   CHECK_THAT(r.out, Contains("plan: children Product.store of 1 Store\nread: 4 records and index entries\nrows: 2\n"));
@@ -222,6 +224,8 @@ TEST_CASE("kin shell's .explain prints how a list call finds its records instead
   CHECK_THAT(r.err, Contains("error: invalid_data: Cannot filter by \"nope\": Product has no such property"));
   CHECK_THAT(r.err, Contains("error: invalid_argument: Too many arguments: the method takes at most 2"));
   CHECK_THAT(r.out, Contains("{\"plan\":\"scan Product\",\"examined\":3,\"rows\":1}\n"));  // read on over lines
+  CHECK_THAT(r.out, Contains("plan: ids Product (1)\nread: 0 records and index entries\nrows: 0\n"));
+  CHECK_THAT(r.out, Contains("plan: scan Product (read in order)\nread: 1 record or index entry\nrows: 1\n"));
   CHECK_THAT(r.err, Contains("  .explain listProducts {\"id\" 1}\n                              ^\n"));
   CHECK_THAT(r.err, Contains("column 29: syntax error while parsing object separator"));
 }
