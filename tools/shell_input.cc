@@ -12,6 +12,15 @@ bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 constexpr size_t kUnclosed = std::string_view::npos;
 
+// The dot command whose arguments are a call, read as a call is.
+constexpr std::string_view kExplain = ".explain";
+
+// The end of the word that starts at text[pos]: the next space, or the text's end.
+size_t WordEnd(std::string_view text, size_t pos) {
+  while (pos < text.size() && !IsSpace(text[pos])) ++pos;
+  return pos;
+}
+
 // The end of the string that starts at text[pos] == '"' (one past its closing
 // quote), or kUnclosed.
 size_t StringEnd(std::string_view text, size_t pos) {
@@ -58,9 +67,7 @@ bool NeedsMoreInput(std::string_view text) {
   size_t start = SkipSpaces(text, 0);
   if (start == text.size() || text[start] == '#') return false;
   // A dot command is one line, but for .explain, whose call reads on as any call does.
-  const std::string_view head = text.substr(start, 9);
-  const bool explain = head.substr(0, 8) == ".explain" && (head.size() == 8 || IsSpace(head[8]));
-  if (text[start] == '.' && !explain) return false;
+  if (text[start] == '.' && text.substr(start, WordEnd(text, start) - start) != kExplain) return false;
   int depth = 0;
   for (size_t i = start; i < text.size(); ++i) {
     char c = text[i];
@@ -81,8 +88,7 @@ namespace {
 
 // Reads a call, a method name and its JSON arguments, from text[pos] on into *cmd.
 Status ParseCall(std::string_view text, size_t pos, ShellCommand* cmd, size_t* error_offset) {
-  size_t end = pos;
-  while (end < text.size() && !IsSpace(text[end])) ++end;
+  size_t end = WordEnd(text, pos);
   cmd->name = std::string(text.substr(pos, end - pos));
   for (pos = SkipSpaces(text, end); pos < text.size(); pos = SkipSpaces(text, end)) {
     end = ValueEnd(text, pos);
@@ -111,10 +117,9 @@ Result<ShellCommand> ParseShellCommand(std::string_view text, size_t* error_offs
     cmd.request = std::string(text.substr(pos));
     return cmd;
   }
-  size_t end = pos;
-  while (end < text.size() && !IsSpace(text[end])) ++end;
+  size_t end = WordEnd(text, pos);
   std::string_view head = text.substr(pos, end - pos);
-  if (head == ".explain") {
+  if (head == kExplain) {
     pos = SkipSpaces(text, end);
     if (pos == text.size() || text[pos] == '{')
       return Status::InvalidArgument("Usage: .explain listMODELS|listAndCountMODELS [FILTERS] [CONFIG]");
@@ -126,8 +131,7 @@ Result<ShellCommand> ParseShellCommand(std::string_view text, size_t* error_offs
     cmd.kind = ShellCommand::Kind::kDot;
     cmd.name = std::string(head.substr(1));
     for (pos = SkipSpaces(text, end); pos < text.size(); pos = SkipSpaces(text, end)) {
-      end = pos;
-      while (end < text.size() && !IsSpace(text[end])) ++end;
+      end = WordEnd(text, pos);
       cmd.words.emplace_back(text.substr(pos, end - pos));
     }
     return cmd;
